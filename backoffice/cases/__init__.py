@@ -1,0 +1,1 @@
+"""Cases (案件): filing, rule dispatch, time limits, evidence closing, weekly report."""

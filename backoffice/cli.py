@@ -1,0 +1,103 @@
+"""`zhili-backoffice`: serve, migrate, seed-demo, create-staff."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from backoffice.clock import SystemClock
+from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.errors import DomainError
+from backoffice.identity.roles import Role
+from backoffice.logs import configure_logging
+from backoffice.migrate import upgrade
+from backoffice.settings import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from backoffice.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    upgrade(get_settings().resolved_database_url())
+    print("database is at the newest schema")
+    return 0
+
+
+def _seed_demo(_args: argparse.Namespace) -> int:
+    from backoffice.demo import seed_demo
+
+    url = get_settings().resolved_database_url()
+    upgrade(url)
+    factory = make_session_factory(create_db_engine(url))
+    with session_scope(factory) as session:
+        logins = seed_demo(session, SystemClock().now())
+    print("demo data is in place. Staff logins (username / password / role):")
+    for login in logins:
+        print(f"  {login.username:24} {login.password:32} {login.role}")
+    return 0
+
+
+def _create_staff(args: argparse.Namespace) -> int:
+    from backoffice.identity.service import create_staff
+
+    password = args.password or getpass.getpass(f"Password for {args.username}: ")
+    url = get_settings().resolved_database_url()
+    upgrade(url)
+    factory = make_session_factory(create_db_engine(url))
+    with session_scope(factory) as session:
+        create_staff(
+            session,
+            username=args.username,
+            password=password,
+            role=Role(args.role),
+            display_name=args.display_name or "",
+            unit_code=args.unit,
+            now=SystemClock().now(),
+        )
+    print(f"created {args.role} account '{args.username}'")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zhili-backoffice",
+        description="Zhili back office. The database is ZHILI_DATABASE_URL (default: SQLite).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
+    sub.add_parser("seed-demo", help="add the demo data").set_defaults(func=_seed_demo)
+    staff = sub.add_parser("create-staff", help="create a staff account")
+    staff.add_argument("username")
+    staff.add_argument("--role", required=True, choices=[r.value for r in Role])
+    staff.add_argument("--unit", help="responsible unit code (unit_staff only)")
+    staff.add_argument("--display-name")
+    staff.add_argument("--password", help="asked for on the terminal when left out")
+    staff.set_defaults(func=_create_staff)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(get_settings().log_level)
+    try:
+        code: int = args.func(args)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

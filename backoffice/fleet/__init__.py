@@ -1,0 +1,1 @@
+"""Fleet management: terminals, enrollment, heartbeats, online/offline."""

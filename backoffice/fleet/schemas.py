@@ -1,0 +1,87 @@
+"""Request and response bodies of the fleet API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backoffice.fleet.models import TerminalKind
+
+TERMINAL_CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$"
+APP_VERSION = r"^\d{1,4}\.\d{1,4}(\.\d{1,4})?([-+.][0-9A-Za-z.]{1,20})?$"
+SCREEN_NAME = r"^[a-z][a-z0-9_]{0,59}$"
+
+
+class TerminalCreate(BaseModel):
+    code: str = Field(pattern=TERMINAL_CODE, description="Short id painted on the terminal.")
+    name: str = Field(min_length=1, max_length=100)
+    kind: TerminalKind
+    place: str = Field(default="", max_length=200)
+
+
+class EnrollmentCodeOut(BaseModel):
+    terminal_code: str
+    enrollment_code: str
+    expires_at: datetime
+
+
+class EnrollRequest(BaseModel):
+    code: str = Field(min_length=4, max_length=40)
+    app_version: str = Field(pattern=APP_VERSION)
+
+
+class EnrollResponse(BaseModel):
+    terminal_code: str
+    token: str
+    heartbeat_interval_s: int
+
+
+class DeviceState(StrEnum):
+    READY = "ready"
+    BUSY = "busy"
+    FAULT = "fault"
+    ABSENT = "absent"
+
+
+class DeviceHealth(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: DeviceState
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class HeartbeatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    app_version: str = Field(pattern=APP_VERSION)
+    screen: str = Field(pattern=SCREEN_NAME)
+    language: Literal["zh", "en"]
+    elder_mode: bool
+    devices: dict[Literal["printer", "card_reader", "qr_camera"], DeviceHealth] = Field(
+        default_factory=dict
+    )
+    disk_free_mb: int | None = Field(default=None, ge=0, le=100_000_000)
+
+
+class HeartbeatOut(BaseModel):
+    server_time: datetime
+    heartbeat_interval_s: int
+    commands: list[dict[str, Any]]
+
+
+class TerminalOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    kind: TerminalKind
+    place: str
+    enrolled: bool
+    online: bool
+    last_seen_at: datetime | None
+    app_version: str | None
+    screen: str | None
+    devices: dict[str, Any]

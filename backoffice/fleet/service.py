@@ -1,0 +1,142 @@
+"""Register terminals, enroll them with one-time codes, record heartbeats, tell who is online."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.errors import BadInput, Conflict, Gone, NotAuthenticated, NotFound
+from backoffice.fleet.models import EnrollmentCode, Heartbeat, Terminal
+from backoffice.fleet.schemas import HeartbeatIn, TerminalCreate, TerminalOut
+from backoffice.identity.service import issue_terminal_token
+
+# Crockford's base32 without the look-alikes: easy to read aloud and to type on a kiosk.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+CODE_LENGTH = 10
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _code_digest(code: str) -> str:
+    return hashlib.sha256(_normalise_code(code).encode()).hexdigest()
+
+
+def get_terminal(db: Session, code: str) -> Terminal:
+    terminal = db.scalars(select(Terminal).where(Terminal.code == code)).first()
+    if terminal is None:
+        raise NotFound(f"No terminal has the code '{code}'.")
+    return terminal
+
+
+def register_terminal(db: Session, data: TerminalCreate, now: datetime) -> Terminal:
+    if db.scalars(select(Terminal.id).where(Terminal.code == data.code)).first() is not None:
+        raise Conflict(f"A terminal with the code '{data.code}' exists already.")
+    terminal = Terminal(
+        code=data.code, name=data.name, kind=data.kind, place=data.place, created_at=now, devices={}
+    )
+    db.add(terminal)
+    db.flush()
+    return terminal
+
+
+def new_enrollment_code(
+    db: Session, terminal: Terminal, *, now: datetime, ttl: timedelta, created_by: str
+) -> tuple[str, datetime]:
+    """A fresh one-time code for the terminal; returns the code (shown once) and its expiry."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    expires_at = now + ttl
+    db.add(
+        EnrollmentCode(
+            terminal_id=terminal.id,
+            digest=_code_digest(raw),
+            created_at=now,
+            expires_at=expires_at,
+            created_by=created_by,
+        )
+    )
+    db.flush()
+    return f"{raw[:5]}-{raw[5:]}", expires_at
+
+
+def enroll(db: Session, code: str, app_version: str, now: datetime) -> tuple[Terminal, str]:
+    """Trade a one-time enrollment code for the terminal's bearer token."""
+    if len(_normalise_code(code)) != CODE_LENGTH:
+        raise BadInput(
+            f"An enrollment code has {CODE_LENGTH} letters and digits, like ABCDE-FGH23."
+        )
+    row = db.scalars(
+        select(EnrollmentCode).where(EnrollmentCode.digest == _code_digest(code))
+    ).first()
+    if row is None:
+        raise NotAuthenticated(
+            "This enrollment code is not known. "
+            "Check it, or ask the terminal manager for a new one."
+        )
+    if row.used_at is not None:
+        raise Conflict(
+            "This enrollment code was used already. Ask the terminal manager for a new one."
+        )
+    if row.expires_at <= now:
+        raise Gone(
+            f"This enrollment code expired at {row.expires_at:%Y-%m-%d %H:%M} UTC. "
+            "Ask the terminal manager for a new one."
+        )
+    row.used_at = now
+    terminal = db.get_one(Terminal, row.terminal_id)
+    terminal.enrolled_at = now
+    terminal.app_version = app_version
+    token = issue_terminal_token(db, terminal.id, terminal.code, now)
+    return terminal, token
+
+
+def record_heartbeat(db: Session, terminal: Terminal, beat: HeartbeatIn, now: datetime) -> None:
+    devices: dict[str, Any] = {
+        str(name): health.model_dump(mode="json") for name, health in beat.devices.items()
+    }
+    db.add(
+        Heartbeat(
+            terminal_id=terminal.id,
+            received_at=now,
+            app_version=beat.app_version,
+            screen=beat.screen,
+            language=beat.language,
+            elder_mode=beat.elder_mode,
+            devices=devices,
+            disk_free_mb=beat.disk_free_mb,
+        )
+    )
+    terminal.last_seen_at = now
+    terminal.app_version = beat.app_version
+    terminal.screen = beat.screen
+    terminal.devices = devices
+    db.flush()
+
+
+def is_online(terminal: Terminal, now: datetime, offline_after: timedelta) -> bool:
+    return terminal.last_seen_at is not None and now - terminal.last_seen_at <= offline_after
+
+
+def describe(terminal: Terminal, now: datetime, offline_after: timedelta) -> TerminalOut:
+    return TerminalOut(
+        code=terminal.code,
+        name=terminal.name,
+        kind=terminal.kind,
+        place=terminal.place,
+        enrolled=terminal.enrolled_at is not None,
+        online=is_online(terminal, now, offline_after),
+        last_seen_at=terminal.last_seen_at,
+        app_version=terminal.app_version,
+        screen=terminal.screen,
+        devices=terminal.devices,
+    )
+
+
+def list_terminals(db: Session) -> list[Terminal]:
+    return list(db.scalars(select(Terminal).order_by(Terminal.code)))

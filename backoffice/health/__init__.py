@@ -1,0 +1,1 @@
+"""Liveness: does the server run and does its database answer."""

@@ -1,0 +1,1 @@
+"""Identity and access: staff accounts, roles, API tokens, and who may reach what."""

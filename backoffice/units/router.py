@@ -1,0 +1,49 @@
+"""Responsible units: list, read (a unit reaches only itself), create, and issue unit tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from backoffice.deps import DbSession, Now
+from backoffice.identity.access import authorize
+from backoffice.identity.roles import Role
+from backoffice.identity.schemas import TokenOut
+from backoffice.identity.scope import SUBDISTRICT_ROLES, Principal
+from backoffice.identity.service import issue_unit_token
+from backoffice.units import service
+from backoffice.units.models import ResponsibleUnit
+from backoffice.units.schemas import UnitCreate, UnitOut
+
+router = APIRouter(prefix="/api/v1/units", tags=["units"])
+
+Admin = Annotated[Principal, authorize(Role.ADMIN)]
+SubdistrictStaff = Annotated[Principal, authorize(*SUBDISTRICT_ROLES)]
+UnitInScope = Annotated[
+    ResponsibleUnit, authorize(*SUBDISTRICT_ROLES, units=True, load=service.get_unit)
+]
+AdminUnit = Annotated[ResponsibleUnit, authorize(Role.ADMIN, load=service.get_unit)]
+
+
+@router.get("")
+def list_units(db: DbSession, _staff: SubdistrictStaff) -> list[UnitOut]:
+    units = db.scalars(select(ResponsibleUnit).order_by(ResponsibleUnit.code))
+    return [service.describe(u) for u in units]
+
+
+@router.get("/{ref}")
+def get_unit(unit: UnitInScope) -> UnitOut:
+    return service.describe(unit)
+
+
+@router.post("", status_code=201)
+def create_unit(body: UnitCreate, db: DbSession, _admin: Admin) -> UnitOut:
+    return service.describe(service.create_unit(db, body))
+
+
+@router.post("/{ref}/tokens", status_code=201)
+def issue_token(unit: AdminUnit, db: DbSession, now: Now, _admin: Admin) -> TokenOut:
+    """A bearer token for the unit's own systems (shown once)."""
+    return TokenOut(token=issue_unit_token(db, unit, now))

@@ -1,0 +1,1 @@
+"""AI patrol (AI智能巡屏): cameras, zones and the YOLO detector that files cases."""

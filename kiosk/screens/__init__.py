@@ -1,0 +1,1 @@
+"""Kiosk screens: each is ``<name>.py`` plus ``<name>.kv`` with the same base name."""

@@ -1,0 +1,37 @@
+"""The home screen: six large tiles for the services the terminal offers."""
+
+from __future__ import annotations
+
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.kvload import load_kv_beside
+
+# (tile key, screen it opens); every tile leads to "coming soon" until its issue lands.
+HOME_TILES: tuple[str, ...] = (
+    "tile.medical_booklet",
+    "tile.high_frequency",
+    "tile.guides",
+    "tile.no_certificate",
+    "tile.one_tap_consult",
+    "tile.report_problem",
+)
+
+
+class HomeTile(ButtonBehavior, BoxLayout):
+    """A large two-line button: the service's name and one line on what it does."""
+
+    key = StringProperty("")
+    background = ListProperty([1.0, 1.0, 1.0, 1.0])
+
+
+class HomeScreen(Screen):
+    def on_kv_post(self, base_widget: object) -> None:
+        grid = self.ids.tiles
+        for key in HOME_TILES:
+            grid.add_widget(HomeTile(key=key))
+
+
+load_kv_beside(__file__)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Run a command with the services it needs: the PC/SC daemon with its virtual readers
+# (vsmartcard-vpcd, TCP 35963/35964) and PostgreSQL on 5432. Starts only what is not
+# running, and stops what it started when the command ends, even on failure or Ctrl-C.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
+
+started_pcscd=""
+started_pg=""
+cleanup() {
+  if [[ -n $started_pcscd ]]; then kill "$started_pcscd" 2>/dev/null; wait "$started_pcscd" 2>/dev/null; fi
+  if [[ -n $started_pg ]]; then pg_ctlcluster --skip-systemctl-redirect "$started_pg" main stop || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! listening 35963; then
+  if command -v pcscd >/dev/null; then
+    mkdir -p var
+    pcscd --foreground >var/pcscd.log 2>&1 &
+    started_pcscd=$!
+    for _ in $(seq 50); do listening 35963 && break; sleep 0.1; done
+    listening 35963 || echo "services: pcscd did not open the virtual readers (see var/pcscd.log)" >&2
+  else
+    echo "services: pcscd is not installed; card-reader tests will be skipped" >&2
+  fi
+fi
+
+if ! listening 5432 && command -v pg_ctlcluster >/dev/null; then
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  if pg_ctlcluster --skip-systemctl-redirect "$version" main start; then started_pg=$version; fi
+fi
+
+"$@"

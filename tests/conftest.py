@@ -1,0 +1,251 @@
+"""Test harness: databases (SQLite or PostgreSQL), the app, a controllable clock, a live server.
+
+ZHILI_TEST_DB=postgres runs the database tests on PostgreSQL (ZHILI_TEST_PG_URL, default the
+local server). Service and API tests run inside a transaction rolled back at the end; tests
+that need committed data get a fresh database cloned from a migrated template.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from backoffice.app import create_app
+from backoffice.clock import ManualClock
+from backoffice.db import create_db_engine
+from backoffice.deps import get_db
+from backoffice.identity.roles import Role
+from backoffice.identity.service import create_staff, issue_staff_token
+from backoffice.migrate import upgrade
+from backoffice.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+BACKEND = os.environ.get("ZHILI_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get(
+    "ZHILI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DB_FIXTURES = {"engine", "db", "app", "client", "fresh_database", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+class Databases:
+    """Makes databases from one migrated template: a file copy on SQLite, CREATE … TEMPLATE on
+    PostgreSQL (milliseconds either way)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.prefix = f"zhili_t{os.getpid()}"
+        self._counter = itertools.count()
+        self._made: list[str] = []
+        if BACKEND == "postgres":
+            self.admin: Engine | None = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            self.template = f"{self.prefix}_template"
+            self._drop(self.template)
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.template}"'))
+            upgrade(self._pg_url(self.template))
+        elif BACKEND == "sqlite":
+            self.admin = None
+            self.template = str(workdir / "template.sqlite3")
+            upgrade(f"sqlite:///{self.template}")
+        else:
+            raise pytest.UsageError(f"ZHILI_TEST_DB must be sqlite or postgres, not {BACKEND!r}")
+
+    def _pg_url(self, name: str) -> str:
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def _drop(self, name: str) -> None:
+        assert self.admin is not None
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def clone(self) -> str:
+        name = f"{self.prefix}_{next(self._counter)}"
+        self._made.append(name)
+        if self.admin is not None:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+            return self._pg_url(name)
+        path = self.workdir / f"{name}.sqlite3"
+        shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
+
+    def close(self) -> None:
+        if self.admin is not None:
+            for name in [*self._made, self.template]:
+                self._drop(name)
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(scope="session")
+def engine(databases: Databases) -> Iterator[Engine]:
+    eng = create_db_engine(databases.clone())
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def fresh_database(databases: Databases) -> str:
+    """The URL of a new, migrated, empty database whose commits are real."""
+    return databases.clone()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", migrate_on_start=False)
+
+
+@pytest.fixture
+def app(engine: Engine, db: Session, clock: ManualClock, settings: Settings) -> FastAPI:
+    application = create_app(settings, clock=clock, engine=engine)
+
+    def test_db() -> Iterator[Session]:
+        # As in production: what the test set up is committed before the request, and the
+        # request commits when it succeeds and rolls back when it fails.
+        db.commit()
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    application.dependency_overrides[get_db] = test_db
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+StaffFactory = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def staff_headers(db: Session, clock: ManualClock) -> StaffFactory:
+    """staff_headers(role, unit_code=None) -> Authorization headers of a new staff account."""
+    counter = itertools.count()
+
+    def make(role: Role, unit_code: str | None = None) -> dict[str, str]:
+        staff = create_staff(
+            db,
+            username=f"{role.value.replace('_', '-')}-{next(counter)}",
+            password="correct horse battery",
+            role=role,
+            unit_code=unit_code,
+            now=clock.now(),
+        )
+        return bearer(issue_staff_token(db, staff, clock.now()))
+
+    return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    def __init__(self, url: str, database_url: str, data_dir: Path) -> None:
+        self.url = url
+        self.database_url = database_url
+        self.data_dir = data_dir
+
+
+@pytest.fixture
+def live_server(fresh_database: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """The real back office in its own process, on a free port, with its own database."""
+    port = free_port()
+    data_dir = tmp_path / "server-data"
+    env = {
+        **os.environ,
+        "ZHILI_DATABASE_URL": fresh_database,
+        "ZHILI_DATA_DIR": str(data_dir),
+        "ZHILI_HEARTBEAT_INTERVAL_S": "5",
+    }
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            raise RuntimeError((tmp_path / "server.log").read_text())
+        time.sleep(0.1)
+    try:
+        yield LiveServer(url, fresh_database, data_dir)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
