@@ -18,4 +18,6 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    """Bring the database to the newest revision of every domain's branch."""
+    # Each domain keeps its own branch of revisions off the foundation, so upgrade every head.
+    command.upgrade(alembic_config(database_url), "heads")
