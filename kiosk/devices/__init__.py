@@ -1,24 +1,30 @@
-"""Kiosk devices: card reader, printer, QR camera (issue: Kiosk devices)."""
+"""Kiosk devices: card reader, receipt printer, QR camera; small typed interfaces, real drivers.
+
+Interfaces (``kiosk.devices.base``; build them from config with
+``kiosk.devices.factory.build_devices(config["devices"])``):
+
+- ``CardReader``: ``start()``, ``stop()``, ``health()``, and ``events``, a ``queue.Queue`` of
+  ``CardInserted(identity)``, ``CardRemoved()`` or ``CardError(reason_code, message_zh,
+  message_en)``. Driver: ``pcsc.PcscCardReader`` (pyscard + pcscd) with the card layout in
+  ``sscard.SocialSecurityCard``; APDU/TLV handling in ``apdu``.
+- ``QrScanner``: ``start()``, ``stop()``, ``health()``, and ``events`` of ``QrScanned(payload)``,
+  ``QrRejected(...)`` (garbage) or ``CameraFault(...)``. Driver: ``qr.OpenCvQrScanner``.
+- ``Printer``: ``status() -> PrinterStatus``, ``print_job(PrintJob) -> PrintResult``,
+  ``health()``. ``print_job`` blocks (run it off the UI thread) and raises ``PaperOut``,
+  ``PrinterOffline`` or ``PrinterUnreachable``, each carrying ``progress.printed``: the booklet
+  lines that reached the paper for sure. Confirm only those, and after a refill print again from
+  ``layouts.next_position(progress.last_printed)``. Jobs come from ``layouts.booklet_job`` and
+  ``layouts.guide_slip_job``. Driver: ``escpos_printer.EscposPrinter`` (python-escpos).
+
+Threads never touch widgets: drain ``events`` from a Kivy ``Clock`` callback. Every error shown
+to a person has ``message_zh`` and ``message_en``. ``health()`` never does I/O; the heartbeat
+reads ``Devices.health()``. The printer's health is its last answer: call ``status()`` from a
+worker thread before each heartbeat (the card reader and camera update theirs by themselves).
+ID-number rules and masks: ``kiosk.devices.idnumber``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from kiosk.devices.health import DeviceHealth, DeviceState
 
-
-class DeviceState(StrEnum):
-    READY = "ready"
-    BUSY = "busy"
-    FAULT = "fault"
-    ABSENT = "absent"
-
-
-@dataclass(frozen=True)
-class DeviceHealth:
-    """What the fleet heartbeat reports for one device."""
-
-    state: DeviceState
-    reason: str | None = None
-
-    def as_json(self) -> dict[str, str | None]:
-        return {"state": self.state.value, "reason": self.reason}
+__all__ = ["DeviceHealth", "DeviceState"]
