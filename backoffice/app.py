@@ -10,15 +10,30 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from backoffice import __version__
+from backoffice.cases.analytics_router import router as reports_router
+from backoffice.cases.router import router as cases_router
+from backoffice.cases.sla_router import router as time_limits_router
+from backoffice.catalog.router import router as catalog_router
 from backoffice.clock import Clock, SystemClock
+from backoffice.consult.router import router as consult_router
 from backoffice.db import create_db_engine, make_session_factory
 from backoffice.errors import install_error_handler
 from backoffice.fleet.router import router as fleet_router
 from backoffice.health.router import router as health_router
 from backoffice.identity.router import router as identity_router
+from backoffice.medical.router import router as medical_router
 from backoffice.migrate import upgrade
+from backoffice.notify.router import router as notify_router
+from backoffice.open311.router import router as open311_router
+from backoffice.places.router import router as places_router
+from backoffice.ratings.router import router as ratings_router
+from backoffice.scheduler import background_jobs, install_case_listeners
 from backoffice.settings import Settings, get_settings
+from backoffice.suishen.router import router as identification_router
 from backoffice.units.router import router as units_router
+from backoffice.vision.router import router as vision_router
+from backoffice.visits.router import router as visits_router
+from backoffice.web.router import install as install_web_pages
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +50,8 @@ def create_app(
         if settings.migrate_on_start:
             upgrade(url)
         log.info("back office %s ready on %s", __version__, engine.url.render_as_string())
-        yield
+        async with background_jobs(_app):
+            yield
         engine.dispose()
 
     app = FastAPI(title="Zhili back office", version=__version__, lifespan=lifespan)
@@ -46,4 +62,19 @@ def create_app(
     install_error_handler(app)
     for router in (health_router, identity_router, units_router, fleet_router):
         app.include_router(router)
+    app.include_router(notify_router)
+    app.include_router(reports_router)
+    app.include_router(time_limits_router)
+    app.include_router(open311_router)
+    install_case_listeners()
+    app.include_router(catalog_router)
+    app.include_router(identification_router)
+    app.include_router(medical_router)
+    app.include_router(visits_router)
+    app.include_router(consult_router)
+    app.include_router(ratings_router)
+    app.include_router(cases_router)
+    app.include_router(places_router)
+    app.include_router(vision_router)
+    install_web_pages(app)
     return app

@@ -1,4 +1,4 @@
-"""`zhili-backoffice`: serve, migrate, seed-demo, create-staff."""
+"""`zhili-backoffice`: serve, migrate, seed-demo, create-staff, open311 issue-key."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from backoffice.identity.roles import Role
 from backoffice.logs import configure_logging
 from backoffice.migrate import upgrade
 from backoffice.settings import get_settings
+from backoffice.vision.cli import add_vision_commands
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -66,6 +67,20 @@ def _create_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open311_issue_key(args: argparse.Namespace) -> int:
+    from backoffice.open311.service import issue_key
+
+    url = get_settings().resolved_database_url()
+    upgrade(url)
+    factory = make_session_factory(create_db_engine(url))
+    with session_scope(factory) as session:
+        key = issue_key(session, args.name, SystemClock().now())
+    # The key alone on stdout, so scripts can capture it; it is not stored and not shown again.
+    print(key)
+    print(f"Open311 key for '{args.name}' issued; it is shown only once.", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zhili-backoffice",
@@ -85,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--display-name")
     staff.add_argument("--password", help="asked for on the terminal when left out")
     staff.set_defaults(func=_create_staff)
+    open311 = sub.add_parser("open311", help="Open311 GeoReport v2 administration")
+    open311_sub = open311.add_subparsers(dest="open311_command", required=True)
+    issue = open311_sub.add_parser("issue-key", help="issue an API key for a reporting app")
+    issue.add_argument("name", help="the app the key is for, e.g. 'Jiangsu Road SnapFix'")
+    issue.set_defaults(func=_open311_issue_key)
+    add_vision_commands(sub)
     return parser
 
 

@@ -8,12 +8,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.cases.seed import seed_reference_data
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import Terminal, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
 from backoffice.identity.models import Staff
 from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff
+from backoffice.medical.demo import seed_services_demo
+from backoffice.settings import get_settings
 from backoffice.units.models import HandlingLevel, ResponsibleUnit
 from backoffice.units.schemas import UnitCreate
 from backoffice.units.service import create_unit
@@ -69,6 +72,7 @@ def demo_password(role: Role) -> str:
 
 def seed_demo(db: Session, now: datetime) -> list[DemoLogin]:
     """Add the demo rows that are missing; safe to run again."""
+    seed_reference_data(db)
     for unit in _UNITS:
         exists = db.scalars(select(ResponsibleUnit.id).where(ResponsibleUnit.code == unit.code))
         if exists.first() is None:
@@ -98,6 +102,8 @@ def seed_demo(db: Session, now: datetime) -> list[DemoLogin]:
             ),
             now,
         )
+    settings = get_settings()
+    seed_services_demo(db, now, settings.data_dir, settings.secret_key)
     return logins
 
 

@@ -1,16 +1,85 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
+from backoffice.cases.analytics import CaseDailyCount
+from backoffice.cases.models import (
+    Case,
+    CaseCategory,
+    CaseCounter,
+    CaseEvent,
+    CasePhoto,
+    CaseReportRow,
+    CaseType,
+    DispatchRule,
+)
+from backoffice.cases.sla import CaseClock, TimeLimit
+from backoffice.catalog.models import CatalogCategory, CatalogItem, CatalogVersion
+from backoffice.consult.models import Consult
 from backoffice.db import Base
-from backoffice.fleet.models import EnrollmentCode, Heartbeat, Terminal
+from backoffice.fleet.models import (
+    EnrollmentCode,
+    FleetAlert,
+    FleetAuditEntry,
+    Heartbeat,
+    Terminal,
+    TerminalCommand,
+)
 from backoffice.identity.models import ApiToken, Staff
+from backoffice.medical.models import BookletProgress, PrintConfirmation
+from backoffice.notify.models import Delivery, DeliveryAttempt, OutboxMessage, Subscription
+from backoffice.open311.models import Open311Key, Open311Token
+from backoffice.places.models import Place
+from backoffice.ratings.models import Rating, Rectification
+from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
+from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
+from backoffice.visits.models import Visit
+from backoffice.web.models import AlarmAck, CallerContact, LoginAttempt, WebSession
 
 __all__ = [
+    "AlarmAck",
     "ApiToken",
     "Base",
+    "BookletProgress",
+    "CallerContact",
+    "Camera",
+    "Case",
+    "CaseCategory",
+    "CaseClock",
+    "CaseCounter",
+    "CaseDailyCount",
+    "CaseEvent",
+    "CasePhoto",
+    "CaseReportRow",
+    "CaseType",
+    "CatalogCategory",
+    "CatalogItem",
+    "CatalogVersion",
+    "Consult",
+    "Delivery",
+    "DeliveryAttempt",
+    "DispatchRule",
     "EnrollmentCode",
+    "FleetAlert",
+    "FleetAuditEntry",
     "Heartbeat",
+    "Identification",
+    "LatestFrame",
+    "LoginAttempt",
+    "Open311Key",
+    "Open311Token",
+    "OutboxMessage",
+    "Place",
+    "PrintConfirmation",
+    "PushedFrame",
+    "Rating",
+    "Rectification",
     "ResponsibleUnit",
     "Staff",
+    "Subscription",
     "Terminal",
+    "TerminalCommand",
+    "TimeLimit",
+    "Visit",
+    "WebSession",
+    "Zone",
 ]

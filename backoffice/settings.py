@@ -48,7 +48,41 @@ class Settings(BaseSettings):
     enrollment_code_ttl_h: int = Field(
         default=72, ge=1, le=24 * 30, description="Hours an enrollment code stays valid."
     )
+    heartbeat_flush_interval_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description=(
+            "Seconds between batched writes of the terminals' latest heartbeat state; "
+            "0 writes every heartbeat in its own request."
+        ),
+    )
+    heartbeat_history_every_s: int = Field(
+        default=300,
+        ge=0,
+        description=(
+            "Keep one heartbeat history row per terminal this often (and whenever its device "
+            "health or app version changes); 0 keeps every heartbeat."
+        ),
+    )
+    token_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="Seconds a kiosk token lookup is cached: a revoked token works that long.",
+    )
+    rating_rectification_working_days: int = Field(
+        default=5, ge=1, le=60, description="Working days to rectify after a bad rating."
+    )
     log_level: str = Field(default="INFO", description="Python logging level name.")
+    scheduler_poll_s: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "Seconds between runs of the periodic jobs (time-limit checks, webhook "
+            "deliveries); 0 turns the in-process scheduler off, e.g. when workers run them."
+        ),
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

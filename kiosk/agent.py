@@ -18,6 +18,7 @@ import requests
 import kiosk
 from kiosk.config import KioskConfig, Language
 from kiosk.devices import DeviceHealth, DeviceState
+from kiosk.outbox import DeliveryReport, Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,12 @@ class FleetAgent:
         config: KioskConfig,
         status_provider: Callable[[], KioskStatus],
         session: requests.Session | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self.config = config
+        # Delivered after each heartbeat the back office answers, on this agent's thread.
+        self.outbox = outbox
+        self.last_delivery: DeliveryReport | None = None
         self.status_provider = status_provider
         self.commands: queue.Queue[dict[str, Any]] = queue.Queue()
         self.state = AgentState.NOT_ENROLLED
@@ -105,7 +110,8 @@ class FleetAgent:
                 if self._token is not None:
                     wait_s = 0.0  # heartbeat straight away so the back office sees us online
             else:
-                self.heartbeat_once()
+                if self.heartbeat_once():
+                    self.deliver_outbox()
                 wait_s = (
                     REJECTED_RETRY_S
                     if self.state == AgentState.REJECTED
@@ -197,6 +203,27 @@ class FleetAgent:
         self.state = AgentState.ONLINE
         self.last_error = None
         return True
+
+    def send(
+        self, method: str, path: str, data: bytes, headers: dict[str, str]
+    ) -> requests.Response:
+        """One request to the back office as this terminal; raises RequestException when it is
+        unreachable or the terminal is not enrolled yet."""
+        if self._token is None:
+            raise requests.ConnectionError("the terminal is not enrolled yet")
+        return self._session.request(
+            method,
+            f"{self.config.server_url}{path}",
+            data=data,
+            headers={"Authorization": f"Bearer {self._token.token}", **headers},
+            timeout=HTTP_TIMEOUT_S,
+        )
+
+    def deliver_outbox(self) -> DeliveryReport | None:
+        if self.outbox is None or self._token is None:
+            return None
+        self.last_delivery = self.outbox.deliver(self.send)
+        return self.last_delivery
 
     # --- helpers --------------------------------------------------------------------------------
 

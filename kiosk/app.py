@@ -1,32 +1,66 @@
-"""KioskApp: the thin Kivy shell that wires screens, the title and status bars, and the agent."""
+"""KioskApp: the thin Kivy shell wiring screens, the visit, the bars, the agent and the voice."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
+import time
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from kivy.app import App
 from kivy.clock import Clock, ClockEvent
+from kivy.core.window import Window
 from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
-from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.uix.widget import Widget
 
+from kiosk import api
 from kiosk.agent import AgentState, KioskStatus
+from kiosk.backoffice_client import BackOfficeClient, CallFailed, Identification
 from kiosk.config import KioskConfig, Language
+from kiosk.devices.base import (
+    CameraFault,
+    CardError,
+    CardEvent,
+    CardInserted,
+    CardReader,
+    CardRemoved,
+    Printer,
+    QrEvent,
+    QrRejected,
+    QrScanned,
+    QrScanner,
+)
+from kiosk.devices.health import DeviceHealth
+from kiosk.devices.idnumber import mask_id_number
+from kiosk.fleet_commands import CommandRunner
 from kiosk.fonts import register_default_font
 from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
+from kiosk.outbox import Kind, Outbox
 from kiosk.theme import ELDER_SIZES, STANDARD_SIZES
+from kiosk.visit import EndReason, Identity, IdlePhase, Proof, Ticker, Visit, VisitSummary
+from kiosk.voice import Voice
+from kiosk.watchdog import Notifier
 
 logger = logging.getLogger(__name__)
 
 AGENT_POLL_S = 0.5
+# Card and QR events wait on their queues at most this long before the UI reacts.
+DEVICE_POLL_S = 0.05
+VISIT_TICK_S = 0.25
+# Services that open personal records: only a card or a verified Suishen code unlocks them.
+PROOF_NEEDED = frozenset({"tile.medical_booklet"})
 STATUS_KEYS = {state: f"status.{state.value}" for state in AgentState}
+# Screens a locked kiosk may show; every other screen is out of reach until unlocked.
+LOCKED_SCREEN = "out_of_service"
 
 
 class AgentView(Protocol):
@@ -38,7 +72,20 @@ class AgentView(Protocol):
 
 
 class KioskButton(Button):
-    """A plain, large, high-contrast button; its look lives in app.kv."""
+    """A plain, large, high-contrast button; its look lives in app.kv. In elder mode a tap
+    reads the button's words aloud."""
+
+    # What a keypad key stands for ("0".."9", "X", "delete"); its text is what it shows.
+    key = StringProperty("")
+
+    def on_release(self) -> None:
+        app = App.get_running_app()
+        if isinstance(app, KioskApp):
+            app.speak_action(self.text)
+
+
+class PrimaryButton(KioskButton):
+    """The one main action of a screen: filled brand blue with white words."""
 
 
 class KioskApp(App):
@@ -47,6 +94,15 @@ class KioskApp(App):
     agent_state = StringProperty(AgentState.NOT_ENROLLED.value)
     terminal_code = StringProperty("")
     clock_text = StringProperty("")
+    locked = BooleanProperty(False)
+    lock_message = StringProperty("")
+    # The masked name of the person identified in this visit; "" when nobody is.
+    greeting_name = StringProperty("")
+    # A short message for the person (a card that cannot be read, what a typed number is for).
+    notice_zh = StringProperty("")
+    notice_en = StringProperty("")
+    idle_seconds_left = NumericProperty(0)
+    pending_outbox = NumericProperty(0)
     # Sizes in pixels, from kiosk.theme's sp/dp figures for the current mode.
     font_title = NumericProperty(0.0)
     font_tile_title = NumericProperty(0.0)
@@ -57,18 +113,47 @@ class KioskApp(App):
     bar_height = NumericProperty(0.0)
     status_height = NumericProperty(0.0)
 
-    __events__ = ("on_fleet_command",)
+    __events__ = ("on_fleet_command", "on_visit_end")
 
-    def __init__(self, config: KioskConfig, agent: AgentView | None = None) -> None:
+    def __init__(
+        self,
+        config: KioskConfig,
+        agent: AgentView | None = None,
+        *,
+        ticker: Ticker = time.monotonic,
+        outbox: Outbox | None = None,
+        notifier: Notifier | None = None,
+        voice: Voice | None = None,
+        config_path: Path | None = None,
+        restart: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
         self.kiosk_config = config
+        self.config_path = config_path
         self.agent = agent
+        self.ticker = ticker
+        self.data_dir = config.token_path.parent
+        self.outbox = outbox or Outbox(self.data_dir / "outbox.sqlite3")
+        self.notifier = notifier or Notifier()
+        self.voice = voice
+        self.printer: Printer | None = None
+        self.card_reader: CardReader | None = None
+        # Devices' health for the heartbeat, read on the UI thread (the drivers' own locks).
+        self.device_health: Callable[[], dict[str, DeviceHealth]] | None = None
+        self.qr_scanner: QrScanner | None = None
+        send = getattr(agent, "send", None)
+        self.client: BackOfficeClient | None = (
+            BackOfficeClient(send, _on_ui_thread) if callable(send) else None
+        )
+        self.visit: Visit | None = None
         self.title = tr("app.title", config.language)
         self.language = config.language
         self.elder_mode = config.elder_mode
         self._apply_sizes()
         self._status = KioskStatus(screen="home", language=config.language, elder_mode=False)
         self._clock_events: list[ClockEvent] = []
+        self._idle_overlay: Any = None
+        self.commands = CommandRunner(self, restart=restart or self.stop)
 
     # --- building ------------------------------------------------------------------------------
 
@@ -78,20 +163,44 @@ class KioskApp(App):
         # Imported here so their .kv rules load after the font and the shared rules.
         from kiosk.screens.coming_soon import ComingSoonScreen
         from kiosk.screens.home import HomeScreen
+        from kiosk.screens.identify import IdentifyScreen
+        from kiosk.screens.idle import IdleOverlay
+        from kiosk.screens.keypad import KeypadScreen
+        from kiosk.screens.out_of_service import OutOfServiceScreen
+        from kiosk.screens.rating import RatingScreen
 
+        if self.voice is None:
+            self.voice = Voice(self.data_dir / "voice", _on_ui_thread)
         root = KioskRoot()
         manager: ScreenManager = root.ids.screens
         manager.transition = NoTransition()
-        manager.add_widget(HomeScreen())
-        manager.add_widget(ComingSoonScreen())
+        for screen in (
+            HomeScreen(),
+            ComingSoonScreen(),
+            IdentifyScreen(),
+            KeypadScreen(),
+            RatingScreen(),
+            OutOfServiceScreen(),
+        ):
+            manager.add_widget(screen)
         manager.current = "home"
-        manager.bind(current=lambda *_: self._refresh_status())
+        manager.bind(current=self._on_screen_change)
+        self._idle_overlay = IdleOverlay()
         self._tick_clock(0)
         self._poll_agent(0)
         self._clock_events = [
             Clock.schedule_interval(self._poll_agent, AGENT_POLL_S),
             Clock.schedule_interval(self._tick_clock, 1.0),
+            Clock.schedule_interval(self._tick_visit, VISIT_TICK_S),
+            Clock.schedule_interval(self._drain_devices, DEVICE_POLL_S),
+            # Ready once the first frame is drawn; pings come from the UI thread so a frozen
+            # UI stops them and systemd restarts the kiosk.
+            Clock.schedule_once(lambda _dt: self.notifier.ready(), 0),
+            Clock.schedule_interval(
+                lambda _dt: self.notifier.ping(), self.notifier.ping_interval_s
+            ),
         ]
+        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._swallow_escape)
         self.root = root
         return root
 
@@ -100,9 +209,24 @@ class KioskApp(App):
         for event in self._clock_events:
             event.cancel()
         self._clock_events = []
+        Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._swallow_escape)
+        if self._idle_overlay is not None:
+            self._idle_overlay.dismiss(animation=False)
+        if self.voice is not None:
+            self.voice.stop()
 
     def on_stop(self) -> None:
         self.shutdown()
+
+    # --- hardening -------------------------------------------------------------------------------
+
+    def _refuse_close(self, *_args: Any, **_kwargs: Any) -> bool:
+        logger.info("window close refused: the kiosk runs until systemd stops it")
+        return True
+
+    def _swallow_escape(self, _window: Any, key: int, *_args: Any) -> bool:
+        # 27 is Escape, 1001 the Android back key: neither may leave the kiosk.
+        return key in (27, 1001)
 
     # --- what kv calls ---------------------------------------------------------------------------
 
@@ -115,13 +239,124 @@ class KioskApp(App):
         manager: ScreenManager = self.root.ids.screens
         return manager
 
+    def show(self, name: str) -> None:
+        if self.locked and name != LOCKED_SCREEN:
+            return
+        self.screens.current = name
+
     def open_service(self, key: str) -> None:
+        if key in PROOF_NEEDED and not self._has_proof():
+            self.ask_identity(key)
+            return
         coming_soon = self.screens.get_screen("coming_soon")
         coming_soon.service_key = key
-        self.screens.current = "coming_soon"
+        if self.visit is not None:
+            self.visit.choose_matter(key.removeprefix("tile."))
+        self.show("coming_soon")
 
     def go_home(self) -> None:
-        self.screens.current = "home"
+        self.show("home")
+
+    def ask_identity(self, service_key: str) -> None:
+        """The identify screen, saying which service needs the card or the Suishen code."""
+        if self.visit is None:
+            self.begin_visit()
+        self.screens.get_screen("identify").service_key = service_key
+        self.show("identify")
+
+    def _has_proof(self) -> bool:
+        identity = self.visit.identity if self.visit else None
+        return identity is not None and identity.unlocks_personal_records
+
+    # --- identification --------------------------------------------------------------------------
+
+    def _drain_devices(self, _dt: float) -> None:
+        if self.card_reader is not None:
+            while not self.card_reader.events.empty():
+                self.on_card_event(self.card_reader.events.get_nowait())
+        if self.qr_scanner is not None:
+            while not self.qr_scanner.events.empty():
+                self.on_qr_event(self.qr_scanner.events.get_nowait())
+
+    def on_card_event(self, event: CardEvent) -> None:
+        if self.locked:
+            return
+        if isinstance(event, CardInserted):
+            visit = self.visit or self.begin_visit()
+            card = event.identity
+            visit.identify(Identity(Proof.CARD, masked_name=card.masked_name, secret=""))
+            self._greet(card.masked_name)
+            if self.client is not None:
+                self.client.identify_card(
+                    card.id_number, card.name, functools.partial(self._identified, visit)
+                )
+            self._after_identification()
+        elif isinstance(event, CardRemoved):
+            identity = self.visit.identity if self.visit else None
+            if identity is not None and identity.proof == Proof.CARD:
+                self.end_visit(EndReason.CARD_REMOVED)
+        elif isinstance(event, CardError):
+            self.say_notice(event.message_zh, event.message_en)
+
+    def on_qr_event(self, event: QrEvent) -> None:
+        if self.locked:
+            return
+        if isinstance(event, QrScanned):
+            visit = self.visit or self.begin_visit()
+            if self.client is None or self.agent_state != AgentState.ONLINE.value:
+                self.say_notice(tr("suishen.offline", "zh"), tr("suishen.offline", "en"))
+                return
+            self.client.identify_suishen(
+                event.payload, functools.partial(self._suishen_checked, visit)
+            )
+        elif isinstance(event, QrRejected | CameraFault):
+            self.say_notice(event.message_zh, event.message_en)
+
+    def type_id_number(self, number: str) -> None:
+        """A typed number serves only matters that need no proof; it never opens records."""
+        visit = self.visit or self.begin_visit()
+        visit.identify(Identity(Proof.TYPED, masked_name="", secret=number))
+        masked = mask_id_number(number)
+        self.say_notice(
+            tr("typed.noted", "zh").format(masked=masked),
+            tr("typed.noted", "en").format(masked=masked),
+        )
+        self.show("identify")
+
+    def _identified(self, visit: Visit, result: Identification | CallFailed) -> None:
+        if visit is not self.visit or visit.ended is not None:
+            return  # the person left before the answer came
+        if isinstance(result, Identification):
+            visit.scratch["identification_token"] = result.token
+
+    def _suishen_checked(self, visit: Visit, result: Identification | CallFailed) -> None:
+        if visit is not self.visit or visit.ended is not None:
+            return
+        if isinstance(result, CallFailed):
+            key = "suishen.offline" if result.offline else "suishen.refused"
+            self.say_notice(tr(key, "zh"), tr(key, "en"))
+            return
+        visit.identify(Identity(Proof.SUISHEN, masked_name=result.masked_name, secret=""))
+        visit.scratch["identification_token"] = result.token
+        self._greet(result.masked_name)
+        self._after_identification()
+
+    def _greet(self, masked_name: str) -> None:
+        self.greeting_name = masked_name
+        self.clear_notice()
+        self.speak(tr("greeting.voice", self.language).format(name=masked_name))
+
+    def _after_identification(self) -> None:
+        """Back to what the person was doing when the identify screen asked for proof."""
+        if self.screens.current == "identify" or self.screens.current == "keypad":
+            self.open_service(self.screens.get_screen("identify").service_key)
+
+    def say_notice(self, chinese: str, english: str) -> None:
+        self.notice_zh, self.notice_en = chinese, english
+        self.speak(english if self.language == "en" else chinese)
+
+    def clear_notice(self) -> None:
+        self.notice_zh = self.notice_en = ""
 
     def toggle_language(self) -> None:
         self.language = "en" if self.language == "zh" else "zh"
@@ -129,28 +364,198 @@ class KioskApp(App):
     def toggle_elder_mode(self) -> None:
         self.elder_mode = not self.elder_mode
 
+    def finish(self) -> None:
+        """The person says they are done: ask for the rating that ends every visit."""
+        self.show("rating")
+
+    def finish_without_rating(self) -> None:
+        self.end_visit(EndReason.FINISHED)
+
+    # --- the visit -------------------------------------------------------------------------------
+
+    def note_activity(self) -> None:
+        """Every touch: begin a visit if none is running, else keep it alive."""
+        if self.locked:
+            return
+        if self.visit is None:
+            self.begin_visit()
+        elif self.visit.ended is None:
+            self.visit.touch()
+
+    def begin_visit(self) -> Visit:
+        visit = Visit(self.ticker, language=self._language(), elder_mode=self.elder_mode)
+        visit.on_end(self._visit_ended)
+        self.visit = visit
+        if self.voice is not None:
+            self.voice.set_volume(visit.volume)
+        # The first touch of someone in elder mode: tell them what this screen is for.
+        self._announce_screen()
+        return visit
+
+    def end_visit(self, reason: EndReason) -> VisitSummary | None:
+        if self.visit is None or self.visit.ended is not None:
+            return None
+        return self.visit.end(reason)
+
+    def submit_rating(self, level: int, reasons: list[str]) -> None:
+        """Send the rating through the outbox after the visit it belongs to, then end it."""
+        visit = self.visit or self.begin_visit()
+        visit_id, matter = visit.visit_id, visit.matter
+        self.end_visit(EndReason.FINISHED)
+        if matter is None:
+            # The back office rates a matter of a visit; a visit that chose none has nothing
+            # to rate (the rating screen is reached from a matter's screens).
+            logger.info("rating %s not sent: the visit chose no matter", level)
+            return
+        self.outbox.add(
+            Kind.RATING,
+            api.RATINGS,
+            {"visit_id": visit_id, "matter_code": matter, "level": level, "reasons": reasons},
+            idempotency_key=f"rating-{visit_id}",
+        )
+        self._count_pending()
+
+    def _visit_ended(self, summary: VisitSummary) -> None:
+        self.outbox.add(
+            Kind.VISIT, api.VISITS, summary.as_json(), idempotency_key=f"visit-{summary.visit_id}"
+        )
+        self._count_pending()
+        self.visit = None
+        self._wipe_screen()
+        self.dispatch("on_visit_end", summary)
+
+    def on_visit_end(self, summary: VisitSummary) -> None:
+        logger.info("visit ended: %s after %.0f s", summary.reason.value, summary.duration_s)
+
+    def _wipe_screen(self) -> None:
+        """Nothing of the last person stays on screen or in a widget: the next person starts
+        on the home screen in the terminal's own language and mode."""
+        if self._idle_overlay is not None:
+            self._idle_overlay.dismiss(animation=False)
+        if self.voice is not None:
+            self.voice.stop()
+        self.greeting_name = ""
+        self.clear_notice()
+        for screen in self.screens.screens:
+            wipe = getattr(screen, "wipe", None)
+            if callable(wipe):
+                wipe()
+        self.language = self.kiosk_config.language
+        self.elder_mode = self.kiosk_config.elder_mode
+        if not self.locked:
+            self.screens.current = "home"
+
+    def _tick_visit(self, _dt: float) -> None:
+        visit = self.visit
+        if visit is None:
+            return
+        phase = visit.tick()
+        if phase == IdlePhase.WARNING:
+            self.idle_seconds_left = visit.seconds_left()
+            if not self._idle_overlay.is_open:
+                self._idle_overlay.open(animation=False)
+                self.announce("idle.voice")
+        elif phase == IdlePhase.ACTIVE and self._idle_overlay.is_open:
+            self._idle_overlay.dismiss(animation=False)
+
+    def keep_visit(self) -> None:
+        """The one large "continue" button of the idle warning."""
+        if self.visit is not None and self.visit.ended is None:
+            self.visit.touch()
+        self._idle_overlay.dismiss(animation=False)
+
+    # --- voice -----------------------------------------------------------------------------------
+
+    def announce(self, key: str) -> None:
+        """Speak the prompt ``key`` in elder mode."""
+        self.speak(tr(key, self.language))
+
+    def speak(self, text: str) -> None:
+        if self.elder_mode and self.voice is not None:
+            self.voice.say(text, self._language())
+
+    def speak_action(self, label: str) -> None:
+        """Read a tapped button's words aloud, unless the tap led to a new screen or prompt,
+        whose own prompt says more."""
+        if not (self.elder_mode and self.voice is not None):
+            return
+        voice = self.voice
+        screen, asked = self.screens.current, voice.requested
+
+        def say_if_nothing_else(_dt: float) -> None:
+            if self.screens.current == screen and voice.requested == asked:
+                self.speak(label)
+
+        Clock.schedule_once(say_if_nothing_else, 0)
+
+    # --- remote lock -----------------------------------------------------------------------------
+
+    def lock(self, message: str) -> None:
+        self.end_visit(EndReason.CANCELLED)
+        self.lock_message = message
+        self.locked = True
+        self.screens.current = LOCKED_SCREEN
+
+    def unlock(self) -> None:
+        self.locked = False
+        self.lock_message = ""
+        self.screens.current = "home"
+
     # --- state ----------------------------------------------------------------------------------
 
     def on_language(self, _app: KioskApp, language: str) -> None:
         self.title = tr("app.title", language)
+        if self.visit is not None:
+            self.visit.language = self._language()
         self._refresh_status()
 
-    def on_elder_mode(self, _app: KioskApp, _elder_mode: bool) -> None:
+    def on_elder_mode(self, _app: KioskApp, elder_mode: bool) -> None:
         self._apply_sizes()
+        if self.visit is not None:
+            self.visit.elder_mode = elder_mode
         self._refresh_status()
+        if self.root is not None:
+            if elder_mode:
+                self._announce_screen()
+            elif self.voice is not None:
+                self.voice.stop()
 
     def kiosk_status(self) -> KioskStatus:
         """Called from the agent's thread: returns a snapshot made on the UI thread."""
         return self._status
 
     def on_fleet_command(self, command: dict[str, Any]) -> None:
-        # Remote commands are handled by a later issue; until then say so in the log.
-        logger.info("fleet command %r received; no handler yet", command.get("type"))
+        self.commands.run(command)
+        self._count_pending()
+
+    def _on_screen_change(self, _manager: ScreenManager, _name: str) -> None:
+        if _name not in ("identify", "keypad"):
+            self.clear_notice()
+        self._refresh_status()
+        self._announce_screen()
+
+    def _announce_screen(self) -> None:
+        screen: Screen = self.screens.current_screen
+        key = getattr(screen, "voice_key", "")
+        if key:
+            self.announce(key)
+
+    def _language(self) -> Language:
+        return "en" if self.language == "en" else "zh"
 
     def _refresh_status(self) -> None:
         screen = self.root.ids.screens.current if self.root is not None else "home"
-        language: Language = "en" if self.language == "en" else "zh"
-        self._status = KioskStatus(screen=screen, language=language, elder_mode=self.elder_mode)
+        if self.device_health is None:
+            self._status = KioskStatus(
+                screen=screen, language=self._language(), elder_mode=self.elder_mode
+            )
+        else:
+            self._status = KioskStatus(
+                screen=screen,
+                language=self._language(),
+                elder_mode=self.elder_mode,
+                devices=self.device_health(),
+            )
 
     def _apply_sizes(self) -> None:
         sizes = ELDER_SIZES if self.elder_mode else STANDARD_SIZES
@@ -164,6 +569,9 @@ class KioskApp(App):
         self.status_height = dp(sizes.status_height)
 
     def _poll_agent(self, _dt: float) -> None:
+        self._count_pending()
+        if self.device_health is not None:
+            self._refresh_status()
         if self.agent is None:
             return
         self.agent_state = self.agent.state.value
@@ -175,6 +583,9 @@ class KioskApp(App):
                 break
             self.dispatch("on_fleet_command", command)
 
+    def _count_pending(self) -> None:
+        self.pending_outbox = self.outbox.pending_count()
+
     def _tick_clock(self, _dt: float) -> None:
         self.clock_text = datetime.now().strftime("%Y-%m-%d %H:%M")
 
@@ -182,5 +593,17 @@ class KioskApp(App):
         return tr(STATUS_KEYS[AgentState(state)], language)
 
 
+def _on_ui_thread(function: Callable[[], None]) -> None:
+    Clock.schedule_once(lambda _dt: function())
+
+
 class KioskRoot(BoxLayout):
     """Title bar, the screens, and the status bar; laid out in app.kv."""
+
+    def on_touch_down(self, touch: Any) -> bool:
+        app = App.get_running_app()
+        if isinstance(app, KioskApp):
+            app.note_activity()
+            if app.locked:
+                return True  # a locked kiosk answers no touch at all
+        return bool(super().on_touch_down(touch))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import ConfigError, KioskConfig
 
@@ -63,20 +64,78 @@ def main(argv: list[str] | None = None) -> int:
     Config.set("graphics", "height", str(config.window_size[1]))
     Config.set("kivy", "exit_on_escape", "0")
 
+    # Before anything creates the window: see _stop_on_signals.
+    stopping: list[KioskApp] = []
+    _stop_on_signals(stopping)
     from kiosk.agent import FleetAgent
     from kiosk.app import KioskApp
+    from kiosk.outbox import Outbox
 
-    app = KioskApp(config)
-    agent = FleetAgent(config, app.kiosk_status)
+    # One outbox: the UI adds visits, ratings and command results; the agent delivers them.
+    outbox = Outbox(config.token_path.parent / "outbox.sqlite3")
+    app = KioskApp(config, config_path=args.config, outbox=outbox)
+    agent = FleetAgent(config, app.kiosk_status, outbox=outbox)
     app.agent = agent
     if args.screenshot is not None:
         _schedule_screenshot(app, args.screenshot.resolve(), args.exit_after_screenshot)
+    stopping.append(app)
+    devices = _start_devices(app, config)
     agent.start()
     try:
         app.run()
     finally:
         agent.stop()
+        for device in devices:
+            device.stop()
+        app.notifier.stopping()
+        outbox.close()
     return 0
+
+
+def _start_devices(app: KioskApp, config: KioskConfig) -> list[Any]:
+    """Build the devices the config names and hand them to the app; their health goes into
+    the heartbeat. Imported only when configured: the drivers pull in their own libraries."""
+    if not config.devices:
+        return []
+    try:
+        from kiosk.devices.factory import DeviceConfigError, build_devices
+    except ImportError as exc:
+        logger.error("device drivers are not part of this build (%s); running without devices", exc)
+        return []
+    try:
+        built = build_devices(config.devices)
+    except DeviceConfigError as exc:
+        logger.error("devices not started: %s", exc)
+        return []
+    app.card_reader, app.printer, app.qr_scanner = (
+        built.card_reader,
+        built.printer,
+        built.qr_camera,
+    )
+    app.device_health = built.health
+    started: list[Any] = []
+    for device in (built.card_reader, built.qr_camera):
+        if device is not None:
+            device.start()
+            started.append(device)
+    return started
+
+
+def _stop_on_signals(apps: list[KioskApp]) -> None:
+    """SIGTERM (systemd stopping the unit) and SIGINT end the app cleanly. Installed before the
+    window exists, so SDL keeps these handlers instead of turning the signals into a window
+    close request, which the kiosk refuses."""
+
+    def stop(signum: int, _frame: object) -> None:
+        logger.info("signal %s: stopping", signal.Signals(signum).name)
+        if not apps:
+            raise SystemExit(128 + signum)
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: apps[0].stop())
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 def _schedule_screenshot(app: KioskApp, target: Path, exit_after: bool) -> None:

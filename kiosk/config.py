@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +27,8 @@ class KioskConfig:
     elder_mode: bool = False
     fullscreen: bool = False
     window_size: tuple[int, int] = (1280, 800)
+    # The [devices] table, passed as it is to kiosk.devices.factory.build_devices.
+    devices: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> KioskConfig:
@@ -59,6 +61,7 @@ class KioskConfig:
             elder_mode=_bool(data, "elder_mode", defaults.elder_mode),
             fullscreen=_bool(data, "fullscreen", defaults.fullscreen),
             window_size=_window_size(data, defaults.window_size),
+            devices=_devices(data),
         )
 
 
@@ -118,3 +121,10 @@ def _window_size(data: dict[str, Any], default: tuple[int, int]) -> tuple[int, i
     ):
         raise ConfigError(f"window_size must be [width, height] in pixels, got {value!r}")
     return (value[0], value[1])
+
+
+def _devices(data: dict[str, Any]) -> dict[str, Any]:
+    value = data.get("devices", {})
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError("devices must be a table of [devices.<name>] tables")
+    return value

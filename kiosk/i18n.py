@@ -34,6 +34,65 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请插入社保卡或出示随申码",
         "Please insert your social security card or show your Suishen code",
     ),
+    # Greeting once identified (masked name only) and what ends the visit.
+    "greeting.hello": ("您好，{name}", "Hello, {name}"),
+    "greeting.take_card": ("取走卡片即结束本次服务", "Take your card to end this visit"),
+    "greeting.voice": ("您好，{name}。", "Hello, {name}."),
+    # Identify: card, Suishen code, or a typed ID number (which proves nothing).
+    "identify.title": (
+        "请插入社保卡，或出示随申码",
+        "Insert your social security card, or show your Suishen code",
+    ),
+    "identify.why": ("办理“{service}”需要确认您的身份", '"{service}" needs to know who you are'),
+    "identify.card": (
+        "社保卡：芯片朝上，插入下方读卡口",
+        "Card: chip facing up, into the slot below",
+    ),
+    "identify.suishen": (
+        "随申码：打开手机随申码，对准下方扫码口",
+        "Suishen code: hold your phone's code to the scanner below",
+    ),
+    "identify.type": ("输入身份证号码", "Type your ID number"),
+    "identify.type_limits": (
+        "输入的号码只能用于无需身份证明的事项，不能查看或打印个人记录",
+        "A typed number serves only matters that need no proof; it never opens personal records",
+    ),
+    "keypad.title": ("请输入 18 位身份证号码", "Type your 18-character ID number"),
+    "keypad.delete": ("删除", "Delete"),
+    "keypad.done": ("确定", "OK"),
+    "keypad.feedback.empty": ("最后一位可以是 X", "The last character may be X"),
+    "keypad.feedback.typing": ("已输入 {count} 位，还差 {left} 位", "{count} typed, {left} to go"),
+    "keypad.feedback.bad_date": (
+        "第 7 到 14 位的出生日期不对，请检查",
+        "Characters 7 to 14 are not a real birth date; please check",
+    ),
+    "keypad.feedback.bad_check": (
+        "号码校验不通过，请逐位核对",
+        "This number fails its check; please compare it digit by digit",
+    ),
+    "keypad.feedback.x_too_early": ("X 只能是最后一位", "X can only be the last character"),
+    "keypad.feedback.valid": ("号码正确，请点“确定”", "The number is correct; tap OK"),
+    "typed.noted": (
+        "已记下身份证号 {masked}。它只能用于无需身份证明的事项；打印医保记录请插卡或出示随申码。",
+        "ID number {masked} noted. It serves only matters that need no proof; "
+        "to print medical records, insert your card or show your Suishen code.",
+    ),
+    "suishen.offline": (
+        "网络中断，暂时无法验证随申码，请插入社保卡或稍后再试",
+        "No connection: the Suishen code cannot be checked now. Insert your card or try later.",
+    ),
+    "suishen.refused": (
+        "随申码无效或已过期，请刷新后重新出示",
+        "This Suishen code is not valid or has expired. Refresh it and show it again.",
+    ),
+    "voice.identify": (
+        "请插入社保卡，或把手机上的随申码对准扫码口。",
+        "Insert your social security card, or hold your Suishen code to the scanner.",
+    ),
+    "voice.keypad": (
+        "请输入十八位身份证号码，输完点确定。",
+        "Type your eighteen character ID number, then tap OK.",
+    ),
     # Coming soon.
     "coming_soon.message": ("此功能即将开放", "This service is coming soon"),
     "coming_soon.detail": (
@@ -41,6 +100,77 @@ STRINGS: dict[str, tuple[str, str]] = {
         "For help now, please ask the staff at a service counter.",
     ),
     "nav.back_home": ("返回首页", "Back to home"),
+    "nav.finish": ("办完了，去评价", "Done: rate this visit"),
+    # Offline: what still works and what does not.
+    "offline.banner": (
+        "网络暂时中断：您的评价会在恢复后自动发送；"
+        "医保记录打印、随申码识别和一键通咨询需等网络恢复。",
+        "No connection: your rating is sent once it is back. "
+        "Printing medical records, Suishen codes and one-tap consults must wait.",
+    ),
+    # Idle warning (WCAG 2.2.1: at least 20 s to extend with one tap).
+    "idle.title": ("您还在办理吗？", "Are you still there?"),
+    "idle.countdown": (
+        "{seconds} 秒后将结束本次服务，并清除您的信息",
+        "In {seconds} s this visit ends and your details are cleared",
+    ),
+    "idle.continue": ("继续办理", "Continue"),
+    "idle.voice": (
+        "您还在办理吗？如需继续，请点屏幕中间的继续办理。",
+        "Are you still there? To continue, tap Continue in the middle of the screen.",
+    ),
+    # Rating (好差评): five levels, 5..1.
+    "rating.prompt": ("请为本次服务评价", "Please rate this visit"),
+    "rating.level.5": ("非常满意", "Very satisfied"),
+    "rating.level.4": ("满意", "Satisfied"),
+    "rating.level.3": ("基本满意", "Fairly satisfied"),
+    "rating.level.2": ("不满意", "Dissatisfied"),
+    "rating.level.1": ("非常不满意", "Very dissatisfied"),
+    "rating.reasons.prompt": (
+        "很抱歉。请选择不满意的原因（可多选）",
+        "We are sorry. What went wrong? (choose any)",
+    ),
+    "rating.reason.guide_inaccurate": ("办事指南不准确", "The guide was wrong"),
+    "rating.reason.materials_unclear": ("材料说明不清楚", "Materials were unclear"),
+    "rating.reason.hard_to_use": ("机器不好用", "The machine is hard to use"),
+    "rating.reason.too_slow": ("用时太长", "It took too long"),
+    "rating.reason.device_fault": ("设备有故障", "A device did not work"),
+    "rating.reason.not_handled": ("事情没办成", "I could not get it done"),
+    "rating.submit": ("提交评价", "Send rating"),
+    "rating.thanks": ("感谢您的评价！", "Thank you for your rating!"),
+    "rating.thanks.detail": (
+        "您的信息已清除，欢迎再次使用。",
+        "Your details have been cleared. Goodbye!",
+    ),
+    "rating.skip": ("不评价，结束", "Skip and finish"),
+    # Out of service.
+    "out_of_service.title": ("暂停服务", "Out of service"),
+    "out_of_service.detail": (
+        "请前往服务窗口，工作人员会为您办理。",
+        "Please go to a service counter; the staff will help you.",
+    ),
+    # Voice prompts, one per screen (elder mode).
+    "voice.home": (
+        "欢迎使用。请插入社保卡，或点选您要办理的事项。",
+        "Welcome. Insert your social security card, or tap the service you need.",
+    ),
+    "voice.coming_soon": (
+        "此功能即将开放，请前往服务窗口咨询。",
+        "This service is coming soon. Please ask at a service counter.",
+    ),
+    "voice.rating": (
+        "请为本次服务评价，点一个表情即可。",
+        "Please rate this visit by tapping one face.",
+    ),
+    "voice.rating.reasons": (
+        "很抱歉。请点选不满意的原因，再点提交评价。",
+        "We are sorry. Tap what went wrong, then tap Send rating.",
+    ),
+    "voice.rating.thanks": ("感谢您的评价，再见。", "Thank you for your rating. Goodbye."),
+    "voice.out_of_service": (
+        "本机暂停服务，请前往服务窗口办理。",
+        "This kiosk is out of service. Please go to a service counter.",
+    ),
     # Status bar: fleet agent states.
     "status.not_enrolled": ("未登记", "Not enrolled"),
     "status.enrolling": ("登记中", "Enrolling"),

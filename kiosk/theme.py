@@ -40,6 +40,15 @@ STATUS_BACKGROUND = hex_rgba("#1F2E40")
 STATUS_OK = hex_rgba("#9BE7B0")
 STATUS_WARN = hex_rgba("#FFD58A")
 BUTTON_BACKGROUND = hex_rgba("#FFFFFF")
+PRIMARY_PRESSED = hex_rgba("#072A5E")
+# A main action that cannot be used yet (a bad rating without a reason): grey, not blue.
+PRIMARY_DISABLED = hex_rgba("#4A5563")
+OVERLAY = (0.04, 0.10, 0.18, 0.88)
+SELECTED_BACKGROUND = hex_rgba("#0B3A82")
+ALERT_BACKGROUND = hex_rgba("#8A1C14")
+FACE_GOOD = hex_rgba("#0E5E2B")
+FACE_MIDDLE = hex_rgba("#5A4600")
+FACE_BAD = hex_rgba("#8A1C14")
 
 # (foreground, background) pairs that carry text; each must reach 7:1 (WCAG AAA).
 TEXT_PAIRS: dict[str, tuple[RGBA, RGBA]] = {
@@ -53,6 +62,15 @@ TEXT_PAIRS: dict[str, tuple[RGBA, RGBA]] = {
     "status bar": (ON_BRAND, STATUS_BACKGROUND),
     "status online": (STATUS_OK, STATUS_BACKGROUND),
     "status warning": (STATUS_WARN, STATUS_BACKGROUND),
+    "offline banner": (INK, STATUS_WARN),
+    "primary button": (ON_BRAND, BRAND_BLUE),
+    "primary button pressed": (ON_BRAND, PRIMARY_PRESSED),
+    "primary button disabled": (ON_BRAND, PRIMARY_DISABLED),
+    "selected reason": (ON_BRAND, SELECTED_BACKGROUND),
+    "out of service": (ON_BRAND, ALERT_BACKGROUND),
+    "face word good": (FACE_GOOD, TILE_BACKGROUND),
+    "face word middle": (FACE_MIDDLE, TILE_BACKGROUND),
+    "face word bad": (FACE_BAD, TILE_BACKGROUND),
 }
 
 

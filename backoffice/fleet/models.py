@@ -1,4 +1,4 @@
-"""Terminals, their one-time enrollment codes, and the heartbeats they send."""
+"""Terminals, enrollment codes, heartbeat history, remote commands, alerts and the audit log."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ class Terminal(Base):
     app_version: Mapped[str | None] = mapped_column(String(40))
     screen: Mapped[str | None] = mapped_column(String(60))
     devices: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Catalog matter codes this terminal offers; empty means all its kind shows.
+    enabled_services: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Heartbeats received in all (the batched writer adds to it), so none goes unaccounted.
+    heartbeat_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def access_scope(self) -> Scope:
         return Scope(terminal_id=self.id)
@@ -66,3 +70,76 @@ class Heartbeat(Base):
     elder_mode: Mapped[bool]
     devices: Mapped[dict[str, Any]] = mapped_column(JSON)
     disk_free_mb: Mapped[int | None]
+
+
+class CommandKind(StrEnum):
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    RELOAD_CONTENT = "reload_content"
+    RESTART_APP = "restart_app"
+    SCREENSHOT = "screenshot"
+    PRINT_TEST_PAGE = "print_test_page"
+    PUSH_CONFIG = "push_config"
+
+
+class CommandStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class TerminalCommand(Base):
+    """A remote command, delivered in a heartbeat answer and acknowledged by the kiosk."""
+
+    __tablename__ = "terminal_commands"
+    __table_args__ = (Index("ix_terminal_commands_terminal_status", "terminal_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("terminals.id", ondelete="CASCADE"))
+    kind: Mapped[CommandKind] = mapped_column(str_enum(CommandKind))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[CommandStatus] = mapped_column(str_enum(CommandStatus))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deliveries: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    result: Mapped[str | None] = mapped_column(String(500))
+    screenshot_path: Mapped[str | None] = mapped_column(String(300))
+
+    def access_scope(self) -> Scope:
+        return Scope(terminal_id=self.terminal_id)
+
+
+class AlertKind(StrEnum):
+    SILENT = "silent"
+
+
+class FleetAlert(Base):
+    """Something the ops pages show about a terminal, open until the cause goes away."""
+
+    __tablename__ = "fleet_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(
+        ForeignKey("terminals.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[AlertKind] = mapped_column(str_enum(AlertKind))
+    message: Mapped[str] = mapped_column(String(300))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FleetAuditEntry(Base):
+    """Who did what to which terminal: registration, codes, commands, changes."""
+
+    __tablename__ = "fleet_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    terminal_id: Mapped[int | None] = mapped_column(ForeignKey("terminals.id", ondelete="SET NULL"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

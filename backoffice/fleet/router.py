@@ -1,30 +1,51 @@
-"""Fleet API: staff register terminals and hand out codes; kiosks enroll and send heartbeats."""
+"""Fleet API: terminals, enrollment, heartbeats, remote commands, alerts and the audit log."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 
+from backoffice.clock import Clock
 from backoffice.deps import AppSettings, DbSession, Now
-from backoffice.errors import NotAuthenticated
-from backoffice.fleet import service
-from backoffice.fleet.models import Terminal
+from backoffice.errors import Forbidden, NotAuthenticated, NotFound
+from backoffice.fleet import commands as command_service
+from backoffice.fleet import live, service
+from backoffice.fleet.alerts import check_silent_terminals
+from backoffice.fleet.models import (
+    FleetAlert,
+    FleetAuditEntry,
+    Heartbeat,
+    Terminal,
+    TerminalCommand,
+)
 from backoffice.fleet.schemas import (
+    AlertOut,
+    AuditOut,
+    CommandAck,
+    CommandCreate,
+    CommandOut,
     EnrollmentCodeOut,
     EnrollRequest,
     EnrollResponse,
     HeartbeatIn,
     HeartbeatOut,
+    HeartbeatRecordOut,
     TerminalCreate,
     TerminalOut,
+    TerminalUpdate,
 )
 from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
+from backoffice.identity.roles import Role, TokenKind
 from backoffice.identity.scope import Principal
+from backoffice.settings import Settings
 
-router = APIRouter(prefix="/api/v1/fleet", tags=["fleet"])
+router = APIRouter(prefix="/api/v1/fleet", tags=["fleet"], lifespan=live.lifespan)
 
 FLEET_MANAGERS = (Role.ADMIN, Role.TERMINAL_MANAGER)
 FLEET_READERS = (*FLEET_MANAGERS, Role.OPERATOR, Role.SHIFT_LEADER, Role.VIEWER)
@@ -36,6 +57,18 @@ TerminalInScope = Annotated[
     Terminal, authorize(*FLEET_READERS, terminals=True, load=service.get_terminal)
 ]
 ManagedTerminal = Annotated[Terminal, authorize(*FLEET_MANAGERS, load=service.get_terminal)]
+OwnCommand = Annotated[
+    TerminalCommand,
+    authorize(terminals=True, load=command_service.get_command, path_param="command_id"),
+]
+ManagedCommand = Annotated[
+    TerminalCommand,
+    authorize(*FLEET_MANAGERS, load=command_service.get_command, path_param="command_id"),
+]
+ReadableCommand = Annotated[
+    TerminalCommand,
+    authorize(*FLEET_READERS, load=command_service.get_command, path_param="command_id"),
+]
 
 
 def _offline_after(settings: AppSettings) -> timedelta:
@@ -43,6 +76,10 @@ def _offline_after(settings: AppSettings) -> timedelta:
 
 
 OfflineAfter = Annotated[timedelta, Depends(_offline_after)]
+
+
+def _code_of(db: DbSession, terminal_id: int) -> str:
+    return db.get_one(Terminal, terminal_id).code
 
 
 @router.post("/terminals", status_code=201)
@@ -57,6 +94,9 @@ def register_terminal(
         now=now,
         ttl=timedelta(hours=settings.enrollment_code_ttl_h),
         created_by=staff.name,
+    )
+    service.audit(
+        db, actor=staff.name, action="register", now=now, terminal=terminal, kind=body.kind.value
     )
     return EnrollmentCodeOut(
         terminal_code=terminal.code, enrollment_code=code, expires_at=expires_at
@@ -75,40 +115,266 @@ def new_enrollment_code(
         ttl=timedelta(hours=settings.enrollment_code_ttl_h),
         created_by=staff.name,
     )
+    service.audit(db, actor=staff.name, action="enrollment_code", now=now, terminal=terminal)
     return EnrollmentCodeOut(
         terminal_code=terminal.code, enrollment_code=code, expires_at=expires_at
     )
 
 
+@router.patch("/terminals/{ref}")
+def update_terminal(
+    body: TerminalUpdate,
+    terminal: ManagedTerminal,
+    db: DbSession,
+    now: Now,
+    request: Request,
+    offline_after: OfflineAfter,
+    staff: Manager,
+) -> TerminalOut:
+    """Rename or move a terminal, change its kind or the services it offers."""
+    changed = service.update_terminal(db, terminal, body)
+    if changed:
+        service.audit(db, actor=staff.name, action="update", now=now, terminal=terminal, **changed)
+    store = live.store_of(request.app)
+    return service.describe(terminal, now, offline_after, store.live(terminal.id))
+
+
 @router.get("/terminals")
 def list_terminals(
-    db: DbSession, now: Now, offline_after: OfflineAfter, _staff: Reader
+    db: DbSession, now: Now, request: Request, offline_after: OfflineAfter, _staff: Reader
 ) -> list[TerminalOut]:
-    return [service.describe(t, now, offline_after) for t in service.list_terminals(db)]
+    store = live.store_of(request.app)
+    return [
+        service.describe(t, now, offline_after, store.live(t.id))
+        for t in service.list_terminals(db)
+    ]
 
 
 @router.get("/terminals/{ref}")
-def get_terminal(terminal: TerminalInScope, now: Now, offline_after: OfflineAfter) -> TerminalOut:
-    return service.describe(terminal, now, offline_after)
+def get_terminal(
+    terminal: TerminalInScope, now: Now, request: Request, offline_after: OfflineAfter
+) -> TerminalOut:
+    return service.describe(
+        terminal, now, offline_after, live.store_of(request.app).live(terminal.id)
+    )
+
+
+@router.get("/terminals/{ref}/heartbeats")
+def heartbeat_history(
+    terminal: TerminalInScope,
+    db: DbSession,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[HeartbeatRecordOut]:
+    """Device health over time, newest first (one row per few minutes and on every change)."""
+    rows = db.scalars(
+        select(Heartbeat)
+        .where(Heartbeat.terminal_id == terminal.id)
+        .order_by(Heartbeat.received_at.desc(), Heartbeat.id.desc())
+        .limit(limit)
+    )
+    return [
+        HeartbeatRecordOut(
+            received_at=r.received_at,
+            app_version=r.app_version,
+            screen=r.screen,
+            language=r.language,
+            elder_mode=r.elder_mode,
+            devices=r.devices,
+            disk_free_mb=r.disk_free_mb,
+        )
+        for r in rows
+    ]
 
 
 @router.post("/enroll", status_code=201)
-def enroll(body: EnrollRequest, db: DbSession, now: Now, settings: AppSettings) -> EnrollResponse:
+def enroll(
+    body: EnrollRequest, db: DbSession, now: Now, settings: AppSettings, request: Request
+) -> EnrollResponse:
     """A kiosk trades its one-time enrollment code for its bearer token."""
     terminal, token = service.enroll(db, body.code, body.app_version, now)
+    service.audit(
+        db, actor=f"terminal {terminal.code}", action="enroll", now=now, terminal=terminal
+    )
+    # The old token was revoked just now; stop answering it from the cache at once.
+    live.store_of(request.app).forget_terminal(terminal.id)
     return EnrollResponse(
         terminal_code=terminal.code, token=token, heartbeat_interval_s=settings.heartbeat_interval_s
     )
 
 
+_bearer = HTTPBearer(auto_error=False)
+
+
 @router.post("/heartbeat")
-def heartbeat(
-    body: HeartbeatIn, db: DbSession, now: Now, settings: AppSettings, caller: TerminalItself
+async def heartbeat(
+    body: HeartbeatIn,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> HeartbeatOut:
-    if caller.terminal_id is None:
-        raise NotAuthenticated("Only an enrolled terminal sends heartbeats.")
-    terminal = db.get_one(Terminal, caller.terminal_id)
-    service.record_heartbeat(db, terminal, body, now)
+    """The kiosk's periodic report; the answer carries the commands waiting for it.
+
+    The fast path touches no database: the token comes from a short cache and the state goes
+    to the batched writer. Only a terminal with commands waiting costs a transaction.
+    """
+    if credentials is None:
+        raise NotAuthenticated("Sign in first: send the header 'Authorization: Bearer <token>'.")
+    clock: Clock = request.app.state.clock
+    settings: Settings = request.app.state.settings
+    now = clock.now()
+    store = live.store_of(request.app)
+    token = credentials.credentials
+    caller = store.cached_principal(token, now)
+    if caller is None:
+        caller = await run_in_threadpool(store.lookup_principal, token, now)
+    if caller.kind is not TokenKind.TERMINAL or caller.terminal_id is None:
+        raise Forbidden("Only an enrolled terminal sends heartbeats, with its own token.")
+    terminal_id = caller.terminal_id
+    if store.write_behind:
+        store.record(terminal_id, body, now)
+    else:
+        await run_in_threadpool(store.record, terminal_id, body, now)
+    commands = []
+    if store.may_have_commands(terminal_id):
+        commands = await run_in_threadpool(store.take_commands, terminal_id, now)
     return HeartbeatOut(
-        server_time=now, heartbeat_interval_s=settings.heartbeat_interval_s, commands=[]
+        server_time=now, heartbeat_interval_s=settings.heartbeat_interval_s, commands=commands
     )
+
+
+# --- remote commands ------------------------------------------------------------------------
+
+
+@router.post("/terminals/{ref}/commands", status_code=201)
+def send_command(
+    body: CommandCreate,
+    terminal: ManagedTerminal,
+    db: DbSession,
+    now: Now,
+    request: Request,
+    staff: Manager,
+) -> CommandOut:
+    """Queue a command; the terminal gets it in the answer to its next heartbeat."""
+    command = command_service.queue_command(db, terminal, body, by=staff.name, now=now)
+    service.audit(
+        db,
+        actor=staff.name,
+        action="command",
+        now=now,
+        terminal=terminal,
+        command_id=command.id,
+        kind=command.kind.value,
+        payload=command.payload,
+    )
+    live.store_of(request.app).note_command(terminal.id)
+    return command_service.describe(command, terminal.code)
+
+
+@router.get("/terminals/{ref}/commands")
+def list_commands(terminal: TerminalInScope, db: DbSession) -> list[CommandOut]:
+    return [
+        command_service.describe(c, terminal.code)
+        for c in command_service.list_commands(db, terminal)
+    ]
+
+
+@router.get("/commands/{command_id}")
+def get_command(command: ReadableCommand, db: DbSession) -> CommandOut:
+    return command_service.describe(command, _code_of(db, command.terminal_id))
+
+
+@router.post("/commands/{command_id}/cancel")
+def cancel_command(command: ManagedCommand, db: DbSession, now: Now, staff: Manager) -> CommandOut:
+    command_service.cancel(command, now)
+    terminal = db.get_one(Terminal, command.terminal_id)
+    service.audit(
+        db,
+        actor=staff.name,
+        action="cancel_command",
+        now=now,
+        terminal=terminal,
+        command_id=command.id,
+    )
+    return command_service.describe(command, terminal.code)
+
+
+@router.post("/commands/{command_id}/ack")
+def acknowledge_command(
+    body: CommandAck, command: OwnCommand, db: DbSession, now: Now
+) -> CommandOut:
+    """The terminal reports a command's outcome; stored before the answer is sent."""
+    command_service.acknowledge(db, command, body.ok, body.result, now)
+    return command_service.describe(command, _code_of(db, command.terminal_id))
+
+
+@router.put("/commands/{command_id}/screenshot", status_code=201)
+async def upload_screenshot(
+    request: Request, command: OwnCommand, db: DbSession, settings: AppSettings
+) -> CommandOut:
+    """The PNG a screenshot command asked for (body: the image bytes, image/png)."""
+    png = await request.body()
+    terminal = db.get_one(Terminal, command.terminal_id)
+    await run_in_threadpool(
+        command_service.store_screenshot, db, command, terminal, png, settings.data_dir
+    )
+    return command_service.describe(command, terminal.code)
+
+
+@router.get("/commands/{command_id}/screenshot")
+def download_screenshot(command: ReadableCommand, settings: AppSettings) -> FileResponse:
+    if command.screenshot_path is None:
+        raise NotFound(f"Command {command.id} has no screenshot (yet).")
+    return FileResponse(settings.data_dir / command.screenshot_path, media_type="image/png")
+
+
+# --- alerts and audit -----------------------------------------------------------------------
+
+
+@router.get("/alerts")
+def list_alerts(
+    db: DbSession,
+    _staff: Reader,
+    open_only: Annotated[bool, Query(alias="open")] = True,
+) -> list[AlertOut]:
+    """Silent terminals and other fleet alerts, newest first."""
+    query = select(FleetAlert, Terminal.code).join(Terminal, Terminal.id == FleetAlert.terminal_id)
+    if open_only:
+        query = query.where(FleetAlert.closed_at.is_(None))
+    rows = db.execute(query.order_by(FleetAlert.opened_at.desc(), FleetAlert.id.desc()))
+    return [
+        AlertOut(
+            id=a.id,
+            terminal_code=code,
+            kind=a.kind,
+            message=a.message,
+            opened_at=a.opened_at,
+            closed_at=a.closed_at,
+        )
+        for a, code in rows
+    ]
+
+
+@router.post("/alerts/check")
+def run_silent_check(
+    db: DbSession, now: Now, offline_after: OfflineAfter, _staff: Manager
+) -> dict[str, int]:
+    """Run the silent-terminal check now (the scheduler runs it every minute)."""
+    return {"changed": check_silent_terminals(db, now, offline_after)}
+
+
+@router.get("/audit")
+def audit_log(
+    db: DbSession,
+    _staff: Manager,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AuditOut]:
+    """Who did what to which terminal, newest first."""
+    rows = db.execute(
+        select(FleetAuditEntry, Terminal.code)
+        .outerjoin(Terminal, Terminal.id == FleetAuditEntry.terminal_id)
+        .order_by(FleetAuditEntry.at.desc(), FleetAuditEntry.id.desc())
+        .limit(limit)
+    )
+    return [
+        AuditOut(at=e.at, actor=e.actor, action=e.action, terminal_code=code, detail=e.detail)
+        for e, code in rows
+    ]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backoffice.fleet.models import TerminalKind
+from backoffice.fleet.models import AlertKind, CommandKind, CommandStatus, TerminalKind
 
 TERMINAL_CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$"
 APP_VERSION = r"^\d{1,4}\.\d{1,4}(\.\d{1,4})?([-+.][0-9A-Za-z.]{1,20})?$"
 SCREEN_NAME = r"^[a-z][a-z0-9_]{0,59}$"
+
+
+SERVICE_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 
 
 class TerminalCreate(BaseModel):
@@ -20,6 +23,22 @@ class TerminalCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     kind: TerminalKind
     place: str = Field(default="", max_length=200)
+    enabled_services: list[Annotated[str, Field(pattern=SERVICE_CODE)]] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Catalog matter codes this terminal offers; empty: all its kind shows.",
+    )
+
+
+class TerminalUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    kind: TerminalKind | None = None
+    place: str | None = Field(default=None, max_length=200)
+    enabled_services: list[Annotated[str, Field(pattern=SERVICE_CODE)]] | None = Field(
+        default=None, max_length=500
+    )
 
 
 class EnrollmentCodeOut(BaseModel):
@@ -85,3 +104,68 @@ class TerminalOut(BaseModel):
     app_version: str | None
     screen: str | None
     devices: dict[str, Any]
+    enabled_services: list[str] = Field(default_factory=list)
+    heartbeat_count: int = 0
+
+
+class HeartbeatRecordOut(BaseModel):
+    received_at: datetime
+    app_version: str
+    screen: str
+    language: str
+    elder_mode: bool
+    devices: dict[str, Any]
+    disk_free_mb: int | None
+
+
+class CommandCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: CommandKind
+    message: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="What the out-of-service screen says (lock only).",
+    )
+    config: dict[str, str | int | float | bool] | None = Field(
+        default=None, description="Settings to push (push_config only)."
+    )
+
+
+class CommandOut(BaseModel):
+    id: int
+    terminal_code: str
+    kind: CommandKind
+    payload: dict[str, Any]
+    status: CommandStatus
+    created_by: str
+    created_at: datetime
+    delivered_at: datetime | None
+    finished_at: datetime | None
+    result: str | None
+    has_screenshot: bool
+
+
+class CommandAck(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    result: str = Field(default="", max_length=500)
+
+
+class AlertOut(BaseModel):
+    id: int
+    terminal_code: str
+    kind: AlertKind
+    message: str
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    terminal_code: str | None
+    detail: dict[str, Any]

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import BadInput, Conflict, Gone, NotAuthenticated, NotFound
-from backoffice.fleet.models import EnrollmentCode, Heartbeat, Terminal
-from backoffice.fleet.schemas import HeartbeatIn, TerminalCreate, TerminalOut
+from backoffice.fleet.live import LiveState
+from backoffice.fleet.models import EnrollmentCode, FleetAuditEntry, Heartbeat, Terminal
+from backoffice.fleet.schemas import HeartbeatIn, TerminalCreate, TerminalOut, TerminalUpdate
 from backoffice.identity.service import issue_terminal_token
 
 # Crockford's base32 without the look-alikes: easy to read aloud and to type on a kiosk.
@@ -39,11 +40,52 @@ def register_terminal(db: Session, data: TerminalCreate, now: datetime) -> Termi
     if db.scalars(select(Terminal.id).where(Terminal.code == data.code)).first() is not None:
         raise Conflict(f"A terminal with the code '{data.code}' exists already.")
     terminal = Terminal(
-        code=data.code, name=data.name, kind=data.kind, place=data.place, created_at=now, devices={}
+        code=data.code,
+        name=data.name,
+        kind=data.kind,
+        place=data.place,
+        created_at=now,
+        devices={},
+        enabled_services=list(data.enabled_services),
+        heartbeat_count=0,
     )
     db.add(terminal)
     db.flush()
     return terminal
+
+
+def update_terminal(db: Session, terminal: Terminal, data: TerminalUpdate) -> dict[str, Any]:
+    """Apply the given fields; returns what changed (for the audit log)."""
+    changed: dict[str, Any] = {}
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is None:
+            raise BadInput(f"'{name}' cannot be emptied; leave it out to keep it.")
+        if getattr(terminal, name) != value:
+            setattr(terminal, name, value)
+            changed[name] = value
+    db.flush()
+    return changed
+
+
+def audit(
+    db: Session,
+    *,
+    actor: str,
+    action: str,
+    now: datetime,
+    terminal: Terminal | None = None,
+    **detail: Any,
+) -> None:
+    db.add(
+        FleetAuditEntry(
+            at=now,
+            actor=actor,
+            action=action,
+            terminal_id=terminal.id if terminal else None,
+            detail=detail,
+        )
+    )
+    db.flush()
 
 
 def new_enrollment_code(
@@ -116,25 +158,35 @@ def record_heartbeat(db: Session, terminal: Terminal, beat: HeartbeatIn, now: da
     terminal.app_version = beat.app_version
     terminal.screen = beat.screen
     terminal.devices = devices
+    terminal.heartbeat_count += 1
     db.flush()
 
 
-def is_online(terminal: Terminal, now: datetime, offline_after: timedelta) -> bool:
-    return terminal.last_seen_at is not None and now - terminal.last_seen_at <= offline_after
+def is_online(last_seen_at: datetime | None, now: datetime, offline_after: timedelta) -> bool:
+    return last_seen_at is not None and now - last_seen_at <= offline_after
 
 
-def describe(terminal: Terminal, now: datetime, offline_after: timedelta) -> TerminalOut:
+def describe(
+    terminal: Terminal, now: datetime, offline_after: timedelta, live: LiveState | None = None
+) -> TerminalOut:
+    """The terminal as staff see it; `live` is a newer heartbeat not written yet."""
+    seen: datetime | None = terminal.last_seen_at
+    version, screen, devices = terminal.app_version, terminal.screen, terminal.devices
+    if live is not None and (seen is None or live.seen_at > seen):
+        seen, version, screen, devices = live.seen_at, live.app_version, live.screen, live.devices
     return TerminalOut(
         code=terminal.code,
         name=terminal.name,
         kind=terminal.kind,
         place=terminal.place,
         enrolled=terminal.enrolled_at is not None,
-        online=is_online(terminal, now, offline_after),
-        last_seen_at=terminal.last_seen_at,
-        app_version=terminal.app_version,
-        screen=terminal.screen,
-        devices=terminal.devices,
+        online=is_online(seen, now, offline_after),
+        last_seen_at=seen,
+        app_version=version,
+        screen=screen,
+        devices=devices,
+        enabled_services=list(terminal.enabled_services or []),
+        heartbeat_count=terminal.heartbeat_count,
     )
 
 

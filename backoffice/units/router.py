@@ -15,7 +15,7 @@ from backoffice.identity.scope import SUBDISTRICT_ROLES, Principal
 from backoffice.identity.service import issue_unit_token
 from backoffice.units import service
 from backoffice.units.models import ResponsibleUnit
-from backoffice.units.schemas import UnitCreate, UnitOut
+from backoffice.units.schemas import UnitCreate, UnitOut, UnitUpdate
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
 
@@ -41,6 +41,12 @@ def get_unit(unit: UnitInScope) -> UnitOut:
 @router.post("", status_code=201)
 def create_unit(body: UnitCreate, db: DbSession, _admin: Admin) -> UnitOut:
     return service.describe(service.create_unit(db, body))
+
+
+@router.patch("/{ref}")
+def update_unit(body: UnitUpdate, unit: AdminUnit, db: DbSession) -> UnitOut:
+    """Rename a unit, change its kind or level, or move it under another parent."""
+    return service.describe(service.update_unit(db, unit, body))
 
 
 @router.post("/{ref}/tokens", status_code=201)

@@ -23,3 +23,13 @@ class UnitOut(BaseModel):
     kind: str
     level: HandlingLevel
     parent_code: str | None
+
+
+class UnitUpdate(BaseModel):
+    """Fields left out stay as they are; parent_code null makes the unit a root."""
+
+    name_zh: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, min_length=1, max_length=150)
+    kind: str | None = Field(default=None, min_length=1, max_length=40)
+    level: HandlingLevel | None = None
+    parent_code: str | None = None

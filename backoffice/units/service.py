@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.errors import Conflict, NotFound
+from backoffice.errors import BadInput, Conflict, NotFound
 from backoffice.units.models import ResponsibleUnit
-from backoffice.units.schemas import UnitCreate, UnitOut
+from backoffice.units.schemas import UnitCreate, UnitOut, UnitUpdate
 
 
 def get_unit(db: Session, code: str) -> ResponsibleUnit:
@@ -32,6 +32,40 @@ def create_unit(db: Session, data: UnitCreate) -> ResponsibleUnit:
     db.add(unit)
     db.flush()
     return unit
+
+
+def update_unit(db: Session, unit: ResponsibleUnit, data: UnitUpdate) -> ResponsibleUnit:
+    given = data.model_fields_set
+    for key in ("name_zh", "name_en", "kind", "level"):
+        if key in given:
+            value = getattr(data, key)
+            if value is None:
+                raise BadInput(f"{key} cannot be empty.", field=key)
+            setattr(unit, key, value)
+    if "parent_code" in given:
+        parent = get_unit(db, data.parent_code) if data.parent_code else None
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.id == unit.id:
+                raise BadInput(
+                    f"{data.parent_code} sits below {unit.code}; a unit cannot be its own "
+                    "ancestor.",
+                    field="parent_code",
+                )
+            ancestor = ancestor.parent
+        unit.parent = parent
+    db.flush()
+    return unit
+
+
+def ancestors(unit: ResponsibleUnit) -> list[ResponsibleUnit]:
+    """The unit's parent, its parent's parent, ... up to the root ("one level up", repeated)."""
+    chain = []
+    current = unit.parent
+    while current is not None:
+        chain.append(current)
+        current = current.parent
+    return chain
 
 
 def describe(unit: ResponsibleUnit) -> UnitOut:

@@ -28,6 +28,8 @@ class HomeTile(ButtonBehavior, BoxLayout):
 
 
 class HomeScreen(Screen):
+    voice_key = "voice.home"
+
     def on_kv_post(self, base_widget: object) -> None:
         grid = self.ids.tiles
         for key in HOME_TILES:

@@ -27,9 +27,29 @@ def _set_kivy_environment() -> None:
     os.environ["KIVY_NO_ARGS"] = "1"
     os.environ["KIVY_HOME"] = str(kivy_home)
     os.environ["KIVY_LOG_MODE"] = "PYTHON"
+    os.environ["KIVY_AUDIO"] = "sdl2"
+    # SDL's disk audio driver writes everything played to a file, so tests can hear the kiosk.
+    os.environ["SDL_AUDIODRIVER"] = "disk"
+    os.environ["SDL_DISKAUDIOFILE"] = str(AUDIO_CAPTURE)
 
 
+AUDIO_CAPTURE = REPO_ROOT / "var" / "test-kivy" / "audio-out.raw"
+VOICE_CACHE = REPO_ROOT / "var" / "test-kivy" / "voice"
 _set_kivy_environment()
+
+
+class ManualTicker:
+    """Monotonic seconds that move only when a test says so."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.now += seconds
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +83,11 @@ class KioskUI:
     app: Any
     window: Any
     agent: FakeAgent
+    ticker: ManualTicker
+    restarts: int = 0
+
+    def count_restart(self) -> None:
+        self.restarts += 1
 
     def pump(self, frames: int = 5) -> None:
         from kivy.base import EventLoop
@@ -71,8 +96,32 @@ class KioskUI:
             EventLoop.idle()
 
     def visible_widgets(self) -> list[Any]:
-        """Widgets now in the window's tree (only the current screen of the ScreenManager)."""
-        return list(self.app.root.walk(restrict=True))
+        """Widgets now shown: the current screen of the ScreenManager and any overlay, without
+        the subtrees a screen hides (opacity 0)."""
+        shown: list[Any] = []
+
+        def walk(widget: Any) -> None:
+            if widget.opacity == 0:
+                return
+            shown.append(widget)
+            for child in reversed(widget.children):
+                walk(child)
+
+        for top in reversed(self.window.children):
+            if top is self.app.root or top in self.overlays():
+                walk(top)
+        return shown
+
+    def overlays(self) -> list[Any]:
+        from kivy.uix.modalview import ModalView
+
+        return [w for w in self.window.children if isinstance(w, ModalView)]
+
+    def tick(self, seconds: float) -> None:
+        """Let ``seconds`` pass on the visit clock and run the app's visit timer once."""
+        self.ticker.advance(seconds)
+        self.app._tick_visit(0)
+        self.pump()
 
     def find(self, text_or_id: str) -> Any:
         """The one visible widget with this kv id or this exact text."""
@@ -115,19 +164,35 @@ class KioskUI:
 
 
 @pytest.fixture
-def make_kiosk_ui(kivy_window: Any) -> Iterator[Callable[..., KioskUI]]:
+def make_kiosk_ui(kivy_window: Any, tmp_path: Path) -> Iterator[Callable[..., KioskUI]]:
     from kiosk.agent import AgentState
     from kiosk.app import KioskApp
     from kiosk.config import KioskConfig
 
     built: list[KioskUI] = []
 
-    def make(**config: Any) -> KioskUI:
-        agent = FakeAgent(state=AgentState.ONLINE, terminal_code="T-0001")
-        app = KioskApp(KioskConfig(**config), agent=agent)
+    def make(*, notify_socket: str | None = None, agent: Any = None, **config: Any) -> KioskUI:
+        from kivy.clock import Clock
+
+        from kiosk.voice import Voice
+        from kiosk.watchdog import Notifier
+
+        agent = agent or FakeAgent(state=AgentState.ONLINE, terminal_code="T-0001")
+        ticker = ManualTicker()
+        config.setdefault("token_path", tmp_path / f"kiosk-{len(built)}" / "token.json")
+        voice = Voice(VOICE_CACHE, lambda fn: Clock.schedule_once(lambda _dt: fn()))
+        app = KioskApp(
+            KioskConfig(**config),
+            agent=agent,
+            ticker=ticker,
+            voice=voice,
+            notifier=Notifier({"NOTIFY_SOCKET": notify_socket} if notify_socket else {}),
+        )
         root = app.build()
         kivy_window.add_widget(root)
-        ui = KioskUI(app=app, window=kivy_window, agent=agent)
+        ui = KioskUI(app=app, window=kivy_window, agent=agent, ticker=ticker)
+        # Restarting means stopping the process for systemd to start again; here it is counted.
+        app.commands.restart = ui.count_restart
         built.append(ui)
         ui.pump()
         return ui
@@ -137,7 +202,11 @@ def make_kiosk_ui(kivy_window: Any) -> Iterator[Callable[..., KioskUI]]:
         # kv's `app` is a proxy that caches the first app it sees until that app dispatches
         # on_stop; without this, the next test's widgets would call the old app.
         ui.app.dispatch("on_stop")
+        for overlay in ui.overlays():
+            overlay.dismiss(animation=False)
         kivy_window.remove_widget(ui.app.root)
+        ui.app.voice.close()
+        ui.app.outbox.close()
 
 
 @pytest.fixture

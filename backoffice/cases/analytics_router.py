@@ -1,0 +1,124 @@
+"""Report endpoints: the weekly report, trends, the monthly marking, collection points."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from backoffice.cases import analytics
+from backoffice.deps import DbSession, Now
+from backoffice.errors import BadInput
+from backoffice.identity.access import authorize
+from backoffice.identity.roles import Role
+from backoffice.identity.scope import Principal
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+READERS = (
+    Role.ADMIN,
+    Role.OPERATOR,
+    Role.SHIFT_LEADER,
+    Role.DISPATCHER,
+    Role.INSPECTOR,
+    Role.VIEWER,
+)
+Reader = Annotated[Principal, authorize(*READERS)]
+WeekParam = Annotated[
+    str | None, Query(description="ISO week (2026-W45) or a date in it; default: last week.")
+]
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(
+        "\ufeff" + text,  # a BOM so spreadsheet programs read the Chinese names as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/weekly")
+def weekly(db: DbSession, now: Now, _who: Reader, week: WeekParam = None) -> dict[str, Any]:
+    """The week's cases against the week before: frequent types, hotspots per road and grid,
+    auto-dispatch rate, on-time rate per unit, hours per stage, clearance per collection point."""
+    return analytics.weekly_report(db, analytics.parse_week(week, now), now).as_dict()
+
+
+@router.get("/weekly.csv")
+def weekly_csv(db: DbSession, now: Now, _who: Reader, week: WeekParam = None) -> Response:
+    report = analytics.weekly_report(db, analytics.parse_week(week, now), now)
+    return _csv(analytics.weekly_csv(report), f"weekly-{report.week}.csv")
+
+
+@router.get("/trend")
+def trend(
+    db: DbSession,
+    now: Now,
+    _who: Reader,
+    week: WeekParam = None,
+    weeks: Annotated[int, Query(ge=1, le=260)] = 52,
+) -> dict[str, Any]:
+    """Cases per type and per road for each of the `weeks` weeks ending with `week`."""
+    return asdict(analytics.trend(db, analytics.parse_week(week, now), weeks))
+
+
+@router.get("/trend.csv")
+def trend_csv(
+    db: DbSession,
+    now: Now,
+    _who: Reader,
+    week: WeekParam = None,
+    weeks: Annotated[int, Query(ge=1, le=260)] = 52,
+) -> Response:
+    result = analytics.trend(db, analytics.parse_week(week, now), weeks)
+    return _csv(analytics.trend_csv(result), f"trend-{result.weeks[-1]}-{weeks}w.csv")
+
+
+@router.get("/monthly")
+def monthly(
+    db: DbSession,
+    now: Now,
+    _who: Reader,
+    month: Annotated[str | None, Query(description="2026-10; default: last month.")] = None,
+) -> dict[str, Any]:
+    """The month's marked frequent case types and hotspot roads and grids."""
+    return asdict(analytics.monthly_marking(db, analytics.parse_month(month, now)))
+
+
+@router.get("/monthly.csv")
+def monthly_csv(
+    db: DbSession,
+    now: Now,
+    _who: Reader,
+    month: Annotated[str | None, Query(description="2026-10; default: last month.")] = None,
+) -> Response:
+    marking = analytics.monthly_marking(db, analytics.parse_month(month, now))
+    return _csv(analytics.monthly_csv(marking), f"monthly-{marking.month}.csv")
+
+
+@router.get("/collection-points")
+def collection_points(
+    db: DbSession,
+    _who: Reader,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> list[dict[str, Any]]:
+    """Active collection points on streets and in compounds, on the first of each month."""
+    if (end - start).days > 366 * 20:
+        raise BadInput("Ask for at most twenty years at a time.")
+    return [asdict(p) for p in analytics.active_collection_points(db, start, end)]
+
+
+@router.get("/collection-points.csv")
+def collection_points_csv(
+    db: DbSession,
+    _who: Reader,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> Response:
+    rows = analytics.active_collection_points(db, start, end)
+    lines = ["month,street,compound", *(f"{p.day:%Y-%m},{p.street},{p.compound}" for p in rows)]
+    return _csv("\n".join(lines) + "\n", f"collection-points-{start}-{end}.csv")

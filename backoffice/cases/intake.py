@@ -1,0 +1,209 @@
+"""The one intake every source files through: validate, de-duplicate, file, dispatch by rule.
+
+Other domains (AI patrol, kiosk ratings, Open311) call `file_report` in-process; the
+staff API calls it too, so every source gets the same checks and the same de-duplication.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from backoffice.cases import dedupe, lifecycle
+from backoffice.cases.models import Case, CaseReportRow, CaseType
+from backoffice.cases.photos import Photo, PhotoKind
+from backoffice.cases.states import CaseSource
+from backoffice.errors import BadInput
+from backoffice.places import service as places
+from backoffice.settings import get_settings
+from backoffice.units.models import ResponsibleUnit
+
+__all__ = [
+    "CaseReport",
+    "CaseSource",
+    "FilingResult",
+    "Photo",
+    "PhotoKind",
+    "file_report",
+]
+
+# Reports from the public reach a call-taker first; every other source is trusted to file.
+NEEDS_CALL_TAKER = frozenset({CaseSource.OPEN311})
+MAX_DESCRIPTION = 2000
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    source: CaseSource
+    type_code: str
+    description: str
+    lon: float | None = None  # WGS84
+    lat: float | None = None
+    road_code: str | None = None
+    grid_code: str | None = None
+    # Same key and type while a case is open -> attach as evidence ("camera:X/zone:7").
+    dedupe_key: str | None = None
+    photos: tuple[Photo, ...] = ()
+    reporter: str = ""  # who or what reported; no personal data
+    unit_code: str | None = None  # send straight to this unit (skips rule dispatch)
+    external_ref: str | None = None  # the same source + external_ref files once
+    place_code: str | None = None  # a compound, building, park or collection point
+
+
+@dataclass(frozen=True)
+class FilingResult:
+    case_id: int
+    case_number: str
+    created: bool
+    dispatched_to: str | None
+
+
+def default_photo_dir() -> Path:
+    return get_settings().data_dir / "photos"
+
+
+def file_report(
+    db: Session, report: CaseReport, now: datetime, *, photo_dir: Path | None = None
+) -> FilingResult:
+    """File a report: a new case (filed and dispatched by rule), or evidence on an open one.
+
+    Raises BadInput (422) for an unknown type or place, malformed coordinates or bad photos,
+    before anything is written.
+    """
+    photo_dir = photo_dir or default_photo_dir()
+    source = CaseSource(report.source)
+    if report.external_ref is not None:
+        earlier = db.scalars(
+            select(CaseReportRow).where(
+                CaseReportRow.source == source, CaseReportRow.external_ref == report.external_ref
+            )
+        ).first()
+        if earlier is not None:
+            case = db.get_one(Case, earlier.case_id)
+            return FilingResult(case.id, case.number, False, case.unit.code if case.unit else None)
+
+    case_type = _case_type(db, report.type_code)
+    description = report.description.strip()
+    if not description:
+        raise BadInput("Describe the problem: the description is empty.", field="description")
+    if len(description) > MAX_DESCRIPTION:
+        raise BadInput(
+            f"The description has {len(description)} characters; keep it under {MAX_DESCRIPTION}.",
+            field="description",
+        )
+    point = _point(report.lon, report.lat)
+    where = places.locate(
+        db,
+        point=point,
+        road_code=report.road_code,
+        grid_code=report.grid_code,
+        place_code=report.place_code,
+        now=now,
+    )
+    unit = _unit(db, report.unit_code) if report.unit_code else None
+    photos = tuple(report.photos)
+
+    duplicate = dedupe.find_open_duplicate(db, case_type, report.dedupe_key, point)
+    if duplicate is not None:
+        lifecycle.attach_evidence(
+            db,
+            duplicate,
+            photos,
+            report.reporter or source.value,
+            now,
+            photo_dir=photo_dir,
+            source=source,
+        )
+        _record_report(db, duplicate, report, source, created=False, now=now)
+        db.flush()
+        return FilingResult(
+            duplicate.id,
+            duplicate.number,
+            False,
+            duplicate.unit.code if duplicate.unit else None,
+        )
+
+    case = lifecycle.open_case(
+        db,
+        source=source,
+        case_type=case_type,
+        description=description,
+        point=point,
+        where=where,
+        dedupe_key=report.dedupe_key,
+        reporter=report.reporter,
+        photos=photos,
+        now=now,
+        photo_dir=photo_dir,
+    )
+    _record_report(db, case, report, source, created=True, now=now)
+    actor = report.reporter or source.value
+    if source not in NEEDS_CALL_TAKER:
+        lifecycle.file_and_dispatch(db, case, actor=actor, now=now, unit=unit)
+    db.flush()
+    return FilingResult(case.id, case.number, True, case.unit.code if case.unit else None)
+
+
+def _case_type(db: Session, code: str) -> CaseType:
+    case_type = db.scalars(
+        select(CaseType).options(joinedload(CaseType.category)).where(CaseType.code == code)
+    ).first()
+    if case_type is None or not case_type.active:
+        raise BadInput(
+            f"Unknown case type '{code}'; GET /api/v1/case-types lists the codes.",
+            field="type_code",
+        )
+    return case_type
+
+
+def _point(lon: float | None, lat: float | None) -> tuple[float, float] | None:
+    if lon is None and lat is None:
+        return None
+    if lon is None or lat is None:
+        raise BadInput("Give both lon and lat (WGS84 degrees), or neither.", field="lon")
+    for name, value, bound in (("lon", lon, 180.0), ("lat", lat, 90.0)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BadInput(f"{name} must be a number of degrees.", field=name)
+        if not math.isfinite(value) or abs(value) > bound:
+            raise BadInput(
+                f"{name} {value} is not a WGS84 coordinate (between -{bound:g} and {bound:g}).",
+                field=name,
+            )
+    return (float(lon), float(lat))
+
+
+def _unit(db: Session, code: str) -> ResponsibleUnit:
+    unit = db.scalars(select(ResponsibleUnit).where(ResponsibleUnit.code == code)).first()
+    if unit is None:
+        raise BadInput(f"No responsible unit has the code '{code}'.", field="unit_code")
+    return unit
+
+
+def _record_report(
+    db: Session,
+    case: Case,
+    report: CaseReport,
+    source: CaseSource,
+    *,
+    created: bool,
+    now: datetime,
+) -> None:
+    db.add(
+        CaseReportRow(
+            case=case,
+            source=source,
+            external_ref=report.external_ref,
+            dedupe_key=report.dedupe_key,
+            reporter=report.reporter[:100],
+            description=report.description.strip()[:MAX_DESCRIPTION],
+            lon=report.lon,
+            lat=report.lat,
+            created_case=created,
+            at=now,
+        )
+    )

@@ -1,0 +1,1 @@
+"""Service catalog: categories, matters and no-certificate queries with their guides."""

@@ -1,0 +1,1 @@
+"""One-tap consult (一键通): questions and material pre-checks from kiosks, answered by staff."""

@@ -1,0 +1,352 @@
+"""The heartbeat fast path: latest state per terminal in memory, written to the database in batches.
+
+A heartbeat answered 200 is in `pending` until the next flush (every
+`heartbeat_flush_interval_s`, and on shutdown), which adds it to the terminal's
+`heartbeat_count` and latest state in one transaction; history is kept at a coarser grain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import JSON, bindparam, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from backoffice.clock import Clock
+from backoffice.db import UTCDateTime
+from backoffice.deps import get_db
+from backoffice.fleet.models import CommandStatus, Heartbeat, Terminal, TerminalCommand
+from backoffice.fleet.schemas import HeartbeatIn
+from backoffice.identity.access import principal_for_token
+from backoffice.identity.models import ApiToken
+from backoffice.identity.scope import Principal
+from backoffice.identity.secrets import token_digest
+from backoffice.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A delivered command the kiosk has not acknowledged is sent again after this long, in case
+# the answer that carried it was lost; the kiosk ignores a command id it has already run.
+REDELIVER_AFTER = timedelta(minutes=2)
+
+SessionSource = Callable[[], AbstractContextManager[Session]]
+
+
+@dataclass
+class LiveState:
+    """A terminal's newest heartbeat as received, before or after it is written."""
+
+    seen_at: datetime
+    app_version: str
+    screen: str
+    language: str
+    elder_mode: bool
+    devices: dict[str, Any]
+    disk_free_mb: int | None
+
+    @classmethod
+    def of(cls, beat: HeartbeatIn, now: datetime) -> LiveState:
+        return cls(
+            seen_at=now,
+            app_version=beat.app_version,
+            screen=beat.screen,
+            language=beat.language,
+            elder_mode=beat.elder_mode,
+            devices={str(k): v.model_dump(mode="json") for k, v in beat.devices.items()},
+            disk_free_mb=beat.disk_free_mb,
+        )
+
+    def history_row(self, terminal_id: int) -> dict[str, Any]:
+        return {
+            "terminal_id": terminal_id,
+            "received_at": self.seen_at,
+            "app_version": self.app_version,
+            "screen": self.screen,
+            "language": self.language,
+            "elder_mode": self.elder_mode,
+            "devices": self.devices,
+            "disk_free_mb": self.disk_free_mb,
+        }
+
+
+@dataclass
+class _Batch:
+    latest: dict[int, LiveState] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def merge_older(self, older: _Batch) -> None:
+        """Put a batch that failed to write back in front of what arrived since."""
+        for tid, state in older.latest.items():
+            self.latest.setdefault(tid, state)
+        for tid, n in older.counts.items():
+            self.counts[tid] = self.counts.get(tid, 0) + n
+        self.history[:0] = older.history
+
+    def __bool__(self) -> bool:
+        return bool(self.counts or self.history)
+
+
+@contextmanager
+def _factory_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def session_source(app: FastAPI) -> tuple[SessionSource, bool]:
+    """Where this app's sessions come from, and whether the store owns them.
+
+    When a dependency override supplies the request session (tests sharing one transaction
+    with the app), a background writer could neither see nor lock that data, so heartbeats
+    are then written in their own request.
+    """
+    override = app.dependency_overrides.get(get_db)
+    if override is not None:
+        return contextmanager(override), False
+    factory: sessionmaker[Session] = app.state.session_factory
+    return (lambda: _factory_session(factory)), True
+
+
+class HeartbeatStore:
+    """Latest state per terminal, pending writes, the token cache and who has commands."""
+
+    def __init__(
+        self, sessions: SessionSource, clock: Clock, settings: Settings, *, write_behind: bool
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.write_behind = write_behind and settings.heartbeat_flush_interval_s > 0
+        self.flush_interval_s = settings.heartbeat_flush_interval_s
+        self.history_every = timedelta(seconds=settings.heartbeat_history_every_s)
+        self.token_ttl = timedelta(seconds=settings.token_cache_s)
+        self._lock = threading.Lock()
+        self._latest: dict[int, LiveState] = {}
+        self._history_at: dict[int, LiveState] = {}
+        self._pending = _Batch()
+        self._tokens: dict[str, tuple[Principal, datetime]] = {}
+        self._with_commands: set[int] = set()
+
+    # --- tokens ------------------------------------------------------------------------------
+
+    def cached_principal(self, token: str, now: datetime) -> Principal | None:
+        with self._lock:
+            hit = self._tokens.get(token_digest(token))
+        return hit[0] if hit is not None and hit[1] > now else None
+
+    def lookup_principal(self, token: str, now: datetime) -> Principal:
+        """The caller of a token (401 if unknown or revoked), then cached for `token_cache_s`."""
+        digest = token_digest(token)
+        with self.sessions() as db:
+            principal = principal_for_token(db, token, now)
+            expires_at = db.scalars(
+                select(ApiToken.expires_at).where(ApiToken.digest == digest)
+            ).first()
+        until = now + self.token_ttl
+        if expires_at is not None:
+            until = min(until, expires_at)
+        with self._lock:
+            if len(self._tokens) > 100_000:
+                self._tokens.clear()
+            self._tokens[digest] = (principal, until)
+        return principal
+
+    def forget_terminal(self, terminal_id: int) -> None:
+        """Drop cached tokens of a terminal (it re-enrolled, so its old token is revoked)."""
+        with self._lock:
+            for digest in [d for d, (p, _) in self._tokens.items() if p.terminal_id == terminal_id]:
+                del self._tokens[digest]
+
+    # --- heartbeats --------------------------------------------------------------------------
+
+    def live(self, terminal_id: int) -> LiveState | None:
+        with self._lock:
+            return self._latest.get(terminal_id)
+
+    def record(self, terminal_id: int, beat: HeartbeatIn, now: datetime) -> None:
+        state = LiveState.of(beat, now)
+        with self._lock:
+            self._latest[terminal_id] = state
+            last = self._history_at.get(terminal_id)
+            history_due = (
+                last is None
+                or now - last.seen_at >= self.history_every
+                or last.devices != state.devices
+                or last.app_version != state.app_version
+            )
+            if history_due:
+                self._history_at[terminal_id] = state
+            if self.write_behind:
+                self._pending.latest[terminal_id] = state
+                self._pending.counts[terminal_id] = self._pending.counts.get(terminal_id, 0) + 1
+                if history_due:
+                    self._pending.history.append(state.history_row(terminal_id))
+                return
+        batch = _Batch({terminal_id: state}, {terminal_id: 1})
+        if history_due:
+            batch.history.append(state.history_row(terminal_id))
+        with self.sessions() as db:
+            _write(db, batch)
+
+    def flush(self) -> int:
+        """Write what arrived since the last flush; returns the heartbeats written."""
+        with self._lock:
+            batch, self._pending = self._pending, _Batch()
+        if not batch:
+            return 0
+        try:
+            with self.sessions() as db:
+                _write(db, batch)
+        except Exception:
+            with self._lock:
+                self._pending.merge_older(batch)
+            raise
+        return sum(batch.counts.values())
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def note_command(self, terminal_id: int) -> None:
+        with self._lock:
+            self._with_commands.add(terminal_id)
+
+    def may_have_commands(self, terminal_id: int) -> bool:
+        if not self.write_behind:
+            return True
+        with self._lock:
+            return terminal_id in self._with_commands
+
+    def refresh_commands(self, now: datetime) -> None:
+        """Learn which terminals have commands waiting (also those queued by other processes)."""
+        with self.sessions() as db:
+            ids = set(
+                db.scalars(
+                    _waiting_commands(now).with_only_columns(TerminalCommand.terminal_id).distinct()
+                )
+            )
+        with self._lock:
+            self._with_commands = ids
+
+    def take_commands(self, terminal_id: int, now: datetime) -> list[dict[str, Any]]:
+        """Commands for the terminal, marked delivered durably before the answer goes out."""
+        with self.sessions() as db:
+            rows = list(
+                db.scalars(
+                    _waiting_commands(now)
+                    .where(TerminalCommand.terminal_id == terminal_id)
+                    .order_by(TerminalCommand.id)
+                )
+            )
+            for row in rows:
+                row.status = CommandStatus.DELIVERED
+                row.delivered_at = now
+                row.deliveries += 1
+            db.flush()
+            out = [{"id": r.id, "kind": r.kind.value, "payload": r.payload} for r in rows]
+        if not out:
+            with self._lock:
+                self._with_commands.discard(terminal_id)
+        return out
+
+    # --- background writer -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval_s)
+            try:
+                await asyncio.to_thread(self.flush)
+                await asyncio.to_thread(self.refresh_commands, self.clock.now())
+            except Exception:
+                log.exception("heartbeat flush failed; it is retried with the next batch")
+
+
+def _waiting_commands(now: datetime) -> Any:
+    return select(TerminalCommand).where(
+        (TerminalCommand.status == CommandStatus.PENDING)
+        | (
+            (TerminalCommand.status == CommandStatus.DELIVERED)
+            & (TerminalCommand.delivered_at <= now - REDELIVER_AFTER)
+        )
+    )
+
+
+_UPDATE_LATEST = (
+    update(Terminal)
+    .where(Terminal.id == bindparam("b_id"))
+    .values(
+        last_seen_at=bindparam("b_seen", type_=UTCDateTime()),
+        app_version=bindparam("b_version"),
+        screen=bindparam("b_screen"),
+        devices=bindparam("b_devices", type_=JSON()),
+        heartbeat_count=Terminal.heartbeat_count + bindparam("b_n"),
+    )
+)
+
+
+def _write(db: Session, batch: _Batch) -> None:
+    rows = [
+        {
+            "b_id": tid,
+            "b_seen": state.seen_at,
+            "b_version": state.app_version,
+            "b_screen": state.screen,
+            "b_devices": state.devices,
+            "b_n": batch.counts.get(tid, 0),
+        }
+        for tid, state in sorted(batch.latest.items())
+    ]
+    if rows:
+        db.connection().execute(_UPDATE_LATEST, rows)
+    if batch.history:
+        db.add_all(Heartbeat(**row) for row in batch.history)
+    db.flush()
+
+
+def store_of(app: FastAPI) -> HeartbeatStore:
+    """The app's heartbeat store, made on first use."""
+    store: HeartbeatStore | None = getattr(app.state, "heartbeats", None)
+    if store is None:
+        sessions, owned = session_source(app)
+        store = HeartbeatStore(sessions, app.state.clock, app.state.settings, write_behind=owned)
+        app.state.heartbeats = store
+    return store
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the batched writer while the app serves; write everything left on shutdown."""
+    store = store_of(app)
+    task = (
+        asyncio.create_task(store.run(), name="zhili-heartbeat-writer")
+        if store.write_behind
+        else None
+    )
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            for attempt in range(3):
+                try:
+                    written = await asyncio.to_thread(store.flush)
+                    log.info("heartbeat writer stopped; %d heartbeats written at shutdown", written)
+                    break
+                except Exception:
+                    log.exception("heartbeat flush at shutdown failed (attempt %d)", attempt + 1)
+                    await asyncio.sleep(0.5)

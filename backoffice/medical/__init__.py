@@ -1,0 +1,1 @@
+"""Medical-insurance visit records: the upstream adapter and printing into the booklet."""

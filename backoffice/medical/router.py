@@ -1,0 +1,72 @@
+"""Medical records API: lines not yet printed for an identified person, and print confirmations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+
+from backoffice.deps import DbSession, Now
+from backoffice.errors import Forbidden
+from backoffice.identity.access import authorize
+from backoffice.identity.scope import Principal
+from backoffice.medical import service
+from backoffice.medical.schemas import PrintConfirm, ProgressOut, RecordsOut
+from backoffice.medical.source import DemoMedicalSource, MedicalRecordSource, demo_source_path
+from backoffice.suishen.router import terminal_id_of
+from backoffice.suishen.service import TYPED_REFUSED, resolve
+
+router = APIRouter(prefix="/api/v1/medical", tags=["medical"])
+Kiosk = Annotated[Principal, authorize(terminals=True)]
+IdentificationHeader = Annotated[
+    str | None,
+    Header(alias="X-Identification", description="Token from POST /api/v1/identifications."),
+]
+TYPED_PARAMETERS = frozenset({"id_number", "id", "idcard", "sfz"})
+
+
+def source_of(request: Request) -> MedicalRecordSource:
+    """The upstream adapter; the demo source (its own SQLite file) unless another was installed."""
+    source: MedicalRecordSource | None = getattr(request.app.state, "medical_source", None)
+    if source is None:
+        source = DemoMedicalSource(demo_source_path(request.app.state.settings.data_dir))
+        request.app.state.medical_source = source
+    return source
+
+
+def _refuse_typed(request: Request) -> None:
+    if TYPED_PARAMETERS & set(request.query_params):
+        raise Forbidden(TYPED_REFUSED)
+
+
+@router.get("/records")
+def unprinted_records(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    kiosk: Kiosk,
+    identification: IdentificationHeader = None,
+) -> RecordsOut:
+    """The identified person's records not yet in the booklet, at the page and line each goes."""
+    _refuse_typed(request)
+    who = resolve(db, identification, terminal_id_of(kiosk), now)
+    return service.unprinted(db, source_of(request), who, now)
+
+
+@router.post("/prints")
+def confirm_print(
+    body: PrintConfirm,
+    request: Request,
+    db: DbSession,
+    now: Now,
+    kiosk: Kiosk,
+    identification: IdentificationHeader = None,
+) -> ProgressOut:
+    """Confirm the lines printed up to (page, line); the same confirmation twice is harmless."""
+    _refuse_typed(request)
+    terminal_id = terminal_id_of(kiosk)
+    who = resolve(db, identification, terminal_id, now)
+    return service.confirm(
+        db, source_of(request), who, page=body.page, line=body.line, terminal_id=terminal_id,
+        now=now,
+    )  # fmt: skip

@@ -1,0 +1,46 @@
+"""Records as the kiosk prints them, and print confirmations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RecordLine(BaseModel):
+    seq: int
+    page: int
+    line: int
+    visit_date: date
+    institution: str
+    department: str
+    kind: str
+    total_yuan: str
+    fund_yuan: str
+    self_yuan: str
+
+
+class RecordsOut(BaseModel):
+    masked_name: str
+    lines_per_page: int
+    pages_per_booklet: int
+    next_page: int
+    next_line: int
+    lines: list[RecordLine]
+    booklet_full: bool = Field(description="More lines wait than the booklet has room for.")
+
+
+class PrintConfirm(BaseModel):
+    """The position of the last line printed; everything before it counts as printed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    page: int = Field(ge=1, le=1000)
+    line: int = Field(ge=1, le=1000)
+
+
+class ProgressOut(BaseModel):
+    printed_through_seq: int
+    next_page: int
+    next_line: int
+    remaining: int

@@ -1,0 +1,139 @@
+"""Lay unprinted records onto the booklet's pages and lines, and confirm what was printed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.errors import BadInput, NotFound
+from backoffice.medical.models import BookletProgress, PrintConfirmation
+from backoffice.medical.schemas import ProgressOut, RecordLine, RecordsOut
+from backoffice.medical.source import MedicalRecordSource, VisitRecord
+from backoffice.suishen.models import Identification
+
+LINES_PER_PAGE = 16
+PAGES_PER_BOOKLET = 40
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _progress(db: Session, id_hash: str, now: datetime) -> BookletProgress:
+    row = db.scalars(select(BookletProgress).where(BookletProgress.id_hash == id_hash)).first()
+    if row is None:
+        row = BookletProgress(
+            id_hash=id_hash, printed_through_seq=0, next_page=1, next_line=1, updated_at=now
+        )
+        db.add(row)
+        db.flush()
+    return row
+
+
+def _records(source: MedicalRecordSource, who: Identification) -> list[VisitRecord]:
+    records = source.records(who.id_hash)
+    if records is None:
+        raise NotFound("The medical-insurance system has no records for this person.")
+    return records
+
+
+def _advance(page: int, line: int) -> tuple[int, int]:
+    return (page, line + 1) if line < LINES_PER_PAGE else (page + 1, 1)
+
+
+def lay_out(progress: BookletProgress, records: list[VisitRecord]) -> tuple[list[RecordLine], bool]:
+    """The records not yet printed, each at its page and line; True if some do not fit."""
+    page, line = progress.next_page, progress.next_line
+    lines: list[RecordLine] = []
+    for record in records:
+        if record.seq <= progress.printed_through_seq:
+            continue
+        if page > PAGES_PER_BOOKLET:
+            return lines, True
+        lines.append(
+            RecordLine(
+                seq=record.seq,
+                page=page,
+                line=line,
+                visit_date=record.visit_date,
+                institution=record.institution,
+                department=record.department,
+                kind=record.kind,
+                total_yuan=_yuan(record.total_fen),
+                fund_yuan=_yuan(record.fund_fen),
+                self_yuan=_yuan(record.self_fen),
+            )
+        )
+        page, line = _advance(page, line)
+    return lines, False
+
+
+def unprinted(
+    db: Session, source: MedicalRecordSource, who: Identification, now: datetime
+) -> RecordsOut:
+    progress = _progress(db, who.id_hash, now)
+    lines, full = lay_out(progress, _records(source, who))
+    return RecordsOut(
+        masked_name=who.masked_name,
+        lines_per_page=LINES_PER_PAGE,
+        pages_per_booklet=PAGES_PER_BOOKLET,
+        next_page=progress.next_page,
+        next_line=progress.next_line,
+        lines=lines,
+        booklet_full=full,
+    )
+
+
+def confirm(
+    db: Session,
+    source: MedicalRecordSource,
+    who: Identification,
+    *,
+    page: int,
+    line: int,
+    terminal_id: int,
+    now: datetime,
+) -> ProgressOut:
+    """Everything up to (page, line) is printed. A position already confirmed changes nothing;
+    one past the last waiting line is refused."""
+    if line > LINES_PER_PAGE:
+        raise BadInput(f"A booklet page has {LINES_PER_PAGE} lines; line {line} does not exist.")
+    progress = _progress(db, who.id_hash, now)
+    lines, _ = lay_out(progress, _records(source, who))
+    if (page, line) < (progress.next_page, progress.next_line):
+        return ProgressOut(
+            printed_through_seq=progress.printed_through_seq,
+            next_page=progress.next_page,
+            next_line=progress.next_line,
+            remaining=len(lines),
+        )
+    printed = [x for x in lines if (x.page, x.line) <= (page, line)]
+    if not printed or (printed[-1].page, printed[-1].line) != (page, line):
+        last = f"page {lines[-1].page} line {lines[-1].line}" if lines else "nothing"
+        raise BadInput(
+            f"Page {page} line {line} is past the end of what was waiting to print "
+            f"(the last waiting line is {last}); nothing was recorded."
+        )
+    db.add(
+        PrintConfirmation(
+            id_hash=who.id_hash,
+            terminal_id=terminal_id,
+            from_seq=printed[0].seq,
+            through_seq=printed[-1].seq,
+            last_page=page,
+            last_line=line,
+            at=now,
+        )
+    )
+    progress.printed_through_seq = printed[-1].seq
+    progress.next_page, progress.next_line = _advance(page, line)
+    progress.updated_at = now
+    db.flush()
+    return ProgressOut(
+        printed_through_seq=progress.printed_through_seq,
+        next_page=progress.next_page,
+        next_line=progress.next_line,
+        remaining=len(lines) - len(printed),
+    )

@@ -1,0 +1,1 @@
+"""Notifications to responsible units: an outbox written with the case change, then deliveries."""

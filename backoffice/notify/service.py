@@ -1,0 +1,148 @@
+"""Write notifications to the outbox (inside the caller's transaction) and manage subscriptions."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.errors import BadInput, NotFound
+from backoffice.notify.models import (
+    ChannelKind,
+    Delivery,
+    DeliveryStatus,
+    OutboxMessage,
+    Subscription,
+)
+from backoffice.units.models import ResponsibleUnit
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff: first retry after `base`, doubling, never longer than `cap`."""
+
+    base: timedelta = timedelta(seconds=30)
+    cap: timedelta = timedelta(hours=1)
+    max_attempts: int = 10
+
+    def delay(self, attempts_so_far: int) -> timedelta:
+        return min(self.base * (2 ** max(attempts_so_far - 1, 0)), self.cap)
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a domain asks to tell a unit: a title and facts for people, data for machines."""
+
+    event: str
+    unit_id: int
+    title: str
+    subject: str = ""
+    facts: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def enqueue(db: Session, notice: Notice, now: datetime) -> OutboxMessage:
+    """Add the notice to the outbox with one pending delivery per matching subscription.
+
+    Only flushes: the caller's commit makes the change and its notification durable together.
+    """
+    message = OutboxMessage(
+        event=notice.event,
+        unit_id=notice.unit_id,
+        subject=notice.subject,
+        title=notice.title,
+        facts=dict(notice.facts),
+        data=dict(notice.data),
+        created_at=now,
+    )
+    db.add(message)
+    db.flush()
+    subscriptions = db.scalars(
+        select(Subscription).where(
+            Subscription.unit_id == notice.unit_id, Subscription.active.is_(True)
+        )
+    )
+    for sub in subscriptions:
+        if sub.wants(notice.event):
+            db.add(
+                Delivery(
+                    id=str(uuid.uuid4()),
+                    message_id=message.id,
+                    subscription_id=sub.id,
+                    status=DeliveryStatus.PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+    db.flush()
+    return message
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise BadInput(f"'{url}' is not an http(s) URL; give the full address, e.g. https://…")
+    return url
+
+
+def create_subscription(
+    db: Session,
+    unit: ResponsibleUnit,
+    *,
+    kind: ChannelKind,
+    url: str,
+    events: list[str],
+    now: datetime,
+) -> Subscription:
+    cleaned = sorted({e.strip() for e in events if e.strip()}) or ["*"]
+    sub = Subscription(
+        unit_id=unit.id,
+        kind=kind,
+        url=_check_url(url),
+        secret=secrets.token_hex(32),
+        events=",".join(cleaned),
+        active=True,
+        created_at=now,
+    )
+    db.add(sub)
+    db.flush()
+    return sub
+
+
+def get_subscription(db: Session, ref: str) -> Subscription:
+    sub = db.get(Subscription, int(ref)) if ref.isdigit() else None
+    if sub is None:
+        raise NotFound(f"No notification subscription has the id '{ref}'.")
+    return sub
+
+
+def unit_subscriptions(db: Session, unit: ResponsibleUnit) -> list[Subscription]:
+    return list(
+        db.scalars(select(Subscription).where(Subscription.unit_id == unit.id).order_by("id"))
+    )
+
+
+def get_delivery(db: Session, delivery_id: str) -> Delivery:
+    delivery = db.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NotFound(f"No delivery has the id '{delivery_id}'.")
+    return delivery
+
+
+def retry_delivery(db: Session, delivery: Delivery, now: datetime) -> Delivery:
+    """Put a delivery that gave up back in the queue, due now (its id stays the same)."""
+    if delivery.status is DeliveryStatus.DELIVERED:
+        raise BadInput("This delivery arrived already; there is nothing to retry.")
+    delivery.status = DeliveryStatus.PENDING
+    delivery.next_attempt_at = now
+    db.flush()
+    return delivery

@@ -1,0 +1,60 @@
+"""Request and response bodies of the places API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from backoffice.places.models import PlaceKind
+
+
+class PlaceCreate(BaseModel):
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
+    kind: PlaceKind
+    name_zh: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(min_length=1, max_length=150)
+    geometry: dict[str, Any] = Field(description="GeoJSON geometry in WGS84 [lon, lat]")
+    parent_code: str | None = None
+    unit_code: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    active_from: datetime | None = None
+    active_until: datetime | None = None
+
+
+class PlaceUpdate(BaseModel):
+    name_zh: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, min_length=1, max_length=150)
+    geometry: dict[str, Any] | None = None
+    parent_code: str | None = None
+    unit_code: str | None = None
+    attributes: dict[str, Any] | None = None
+    active_from: datetime | None = None
+    active_until: datetime | None = None
+
+
+class PlaceOut(BaseModel):
+    code: str
+    kind: PlaceKind
+    name_zh: str
+    name_en: str
+    parent_code: str | None
+    unit_code: str | None
+    geometry: dict[str, Any]
+    attributes: dict[str, Any]
+    active_from: datetime | None
+    active_until: datetime | None
+
+
+class Resolution(BaseModel):
+    """Where a point is: its grid and community, the nearest road, the site it is at."""
+
+    lon: float
+    lat: float
+    grid_code: str | None
+    community_code: str | None
+    road_code: str | None
+    road_name_zh: str | None
+    road_distance_m: float | None
+    place_code: str | None

@@ -1,0 +1,1 @@
+"""Identity evidence: card reads and Suishen codes turned into short-lived identifications."""

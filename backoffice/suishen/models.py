@@ -1,0 +1,37 @@
+"""An identification: who a terminal identified, by which proof, for a few minutes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backoffice.db import Base, UTCDateTime, str_enum
+from backoffice.identity.scope import Scope
+
+
+class Proof(StrEnum):
+    CARD = "card"  # a resident ID card or social security card read at the terminal
+    SUISHEN = "suishen"  # a verified Suishen code
+
+
+class Identification(Base):
+    """Bound to the terminal that made it; the token is stored as a digest."""
+
+    __tablename__ = "identifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("terminals.id", ondelete="CASCADE"))
+    proof: Mapped[Proof] = mapped_column(str_enum(Proof))
+    # Keyed hash (HMAC-SHA256 with the secret key) of the ID number; never the number itself.
+    id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    masked_id: Mapped[str | None] = mapped_column(String(18))
+    masked_name: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def access_scope(self) -> Scope:
+        return Scope(terminal_id=self.terminal_id)

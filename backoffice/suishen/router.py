@@ -1,0 +1,60 @@
+"""Identification API: a terminal posts a card read or a Suishen code, gets a short token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+
+from backoffice.deps import AppSettings, DbSession, Now
+from backoffice.errors import Forbidden
+from backoffice.identity.access import authorize
+from backoffice.identity.scope import Principal
+from backoffice.suishen import service
+from backoffice.suishen.codes import DemoIssuer, SuishenVerifier
+from backoffice.suishen.schemas import Evidence, IdentificationOut
+
+router = APIRouter(prefix="/api/v1", tags=["identification"])
+Kiosk = Annotated[Principal, authorize(terminals=True)]
+
+
+def verifier_of(request: Request) -> SuishenVerifier:
+    """The app's Suishen verifier: the demo issuer unless another adapter was installed."""
+    verifier: SuishenVerifier | None = getattr(request.app.state, "suishen", None)
+    if verifier is None:
+        verifier = DemoIssuer(request.app.state.settings.secret_key)
+        request.app.state.suishen = verifier
+    return verifier
+
+
+def terminal_id_of(principal: Principal) -> int:
+    if principal.terminal_id is None:
+        raise Forbidden("Only a terminal does this, with its own token.")
+    return principal.terminal_id
+
+
+@router.post("/identifications", status_code=201)
+def identify(
+    body: Evidence,
+    request: Request,
+    db: DbSession,
+    now: Now,
+    settings: AppSettings,
+    kiosk: Kiosk,
+) -> IdentificationOut:
+    """Identify the person at the terminal by a card read or a Suishen code (never typed)."""
+    row, token = service.identify(
+        db,
+        body,
+        terminal_id=terminal_id_of(kiosk),
+        secret_key=settings.secret_key,
+        verifier=verifier_of(request),
+        now=now,
+    )
+    return IdentificationOut(
+        token=token,
+        proof=row.proof,
+        masked_id=row.masked_id,
+        masked_name=row.masked_name,
+        expires_at=row.expires_at,
+    )

@@ -1,0 +1,46 @@
+"""Identification bodies: the evidence a terminal posts, and what it gets back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backoffice.suishen.models import Proof
+
+
+class CardEvidence(BaseModel):
+    """What the terminal's card reader read off the card (hashed and masked on arrival)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proof: Literal["card"]
+    id_number: str = Field(min_length=18, max_length=18, repr=False)
+    name: str = Field(min_length=1, max_length=40, repr=False)
+
+
+class SuishenEvidence(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    proof: Literal["suishen"]
+    payload: str = Field(min_length=1, max_length=2048, repr=False)
+
+
+class TypedEvidence(BaseModel):
+    """Accepted only to refuse it with a clear message."""
+
+    model_config = ConfigDict(extra="allow")
+
+    proof: Literal["typed"]
+
+
+Evidence = Annotated[CardEvidence | SuishenEvidence | TypedEvidence, Field(discriminator="proof")]
+
+
+class IdentificationOut(BaseModel):
+    token: str
+    proof: Proof
+    masked_id: str | None
+    masked_name: str
+    expires_at: datetime

@@ -1,0 +1,64 @@
+"""Record visits idempotently by their kiosk-made id; check the matters against the catalog."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.catalog.models import CatalogItem
+from backoffice.errors import BadInput, Conflict, NotFound
+from backoffice.visits.models import Visit
+from backoffice.visits.schemas import VisitIn
+
+
+def get_visit(db: Session, visit_id: str) -> Visit:
+    visit = db.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(f"No visit has the id '{visit_id}'.")
+    return visit
+
+
+def record(db: Session, data: VisitIn, terminal_id: int, now: datetime) -> tuple[Visit, bool]:
+    """The visit and whether it is new. The same report again returns the visit unchanged."""
+    existing = db.get(Visit, data.visit_id)
+    if existing is not None:
+        if existing.terminal_id != terminal_id:
+            raise Conflict(f"Visit {data.visit_id} was reported by another terminal.")
+        if _same(existing, data):
+            return existing, False
+        raise Conflict(
+            f"Visit {data.visit_id} was reported already with different contents; a visit is "
+            "reported once, when it ends."
+        )
+    if data.matters:
+        known = set(db.scalars(select(CatalogItem.code).where(CatalogItem.code.in_(data.matters))))
+        unknown = sorted(set(data.matters) - known)
+        if unknown:
+            raise BadInput(f"Unknown catalog matter(s): {', '.join(unknown)}.")
+    visit = Visit(
+        id=data.visit_id,
+        terminal_id=terminal_id,
+        outcome=data.outcome,
+        matters=list(data.matters),
+        duration_s=data.duration_s,
+        language=data.language,
+        elder_mode=data.elder_mode,
+        identified_by=data.identified_by,
+        received_at=now,
+    )
+    db.add(visit)
+    db.flush()
+    return visit, True
+
+
+def _same(visit: Visit, data: VisitIn) -> bool:
+    return (
+        visit.outcome == data.outcome
+        and list(visit.matters) == list(data.matters)
+        and abs(visit.duration_s - data.duration_s) < 0.05
+        and visit.language == data.language
+        and visit.elder_mode == data.elder_mode
+        and visit.identified_by == data.identified_by
+    )

@@ -1,0 +1,1 @@
+"""Ops-centre pages: the operators' server-rendered window on cases, terminals and ratings."""

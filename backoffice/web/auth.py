@@ -1,0 +1,272 @@
+"""Page sign-in: server-side sessions behind an HttpOnly cookie, CSRF tokens, lock-out, audit.
+
+Every page resolves the browser's session to the same `Principal` the API uses, so roles and
+object scope are checked by the same rules (`identity.scope.can_reach`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from backoffice.deps import DbSession, Now
+from backoffice.errors import NotAuthenticated
+from backoffice.identity import service as identity
+from backoffice.identity.models import Staff
+from backoffice.identity.roles import Role, TokenKind
+from backoffice.identity.scope import Principal
+from backoffice.web.models import LoginAttempt, WebSession
+from backoffice.web.settings import WebSettings, get_web_settings
+
+SESSION_COOKIE = "zhili_session"
+
+
+class LoginRequired(Exception):
+    """No live page session: the browser is sent to the sign-in page."""
+
+
+class PageForbidden(Exception):
+    """Signed in, but this role may not see this page or object."""
+
+    status_code = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PageMissing(PageForbidden):
+    """The page names something that does not exist."""
+
+    status_code = 404
+
+
+class LockedOut(Exception):
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
+
+
+class CsrfRejected(Exception):
+    """A form came without this session's token (another site, or a stale page)."""
+
+
+@dataclass(frozen=True)
+class PageUser:
+    """Who is looking at the page: the API's principal plus the page session.
+
+    The names shown in the header are copied when the request starts, so an error page can
+    still draw them after the request's transaction was rolled back.
+    """
+
+    principal: Principal
+    staff: Staff
+    session: WebSession
+    role: Role
+    csrf: str
+    username: str
+    display_name: str
+    unit_name_zh: str
+    unit_name_en: str
+
+    @classmethod
+    def of(cls, session: WebSession) -> PageUser:
+        staff = session.staff
+        return cls(
+            principal=principal_of(staff),
+            staff=staff,
+            session=session,
+            role=staff.role,
+            csrf=session.csrf_token,
+            username=staff.username,
+            display_name=staff.display_name,
+            unit_name_zh=staff.unit.name_zh if staff.unit else "",
+            unit_name_en=staff.unit.name_en if staff.unit else "",
+        )
+
+    def has(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def principal_of(staff: Staff) -> Principal:
+    """The principal a staff account stands for, exactly as a staff bearer token would."""
+    return Principal(
+        kind=TokenKind.STAFF,
+        name=staff.username,
+        role=staff.role,
+        staff_id=staff.id,
+        unit_id=staff.unit_id if staff.role is Role.UNIT_STAFF else None,
+    )
+
+
+def recent_failures(db: Session, username: str, now: datetime, window: timedelta) -> int:
+    """Failures since the last successful sign-in, within the window."""
+    last_ok = db.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.username == username, LoginAttempt.outcome == "ok"
+        )
+    )
+    since = now - window
+    if last_ok is not None and last_ok > since:
+        since = last_ok
+    count = db.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.username == username,
+            LoginAttempt.outcome == "bad_password",
+            LoginAttempt.at > since,
+        )
+    )
+    return int(count or 0)
+
+
+def _lock_until(db: Session, username: str, now: datetime, settings: WebSettings) -> datetime:
+    window = timedelta(minutes=settings.lockout_minutes)
+    rows = db.scalars(
+        select(LoginAttempt.at)
+        .where(
+            LoginAttempt.username == username,
+            LoginAttempt.outcome == "bad_password",
+            LoginAttempt.at > now - window,
+        )
+        .order_by(LoginAttempt.at.desc())
+        .limit(settings.lockout_failures)
+    ).all()
+    # Locked until the oldest of the counted failures leaves the window.
+    return min(rows) + window if rows else now
+
+
+def _audit(db: Session, username: str, now: datetime, outcome: str, client: str) -> None:
+    db.add(LoginAttempt(username=username[:64], at=now, outcome=outcome, client=client[:64]))
+    db.flush()
+
+
+def sign_in(
+    db: Session,
+    username: str,
+    password: str,
+    *,
+    now: datetime,
+    client: str,
+    settings: WebSettings,
+) -> tuple[WebSession, str]:
+    """Check the password (after the lock-out) and open a session; returns it and its cookie.
+
+    Raises LockedOut while the username has too many recent failures, NotAuthenticated for a
+    wrong username or password. Every attempt is written to the login audit.
+    """
+    username = username.strip()
+    window = timedelta(minutes=settings.lockout_minutes)
+    if recent_failures(db, username, now, window) >= settings.lockout_failures:
+        _audit(db, username, now, "locked", client)
+        raise LockedOut(_lock_until(db, username, now, settings))
+    try:
+        staff = identity.authenticate(db, username, password)
+    except NotAuthenticated:
+        _audit(db, username, now, "bad_password", client)
+        raise
+    _audit(db, username, now, "ok", client)
+    raw = secrets.token_urlsafe(32)
+    session = WebSession(
+        digest=_digest(raw),
+        staff_id=staff.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_hours),
+        flash_ok=True,
+    )
+    db.add(session)
+    db.flush()
+    return session, raw
+
+
+def sign_out(db: Session, session: WebSession, now: datetime, client: str) -> None:
+    session.ended_at = now
+    _audit(db, session.staff.username, now, "logout", client)
+
+
+def end_sessions_of(db: Session, staff_id: int, now: datetime) -> None:
+    db.execute(
+        update(WebSession)
+        .where(WebSession.staff_id == staff_id, WebSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+def session_for_cookie(
+    db: Session, raw: str | None, now: datetime, settings: WebSettings
+) -> WebSession | None:
+    if not raw:
+        return None
+    session = db.scalars(select(WebSession).where(WebSession.digest == _digest(raw))).first()
+    if session is None or session.ended_at is not None or session.expires_at <= now:
+        return None
+    if now - session.last_seen_at > timedelta(minutes=settings.idle_minutes):
+        session.ended_at = now
+        return None
+    if not session.staff.active:
+        return None
+    session.last_seen_at = now
+    return session
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def web_settings_dep(request: Request) -> WebSettings:
+    settings: WebSettings | None = getattr(request.app.state, "web_settings", None)
+    return settings or get_web_settings()
+
+
+PageSettings = Annotated[WebSettings, Depends(web_settings_dep)]
+
+
+def current_user(request: Request, db: DbSession, now: Now, settings: PageSettings) -> PageUser:
+    session = session_for_cookie(db, request.cookies.get(SESSION_COOKIE), now, settings)
+    if session is None:
+        raise LoginRequired()
+    user = PageUser.of(session)
+    request.state.page_user = user
+    return user
+
+
+CurrentUser = Annotated[PageUser, Depends(current_user)]
+
+
+def check_csrf(user: PageUser, token: str | None) -> None:
+    if not token or not hmac.compare_digest(token, user.csrf):
+        raise CsrfRejected()
+
+
+def require(user: PageUser, roles: frozenset[Role], what: str) -> None:
+    if user.role not in roles:
+        raise PageForbidden(f"Your role '{user.role.value}' may not open {what}.")
+
+
+def flash(user: PageUser, message: str, *, ok: bool = True) -> None:
+    user.session.flash = message[:500]
+    user.session.flash_ok = ok
+
+
+def take_flash(user: PageUser) -> tuple[str, bool] | None:
+    if not user.session.flash:
+        return None
+    message, ok = user.session.flash, user.session.flash_ok
+    user.session.flash = None
+    user.session.flash_ok = True
+    return message, ok

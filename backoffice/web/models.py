@@ -1,0 +1,69 @@
+"""Page sessions, the login audit and alarm acknowledgements of the ops-centre pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.db import Base, UTCDateTime
+from backoffice.identity.models import Staff
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random id; only its SHA-256 digest is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # One message shown on the next page (the outcome of the last form).
+    flash: Mapped[str | None] = mapped_column(String(500))
+    flash_ok: Mapped[bool] = mapped_column(default=True)
+
+    staff: Mapped[Staff] = relationship()
+
+
+class LoginAttempt(Base):
+    """Every sign-in attempt on the pages, kept for the audit and the lock-out count."""
+
+    __tablename__ = "web_login_attempts"
+    __table_args__ = (Index("ix_web_login_attempts_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # ok, bad_password, locked, logout
+    outcome: Mapped[str] = mapped_column(String(20))
+    client: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AlarmAck(Base):
+    """An operator acknowledged the alarm an AI-patrol case raised on the dashboard."""
+
+    __tablename__ = "web_alarm_acks"
+
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    acknowledged_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CallerContact(Base):
+    """The contact of a hotline or 110 caller: a keyed hash to find repeat callers, and a masked
+    form for staff to read. The full number is never stored."""
+
+    __tablename__ = "web_caller_contacts"
+
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    phone_digest: Mapped[str] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str] = mapped_column(String(20))
+    name_masked: Mapped[str] = mapped_column(String(20), default="")
+    taken_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,33 @@
+"""Which roles open which page: one table, read by the nav and by every page's check."""
+
+from __future__ import annotations
+
+from backoffice.identity.roles import Role
+from backoffice.identity.scope import SUBDISTRICT_ROLES
+
+R = Role
+ALL_STAFF = frozenset(Role)
+# The cases API lets every staff role read cases (a unit's staff only their unit's).
+CASE_READERS = ALL_STAFF
+CALL_TAKERS = frozenset({R.CALL_TAKER, R.OPERATOR, R.SHIFT_LEADER, R.ADMIN})
+RULE_READERS = SUBDISTRICT_ROLES
+RULE_EDITORS = frozenset({R.ADMIN})
+REPORT_READERS = SUBDISTRICT_ROLES - {R.TERMINAL_MANAGER}
+# The same sets as the fleet API (backoffice.fleet.router).
+FLEET_READERS = frozenset({R.ADMIN, R.TERMINAL_MANAGER, R.OPERATOR, R.SHIFT_LEADER, R.VIEWER})
+FLEET_MANAGERS = frozenset({R.ADMIN, R.TERMINAL_MANAGER})
+# The same sets as the vision API (backoffice.vision.router).
+CAMERA_EDITORS = frozenset({R.ADMIN, R.OPERATOR})
+CAMERA_READERS = CAMERA_EDITORS | {R.SHIFT_LEADER, R.DISPATCHER, R.INSPECTOR, R.VIEWER}
+# Who is at the ops-centre desk when an AI-patrol case comes in, and may silence its alarm.
+ALARM_WATCHERS = frozenset({R.OPERATOR, R.SHIFT_LEADER, R.DISPATCHER, R.CALL_TAKER, R.ADMIN})
+
+NAV: list[tuple[str, str, frozenset[Role]]] = [
+    ("/ops/", "Dashboard", ALL_STAFF),
+    ("/ops/cases", "Cases", CASE_READERS),
+    ("/ops/calls/new", "Take a call", CALL_TAKERS),
+    ("/ops/rules", "Dispatch rules", RULE_READERS),
+    ("/ops/report", "Weekly report", REPORT_READERS),
+    ("/ops/cameras", "Cameras", CAMERA_READERS),
+    ("/ops/terminals", "Terminals", FLEET_READERS),
+]

@@ -1,0 +1,42 @@
+"""Settings of the ops-centre pages, read from ZHILI_WEB_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHILI_WEB_", extra="ignore")
+
+    cookie_secure: bool = Field(
+        default=False,
+        description=(
+            "Send the session cookie only over HTTPS. Turn on wherever the pages are served "
+            "behind TLS (production); off lets the demo run on plain http://127.0.0.1."
+        ),
+    )
+    session_hours: float = Field(
+        default=12, gt=0, le=72, description="Hours a page sign-in lasts (one shift)."
+    )
+    idle_minutes: float = Field(
+        default=120,
+        gt=0,
+        description="Minutes without a page request after which the sign-in ends.",
+    )
+    lockout_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins for one username that lock it out."
+    )
+    lockout_minutes: int = Field(
+        default=15, ge=1, description="The window the failures are counted in, and the lock."
+    )
+    refresh_s: int = Field(
+        default=15, ge=2, le=600, description="Seconds between the dashboard's own refreshes."
+    )
+
+
+@lru_cache
+def get_web_settings() -> WebSettings:
+    return WebSettings()

@@ -1,0 +1,17 @@
+"""Paths of the back-office endpoints the kiosk posts to (see backoffice/ for their schemas)."""
+
+from __future__ import annotations
+
+VISITS = "/api/v1/visits"
+RATINGS = "/api/v1/ratings"
+IDENTIFICATIONS = "/api/v1/identifications"
+
+
+def command_ack(command_id: int | str) -> str:
+    """Where the kiosk reports what a fleet command did: ``{"ok": bool, "result": str}``."""
+    return f"/api/v1/fleet/commands/{command_id}/ack"
+
+
+def command_screenshot(command_id: int | str) -> str:
+    """Where a screenshot command's PNG goes (PUT, the image bytes), before the ack."""
+    return f"/api/v1/fleet/commands/{command_id}/screenshot"

@@ -1,0 +1,197 @@
+"""Remote commands from the heartbeat answer (``{"id", "kind", "payload"}``), run on the UI
+thread; each acknowledgement (and a screenshot's PNG) goes back through the outbox, keyed by the
+command id so a resend is counted once."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kiosk import api
+from kiosk.config import ConfigError, KioskConfig
+from kiosk.devices.base import LineStyle, PrinterError, PrintJob, PrintLine, PrintPage
+from kiosk.outbox import Kind
+from kiosk.visit import EndReason
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
+logger = logging.getLogger(__name__)
+
+MAX_LOCK_MESSAGE = 200
+MAX_RESULT = 500  # the back office keeps at most this many characters of a result
+# Config keys a command may change while the kiosk runs; the rest need a restart by an operator.
+LIVE_CONFIG_KEYS = ("language", "elder_mode", "heartbeat_interval_s")
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    ok: bool
+    detail: str
+    png: bytes | None = field(default=None, repr=False)
+
+    def acknowledgement(self) -> dict[str, Any]:
+        return {"ok": self.ok, "result": self.detail[:MAX_RESULT]}
+
+
+class CommandRunner:
+    def __init__(self, app: KioskApp, restart: Callable[[], None]) -> None:
+        self.app = app
+        self.restart = restart
+        self.results: list[tuple[str, CommandResult]] = []
+        self._handlers: dict[str, Callable[[dict[str, Any]], CommandResult]] = {
+            "lock": self._lock,
+            "unlock": self._unlock,
+            "reload_content": self._reload,
+            "restart_app": self._restart,
+            "screenshot": self._screenshot,
+            "print_test_page": self._test_print,
+            "push_config": self._config,
+        }
+        self._done: set[Any] = set()
+
+    def run(self, command: dict[str, Any]) -> CommandResult:
+        command_id = command.get("id")
+        command_type = str(command.get("kind", ""))
+        params = command.get("payload")
+        if not isinstance(params, dict):
+            params = {}
+        if command_id is not None and command_id in self._done:
+            # Delivered again (our acknowledgement was lost): do not lock or restart twice.
+            return CommandResult(True, "already done")
+        handler = self._handlers.get(command_type)
+        if handler is None:
+            known = ", ".join(sorted(self._handlers))
+            result = CommandResult(False, f"unknown command {command_type!r}; known: {known}")
+        else:
+            try:
+                result = handler(params)
+            except (OSError, ValueError) as exc:
+                result = CommandResult(False, f"{type(exc).__name__}: {exc}")
+        logger.info(
+            "fleet command %s %s: ok=%s %s", command_id, command_type, result.ok, result.detail
+        )
+        self.results.append((command_type, result))
+        if command_id is not None:
+            self._done.add(command_id)
+            if result.png is not None:
+                # The back office takes the picture first, then the acknowledgement.
+                self.app.outbox.add_raw(
+                    Kind.SCREENSHOT,
+                    "PUT",
+                    api.command_screenshot(command_id),
+                    "image/png",
+                    result.png,
+                    idempotency_key=f"screenshot-{command_id}",
+                )
+            self.app.outbox.add(
+                Kind.COMMAND_RESULT,
+                api.command_ack(command_id),
+                result.acknowledgement(),
+                idempotency_key=f"command-{command_id}",
+            )
+        if command_type == "restart_app" and result.ok:
+            self.restart()
+        return result
+
+    # --- one handler per command ---------------------------------------------------------------
+
+    def _lock(self, params: dict[str, Any]) -> CommandResult:
+        message = str(params.get("message", "")).strip()[:MAX_LOCK_MESSAGE]
+        self.app.lock(message)
+        return CommandResult(True, "locked" + (f" with message: {message}" if message else ""))
+
+    def _unlock(self, _params: dict[str, Any]) -> CommandResult:
+        was_locked = self.app.locked
+        self.app.unlock()
+        return CommandResult(True, "unlocked" if was_locked else "was not locked")
+
+    def _reload(self, _params: dict[str, Any]) -> CommandResult:
+        """Re-read the config file and start the next visit afresh."""
+        self.app.end_visit(EndReason.CANCELLED)
+        if self.app.config_path is None:
+            return CommandResult(True, "visit reset; no config file to re-read")
+        try:
+            config = KioskConfig.load(self.app.config_path)
+        except ConfigError as exc:
+            return CommandResult(False, f"config not reloaded: {exc}")
+        self._apply_config(config)
+        return CommandResult(True, f"config re-read from {self.app.config_path.name}")
+
+    def _restart(self, _params: dict[str, Any]) -> CommandResult:
+        # The result is in the outbox before the app stops; systemd (Restart=always) starts it.
+        self.app.end_visit(EndReason.CANCELLED)
+        return CommandResult(True, "restarting")
+
+    def _screenshot(self, _params: dict[str, Any]) -> CommandResult:
+        from kivy.core.window import Window
+
+        folder = self.app.data_dir / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        saved = Window.screenshot(name=str(folder / "remote.png"))
+        if not saved:
+            return CommandResult(False, "the window could not be captured")
+        path = Path(saved)
+        data = path.read_bytes()
+        path.unlink()
+        return CommandResult(
+            True, f"screenshot of screen {self.app.screens.current}, {len(data)} bytes", png=data
+        )
+
+    def _test_print(self, _params: dict[str, Any]) -> CommandResult:
+        printer = self.app.printer
+        if printer is None:
+            return CommandResult(False, "no printer is configured on this kiosk")
+        stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        job = PrintJob(
+            kind="test_page",
+            pages=(
+                PrintPage(
+                    lines=(
+                        PrintLine("智理 打印测试 / test page", LineStyle.TITLE),
+                        PrintLine(f"终端 terminal {self.app.terminal_code or '-'}"),
+                        PrintLine(stamp),
+                    )
+                ),
+            ),
+        )
+        try:
+            result = printer.print_job(job)
+        except PrinterError as exc:
+            return CommandResult(False, f"{exc.reason_code}: {exc.message_en}")
+        return CommandResult(True, f"test page printed; printer {result.status_after.value}")
+
+    def _config(self, payload: dict[str, Any]) -> CommandResult:
+        params = payload.get("config")
+        if not isinstance(params, dict) or not params:
+            return CommandResult(False, "push_config needs a non-empty config object")
+        unknown = sorted(set(params) - set(LIVE_CONFIG_KEYS))
+        if unknown:
+            return CommandResult(
+                False,
+                f"cannot change {', '.join(unknown)} remotely; allowed: "
+                + ", ".join(LIVE_CONFIG_KEYS),
+            )
+        base = self.app.kiosk_config
+        try:
+            checked = KioskConfig.from_mapping(params, base_dir=base.token_path.parent)
+        except ConfigError as exc:
+            return CommandResult(False, str(exc))
+        config = dataclasses.replace(base, **{key: getattr(checked, key) for key in params})
+        self._apply_config(config)
+        return CommandResult(True, "applied: " + ", ".join(f"{k}={params[k]}" for k in params))
+
+    def _apply_config(self, config: KioskConfig) -> None:
+        app = self.app
+        app.kiosk_config = dataclasses.replace(config, token_path=app.kiosk_config.token_path)
+        agent = app.agent
+        if agent is not None and hasattr(agent, "heartbeat_interval_s"):
+            agent.heartbeat_interval_s = config.heartbeat_interval_s
+        if app.visit is None:
+            app.language = config.language
+            app.elder_mode = config.elder_mode

@@ -1,0 +1,17 @@
+"""Identify: insert a card or show a Suishen code; or type an ID number, which proves nothing."""
+
+from __future__ import annotations
+
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.kvload import load_kv_beside
+
+
+class IdentifyScreen(Screen):
+    voice_key = "voice.identify"
+    # The service that asked for proof (an i18n key); reopened once the person is identified.
+    service_key = StringProperty("tile.medical_booklet")
+
+
+load_kv_beside(__file__)

@@ -1,0 +1,167 @@
+"""The rating (好差评) that ends every visit: five big faces with words; reasons if it is low."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.graphics import Color, Ellipse, Line
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, OptionProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+from kivy.uix.togglebutton import ToggleButton
+from kivy.uix.widget import Widget
+
+from kiosk import theme
+from kiosk.kvload import load_kv_beside
+
+LEVELS = (5, 4, 3, 2, 1)
+THANKS_S = 8.0
+# A rating of 1 or 2 is a bad rating (差评): ask what went wrong before sending it.
+BAD_LEVELS = frozenset({1, 2})
+# The back office's reason codes (ratings.schemas.BadReason) a kiosk user can pick.
+REASONS = (
+    "guide_inaccurate",
+    "materials_unclear",
+    "hard_to_use",
+    "too_slow",
+    "device_fault",
+    "not_handled",
+)
+# How much each level's mouth curves, from a wide smile (5) to a deep frown (1).
+MOUTH_CURVE = {5: 0.30, 4: 0.16, 3: 0.0, 2: -0.16, 1: -0.30}
+
+
+def face_colour(level: int) -> tuple[float, float, float, float]:
+    if level >= 4:
+        return theme.FACE_GOOD
+    if level == 3:
+        return theme.FACE_MIDDLE
+    return theme.FACE_BAD
+
+
+def mouth_points(cx: float, cy: float, r: float, curve: float, steps: int = 16) -> list[float]:
+    """A parabola under the eyes; ``curve`` > 0 smiles, < 0 frowns (fraction of the radius)."""
+    points: list[float] = []
+    half = r * 0.5
+    for i in range(steps + 1):
+        t = -1 + 2 * i / steps
+        points += [cx + t * half, cy - r * 0.38 + curve * r * (t * t - 0.5)]
+    return points
+
+
+class FaceDrawing(Widget):
+    """A round face drawn with the canvas (no emoji font needed): eyes and a curved mouth."""
+
+    level = NumericProperty(3)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bind(pos=self._draw, size=self._draw, level=self._draw)
+
+    def _draw(self, *_args: Any) -> None:
+        self.canvas.clear()
+        r = min(self.width, self.height) / 2 * 0.92
+        cx, cy = self.center
+        ink = face_colour(int(self.level))
+        with self.canvas:
+            Color(*ink)
+            Line(circle=(cx, cy, r), width=dp(4))
+            eye = r * 0.11
+            for dx in (-0.35, 0.35):
+                Ellipse(pos=(cx + dx * r - eye, cy + r * 0.22 - eye), size=(eye * 2, eye * 2))
+            Line(
+                points=mouth_points(cx, cy, r, MOUTH_CURVE[int(self.level)]),
+                width=dp(4),
+                cap="round",
+            )
+
+
+class RatingFace(ButtonBehavior, BoxLayout):
+    level = NumericProperty(5)
+
+
+class ReasonButton(ToggleButton):
+    reason = OptionProperty(REASONS[0], options=list(REASONS))
+
+    def on_release(self) -> None:
+        App.get_running_app().speak_action(self.text)
+
+
+class RatingScreen(Screen):
+    phase = OptionProperty("faces", options=["faces", "reasons", "thanks"])
+    level = NumericProperty(0)
+    chosen = ListProperty([])
+    sent = BooleanProperty(False)
+
+    @property
+    def voice_key(self) -> str:
+        return {
+            "faces": "voice.rating",
+            "reasons": "voice.rating.reasons",
+            "thanks": "voice.rating.thanks",
+        }[self.phase]
+
+    def on_kv_post(self, base_widget: object) -> None:
+        for level in LEVELS:
+            self.ids.faces.add_widget(RatingFace(level=level))
+        for reason in REASONS:
+            self.ids.reasons.add_widget(ReasonButton(reason=reason))
+
+    def choose(self, level: int) -> None:
+        self.level = level
+        if level in BAD_LEVELS:
+            self.phase = "reasons"
+            self._announce()
+        else:
+            self._send()
+
+    def toggle_reason(self, reason: str, down: bool) -> None:
+        chosen = [r for r in self.chosen if r != reason]
+        if down:
+            chosen.append(reason)
+        self.chosen = [r for r in REASONS if r in chosen]
+
+    def submit(self) -> None:
+        self._send()
+
+    def skip(self) -> None:
+        app = App.get_running_app()
+        app.finish_without_rating()
+
+    def _send(self) -> None:
+        app = App.get_running_app()
+        level, reasons = self.level, list(self.chosen)
+        app.submit_rating(level, reasons)
+        # The visit has ended and wiped this screen; show thanks (nothing personal in it).
+        self.phase = "thanks"
+        self.sent = True
+        app.show("rating")
+        # Back to the home screen for the next person unless someone taps first.
+        Clock.schedule_once(self._leave_thanks, THANKS_S)
+
+    def _leave_thanks(self, _dt: float) -> None:
+        app = App.get_running_app()
+        if self.phase == "thanks" and self.manager is not None:
+            self.phase = "faces"
+            if self.manager.current == self.name:
+                app.go_home()
+
+    def _announce(self) -> None:
+        app = App.get_running_app()
+        if self.manager is not None and self.manager.current == self.name:
+            app.announce(self.voice_key)
+
+    def wipe(self) -> None:
+        self.phase = "faces"
+        self.level = 0
+        self.chosen = []
+        self.sent = False
+        for button in self.ids.reasons.children:
+            button.state = "normal"
+
+
+load_kv_beside(__file__)

@@ -1,0 +1,162 @@
+"""The heartbeat fast path: state kept in memory, written in batches, nothing lost at shutdown."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from backoffice.app import create_app
+from backoffice.clock import ManualClock
+from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.fleet import service as fleet
+from backoffice.fleet.models import Heartbeat, Terminal, TerminalKind
+from backoffice.fleet.schemas import TerminalCreate
+from backoffice.identity.roles import Role
+from backoffice.identity.service import create_staff, issue_staff_token, revoke_token
+from backoffice.settings import Settings
+from tests.backoffice.fleet.test_enrollment import BEAT
+from tests.conftest import bearer
+
+
+@pytest.fixture
+def engine_of(fresh_database: str) -> Iterator[Engine]:
+    eng = create_db_engine(fresh_database)
+    yield eng
+    eng.dispose()
+
+
+def seed(engine: Engine, clock: ManualClock, count: int) -> tuple[list[str], str]:
+    """`count` enrolled terminals; returns their tokens and a manager's token."""
+    tokens = []
+    with session_scope(make_session_factory(engine)) as db:
+        staff = create_staff(
+            db,
+            username="manager",
+            password="correct horse battery",
+            role=Role.TERMINAL_MANAGER,
+            now=clock.now(),
+        )
+        manager = issue_staff_token(db, staff, clock.now())
+        for n in range(count):
+            terminal = fleet.register_terminal(
+                db,
+                TerminalCreate(code=f"T-{n:03d}", name=f"T {n}", kind=TerminalKind.LOBBY),
+                clock.now(),
+            )
+            code, _ = fleet.new_enrollment_code(
+                db, terminal, now=clock.now(), ttl=timedelta(hours=1), created_by="test"
+            )
+            tokens.append(fleet.enroll(db, code, "0.1.0", clock.now())[1])
+    return tokens, manager
+
+
+def app_for(url: str, tmp_path: Path, clock: ManualClock, engine: Engine) -> TestClient:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=url,
+        migrate_on_start=False,
+        heartbeat_flush_interval_s=60,
+        heartbeat_history_every_s=300,
+    )
+    return TestClient(create_app(settings, clock=clock, engine=engine))
+
+
+def count_in_db(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        beats = conn.scalar(select(func.coalesce(func.sum(Terminal.heartbeat_count), 0)))
+        history = conn.scalar(select(func.count()).select_from(Heartbeat))
+    return int(beats or 0), int(history or 0)
+
+
+def test_heartbeats_are_held_in_memory_and_all_written_at_a_clean_shutdown(
+    fresh_database: str, engine_of: Engine, tmp_path: Path
+) -> None:
+    clock = ManualClock()
+    tokens, manager = seed(engine_of, clock, 3)
+    with app_for(fresh_database, tmp_path, clock, engine_of) as client:
+        for _round in range(4):
+            for token in tokens:
+                reply = client.post("/api/v1/fleet/heartbeat", json=BEAT, headers=bearer(token))
+                assert reply.status_code == 200, reply.text
+            clock.advance(seconds=30)
+        assert count_in_db(engine_of) == (0, 0)  # nothing written yet: the batch waits
+        shown = client.get("/api/v1/fleet/terminals/T-001", headers=bearer(manager)).json()
+        assert shown["online"] is True and shown["screen"] == "home"
+    # 12 heartbeats answered, 12 counted; history keeps one row per terminal per 5 minutes.
+    assert count_in_db(engine_of) == (12, 3)
+    with engine_of.connect() as conn:
+        seen = conn.scalar(select(Terminal.last_seen_at).where(Terminal.code == "T-002"))
+    assert seen == clock.now() - timedelta(seconds=30)
+
+
+def test_a_device_change_is_kept_in_history_at_once(
+    fresh_database: str, engine_of: Engine, tmp_path: Path
+) -> None:
+    clock = ManualClock()
+    tokens, _ = seed(engine_of, clock, 1)
+    paper_out = {**BEAT, "devices": {"printer": {"state": "fault", "reason": "paper out"}}}
+    with app_for(fresh_database, tmp_path, clock, engine_of) as client:
+        for body in (BEAT, BEAT, paper_out, paper_out):
+            client.post("/api/v1/fleet/heartbeat", json=body, headers=bearer(tokens[0]))
+            clock.advance(seconds=30)
+    with engine_of.connect() as conn:
+        rows = conn.execute(select(Heartbeat.devices).order_by(Heartbeat.id)).scalars().all()
+    assert [r["printer"]["state"] for r in rows] == ["ready", "fault"]
+
+
+def test_a_revoked_token_stops_working_within_the_cache_time(
+    fresh_database: str, engine_of: Engine, tmp_path: Path
+) -> None:
+    clock = ManualClock()
+    tokens, _ = seed(engine_of, clock, 1)
+    with app_for(fresh_database, tmp_path, clock, engine_of) as client:
+        url, headers = "/api/v1/fleet/heartbeat", bearer(tokens[0])
+        assert client.post(url, json=BEAT, headers=headers).status_code == 200
+        with session_scope(make_session_factory(engine_of)) as db:
+            revoke_token(db, tokens[0], clock.now())
+        clock.advance(seconds=4)
+        assert client.post(url, json=BEAT, headers=headers).status_code == 200  # cached
+        clock.advance(seconds=1)
+        refused = client.post(url, json=BEAT, headers=headers)
+        assert refused.status_code == 401
+        assert "revoked" in refused.json()["detail"]
+        unknown = client.post(url, json=BEAT, headers=bearer("zhl_not-a-token"))
+        assert unknown.status_code == 401
+    assert count_in_db(engine_of)[0] == 2
+
+
+def test_commands_queued_elsewhere_reach_the_terminal_after_a_refresh(
+    fresh_database: str, engine_of: Engine, tmp_path: Path
+) -> None:
+    clock = ManualClock()
+    tokens, manager = seed(engine_of, clock, 1)
+    with app_for(fresh_database, tmp_path, clock, engine_of) as client:
+        url, headers = "/api/v1/fleet/heartbeat", bearer(tokens[0])
+        sent = client.post(
+            "/api/v1/fleet/terminals/T-000/commands",
+            json={"kind": "print_test_page"},
+            headers=bearer(manager),
+        )
+        assert sent.status_code == 201
+        commands = client.post(url, json=BEAT, headers=headers).json()["commands"]
+        assert [c["kind"] for c in commands] == ["print_test_page"]
+        assert client.post(url, json=BEAT, headers=headers).json()["commands"] == []
+        # Queued by another process (straight into the database): learnt at the next refresh.
+        with session_scope(make_session_factory(engine_of)) as db:
+            from backoffice.fleet.commands import queue_command
+            from backoffice.fleet.schemas import CommandCreate
+
+            queue_command(
+                db,
+                fleet.get_terminal(db, "T-000"),
+                CommandCreate(kind="reload_content"),
+                by="cli",
+                now=clock.now(),
+            )
+        assert client.post(url, json=BEAT, headers=headers).json()["commands"] == []
+        client.app.state.heartbeats.refresh_commands(clock.now())  # type: ignore[attr-defined]
+        commands = client.post(url, json=BEAT, headers=headers).json()["commands"]
+        assert [c["kind"] for c in commands] == ["reload_content"]

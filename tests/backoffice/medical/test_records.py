@@ -1,0 +1,153 @@
+"""Medical records: released to a card or Suishen identification; the booklet continues."""
+
+import itertools
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backoffice.clock import ManualClock
+from backoffice.identity.roles import Role
+from backoffice.medical.models import PrintConfirmation
+from backoffice.medical.source import DemoMedicalSource, VisitRecord, generate_records
+from backoffice.settings import Settings
+from backoffice.suishen.personal import keyed_hash
+from tests.backoffice.kiosk_terminals import enrolled_terminal
+from tests.conftest import StaffFactory
+
+ID_NUMBER = "11010519491231002X"
+
+
+@pytest.fixture
+def source(
+    app: FastAPI, settings: Settings, tmp_path: Path, clock: ManualClock
+) -> DemoMedicalSource:
+    demo = DemoMedicalSource(tmp_path / "upstream" / "medical-demo.sqlite3")
+    demo.add_resident(keyed_hash(settings.secret_key, ID_NUMBER), "张*", clock.now().date())
+    app.state.medical_source = demo
+    return demo
+
+
+@pytest.fixture
+def manager(staff_headers: StaffFactory) -> dict[str, str]:
+    return staff_headers(Role.TERMINAL_MANAGER)
+
+
+def identify(client: TestClient, kiosk: dict[str, str]) -> dict[str, str]:
+    reply = client.post(
+        "/api/v1/identifications",
+        json={"proof": "card", "id_number": ID_NUMBER, "name": "张三"},
+        headers=kiosk,
+    )
+    assert reply.status_code == 201, reply.text
+    return {**kiosk, "X-Identification": reply.json()["token"]}
+
+
+def test_the_demo_source_is_deterministic_and_plausible() -> None:
+    first = generate_records("ab" * 32, date(2026, 11, 2))
+    assert first == generate_records("ab" * 32, date(2026, 11, 2))
+    assert all(r.total_fen == r.fund_fen + r.self_fen for r in first)
+    assert [r.seq for r in first] == list(range(1, len(first) + 1))
+    assert all(a.visit_date < b.visit_date for a, b in itertools.pairwise(first))
+
+
+def test_a_booklet_continues_at_the_right_page_and_line_across_two_prints(
+    client: TestClient,
+    db: Session,
+    clock: ManualClock,
+    source: DemoMedicalSource,
+    manager: dict[str, str],
+    settings: Settings,
+) -> None:
+    who = identify(client, enrolled_terminal(client, manager))
+    waiting = client.get("/api/v1/medical/records", headers=who).json()
+    lines = waiting["lines"]
+    total = len(lines)
+    assert waiting["masked_name"] == "张*" and (waiting["next_page"], waiting["next_line"]) == (
+        1,
+        1,
+    )
+    assert [(x["page"], x["line"]) for x in lines[:2]] == [(1, 1), (1, 2)]
+    assert (lines[16]["page"], lines[16]["line"]) == (2, 1)
+
+    # The first print stops after page 1 line 16 (the kiosk printed one page).
+    first = client.post("/api/v1/medical/prints", json={"page": 1, "line": 16}, headers=who)
+    assert first.status_code == 200, first.text
+    assert first.json() == {
+        "printed_through_seq": 16,
+        "next_page": 2,
+        "next_line": 1,
+        "remaining": total - 16,
+    }
+    again = client.post("/api/v1/medical/prints", json={"page": 1, "line": 16}, headers=who)
+    assert again.json() == first.json()  # the same confirmation twice is harmless
+    assert db.scalar(select(func.count()).select_from(PrintConfirmation)) == 1
+
+    # A new visit upstream; the next print starts at page 2 line 1 and includes it.
+    source.add_record(
+        keyed_hash(settings.secret_key, ID_NUMBER),
+        VisitRecord(
+            total + 1, clock.now().date(), "上海市第六人民医院", "骨科", "门诊", 12000, 9000, 3000
+        ),
+    )
+    second = client.get("/api/v1/medical/records", headers=who).json()
+    assert (second["next_page"], second["next_line"]) == (2, 1)
+    assert second["lines"][0]["seq"] == 17 and second["lines"][-1]["seq"] == total + 1
+    last = second["lines"][-1]
+    assert last["institution"] == "上海市第六人民医院" and last["self_yuan"] == "30.00"
+    done = client.post(
+        "/api/v1/medical/prints", json={"page": last["page"], "line": last["line"]}, headers=who
+    )
+    assert done.json()["remaining"] == 0 and done.json()["printed_through_seq"] == total + 1
+    assert client.get("/api/v1/medical/records", headers=who).json()["lines"] == []
+
+
+def test_a_confirmation_past_the_end_is_refused_and_nothing_recorded(
+    client: TestClient, db: Session, source: DemoMedicalSource, manager: dict[str, str]
+) -> None:
+    who = identify(client, enrolled_terminal(client, manager))
+    lines = client.get("/api/v1/medical/records", headers=who).json()["lines"]
+    last = lines[-1]
+    past = {"page": last["page"] + 1, "line": 1}
+    reply = client.post("/api/v1/medical/prints", json=past, headers=who)
+    assert reply.status_code == 422 and "past the end" in reply.json()["detail"]
+    no_line = client.post("/api/v1/medical/prints", json={"page": 1, "line": 17}, headers=who)
+    assert no_line.status_code == 422
+    assert db.scalar(select(func.count()).select_from(PrintConfirmation)) == 0
+    assert client.get("/api/v1/medical/records", headers=who).json()["lines"] == lines
+
+
+def test_records_are_refused_to_a_typed_id_number_and_to_other_terminals(
+    client: TestClient, clock: ManualClock, source: DemoMedicalSource, manager: dict[str, str]
+) -> None:
+    kiosk = enrolled_terminal(client, manager)
+    typed = client.get(f"/api/v1/medical/records?id_number={ID_NUMBER}", headers=kiosk)
+    assert typed.status_code == 403 and "typed ID number" in typed.json()["detail"]
+    anonymous = client.get("/api/v1/medical/records", headers=kiosk)
+    assert anonymous.status_code == 401 and "Identify the person" in anonymous.json()["detail"]
+    who = identify(client, kiosk)
+    other = enrolled_terminal(client, manager, "JSL-CAC-02")
+    stolen = client.get(
+        "/api/v1/medical/records", headers={**other, "X-Identification": who["X-Identification"]}
+    )
+    assert stolen.status_code == 403
+    clock.advance(minutes=10)
+    expired = client.get("/api/v1/medical/records", headers=who)
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+
+
+def test_a_person_unknown_upstream_gets_404(
+    client: TestClient, source: DemoMedicalSource, manager: dict[str, str]
+) -> None:
+    kiosk = enrolled_terminal(client, manager)
+    reply = client.post(
+        "/api/v1/identifications",
+        json={"proof": "card", "id_number": "440524188001010014", "name": "李四"},
+        headers=kiosk,
+    )
+    who = {**kiosk, "X-Identification": reply.json()["token"]}
+    assert client.get("/api/v1/medical/records", headers=who).status_code == 404

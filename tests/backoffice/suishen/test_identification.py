@@ -1,0 +1,135 @@
+"""Identifications: a card read or a verified Suishen code, never a typed number."""
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.clock import ManualClock
+from backoffice.identity.roles import Role
+from backoffice.settings import Settings
+from backoffice.suishen.codes import DemoIssuer
+from backoffice.suishen.models import Identification
+from backoffice.suishen.personal import (
+    CHECK_CHARACTERS,
+    WEIGHTS,
+    is_valid_id_number,
+    keyed_hash,
+    mask_id_number,
+    mask_name,
+)
+from tests.backoffice.kiosk_terminals import enrolled_terminal
+from tests.conftest import StaffFactory
+
+ID_NUMBER = "11010519491231002X"
+
+
+@pytest.fixture
+def kiosk(client: TestClient, staff_headers: StaffFactory) -> dict[str, str]:
+    return enrolled_terminal(client, staff_headers(Role.TERMINAL_MANAGER))
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_check_character_decides_validity(body: str) -> None:
+    dated = body[:10] + "0101" + body[14:]
+    right = CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(dated, WEIGHTS, strict=True)) % 11]
+    assert is_valid_id_number(dated + right)
+    wrong = next(c for c in "0123456789X" if c != right)
+    assert not is_valid_id_number(dated + wrong)
+
+
+def test_masks_show_enough_to_recognise_and_no_more() -> None:
+    assert mask_id_number(ID_NUMBER) == "1101**********002X"
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳明华") == "欧**华"
+    assert is_valid_id_number("440524188001010014")
+
+
+def test_a_card_read_is_hashed_on_arrival_and_never_stored_raw(
+    client: TestClient, db: Session, kiosk: dict[str, str], settings: Settings
+) -> None:
+    reply = client.post(
+        "/api/v1/identifications",
+        json={"proof": "card", "id_number": ID_NUMBER, "name": "张三"},
+        headers=kiosk,
+    )
+    assert reply.status_code == 201, reply.text
+    body = reply.json()
+    assert body["proof"] == "card"
+    assert body["masked_id"] == "1101**********002X" and body["masked_name"] == "张*"
+    row = db.scalars(select(Identification)).one()
+    assert row.id_hash == keyed_hash(settings.secret_key, ID_NUMBER)
+    assert ID_NUMBER not in repr(vars(row)) and "张三" not in repr(vars(row))
+    assert row.digest != body["token"]
+
+
+def test_typed_numbers_and_bad_cards_are_refused(
+    client: TestClient, db: Session, kiosk: dict[str, str]
+) -> None:
+    typed = client.post(
+        "/api/v1/identifications", json={"proof": "typed", "id_number": ID_NUMBER}, headers=kiosk
+    )
+    assert typed.status_code == 403
+    assert "typed ID number" in typed.json()["detail"]
+    bad = client.post(
+        "/api/v1/identifications",
+        json={"proof": "card", "id_number": "110105194912310021", "name": "张三"},
+        headers=kiosk,
+    )
+    assert bad.status_code == 422 and "fails its check" in bad.json()["detail"]
+    assert db.scalars(select(Identification)).all() == []
+
+
+def test_suishen_codes_verify_and_expired_or_tampered_ones_are_refused(
+    client: TestClient, clock: ManualClock, kiosk: dict[str, str], settings: Settings
+) -> None:
+    issuer = DemoIssuer(settings.secret_key)
+    code = issuer.issue(ID_NUMBER, "张三", clock.now(), timedelta(minutes=1))
+    assert ID_NUMBER not in code and "张三" not in code
+    url = "/api/v1/identifications"
+    good = client.post(url, json={"proof": "suishen", "payload": code}, headers=kiosk)
+    assert good.status_code == 201, good.text
+    assert good.json()["masked_name"] == "张*" and good.json()["masked_id"] is None
+
+    head, body, signature = code.split(".")
+    forged = DemoIssuer("another key").issue(ID_NUMBER, "张三", clock.now(), timedelta(days=9))
+    tampered = f"{head}.{forged.split('.')[1]}.{signature}"
+    for payload, status in (
+        (tampered, 401),
+        (forged, 401),
+        ("hello", 422),
+        (f"{head}.{body}", 422),
+    ):
+        reply = client.post(url, json={"proof": "suishen", "payload": payload}, headers=kiosk)
+        assert reply.status_code == status, (payload, reply.text)
+    clock.advance(minutes=1, seconds=31)
+    expired = client.post(url, json={"proof": "suishen", "payload": code}, headers=kiosk)
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+
+
+def test_staff_cannot_make_identifications(client: TestClient, staff_headers: StaffFactory) -> None:
+    reply = client.post(
+        "/api/v1/identifications",
+        json={"proof": "card", "id_number": ID_NUMBER, "name": "张三"},
+        headers=staff_headers(Role.ADMIN),
+    )
+    assert reply.status_code == 403
+
+
+@given(st.text(max_size=300))
+def test_any_scanned_text_is_refused_with_a_clear_error_not_a_crash(payload: str) -> None:
+    from datetime import UTC, datetime
+
+    from backoffice.errors import BadInput, NotAuthenticated
+
+    issuer = DemoIssuer("k")
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    try:
+        issuer.verify(payload, now)
+    except (BadInput, NotAuthenticated):
+        return
+    raise AssertionError(f"{payload!r} was accepted")

@@ -1,0 +1,151 @@
+"""The AI patrol API: cameras and zones with their bad input, and frames pushed by a gateway
+(not an image, too large, unknown camera, idempotent retries)."""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from backoffice.cases.seed import seed_reference_data
+from backoffice.clock import ManualClock
+from backoffice.identity.roles import Role
+from backoffice.vision.sources import encode_jpeg
+from tests.backoffice.vision.scenes import NO_PARKING_ZONE, Street
+from tests.conftest import StaffFactory
+
+CAMERA = {
+    "code": "CAM-GW-1",
+    "name": "Lane 200 gateway camera",
+    "road_code": "JSL-R01",
+    "lon": 121.4327,
+    "lat": 31.215,
+    "source_kind": "push",
+}
+
+
+def _setup(client: TestClient, db: Session, staff_headers: StaffFactory) -> dict[str, str]:
+    seed_reference_data(db)
+    headers = staff_headers(Role.OPERATOR)
+    assert client.post("/api/v1/vision/cameras", json=CAMERA, headers=headers).status_code == 201
+    return headers
+
+
+def test_cameras_and_zones_are_created_and_listed(
+    client: TestClient, db: Session, staff_headers: StaffFactory
+) -> None:
+    headers = _setup(client, db, staff_headers)
+    zone = {"name": "no parking", "rule": "no_parking", "polygon": NO_PARKING_ZONE}
+    created = client.post("/api/v1/vision/cameras/CAM-GW-1/zones", json=zone, headers=headers)
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["type_code"], body["dwell_s"], body["inertia"]) == ("E-0506", 600, 3)
+    viewer = staff_headers(Role.VIEWER)
+    listed = client.get("/api/v1/vision/cameras/CAM-GW-1/zones", headers=viewer).json()
+    assert [z["name"] for z in listed] == ["no parking"]
+    camera = client.get("/api/v1/vision/cameras/CAM-GW-1", headers=viewer).json()
+    assert (camera["status"], camera["source_kind"]) == ("unknown", "push")
+    again = client.post("/api/v1/vision/cameras", json=CAMERA, headers=headers)
+    assert again.status_code == 409
+    assert again.json()["detail"] == "A camera with the code 'CAM-GW-1' exists already."
+    denied = client.post("/api/v1/vision/cameras/CAM-GW-1/zones", json=zone, headers=viewer)
+    assert denied.status_code == 403
+
+
+def test_bad_zones_and_sources_are_refused_with_what_to_fix(
+    client: TestClient, db: Session, staff_headers: StaffFactory
+) -> None:
+    headers = _setup(client, db, staff_headers)
+    url = "/api/v1/vision/cameras/CAM-GW-1/zones"
+    bowtie = {
+        "name": "x",
+        "rule": "no_parking",
+        "polygon": [[0.1, 0.1], [0.9, 0.9], [0.9, 0.1], [0.1, 0.9]],
+    }
+    answer = client.post(url, json=bowtie, headers=headers)
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith("The polygon is not simple: edge 1 crosses")
+    outside = {**bowtie, "polygon": [[0.1, 0.1], [1.5, 0.1], [0.5, 0.9]]}
+    answer = client.post(url, json=outside, headers=headers)
+    assert answer.status_code == 422
+    assert "leaves the frame" in answer.json()["detail"]
+    bad_type = {**bowtie, "polygon": NO_PARKING_ZONE, "type_code": "X-9999"}
+    answer = client.post(url, json=bad_type, headers=headers)
+    assert (answer.status_code, answer.json()["field"]) == (422, "type_code")
+    missing = client.post("/api/v1/vision/cameras/CAM-NOPE/zones", json=bowtie, headers=headers)
+    assert missing.status_code == 404
+    rtsp = {**CAMERA, "code": "CAM-RTSP", "source_kind": "rtsp", "source_url": "http://x"}
+    answer = client.post("/api/v1/vision/cameras", json=rtsp, headers=headers)
+    assert (answer.status_code, answer.json()["detail"]) == (
+        422,
+        "An RTSP camera needs an rtsp:// URL.",
+    )
+
+
+def test_a_pushed_frame_runs_the_zones_and_a_retry_is_answered_from_the_first(
+    client: TestClient, db: Session, staff_headers: StaffFactory, clock: ManualClock
+) -> None:
+    headers = _setup(client, db, staff_headers)
+    zone = {"name": "no parking", "rule": "no_parking", "polygon": NO_PARKING_ZONE}
+    zone_id = client.post(
+        "/api/v1/vision/cameras/CAM-GW-1/zones", json=zone, headers=headers
+    ).json()["id"]
+    street = Street()
+    url = "/api/v1/vision/cameras/CAM-GW-1/frames"
+    jpeg = street.jpeg([street.bike_a])
+    first = client.post(
+        url,
+        content=jpeg,
+        headers={**headers, "Idempotency-Key": "f-1", "Content-Type": "image/jpeg"},
+    )
+    assert first.status_code == 200
+    body = first.json()
+    assert body["replayed"] is False
+    assert [d["kind"] for d in body["detections"]] == ["bike"]
+    assert body["zones"] == [
+        {
+            "zone_id": zone_id,
+            "count": 1,
+            "fill": 0.0,
+            "event": None,
+            "case_number": None,
+            "dispatched_to": None,
+        }
+    ]
+    clock.advance(minutes=1)
+    retry = client.post(
+        url,
+        content=jpeg,
+        headers={**headers, "Idempotency-Key": "f-1", "Content-Type": "image/jpeg"},
+    )
+    assert retry.json() == {**body, "replayed": True}
+    zones = client.get("/api/v1/vision/cameras/CAM-GW-1/zones", headers=headers).json()
+    assert zones[0]["value"] == 1.0  # counted once, not twice
+    camera = client.get("/api/v1/vision/cameras/CAM-GW-1", headers=headers).json()
+    assert camera["status"] == "online"
+
+
+def test_pushed_frames_that_are_not_images_too_large_or_for_no_camera_get_4xx(
+    client: TestClient, db: Session, staff_headers: StaffFactory
+) -> None:
+    headers = _setup(client, db, staff_headers)
+    push = {**headers, "Content-Type": "image/jpeg"}
+    url = "/api/v1/vision/cameras/CAM-GW-1/frames"
+    answer = client.post(url, content=b"hello", headers={**push, "Idempotency-Key": "a"})
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith("The frame is not a JPEG, PNG or BMP image")
+    huge = encode_jpeg(np.zeros((10, 5000, 3), np.uint8))
+    answer = client.post(url, content=huge, headers={**push, "Idempotency-Key": "b"})
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == (
+        "The frame is 5000x10 pixels; the largest side allowed is 4096."
+    )
+    answer = client.post(
+        "/api/v1/vision/cameras/CAM-NONE/frames",
+        content=Street().jpeg([]),
+        headers={**push, "Idempotency-Key": "c"},
+    )
+    assert answer.status_code == 404
+    assert answer.json()["detail"].startswith("No camera has the code 'CAM-NONE'")
+    no_key = client.post(url, content=Street().jpeg([]), headers=push)
+    assert no_key.status_code == 422

@@ -1,0 +1,144 @@
+"""The patrol: each enabled camera at its interval; a camera that stops answering is marked
+offline and retried with a growing wait while the others keep going."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from backoffice.clock import ManualClock
+from backoffice.vision import service
+from backoffice.vision.detector import YoloDetector
+from backoffice.vision.models import CameraStatus, SourceKind
+from backoffice.vision.patrol import Patrol, due_cameras, run_due, visit_in_savepoints
+from backoffice.vision.schemas import CameraCreate, CameraUpdate
+from tests.backoffice.vision.scenes import Street
+from tests.backoffice.vision.test_sources import SnapshotCamera
+
+
+@pytest.fixture
+def snapshot_camera() -> Iterator[SnapshotCamera]:
+    camera = SnapshotCamera(Street().jpeg([]))
+    yield camera
+    camera.stop()
+
+
+def _camera(
+    db: Session, clock: ManualClock, code: str, kind: SourceKind, url: str, interval_s: int = 60
+) -> None:
+    service.create_camera(
+        db,
+        CameraCreate(code=code, name=code, source_kind=kind, source_url=url, interval_s=interval_s),
+        clock.now(),
+    )
+
+
+def test_each_camera_is_visited_at_its_own_interval(
+    db: Session,
+    clock: ManualClock,
+    detector: YoloDetector,
+    tmp_path: Path,
+    snapshot_camera: SnapshotCamera,
+) -> None:
+    still = tmp_path / "still.jpg"
+    still.write_bytes(Street().jpeg([]))
+    _camera(db, clock, "CAM-SNAP", SourceKind.SNAPSHOT, snapshot_camera.url, interval_s=60)
+    _camera(db, clock, "CAM-FILE", SourceKind.FILE, str(still), interval_s=180)
+    _camera(db, clock, "CAM-PUSH", SourceKind.PUSH, "")  # pushes its own frames
+    off = CameraCreate(
+        code="CAM-OFF",
+        name="off",
+        source_kind=SourceKind.FILE,
+        source_url=str(still),
+        enabled=False,
+    )
+    service.create_camera(db, off, clock.now())
+    patrol = Patrol(detector=lambda: detector)
+    visited: list[list[str]] = []
+    for _ in range(6):
+        outcomes = run_due(db, clock.now(), visit_in_savepoints(patrol, db))
+        visited.append([o.camera_code for o in outcomes if o.ok])
+        clock.advance(minutes=1)
+    assert visited == [
+        ["CAM-FILE", "CAM-SNAP"],
+        ["CAM-SNAP"],
+        ["CAM-SNAP"],
+        ["CAM-FILE", "CAM-SNAP"],
+        ["CAM-SNAP"],
+        ["CAM-SNAP"],
+    ]
+    snap = service.get_camera(db, "CAM-SNAP")
+    assert snap.status is CameraStatus.ONLINE
+    assert (snap.frame_width, snap.frame_height) == (320, 240)
+
+
+def test_a_camera_that_stops_answering_goes_offline_is_retried_and_comes_back(
+    db: Session,
+    clock: ManualClock,
+    detector: YoloDetector,
+    tmp_path: Path,
+    snapshot_camera: SnapshotCamera,
+) -> None:
+    still = tmp_path / "still.jpg"
+    still.write_bytes(Street().jpeg([]))
+    _camera(db, clock, "CAM-SNAP", SourceKind.SNAPSHOT, snapshot_camera.url)
+    _camera(db, clock, "CAM-FILE", SourceKind.FILE, str(still))
+    patrol = Patrol(detector=lambda: detector, backoff_max_s=300)
+    visit = visit_in_savepoints(patrol, db)
+    start = clock.now()
+    run_due(db, clock.now(), visit)
+    snapshot_camera.stop()  # the camera goes dark
+
+    retries = []
+    for _minute in range(12):
+        clock.advance(minutes=1)
+        for outcome in run_due(db, clock.now(), visit):
+            if outcome.camera_code == "CAM-SNAP":
+                retries.append((int((clock.now() - start).total_seconds() // 60), outcome.ok))
+            else:
+                assert outcome.ok  # the other camera keeps going, every minute
+    # wait doubles from the 1-minute interval, capped at 5 minutes
+    assert retries == [(1, False), (2, False), (4, False), (8, False)]
+    snap = service.get_camera(db, "CAM-SNAP")
+    assert snap.status is CameraStatus.OFFLINE
+    assert snap.failures == 4
+    assert "ConnectError" in snap.last_error
+    assert snap.next_visit_at == start + timedelta(minutes=13)
+
+    back = SnapshotCamera(Street().jpeg([]))  # the camera is back, at a new address
+    try:
+        service.update_camera(db, snap, CameraUpdate(source_url=back.url), clock.now())
+        clock.set(start + timedelta(minutes=13))
+        assert "CAM-SNAP" in due_cameras(db, clock.now())
+        (outcome,) = [o for o in run_due(db, clock.now(), visit) if o.camera_code == "CAM-SNAP"]
+    finally:
+        back.stop()
+    assert outcome.ok
+    assert (snap.status, snap.failures, snap.last_error) == (CameraStatus.ONLINE, 0, "")
+
+
+def test_a_bug_in_one_visit_is_contained_to_that_camera(
+    db: Session, clock: ManualClock, detector: YoloDetector, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.jpg"
+    good.write_bytes(Street().jpeg([]))
+    _camera(db, clock, "CAM-A", SourceKind.FILE, str(good))
+    _camera(db, clock, "CAM-B", SourceKind.FILE, str(good))
+    calls = []
+
+    def flaky_detector() -> YoloDetector:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("model crashed")
+        return detector
+
+    outcomes = run_due(db, clock.now(), visit_in_savepoints(Patrol(flaky_detector), db))
+    assert [(o.camera_code, o.ok, o.error) for o in outcomes] == [
+        ("CAM-A", False, "RuntimeError: model crashed"),
+        ("CAM-B", True, ""),
+    ]
+    assert service.get_camera(db, "CAM-A").status is CameraStatus.OFFLINE

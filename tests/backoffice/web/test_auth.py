@@ -1,0 +1,175 @@
+"""Page sign-in: session cookie, CSRF, lock-out, logout, the login audit, roles in the nav."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.clock import ManualClock
+from backoffice.identity.roles import Role
+from backoffice.web.models import LoginAttempt, WebSession
+from tests.backoffice.web.helpers import PASSWORD, csrf_of, hidden, log_in, make_staff
+
+
+def outcomes(db: Session, username: str) -> list[str]:
+    rows = db.scalars(
+        select(LoginAttempt.outcome)
+        .where(LoginAttempt.username == username)
+        .order_by(LoginAttempt.id)
+    )
+    return list(rows)
+
+
+def test_a_page_without_a_session_sends_the_browser_to_sign_in(client: TestClient) -> None:
+    response = client.get("/ops/cases?state=open", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ops/login?next=/ops/cases%3Fstate%3Dopen"
+    assert client.get("/ops/api/summary").status_code == 401
+
+
+def test_signing_in_sets_an_httponly_lax_cookie_and_shows_the_dashboard(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    staff = make_staff(db, clock, Role.OPERATOR)
+    response = log_in(client, staff.username)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ops/"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("zhili_session=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # off by default so the demo runs on plain http
+    page = client.get("/ops/")
+    assert page.status_code == 200
+    assert "operator person" in page.text
+    assert outcomes(db, staff.username) == ["ok"]
+    # Only the digest of the cookie is stored.
+    raw = response.cookies["zhili_session"]
+    assert db.scalars(select(WebSession.digest)).all() != [raw]
+
+
+def test_the_login_form_needs_its_csrf_token(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    staff = make_staff(db, clock, Role.OPERATOR)
+    client.get("/ops/login")
+    response = client.post(
+        "/ops/login",
+        data={"username": staff.username, "password": PASSWORD, "csrf": "forged"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert outcomes(db, staff.username) == []
+
+
+def test_five_failures_lock_the_username_for_fifteen_minutes(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    staff = make_staff(db, clock, Role.DISPATCHER)
+    client.cookies.set("zhili_lang", "en")
+    for _ in range(5):
+        assert log_in(client, staff.username, "wrong password").status_code == 401  # type: ignore[attr-defined]
+        clock.advance(minutes=1)
+    locked = log_in(client, staff.username)  # the right password, but locked
+    assert locked.status_code == 429  # type: ignore[attr-defined]
+    assert "try again in 10 min." in locked.text  # type: ignore[attr-defined]
+    clock.advance(minutes=10)  # the first failure leaves the 15-minute window
+    assert log_in(client, staff.username).status_code == 303  # type: ignore[attr-defined]
+    assert outcomes(db, staff.username) == ["bad_password"] * 5 + ["locked", "ok"]
+
+
+def test_a_success_resets_the_failure_count(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    staff = make_staff(db, clock, Role.DISPATCHER)
+    for _ in range(4):
+        log_in(client, staff.username, "wrong password")
+    assert log_in(client, staff.username).status_code == 303  # type: ignore[attr-defined]
+    for _ in range(4):
+        log_in(client, staff.username, "wrong password")
+    assert log_in(client, staff.username).status_code == 303  # type: ignore[attr-defined]
+
+
+def test_logout_needs_the_csrf_token_and_ends_the_session(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    staff = make_staff(db, clock, Role.VIEWER)
+    log_in(client, staff.username)
+    token = csrf_of(client.get("/ops/").text)
+    refused = client.post("/ops/logout", data={"csrf": "nope"}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert client.get("/ops/", follow_redirects=False).status_code == 200
+    done = client.post("/ops/logout", data={"csrf": token}, follow_redirects=False)
+    assert done.status_code == 303
+    client.cookies.clear()
+    # The old cookie no longer opens anything, even if a copy was kept.
+    raw = done.request.headers["cookie"].split("zhili_session=")[1].split(";")[0]
+    client.cookies.set("zhili_session", raw)
+    assert client.get("/ops/", follow_redirects=False).status_code == 303
+    assert outcomes(db, staff.username) == ["ok", "logout"]
+
+
+def test_an_idle_session_ends(client: TestClient, db: Session, clock: ManualClock) -> None:
+    staff = make_staff(db, clock, Role.VIEWER)
+    log_in(client, staff.username)
+    clock.advance(minutes=119)
+    assert client.get("/ops/", follow_redirects=False).status_code == 200
+    clock.advance(minutes=121)
+    assert client.get("/ops/", follow_redirects=False).status_code == 303
+
+
+def test_next_only_leads_to_ops_pages(client: TestClient, db: Session, clock: ManualClock) -> None:
+    staff = make_staff(db, clock, Role.VIEWER)
+    form = client.get("/ops/login?next=https://evil.example/")
+    assert hidden(form.text, "next") == "/ops/"
+    token = hidden(form.text, "csrf")
+    response = client.post(
+        "/ops/login",
+        data={
+            "username": staff.username,
+            "password": PASSWORD,
+            "csrf": token,
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/ops/"
+
+
+def test_the_nav_shows_only_what_the_role_may_open(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    staff = make_staff(db, clock, Role.TERMINAL_MANAGER)
+    log_in(client, staff.username)
+    client.cookies.set("zhili_lang", "en")
+    html = client.get("/ops/").text
+    assert 'href="/ops/terminals"' in html
+    assert 'href="/ops/calls/new"' not in html
+    assert 'href="/ops/report"' not in html
+    assert client.get("/ops/calls/new").status_code == 403
+    assert client.get("/ops/report").status_code == 403
+
+
+def test_language_switch_changes_the_page_language(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    staff = make_staff(db, clock, Role.OPERATOR)
+    log_in(client, staff.username)
+    assert "今日概况" in client.get("/ops/").text
+    client.get("/ops/lang?to=en&next=/ops/")
+    html = client.get("/ops/").text
+    assert "Today at a glance" in html
+    assert "今日概况" not in html
+
+
+def test_sessions_last_one_shift(client: TestClient, db: Session, clock: ManualClock) -> None:
+    staff = make_staff(db, clock, Role.OPERATOR)
+    log_in(client, staff.username)
+    for _ in range(6):
+        clock.advance(timedelta(hours=1, minutes=59))
+        assert client.get("/ops/", follow_redirects=False).status_code == 200
+    clock.advance(minutes=30)  # 12 h 24 min after sign-in
+    assert client.get("/ops/", follow_redirects=False).status_code == 303

@@ -1,0 +1,207 @@
+"""A week and a day of ops-centre data for the browser tests, written straight to the live
+server's database through the domain services (intake, lifecycle, fleet)."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from backoffice.cases import lifecycle
+from backoffice.cases.intake import CaseReport, file_report
+from backoffice.cases.lifecycle import ActionInput
+from backoffice.cases.models import Case
+from backoffice.cases.photos import Photo, PhotoKind
+from backoffice.cases.states import CaseAction, CaseSource
+from backoffice.demo import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
+from backoffice.fleet import service as fleet
+from backoffice.identity.roles import Role
+from backoffice.identity.service import create_staff
+from backoffice.vision import service as vision
+from backoffice.vision.models import SourceKind
+from backoffice.vision.rules import RuleKind
+from backoffice.vision.schemas import CameraCreate, ZoneCreate
+
+MEITUAN_LOGIN = DemoLogin("demo-unit-meituan", "unit-meituan-demo-2026", Role.UNIT_STAFF)
+
+# (type, road, grid) of last week's cases: bikes and street order cluster on a few roads.
+LAST_WEEK = [
+    ("E-0506", "JSL-R01", "JSL-G0203"),
+    ("E-0506", "JSL-R01", "JSL-G0202"),
+    ("E-0506", "JSL-R01", "JSL-G0201"),
+    ("E-0506", "JSL-R02", "JSL-G0204"),
+    ("E-0506", "JSL-R05", "JSL-G0403"),
+    ("E-0506", "JSL-R05", "JSL-G0402"),
+    ("E-0502", "JSL-R01", "JSL-G0203"),
+    ("E-0502", "JSL-R03", "JSL-G0101"),
+    ("E-0501", "JSL-R06", "JSL-G0301"),
+    ("C-0101", "JSL-R03", "JSL-G0102"),
+    ("C-0109", "JSL-R04", "JSL-G0401"),
+    ("C-0109", "JSL-R04", "JSL-G0404"),
+    ("C-0206", "JSL-R07", "JSL-G0501"),
+    ("C-0302", "JSL-R02", "JSL-G0202"),
+    ("C-0402", "JSL-R06", "JSL-G0302"),
+    ("C-0211", "JSL-R01", "JSL-G0201"),
+]
+TODAY = [
+    ("C-0109", "JSL-R04", "JSL-G0401", "路灯不亮，夜间行人看不清"),
+    ("E-0502", "JSL-R02", "JSL-G0204", "愚园路人行道有人摆摊"),
+    ("C-0206", "JSL-R07", "JSL-G0502", "车行道路面坑洼"),
+    ("C-0302", "JSL-R03", "JSL-G0103", "果壳箱满溢"),
+]
+
+
+def png(width: int = 64, height: int = 40, rgb: tuple[int, int, int] = (90, 110, 140)) -> bytes:
+    """A small real PNG, so the case page shows an image where a photo would be."""
+    row = b"\x00" + bytes(rgb) * width
+    raw = row * height
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+@dataclass(frozen=True)
+class OpsData:
+    logins: dict[Role, DemoLogin]
+    meituan: DemoLogin
+    overdue_number: str
+    patrol_number: str
+    terminal_code: str
+    enrollment_code: str
+    camera_code: str
+
+
+def _file(
+    db: Session,
+    now: datetime,
+    photo_dir: Path,
+    type_code: str,
+    road: str,
+    grid: str,
+    description: str,
+    source: CaseSource = CaseSource.INSPECTOR,
+    lon_lat: tuple[float, float] | None = None,
+    tint: tuple[int, int, int] = (90, 110, 140),
+) -> Case:
+    result = file_report(
+        db,
+        CaseReport(
+            source=source,
+            type_code=type_code,
+            description=description,
+            road_code=None if lon_lat else road,
+            grid_code=None if lon_lat else grid,
+            lon=lon_lat[0] if lon_lat else None,
+            lat=lon_lat[1] if lon_lat else None,
+            photos=(Photo(PhotoKind.BEFORE, png(rgb=tint), "image/png"),),
+            reporter="inspector:demo-inspector" if source is CaseSource.INSPECTOR else "",
+            dedupe_key=f"{type_code}/{road}/{grid}/{now.isoformat()}",
+        ),
+        now,
+        photo_dir=photo_dir,
+    )
+    return db.get_one(Case, result.case_id)
+
+
+def seed_ops_data(db: Session, now: datetime, photo_dir: Path) -> OpsData:
+    logins = {login.role: login for login in seed_demo(db, now - timedelta(days=9))}
+    create_staff(
+        db,
+        username=MEITUAN_LOGIN.username,
+        password=MEITUAN_LOGIN.password,
+        role=Role.UNIT_STAFF,
+        unit_code="BIKE-MEITUAN",
+        now=now,
+        display_name="美团单车运维",
+    )
+    # Last week: reported over seven days; most were handled and closed within the day.
+    monday = (now - timedelta(days=now.weekday() + 7)).replace(hour=1, minute=0, second=0)
+    for i, (type_code, road, grid) in enumerate(LAST_WEEK):
+        at = monday + timedelta(hours=9 * i)
+        case = _file(db, at, photo_dir, type_code, road, grid, "上周巡查发现")
+        if case.unit is None:
+            continue
+        lifecycle.apply_action(db, case, CaseAction.ACCEPT, ActionInput(), actor="unit", now=at)
+        done = at + timedelta(hours=1 + i % 3)
+        after = ActionInput(
+            photos=(Photo(PhotoKind.AFTER, png(rgb=(60, 140, 90)), "image/png"),),
+            photo_dir=photo_dir,
+        )
+        lifecycle.apply_action(db, case, CaseAction.REPORT_HANDLED, after, actor="unit", now=done)
+        if i % 4 == 3:
+            continue  # handled, still waiting for the inspector's check
+        lifecycle.apply_action(db, case, CaseAction.VERIFY, ActionInput(), actor="ops", now=done)
+        lifecycle.apply_action(db, case, CaseAction.CLOSE, ActionInput(), actor="ops", now=done)
+    # Today: an overdue case on Jiangsu Road (its 2 h ran out), handled by the wrong company.
+    overdue = _file(
+        db,
+        now - timedelta(hours=3),
+        photo_dir,
+        "E-0506",
+        "JSL-R01",
+        "JSL-G0203",
+        "江苏路地铁站3号口共享单车堆积，占用盲道",
+        lon_lat=(121.4326, 31.2235),
+        tint=(150, 120, 60),
+    )
+    lifecycle.apply_action(
+        db, overdue, CaseAction.ACCEPT, ActionInput(), actor="unit", now=now - timedelta(hours=2)
+    )
+    for k, (type_code, road, grid, text) in enumerate(TODAY):
+        _file(db, now - timedelta(minutes=50 - 10 * k), photo_dir, type_code, road, grid, text)
+    patrol = _file(
+        db,
+        now - timedelta(minutes=2),
+        photo_dir,
+        "E-0506",
+        "JSL-R05",
+        "JSL-G0403",
+        "AI巡屏：延安西路禁停区共享单车 6 辆，停留超过 10 分钟",
+        source=CaseSource.AI_PATROL,
+        tint=(160, 60, 60),
+    )
+    terminal = fleet.get_terminal(db, DEMO_TERMINAL)
+    camera = vision.create_camera(
+        db,
+        CameraCreate(
+            code="CAM-YA-01",
+            name="延安西路 江苏路口 禁停区",
+            road_code="JSL-R05",
+            grid_code="JSL-G0403",
+            source_kind=SourceKind.PUSH,
+        ),
+        now,
+    )
+    vision.add_zone(
+        db,
+        camera,
+        ZoneCreate(
+            name="人行道禁停区",
+            rule=RuleKind.NO_PARKING,
+            polygon=[[0.05, 0.62], [0.45, 0.62], [0.45, 0.98], [0.05, 0.98]],
+            dwell_s=600,
+        ),
+        now,
+    )
+    return OpsData(
+        logins=logins,
+        meituan=MEITUAN_LOGIN,
+        overdue_number=overdue.number,
+        patrol_number=patrol.number,
+        terminal_code=terminal.code,
+        enrollment_code=demo_enrollment_code(db, now),
+        camera_code=camera.code,
+    )

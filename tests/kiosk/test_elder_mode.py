@@ -1,0 +1,307 @@
+"""Every screen in both modes and both languages: screenshots, elder-mode sizes, contrast
+measured from the screenshot's pixels, and voice prompts heard through SDL's disk audio."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kiosk.i18n import tr
+from kiosk.theme import contrast_ratio
+from tests.kiosk.conftest import AUDIO_CAPTURE, KioskUI
+
+# --- how to reach each screen -----------------------------------------------------------------
+
+
+def _home(ui: KioskUI) -> None:
+    ui.app.go_home()
+    ui.app.note_activity()  # someone touches the screen: a visit begins
+
+
+def _coming_soon(ui: KioskUI) -> None:
+    ui.app.open_service("tile.guides")
+
+
+def _rating(ui: KioskUI) -> None:
+    ui.app.note_activity()
+    ui.app.finish()
+
+
+def _rating_reasons(ui: KioskUI) -> None:
+    _rating(ui)
+    ui.app.screens.get_screen("rating").choose(2)
+
+
+def _rating_thanks(ui: KioskUI) -> None:
+    _rating(ui)
+    ui.app.screens.get_screen("rating").choose(5)
+
+
+def _out_of_service(ui: KioskUI) -> None:
+    ui.app.lock(tr("out_of_service.detail", ui.app.language))
+
+
+def _identify(ui: KioskUI) -> None:
+    ui.app.ask_identity("tile.medical_booklet")
+
+
+def _keypad(ui: KioskUI) -> None:
+    ui.app.ask_identity("tile.medical_booklet")
+    ui.app.show("keypad")
+    keypad = ui.app.screens.get_screen("keypad")
+    for key in "11010519491232":
+        keypad.press(key)
+
+
+def _greeting(ui: KioskUI) -> None:
+    from kiosk.devices.base import CardInserted
+    from tests.kiosk.test_identify import CARD, FakeReader
+
+    reader = FakeReader()
+    ui.app.card_reader = reader
+    reader.events.put(CardInserted(CARD))
+    ui.app._drain_devices(0)
+
+
+def _idle(ui: KioskUI) -> None:
+    ui.app.open_service("tile.report_problem")
+    ui.app.note_activity()
+    ui.tick(60 * (2 if ui.app.elder_mode else 1))
+
+
+def _prompt(key: str) -> Callable[[str], str]:
+    return lambda language: tr(key, language)
+
+
+SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
+    "home": (_home, _prompt("voice.home")),
+    "coming-soon": (_coming_soon, _prompt("voice.coming_soon")),
+    "identify": (_identify, _prompt("voice.identify")),
+    "keypad": (_keypad, _prompt("voice.keypad")),
+    "greeting": (_greeting, lambda lang: tr("greeting.voice", lang).format(name="张*明")),
+    "rating": (_rating, _prompt("voice.rating")),
+    "rating-reasons": (_rating_reasons, _prompt("voice.rating.reasons")),
+    "rating-thanks": (_rating_thanks, _prompt("voice.rating.thanks")),
+    "out-of-service": (_out_of_service, _prompt("voice.out_of_service")),
+    "idle": (_idle, _prompt("idle.voice")),
+}
+
+
+def _open(make_kiosk_ui: Callable[..., KioskUI], screen: str, language: str, elder: bool) -> Any:
+    ui = make_kiosk_ui(language=language, elder_mode=elder)
+    SCREENS[screen][0](ui)
+    ui.pump()
+    return ui
+
+
+def _assert_on_screen(ui: KioskUI, labels: list[Any]) -> None:
+    """Each text lies wholly inside the window, and a screen's texts inside the screen area
+    (not pushed under the title bar or off the top)."""
+    manager = ui.app.screens
+    inside_manager = {id(w) for w in manager.walk(restrict=True)}
+    for label in labels:
+        x, y = label.to_window(label.x, label.y)
+        assert x >= -1 and y >= -1, (label.text, x, y)
+        assert x + label.width <= ui.window.width + 1, (label.text, x, label.width)
+        assert y + label.height <= ui.window.height + 1, (label.text, y, label.height)
+        if id(label) in inside_manager and not ui.overlays():
+            assert y >= manager.y - 1, (label.text, y)
+            assert y + label.height <= manager.top + 1, (label.text, y, manager.top)
+
+
+def _top_layer(ui: KioskUI) -> list[Any]:
+    """What the person can act on: the overlay when one is open, else the screen and bars."""
+    widgets = ui.visible_widgets()
+    overlays = ui.overlays()
+    if overlays:
+        inside = {id(w) for w in overlays[0].walk()}
+        widgets = [w for w in widgets if id(w) in inside]
+    return widgets
+
+
+# --- sizes --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+def test_elder_mode_sizes_on_every_screen(
+    make_kiosk_ui: Callable[..., KioskUI], screen: str, language: str
+) -> None:
+    """MIIT: text >= 18 dp, the largest >= 30 dp, main controls >= 60x60 dp. The kiosk's
+    smallest elder text is 30 sp and its smallest control 96 dp high."""
+    from kivy.metrics import dp
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.label import Label
+
+    ui = _open(make_kiosk_ui, screen, language, elder=True)
+    ui.screenshot(f"{screen}-elder-{language}")
+    widgets = _top_layer(ui)
+    controls = [w for w in widgets if isinstance(w, ButtonBehavior) and not w.disabled]
+    labels = [w for w in widgets if isinstance(w, Label) and w.text]
+    assert labels
+    for control in controls:
+        assert control.width >= dp(60) and control.height >= dp(60), (
+            getattr(control, "text", type(control).__name__),
+            control.size,
+        )
+    for label in labels:
+        assert label.font_size >= dp(30), (label.text, label.font_size)
+        # Nothing cut off: the rendered text fits inside its widget.
+        assert label.texture_size[0] <= label.width + 1, (label.text, label.texture_size)
+        assert label.texture_size[1] <= label.height + 1, (label.text, label.texture_size)
+    assert max(label.font_size for label in labels) >= dp(44)
+    _assert_on_screen(ui, labels)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+def test_standard_mode_screenshots_and_nothing_cut_off(
+    make_kiosk_ui: Callable[..., KioskUI], screen: str, language: str
+) -> None:
+    from kivy.metrics import dp
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.label import Label
+
+    ui = _open(make_kiosk_ui, screen, language, elder=False)
+    ui.screenshot(f"{screen}-{language}")
+    widgets = _top_layer(ui)
+    for control in [w for w in widgets if isinstance(w, ButtonBehavior) and not w.disabled]:
+        assert control.width >= dp(44) and control.height >= dp(44)
+    for label in [w for w in widgets if isinstance(w, Label) and w.text]:
+        assert label.font_size >= dp(18), (label.text, label.font_size)
+        assert label.texture_size[0] <= label.width + 1, (label.text, label.texture_size)
+        assert label.texture_size[1] <= label.height + 1, (label.text, label.texture_size)
+    _assert_on_screen(ui, [w for w in widgets if isinstance(w, Label) and w.text])
+
+
+# --- contrast from pixels -----------------------------------------------------------------------
+
+
+def _measured_contrast(image: np.ndarray, label: Any, window_height: int) -> float:
+    """Contrast between the label's background (its most common colour) and its ink (the
+    pixel that differs most from it), read from the screenshot."""
+    x, y = label.to_window(label.x, label.y)
+    tw, th = label.texture_size
+    # The text's own box inside the widget (centred vertically; horizontally by halign).
+    left = x + {"left": 0.0, "right": label.width - tw}.get(label.halign, (label.width - tw) / 2)
+    if label.text_size[0] is not None and label.halign in ("left", "right"):
+        left = x + (0 if label.halign == "left" else label.width - tw)
+    bottom = y + (label.height - th) / 2
+    top_px = int(window_height - (bottom + th))
+    crop = image[max(0, top_px) : int(window_height - bottom), max(0, int(left)) : int(left + tw)]
+    pixels = crop.reshape(-1, 3)
+    colours, counts = np.unique(pixels, axis=0, return_counts=True)
+    background = colours[counts.argmax()] / 255
+
+    def rgba(c: np.ndarray) -> tuple[float, float, float, float]:
+        return (float(c[0]), float(c[1]), float(c[2]), 1.0)
+
+    best = 1.0
+    for colour in colours[counts >= 3]:  # ignore single anti-aliasing pixels
+        best = max(best, contrast_ratio(rgba(colour / 255), rgba(background)))
+    return best
+
+
+@pytest.mark.parametrize("elder", [True, False], ids=["elder", "standard"])
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+def test_text_contrast_measured_on_the_screenshot(
+    make_kiosk_ui: Callable[..., KioskUI], screen: str, elder: bool
+) -> None:
+    from kivy.uix.label import Label
+
+    ui = _open(make_kiosk_ui, screen, "zh", elder=elder)
+    path = ui.screenshot(f"contrast-{screen}-{'elder' if elder else 'standard'}")
+    image = np.asarray(Image.open(path).convert("RGB"))
+    labels = [w for w in _top_layer(ui) if isinstance(w, Label) and w.text.strip()]
+    assert labels
+    for label in labels:
+        ratio = _measured_contrast(image, label, image.shape[0])
+        assert ratio >= 7.0, (label.text, round(ratio, 2))
+
+
+# --- voice prompts ------------------------------------------------------------------------------
+
+
+def _capture_size() -> int:
+    return AUDIO_CAPTURE.stat().st_size if AUDIO_CAPTURE.exists() else 0
+
+
+def _heard_after(offset: int, timeout_s: float = 8.0) -> int:
+    """Peak sample (16-bit) written to the disk audio file after ``offset``; waits for the
+    audio thread, which writes in real time, until something louder than silence arrives."""
+    deadline = time.monotonic() + timeout_s
+    peak = 0
+    while time.monotonic() < deadline:
+        data = Path(AUDIO_CAPTURE).read_bytes()[offset:]
+        samples = np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2")
+        peak = int(np.abs(samples.astype(np.int32)).max()) if samples.size else 0
+        if peak > 1000:
+            return peak
+        time.sleep(0.1)
+    return peak
+
+
+@pytest.mark.parametrize("screen", sorted(SCREENS))
+def test_every_elder_screen_speaks_its_prompt(
+    make_kiosk_ui: Callable[..., KioskUI], screen: str
+) -> None:
+    ui = make_kiosk_ui(language="zh", elder_mode=True)
+    voice = ui.app.voice
+    spoken = voice.spoken
+    offset = _capture_size()
+    SCREENS[screen][0](ui)
+    assert voice.wait_rendered()
+    for _ in range(50):
+        ui.pump(1)
+        if voice.spoken > spoken:
+            break
+
+    assert voice.last_text == SCREENS[screen][1]("zh")
+    assert _heard_after(offset) > 1000
+
+
+def test_standard_mode_stays_silent(make_kiosk_ui: Callable[..., KioskUI]) -> None:
+    ui = make_kiosk_ui(language="zh", elder_mode=False)
+    ui.app.open_service("tile.guides")
+    ui.pump()
+    assert ui.app.voice.requested == 0
+
+
+def test_a_tapped_button_is_read_aloud_in_elder_mode(make_kiosk_ui: Callable[..., KioskUI]) -> None:
+    ui = make_kiosk_ui(language="en", elder_mode=True)
+    ui.app.open_service("tile.guides")
+    ui.pump()
+    ui.app.voice.wait_rendered()
+    ui.pump()
+    before = ui.app.voice.requested
+    # Standard mode is a toggle that keeps the screen: its words are spoken.
+    rating = ui.app.screens.get_screen("rating")
+    ui.app.finish()
+    ui.pump()
+    ui.tap(ui.find(tr("rating.level.2", "en")).parent)
+    ui.pump()
+    reason = ui.find(tr("rating.reason.hard_to_use", "en"))
+    ui.tap(reason)
+    ui.pump(3)
+    assert rating.chosen == ["hard_to_use"]
+    assert ui.app.voice.requested > before
+    assert ui.app.voice.wait_rendered()
+    for _ in range(20):
+        ui.pump(1)
+    assert ui.app.voice.last_text == tr("rating.reason.hard_to_use", "en")
+
+
+def test_volume_resets_for_each_visit(make_kiosk_ui: Callable[..., KioskUI]) -> None:
+    ui = make_kiosk_ui(elder_mode=True)
+    ui.app.note_activity()
+    ui.app.voice.set_volume(1.0)
+    ui.app.visit.volume = 1.0
+    ui.app.finish_without_rating()
+    ui.app.note_activity()
+    assert ui.app.voice.volume == 0.8

@@ -1,0 +1,90 @@
+"""Remote management against the real back office: a lock with a unique message, then the
+screenshot the kiosk uploads shows that message; the acknowledgements arrive through the outbox."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from PIL import Image
+
+from backoffice.demo import DEMO_TERMINAL
+from kiosk.agent import AgentState, FleetAgent
+from kiosk.config import KioskConfig
+from kiosk.outbox import ItemState
+from tests.conftest import LiveServer, bearer
+from tests.e2e.test_kiosk_enrollment import _seed
+
+
+def _staff(url: str) -> dict[str, str]:
+    login = httpx.post(
+        f"{url}/api/v1/auth/token",
+        json={"username": "demo-terminal-manager", "password": "terminal-manager-demo-2026"},
+    )
+    assert login.status_code in (200, 201), login.text
+    return bearer(login.json()["token"])
+
+
+def test_remote_lock_then_screenshot_round_trip(
+    live_server: LiveServer, tmp_path: Path, make_kiosk_ui: Any
+) -> None:
+    code = _seed(live_server.database_url)
+    config = KioskConfig(
+        server_url=live_server.url,
+        token_path=tmp_path / "kiosk" / "token.json",
+        enrollment_code=code,
+    )
+    ui = make_kiosk_ui(token_path=config.token_path)
+    agent = FleetAgent(config, ui.app.kiosk_status, outbox=ui.app.outbox)
+    ui.app.agent = agent
+    assert agent.enroll_once() is True
+    staff = _staff(live_server.url)
+    commands = f"{live_server.url}/api/v1/fleet/terminals/{DEMO_TERMINAL}/commands"
+    message = f"设备维护中 请到 3 号窗口 {uuid.uuid4().hex[:6].upper()}"
+
+    lock = httpx.post(commands, json={"kind": "lock", "message": message}, headers=staff)
+    assert lock.status_code == 201, lock.text
+    assert agent.heartbeat_once() is True
+    assert agent.state == AgentState.ONLINE
+    ui.app._poll_agent(0)
+    ui.pump()
+    assert ui.app.screens.current == "out_of_service"
+    assert ui.find("lock_message").text == message
+
+    shot = httpx.post(commands, json={"kind": "screenshot"}, headers=staff)
+    assert shot.status_code == 201, shot.text
+    agent.heartbeat_once()
+    ui.app._poll_agent(0)
+    ui.pump()
+    report = agent.deliver_outbox()
+
+    assert report is not None and (report.sent, report.refused, report.pending) == (3, 0, 0)
+    assert all(item.state == ItemState.SENT for item in ui.app.outbox.items())
+    lock_id, shot_id = lock.json()["id"], shot.json()["id"]
+    for command_id in (lock_id, shot_id):
+        answer = httpx.get(f"{live_server.url}/api/v1/fleet/commands/{command_id}", headers=staff)
+        assert answer.json()["status"] == "succeeded", answer.json()
+    assert (
+        httpx.get(f"{live_server.url}/api/v1/fleet/commands/{lock_id}", headers=staff).json()[
+            "result"
+        ]
+        == f"locked with message: {message}"
+    )
+
+    png = httpx.get(f"{live_server.url}/api/v1/fleet/commands/{shot_id}/screenshot", headers=staff)
+    assert png.status_code == 200
+    uploaded = np.asarray(Image.open(io.BytesIO(png.content)).convert("RGB"))
+    local = np.asarray(Image.open(ui.screenshot("live-locked-zh")).convert("RGB"))
+    assert np.array_equal(uploaded, local)
+    label = ui.find("lock_message")
+    x, y = label.to_window(label.x, label.y)
+    top = int(800 - y - label.height)
+    crop = uploaded[top : int(800 - y), int(x) : int(x + label.width)]
+    assert int((crop.min(axis=2) > 230).sum()) > 200  # the message's white text is there
+
+    # Delivering again sends nothing twice.
+    assert agent.deliver_outbox() == type(report)(sent=0, refused=0, pending=0, reachable=True)
