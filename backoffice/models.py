@@ -11,6 +11,7 @@ from backoffice.cases.models import (
     CaseType,
     DispatchRule,
 )
+from backoffice.cases.refcache import ReferenceVersion
 from backoffice.cases.sla import CaseClock, TimeLimit
 from backoffice.catalog.models import CatalogCategory, CatalogItem, CatalogVersion
 from backoffice.consult.models import Consult
@@ -72,6 +73,7 @@ __all__ = [
     "PrintConfirmation",
     "PushedFrame",
     "Rating",
+    "ReferenceVersion",
     "Rectification",
     "ResponsibleUnit",
     "Staff",

@@ -1,6 +1,6 @@
 """Heartbeat throughput against a constant-JSON baseline in the same server process, with wrk.
 
-    .venv/bin/python -m bench.heartbeat [--terminals 200] [--seconds 5] [--rounds 3]
+    .venv/bin/python -m bench.heartbeat [--terminals 200] [--seconds 3] [--rounds 6]
                                         [--connections 64]
 
 One uvicorn process serves the back office (default settings, a SQLite file in a temporary
@@ -157,8 +157,8 @@ def _wrk(url: str, script: Path, seconds: int, connections: int) -> tuple[int, i
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--terminals", type=int, default=200, help="enrolled terminals")
-    parser.add_argument("--seconds", type=int, default=5, help="seconds of load per round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of hello then heartbeat")
+    parser.add_argument("--seconds", type=int, default=3, help="seconds of load per round")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds of hello then heartbeat")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections")
     args = parser.parse_args()
     if shutil.which("wrk") is None:

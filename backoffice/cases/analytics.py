@@ -26,6 +26,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    event,
     func,
     literal,
     or_,
@@ -82,18 +83,38 @@ def _upsert(db: Session, rows: Sequence[dict[str, Any]]) -> None:
     db.execute(_upsert_statement(db.get_bind().dialect.name), list(rows))
 
 
+_PENDING = "zhili.rollup_pending"
+
+
 def count_new_case(db: Session, case: Case) -> None:
-    _upsert(
-        db,
-        [
-            {
-                "day": local_day(case.reported_at),
-                "type_id": case.type_id,
-                "road_id": case.road_id or NO_ROAD,
-                "n": 1,
-            }
-        ],
-    )
+    """Count the case in its day's row. The count is written with the session's next flush
+    (the one that inserts the case), so a filing's rollup costs no flush of its own."""
+    type_id = case.type_id if case.type_id is not None else case.type.id
+    road_id = case.road_id if case.road_id is not None else (case.road.id if case.road else None)
+    pending: Counter[tuple[date, int, int]] = db.info.setdefault(_PENDING, Counter())
+    pending[(local_day(case.reported_at), type_id, road_id or NO_ROAD)] += 1
+
+
+def _write_pending(db: Session) -> None:
+    pending: Counter[tuple[date, int, int]] | None = db.info.pop(_PENDING, None)
+    if pending:
+        rows = [{"day": d, "type_id": t, "road_id": r, "n": n} for (d, t, r), n in pending.items()]
+        db.connection().execute(_upsert_statement(db.get_bind().dialect.name), rows)
+
+
+@event.listens_for(Session, "before_flush")
+def _rollup_on_flush(db: Session, _flush: Any, _instances: Any) -> None:
+    _write_pending(db)
+
+
+@event.listens_for(Session, "before_commit")
+def _rollup_on_commit(db: Session) -> None:
+    _write_pending(db)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rollup_forget(db: Session) -> None:
+    db.info.pop(_PENDING, None)
 
 
 def on_transition(db: Session, case: Case, event: CaseEvent) -> None:

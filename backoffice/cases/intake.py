@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from backoffice.cases import dedupe, lifecycle
+from backoffice.cases import dedupe, lifecycle, rules
 from backoffice.cases.models import Case, CaseReportRow, CaseType
 from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseSource
@@ -128,6 +128,12 @@ def file_report(
             duplicate.unit.code if duplicate.unit else None,
         )
 
+    # Every read before the case is built (the rule and its unit included), so the new case,
+    # its timeline and its report row reach the database in one flush.
+    actor = report.reporter or source.value
+    decided = None
+    if source not in NEEDS_CALL_TAKER and unit is None:
+        decided = lifecycle.decide(db, _facts(case_type, where, now))
     case = lifecycle.open_case(
         db,
         source=source,
@@ -142,11 +148,23 @@ def file_report(
         photo_dir=photo_dir,
     )
     _record_report(db, case, report, source, created=True, now=now)
-    actor = report.reporter or source.value
     if source not in NEEDS_CALL_TAKER:
-        lifecycle.file_and_dispatch(db, case, actor=actor, now=now, unit=unit)
+        lifecycle.file_and_dispatch(db, case, actor=actor, now=now, unit=unit, decided=decided)
     db.flush()
     return FilingResult(case.id, case.number, True, case.unit.code if case.unit else None)
+
+
+def _facts(case_type: CaseType, where: places.Location, now: datetime) -> rules.CaseFacts:
+    """What the dispatch rules look at, as `rules.facts_for` gives it once the case exists."""
+    return rules.CaseFacts(
+        type_code=case_type.code,
+        category_code=case_type.category.code,
+        minute_of_day=rules.minute_of_day(now),
+        road_code=where.road.code if where.road else None,
+        grid_code=where.grid.code if where.grid else None,
+        community_code=where.community.code if where.community else None,
+        place_code=where.site.code if where.site else None,
+    )
 
 
 def _case_type(db: Session, code: str) -> CaseType:

@@ -154,6 +154,7 @@ def open_case(
     now: datetime,
     photo_dir: Path,
 ) -> Case:
+    road, grid, community, site = where.road, where.grid, where.community, where.site
     case = Case(
         number=next_case_number(db, now),
         source=source,
@@ -163,11 +164,11 @@ def open_case(
         description=description,
         lon=point[0] if point else None,
         lat=point[1] if point else None,
-        road=where.road,
+        road=road,
         road_distance_m=where.road_distance_m,
-        grid=where.grid,
-        community=where.community,
-        place=where.site,
+        grid=grid,
+        community=community,
+        place=site,
         escalation_level=0,
         time_limit_h=case_type.time_limit_h,
         working_hours=case_type.working_hours,
@@ -180,31 +181,59 @@ def open_case(
         photos=[],
         events=[],
     )
+    # The foreign keys as well as the objects: listeners (the rollup) read them before the
+    # case is flushed, and the case, its photos and its timeline go out in one flush.
+    case.type_id = case_type.id
+    case.road_id = road.id if road else None
+    case.grid_id = grid.id if grid else None
+    case.community_id = community.id if community else None
+    case.place_id = site.id if site else None
     db.add(case)
-    # Listeners (the rollup, the outbox) see the new case with its id and foreign keys.
-    db.flush()
     store_photos(db, case, photos, reporter or source.value, now, photo_dir)
     _record(db, case, "report", None, S.REPORTED, reporter or source.value, now, "")
     return case
 
 
 def file_and_dispatch(
-    db: Session, case: Case, *, actor: str, now: datetime, unit: ResponsibleUnit | None = None
+    db: Session,
+    case: Case,
+    *,
+    actor: str,
+    now: datetime,
+    unit: ResponsibleUnit | None = None,
+    decided: tuple[rules.RuleSpec, ResponsibleUnit] | None = None,
 ) -> None:
-    """File a trusted report, then dispatch it to `unit`, or by rule, or leave it queued."""
+    """File a trusted report, then dispatch it to `unit`, or by rule, or leave it queued.
+    `decided`: the rule and its unit, when the caller matched the rules before (`decide`)."""
     apply_action(db, case, A.FILE, ActionInput(), actor=actor, now=now)
     if unit is not None:
         apply_action(db, case, A.DISPATCH, ActionInput(unit=unit), actor=actor, now=now)
+    elif decided is not None:
+        _dispatch_by(db, case, decided[0], decided[1], now)
     else:
         dispatch_by_rule(db, case, now)
 
 
+def decide(db: Session, facts: rules.CaseFacts) -> tuple[rules.RuleSpec, ResponsibleUnit] | None:
+    """The rule for these facts and its unit (loaded), or None: the manual queue."""
+    rule = rules.dispatch_decision(db, facts)
+    if rule is None:
+        return None
+    return rule, db.get_one(ResponsibleUnit, rule.unit_id)
+
+
 def dispatch_by_rule(db: Session, case: Case, now: datetime) -> bool:
     """Dispatch a filed case by the first matching rule; False leaves it in the manual queue."""
-    rule = rules.dispatch_decision(db, rules.facts_for(case, now))
-    if rule is None:
+    decided = decide(db, rules.facts_for(case, now))
+    if decided is None:
         return False
-    unit = db.get_one(ResponsibleUnit, rule.unit_id)
+    _dispatch_by(db, case, decided[0], decided[1], now)
+    return True
+
+
+def _dispatch_by(
+    db: Session, case: Case, rule: rules.RuleSpec, unit: ResponsibleUnit, now: datetime
+) -> None:
     apply_action(
         db,
         case,
@@ -213,7 +242,6 @@ def dispatch_by_rule(db: Session, case: Case, now: datetime) -> bool:
         actor=f"rule:{rule.code}",
         now=now,
     )
-    return True
 
 
 def attach_evidence(

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from backoffice.cases import service
@@ -28,11 +28,12 @@ from backoffice.cases.schemas import (
     RuleOut,
 )
 from backoffice.cases.states import CaseAction, CaseSource, CaseState
-from backoffice.deps import AppSettings, DbSession, Now
+from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput, Forbidden
 from backoffice.identity.access import CurrentPrincipal, authorize
 from backoffice.identity.roles import Role
 from backoffice.identity.scope import SUBDISTRICT_ROLES, Principal
+from backoffice.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -55,7 +56,9 @@ CaseInScope = Annotated[
 ]
 
 
-def _photo_dir(settings: AppSettings) -> Path:
+async def _photo_dir(request: Request) -> Path:
+    # async and straight from the app state: no worker-thread hop on every filing.
+    settings: Settings = request.app.state.settings
     return settings.data_dir / "photos"
 
 

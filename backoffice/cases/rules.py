@@ -1,7 +1,8 @@
 """Rule-based dispatch: rules are DB rows; matching is a small pure function.
 
-`dispatch_decision` loads the active rules and picks the first that matches the case's facts,
-so it can be called (and timed) on its own.
+`dispatch_decision` takes the active rules (kept in memory, in priority order, until a rule
+or unit is edited: see `refcache`) and picks the first that matches the case's facts, so it
+can be called (and timed) on its own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import refcache
 from backoffice.cases.models import Case, DispatchRule
 from backoffice.units.models import ResponsibleUnit
 
@@ -76,9 +78,17 @@ def rule_matches(rule: RuleSpec, facts: CaseFacts) -> bool:
     return in_window(facts.minute_of_day, rule.start_minute, rule.end_minute)
 
 
+def _order(rule: RuleSpec) -> tuple[int, str]:
+    return (rule.priority, rule.code)
+
+
 def match_rule(rules: Iterable[RuleSpec], facts: CaseFacts) -> RuleSpec | None:
     """The first matching rule in priority order (ties broken by code), or None."""
-    for rule in sorted(rules, key=lambda r: (r.priority, r.code)):
+    return _first_match(sorted(rules, key=_order), facts)
+
+
+def _first_match(ordered: Sequence[RuleSpec], facts: CaseFacts) -> RuleSpec | None:
+    for rule in ordered:
         if rule_matches(rule, facts):
             return rule
     return None
@@ -125,8 +135,27 @@ def load_rules(db: Session) -> list[RuleSpec]:
     return [RuleSpec(*row) for row in rows]
 
 
+def _ordered_rules(db: Session) -> tuple[RuleSpec, ...]:
+    return tuple(sorted(load_rules(db), key=_order))
+
+
+def active_rules(db: Session) -> tuple[RuleSpec, ...]:
+    """The active rules in priority order, from memory while no rule or unit has changed."""
+    return refcache.cached(db, "rules.active", "rules", _ordered_rules)
+
+
+def rule_code(db: Session, rule_id: int) -> str | None:
+    """A rule's code (codes never change), from memory for the active rules."""
+    for rule in active_rules(db):
+        if rule.rule_id == rule_id:
+            return rule.code
+    return db.scalar(select(DispatchRule.code).where(DispatchRule.id == rule_id))
+
+
 def dispatch_decision(
     db: Session, facts: CaseFacts, rules: Sequence[RuleSpec] | None = None
 ) -> RuleSpec | None:
     """The rule that dispatches a case with these facts, or None (manual dispatch queue)."""
-    return match_rule(load_rules(db) if rules is None else rules, facts)
+    if rules is None:
+        return _first_match(active_rules(db), facts)
+    return match_rule(rules, facts)

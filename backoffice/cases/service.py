@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from backoffice.cases import lifecycle, verification
+from backoffice.cases import lifecycle, rules, verification
 from backoffice.cases.lifecycle import TRANSITIONS, ActionInput
 from backoffice.cases.models import Case, CaseCategory, CasePhoto, CaseType, DispatchRule
 from backoffice.cases.photos import PhotoKind
@@ -218,11 +218,7 @@ def _summary_fields(case: Case) -> dict[str, object]:
 
 
 def describe(db: Session, case: Case) -> CaseOut:
-    rule_code = (
-        db.scalar(select(DispatchRule.code).where(DispatchRule.id == case.dispatch_rule_id))
-        if case.dispatch_rule_id
-        else None
-    )
+    rule_code = rules.rule_code(db, case.dispatch_rule_id) if case.dispatch_rule_id else None
     return CaseOut(
         **_summary_fields(case),
         lon=case.lon,

@@ -17,7 +17,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from backoffice import workcal
-from backoffice.cases import lifecycle
+from backoffice.cases import lifecycle, refcache
 from backoffice.cases.models import Case, CaseEvent, CaseType
 from backoffice.cases.states import CaseAction, CasePriority, CaseState
 from backoffice.db import Base, UTCDateTime, str_enum
@@ -69,12 +69,21 @@ class Limit:
     working: bool
 
 
+def _all_limits(db: Session) -> dict[tuple[int, CasePriority], Limit]:
+    rows = db.execute(
+        select(
+            TimeLimit.type_id, TimeLimit.priority, TimeLimit.time_limit_h, TimeLimit.working_hours
+        )
+    ).all()
+    return {(type_id, prio): Limit(hours, working) for type_id, prio, hours, working in rows}
+
+
 def limit_for(db: Session, case_type: CaseType, priority: CasePriority) -> Limit:
-    row = db.scalars(
-        select(TimeLimit).where(TimeLimit.type_id == case_type.id, TimeLimit.priority == priority)
-    ).first()
-    if row is not None:
-        return Limit(row.time_limit_h, row.working_hours)
+    # Every dispatch asks: the table is kept in memory until a limit or type is edited.
+    limits = refcache.cached(db, "sla.limits", "types", _all_limits)
+    found = limits.get((case_type.id, priority))
+    if found is not None:
+        return found
     return Limit(case_type.time_limit_h, case_type.working_hours)
 
 
@@ -121,7 +130,7 @@ def on_transition(db: Session, case: Case, event: CaseEvent) -> None:
     case.time_limit_h = limit.hours
     case.working_hours = limit.working
     case.due_at = add_limit(case.dispatched_at, limit.hours, limit.working)
-    db.flush()
+    # No flush: the change goes out with the filing's own flush.
 
 
 def _clock(db: Session, case: Case) -> CaseClock:

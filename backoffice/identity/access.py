@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from backoffice.deps import DbSession, Now
 from backoffice.errors import Forbidden, NotAuthenticated
@@ -20,7 +20,12 @@ from backoffice.identity.secrets import token_digest
 
 def principal_for_token(db: Session, token: str, now: datetime) -> Principal:
     """The principal a bearer token stands for; 401 if unknown, revoked or expired."""
-    row = db.scalars(select(ApiToken).where(ApiToken.digest == token_digest(token))).first()
+    # The staff row in the same query: every staff request needs it.
+    row = db.scalars(
+        select(ApiToken)
+        .options(joinedload(ApiToken.staff))
+        .where(ApiToken.digest == token_digest(token))
+    ).first()
     if row is None or row.revoked_at is not None:
         raise NotAuthenticated("This token is unknown or was revoked; sign in or enroll again.")
     if row.expires_at is not None and row.expires_at <= now:
@@ -88,7 +93,8 @@ def authorize(
     if units and Role.UNIT_STAFF not in role_set:
         role_set |= {Role.UNIT_STAFF}
 
-    def principal_dep(
+    # async: a pure check runs on the event loop instead of costing a worker-thread hop.
+    async def principal_dep(
         principal: Annotated[Principal, Depends(_current_principal)],
     ) -> Principal:
         _check_role(principal, role_set, kinds)

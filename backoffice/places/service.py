@@ -1,15 +1,21 @@
-"""Find, create and edit places, and resolve a reported point to its grid and nearest road."""
+"""Find, create and edit places, and resolve a reported point to its grid and nearest road.
+
+Resolving runs on every filing, so it reads an in-memory index of every place's geometry,
+rebuilt when any place changes (any process: see `backoffice.cases.refcache`), and loads
+only the places it found.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import refcache
 from backoffice.errors import BadInput, Conflict, NotFound
 from backoffice.places import geometry as geo
 from backoffice.places.models import Place, PlaceKind
@@ -50,6 +56,70 @@ class Location:
     site: Place | None = None
 
 
+@dataclass(frozen=True)
+class IndexedPlace:
+    """What resolving a point needs of a place, as plain data."""
+
+    id: int
+    code: str
+    kind: PlaceKind
+    geometry: dict[str, Any]
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+    parent_id: int | None
+    active_until: datetime | None
+
+    def covers(self, lon: float, lat: float, margin: float = 0.0) -> bool:
+        return (
+            self.min_lon - margin <= lon <= self.max_lon + margin
+            and self.min_lat - margin <= lat <= self.max_lat + margin
+        )
+
+    def in_use(self, now: datetime | None) -> bool:
+        if self.active_until is None:
+            return True
+        return now is not None and self.active_until > now
+
+
+@dataclass(frozen=True)
+class PlaceIndex:
+    by_code: dict[str, IndexedPlace] = field(default_factory=dict)
+    grids: tuple[IndexedPlace, ...] = ()
+    roads: tuple[IndexedPlace, ...] = ()
+    sites: tuple[IndexedPlace, ...] = ()
+
+
+def _build_index(db: Session) -> PlaceIndex:
+    rows = db.execute(
+        select(
+            Place.id,
+            Place.code,
+            Place.kind,
+            Place.geometry,
+            Place.min_lon,
+            Place.min_lat,
+            Place.max_lon,
+            Place.max_lat,
+            Place.parent_id,
+            Place.active_until,
+        ).order_by(Place.id)
+    ).all()
+    places = [IndexedPlace(*row) for row in rows]
+    return PlaceIndex(
+        by_code={p.code: p for p in places},
+        grids=tuple(p for p in places if p.kind is PlaceKind.GRID),
+        roads=tuple(p for p in places if p.kind is PlaceKind.ROAD),
+        sites=tuple(p for p in places if p.kind in SITE_KINDS),
+    )
+
+
+def place_index(db: Session) -> PlaceIndex:
+    """Every place's geometry, from memory while no place has changed."""
+    return refcache.cached(db, "places.index", "places", _build_index)
+
+
 def get_place(db: Session, code: str) -> Place:
     place = db.scalars(select(Place).where(Place.code == code)).first()
     if place is None:
@@ -57,75 +127,43 @@ def get_place(db: Session, code: str) -> Place:
     return place
 
 
-def _place_of_kind(db: Session, code: str, kinds: Sequence[PlaceKind], field: str) -> Place:
-    place = db.scalars(select(Place).where(Place.code == code)).first()
-    names = " or ".join(k.value for k in kinds)
-    if place is None:
-        raise BadInput(f"Unknown place '{code}': no {names} has this code.", field=field)
-    if place.kind not in kinds:
-        raise BadInput(f"'{code}' is a {place.kind}, not a {names}.", field=field)
-    return place
+def _load(db: Session, ids: Sequence[int | None]) -> dict[int, Place]:
+    """The places with these ids, in one query."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {p.id: p for p in db.scalars(select(Place).where(Place.id.in_(wanted)))}
 
 
-def grid_at(db: Session, point: geo.Point) -> Place | None:
+def _grid_at(index: PlaceIndex, point: geo.Point) -> IndexedPlace | None:
     lon, lat = point
-    candidates = db.scalars(
-        select(Place).where(
-            Place.kind == PlaceKind.GRID,
-            Place.min_lon <= lon,
-            Place.max_lon >= lon,
-            Place.min_lat <= lat,
-            Place.max_lat >= lat,
-        )
-    )
-    for grid in candidates:
-        if geo.point_in_polygon(point, grid.geometry["coordinates"]):
+    for grid in index.grids:
+        if grid.covers(lon, lat) and geo.point_in_polygon(point, grid.geometry["coordinates"]):
             return grid
     return None
 
 
-def nearest_road(db: Session, point: geo.Point) -> tuple[Place, float] | None:
-    # Plain rows, not ORM objects: this runs on every filing and only the winner is needed.
-    roads = db.execute(
-        select(Place.id, Place.code, Place.geometry).where(Place.kind == PlaceKind.ROAD)
-    ).all()
-    if not roads:
+def _nearest_road(index: PlaceIndex, point: geo.Point) -> tuple[IndexedPlace, float] | None:
+    if not index.roads:
         return None
-    distance, _code, road_id = min(
-        (geo.distance_to_polyline_m(point, geometry["coordinates"]), code, road_id)
-        for road_id, code, geometry in roads
+    distance, _code, _id, road = min(
+        (geo.distance_to_polyline_m(point, r.geometry["coordinates"]), r.code, r.id, r)
+        for r in index.roads
     )
-    return db.get_one(Place, road_id), distance
+    return road, distance
 
 
-def site_at(db: Session, point: geo.Point, now: datetime | None = None) -> Place | None:
-    """The point-shaped site within SITE_SNAP_M, else the polygon site that contains the point.
-    Sites out of use (a removed collection point) are left out: those retired by `now`, or
-    any retired one when no time is given."""
+def _site_at(index: PlaceIndex, point: geo.Point, now: datetime | None) -> IndexedPlace | None:
     lon, lat = point
-    in_use = (
-        Place.active_until.is_(None)
-        if now is None
-        else or_(Place.active_until.is_(None), Place.active_until > now)
-    )
-    candidates = db.scalars(
-        select(Place).where(
-            Place.kind.in_(SITE_KINDS),
-            in_use,
-            Place.min_lon <= lon + _SNAP_DEG,
-            Place.max_lon >= lon - _SNAP_DEG,
-            Place.min_lat <= lat + _SNAP_DEG,
-            Place.max_lat >= lat - _SNAP_DEG,
-        )
-    ).all()
+    candidates = [p for p in index.sites if p.in_use(now) and p.covers(lon, lat, margin=_SNAP_DEG)]
     points = [
-        (geo.distance_to_geometry_m(point, p.geometry), p)
+        (geo.distance_to_geometry_m(point, p.geometry), p.code, p)
         for p in candidates
         if p.geometry["type"] == "Point"
     ]
-    near = [pair for pair in points if pair[0] <= SITE_SNAP_M]
+    near = [entry for entry in points if entry[0] <= SITE_SNAP_M]
     if near:
-        return min(near, key=lambda pair: (pair[0], pair[1].code))[1]
+        return min(near, key=lambda entry: (entry[0], entry[1]))[2]
     containing = [
         p
         for p in candidates
@@ -136,8 +174,41 @@ def site_at(db: Session, point: geo.Point, now: datetime | None = None) -> Place
     return min(containing, key=_area_key, default=None)
 
 
-def _area_key(place: Place) -> tuple[float, str]:
+def grid_at(db: Session, point: geo.Point) -> Place | None:
+    found = _grid_at(place_index(db), point)
+    return _load(db, [found.id])[found.id] if found else None
+
+
+def nearest_road(db: Session, point: geo.Point) -> tuple[Place, float] | None:
+    found = _nearest_road(place_index(db), point)
+    if found is None:
+        return None
+    road, distance = found
+    return _load(db, [road.id])[road.id], distance
+
+
+def site_at(db: Session, point: geo.Point, now: datetime | None = None) -> Place | None:
+    """The point-shaped site within SITE_SNAP_M, else the polygon site that contains the point.
+    Sites out of use (a removed collection point) are left out: those retired by `now`, or
+    any retired one when no time is given."""
+    found = _site_at(place_index(db), point, now)
+    return _load(db, [found.id])[found.id] if found else None
+
+
+def _area_key(place: IndexedPlace | Place) -> tuple[float, str]:
     return ((place.max_lon - place.min_lon) * (place.max_lat - place.min_lat), place.code)
+
+
+def _indexed_of_kind(
+    index: PlaceIndex, code: str, kinds: Sequence[PlaceKind], field: str
+) -> IndexedPlace:
+    place = index.by_code.get(code)
+    names = " or ".join(k.value for k in kinds)
+    if place is None:
+        raise BadInput(f"Unknown place '{code}': no {names} has this code.", field=field)
+    if place.kind not in kinds:
+        raise BadInput(f"'{code}' is a {place.kind}, not a {names}.", field=field)
+    return place
 
 
 def locate(
@@ -151,13 +222,14 @@ def locate(
 ) -> Location:
     """Codes the caller gave win; a point fills in what was not given. 422 for unknown codes
     and for a point outside every grid of the subdistrict."""
-    grid = _place_of_kind(db, grid_code, [PlaceKind.GRID], "grid_code") if grid_code else None
-    road = _place_of_kind(db, road_code, [PlaceKind.ROAD], "road_code") if road_code else None
-    site = _place_of_kind(db, place_code, SITE_KINDS, "place_code") if place_code else None
+    index = place_index(db)
+    grid = _indexed_of_kind(index, grid_code, [PlaceKind.GRID], "grid_code") if grid_code else None
+    road = _indexed_of_kind(index, road_code, [PlaceKind.ROAD], "road_code") if road_code else None
+    site = _indexed_of_kind(index, place_code, SITE_KINDS, "place_code") if place_code else None
     road_distance: float | None = None
     if point is not None:
         if grid is None:
-            grid = grid_at(db, point)
+            grid = _grid_at(index, point)
             if grid is None:
                 raise BadInput(
                     f"The point lon {point[0]}, lat {point[1]} lies outside every grid of the "
@@ -165,16 +237,21 @@ def locate(
                     field="lon",
                 )
         if road is None:
-            nearest = nearest_road(db, point)
+            nearest = _nearest_road(index, point)
             if nearest is not None:
                 road, road_distance = nearest
         else:
             road_distance = geo.distance_to_polyline_m(point, road.geometry["coordinates"])
         if site is None:
-            site = site_at(db, point, now)
-    community = grid.parent if grid is not None else None
+            site = _site_at(index, point, now)
+    community_id = grid.parent_id if grid is not None else None
+    loaded = _load(db, [p.id if p else None for p in (grid, road, site)] + [community_id])
     return Location(
-        grid=grid, community=community, road=road, road_distance_m=road_distance, site=site
+        grid=loaded[grid.id] if grid else None,
+        community=loaded[community_id] if community_id is not None else None,
+        road=loaded[road.id] if road else None,
+        road_distance_m=road_distance,
+        site=loaded[site.id] if site else None,
     )
 
 

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.cases.lifecycle import ActionInput, apply_action
@@ -33,7 +33,7 @@ from backoffice.vision.models import SourceKind
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
 from backoffice.vision.street import COLLECTION_ZONE, DAY, DUSK, NO_PARKING_ZONE, Street
-from backoffice.vision.synth import Light, Thing, make_waste
+from backoffice.vision.synth import Light, Thing
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +105,13 @@ def ensure_cameras(db: Session, folder: Path, count: int) -> list[DemoCamera]:
                     name="collection point",
                     rule=RuleKind.COLLECTION_POINT,
                     polygon=COLLECTION_ZONE,
-                    threshold=0.3,
+                    threshold=0.4,
                     dwell_s=DWELL_S,
                     inertia=2,
                 ),
                 now,
             )
-        pile = make_waste(np.random.default_rng(40 + i), 255.0, 232.0, 2.2)
+        pile = street.waste_big
         busy = [[street.bike_a, street.bike_b], [pile], [street.bike_a, pile]][i % 3]
         demo = DemoCamera(code, picture, street, busy)
         demo.show([])
@@ -191,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         for cam in cameras:
             try:
                 tick(factory, cam, settings.data_dir / "photos")
+            except OperationalError as exc:
+                # SQLite shared with the back office: a busy database is retried next tick.
+                log.warning("demo feed: camera %s: %s; retrying", cam.code, exc.orig)
             except Exception:
                 log.exception("demo feed: camera %s", cam.code)
         time.sleep(2)

@@ -15,7 +15,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backoffice.deps import DbSession, Now
 from backoffice.errors import NotAuthenticated
@@ -220,8 +222,30 @@ def session_for_cookie(
         return None
     if not session.staff.active:
         return None
-    session.last_seen_at = now
+    if now - session.last_seen_at >= TOUCH_EVERY:
+        _touch(db, session, now)
     return session
+
+
+# How often a page request records that the session is in use (for the idle time-out): not on
+# every request, so a page's images and the dashboard's polling do not all write.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _touch(db: Session, session: WebSession, now: datetime) -> None:
+    """Record the session's use. On SQLite a parallel request of the same page may hold the
+    write lock; then this request's touch is skipped (the other one records the same use)."""
+    try:
+        with db.begin_nested():
+            db.execute(
+                update(WebSession)
+                .where(WebSession.id == session.id)
+                .values(last_seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    except OperationalError:
+        return
+    set_committed_value(session, "last_seen_at", now)
 
 
 def client_of(request: Request) -> str:

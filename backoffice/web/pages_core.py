@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import NotAuthenticated
@@ -20,9 +21,17 @@ from backoffice.vision.models import CameraStatus
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageSettings, PageUser
 from backoffice.web.i18n import translate
-from backoffice.web.models import AlarmAck
+from backoffice.web.models import AlarmAck, LoginAttempt
+from backoffice.web.pages_services import satisfaction_rate
 from backoffice.web.render import LANG_COOKIE, language_of, page
-from backoffice.web.roles import ALARM_WATCHERS, CAMERA_READERS, CASE_READERS, FLEET_READERS
+from backoffice.web.roles import (
+    ALARM_WATCHERS,
+    AUDIT_READERS,
+    CAMERA_READERS,
+    CASE_READERS,
+    FLEET_READERS,
+    RATING_READERS,
+)
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "zhili_login_csrf"
@@ -140,7 +149,7 @@ def logout(
 
 @router.get("/ops/lang")
 def switch_language(to: str = "zh", next: str = "/ops/") -> RedirectResponse:
-    response = RedirectResponse(safe_next(next) if next != "/ops/login" else next, 303)
+    response = RedirectResponse(safe_next(next), 303)
     response.set_cookie(
         LANG_COOKIE, "en" if to == "en" else "zh", max_age=365 * 86400, samesite="lax"
     )
@@ -174,6 +183,9 @@ def summary(
             "online": sum(1 for t in terminals if t.online),
             "total": len(terminals),
         }
+    if user.role in RATING_READERS:
+        rate = satisfaction_rate(db, now)
+        data["satisfaction_rate"] = None if rate is None else round(rate * 100, 1)
     if user.role in CAMERA_READERS:
         cameras = vision.list_cameras(db)
         data["cameras"] = {
@@ -222,6 +234,16 @@ def dashboard(
         is_overdue=queries.is_overdue,
         refresh_s=page_settings.refresh_s,
     )
+
+
+@router.get("/ops/audit")
+def login_audit(request: Request, user: CurrentUser, db: DbSession) -> HTMLResponse:
+    """Every sign-in attempt on the pages, newest first (admin only)."""
+    auth.require(user, AUDIT_READERS, "the sign-in audit")
+    rows = db.scalars(
+        select(LoginAttempt).order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(300)
+    )
+    return page(request, "audit.html", user, title="Sign-in audit", attempts=list(rows))
 
 
 @router.get("/ops/api/summary")

@@ -19,6 +19,11 @@ FLEET_MANAGERS = frozenset({R.ADMIN, R.TERMINAL_MANAGER})
 # The same sets as the vision API (backoffice.vision.router).
 CAMERA_EDITORS = frozenset({R.ADMIN, R.OPERATOR})
 CAMERA_READERS = CAMERA_EDITORS | {R.SHIFT_LEADER, R.DISPATCHER, R.INSPECTOR, R.VIEWER}
+# The same sets as the ratings and consult APIs (backoffice.ratings.router, consult.router).
+RATING_READERS = frozenset({R.ADMIN, R.OPERATOR, R.SHIFT_LEADER, R.VIEWER})
+CONSULT_ANSWERERS = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
+CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
+AUDIT_READERS = frozenset({R.ADMIN})
 # Who is at the ops-centre desk when an AI-patrol case comes in, and may silence its alarm.
 ALARM_WATCHERS = frozenset({R.OPERATOR, R.SHIFT_LEADER, R.DISPATCHER, R.CALL_TAKER, R.ADMIN})
 
@@ -30,4 +35,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/report", "Weekly report", REPORT_READERS),
     ("/ops/cameras", "Cameras", CAMERA_READERS),
     ("/ops/terminals", "Terminals", FLEET_READERS),
+    ("/ops/ratings", "Ratings", RATING_READERS),
+    ("/ops/consults", "Consults", CONSULT_READERS),
+    ("/ops/audit", "Sign-in audit", AUDIT_READERS),
 ]

@@ -4,6 +4,7 @@ server's database through the domain services (intake, lifecycle, fleet)."""
 from __future__ import annotations
 
 import struct
+import uuid
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,14 +18,23 @@ from backoffice.cases.lifecycle import ActionInput
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseAction, CaseSource
+from backoffice.catalog.service import load_seed
+from backoffice.consult import service as consults
+from backoffice.consult.models import ConsultKind
+from backoffice.consult.schemas import ConsultIn
 from backoffice.demo import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
 from backoffice.fleet import service as fleet
 from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff
+from backoffice.ratings import service as ratings
+from backoffice.ratings.schemas import RatingIn
 from backoffice.vision import service as vision
 from backoffice.vision.models import SourceKind
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
+from backoffice.visits import service as visits
+from backoffice.visits.models import VisitOutcome
+from backoffice.visits.schemas import VisitIn
 
 MEITUAN_LOGIN = DemoLogin("demo-unit-meituan", "unit-meituan-demo-2026", Role.UNIT_STAFF)
 
@@ -174,6 +184,45 @@ def seed_ops_data(db: Session, now: datetime, photo_dir: Path) -> OpsData:
         tint=(160, 60, 60),
     )
     terminal = fleet.get_terminal(db, DEMO_TERMINAL)
+    load_seed(db, now)
+    matters = ["SI-RECORD-PRINT", "SI-CARD-REPLACE", "SI-CARD-PIN"]
+    for k, level in enumerate([5, 5, 4, 5, 3, 5, 4, 2, 5, 5, 4, 1, 5, 3, 5, 5]):
+        visit_id = str(uuid.UUID(int=k + 1))
+        at = now - timedelta(days=k % 6, hours=k)
+        matter = matters[k % 3]
+        visits.record(
+            db,
+            VisitIn(
+                visit_id=visit_id,
+                outcome=VisitOutcome.FINISHED,
+                matters=[matter],
+                duration_s=60 + 10 * k,
+                language="zh",
+                elder_mode=k % 4 == 0,
+            ),
+            terminal.id,
+            at,
+        )
+        ratings.rate(
+            db,
+            RatingIn(
+                visit_id=visit_id,
+                matter_code=matter,
+                level=level,
+                comment="打印机卡纸，等了十分钟" if level <= 2 else "",
+            ),
+            key=visit_id,
+            terminal_id=terminal.id,
+            now=at,
+            working_days=5,
+        )
+    for question in ("办理居住证需要带哪些材料？", "社保卡补办多久能拿到？"):
+        consults.ask(
+            db,
+            ConsultIn(kind=ConsultKind.QUESTION, matter_code="SI-CARD-REPLACE", question=question),
+            terminal.id,
+            now - timedelta(minutes=20),
+        )
     camera = vision.create_camera(
         db,
         CameraCreate(

@@ -304,3 +304,24 @@ def test_an_operator_draws_a_zone_on_the_latest_frame(
         == detections
     )
     shoot(page, "camera-zones")
+
+
+def test_ratings_and_the_consult_queue(pages: Ops, ops: OpsData) -> None:
+    leader = pages.sign_in("demo-shift-leader", ops.logins[Role.SHIFT_LEADER].password)
+    expect(leader.locator("#v-satisfaction_rate")).to_have_text("87.5%")  # 14 of 16
+    leader.click("nav a:text-is('好差评')")
+    expect(leader.locator("#r-rate")).to_have_text("87.5%")
+    expect(leader.locator("#rectifications tbody tr")).to_have_count(2)
+    shoot(leader, "ratings")
+
+    taker = pages.sign_in("demo-call-taker", ops.logins[Role.CALL_TAKER].password)
+    taker.click("nav a:text-is('一键通')")
+    expect(taker.locator("article.consult")).to_have_count(2)
+    shoot(taker, "consults")
+    first = taker.locator("article.consult").first
+    first.locator("textarea[name=answer]").fill(
+        "带身份证原件，到社区事务受理服务中心 2 号窗口，当场可取。"
+    )
+    with taker.expect_navigation():
+        first.locator("button[type=submit]").click()
+    expect(taker.locator("article.consult")).to_have_count(1)

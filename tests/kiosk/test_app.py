@@ -22,7 +22,7 @@ def test_home_shows_title_hint_and_six_tiles_in_chinese(kiosk_ui: Any) -> None:
     assert kiosk_ui.find("elder_toggle").text == "长辈模式"
 
 
-@pytest.mark.parametrize("key", HOME_TILES)
+@pytest.mark.parametrize("key", [k for k in HOME_TILES if k != "tile.medical_booklet"])
 def test_tile_opens_coming_soon_with_its_title_and_back_returns_home(
     kiosk_ui: Any, key: str
 ) -> None:

@@ -12,7 +12,8 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from backoffice.demo import DEMO_TERMINAL
+from backoffice.demo import DEMO_TERMINAL, demo_password
+from backoffice.identity.roles import Role
 from kiosk.agent import AgentState, FleetAgent
 from kiosk.config import KioskConfig
 from kiosk.outbox import ItemState
@@ -20,10 +21,13 @@ from tests.conftest import LiveServer, bearer
 from tests.e2e.test_kiosk_enrollment import _seed
 
 
-def _staff(url: str) -> dict[str, str]:
+def _staff(url: str, role: Role = Role.TERMINAL_MANAGER) -> dict[str, str]:
     login = httpx.post(
         f"{url}/api/v1/auth/token",
-        json={"username": "demo-terminal-manager", "password": "terminal-manager-demo-2026"},
+        json={
+            "username": f"demo-{role.value.replace('_', '-')}",
+            "password": demo_password(role),
+        },
     )
     assert login.status_code in (200, 201), login.text
     return bearer(login.json()["token"])
@@ -88,3 +92,49 @@ def test_remote_lock_then_screenshot_round_trip(
 
     # Delivering again sends nothing twice.
     assert agent.deliver_outbox() == type(report)(sent=0, refused=0, pending=0, reachable=True)
+
+
+def test_visits_and_ratings_reach_the_back_office_once_through_the_outbox(
+    live_server: LiveServer, tmp_path: Path, make_kiosk_ui: Any
+) -> None:
+    """The kiosk sends, loses every answer, and sends again: the back office has each once."""
+    code = _seed(live_server.database_url)
+    config = KioskConfig(
+        server_url=live_server.url,
+        token_path=tmp_path / "kiosk" / "token.json",
+        enrollment_code=code,
+    )
+    ui = make_kiosk_ui(token_path=config.token_path)
+    agent = FleetAgent(config, ui.app.kiosk_status, outbox=ui.app.outbox)
+    ui.app.agent = agent
+    assert agent.enroll_once() is True
+    catalog = httpx.get(f"{live_server.url}/api/v1/catalog").json()
+    matter = catalog["high_frequency"][0]
+
+    visit = ui.app.begin_visit()
+    visit.choose_matter(matter)
+    ui.app.submit_rating(2, ["too_slow"])
+    other = ui.app.begin_visit()
+    ui.app.finish_without_rating()
+
+    first = agent.deliver_outbox()
+    assert first is not None and (first.sent, first.refused, first.pending) == (3, 0, 0)
+    # Every answer lost: the outbox would send everything again; the keys make that harmless.
+    ui.app.outbox._db.execute("UPDATE outbox SET state = 'pending'")
+    again = agent.deliver_outbox()
+    assert again is not None and (again.sent, again.refused) == (3, 0)
+
+    staff = _staff(live_server.url)
+    for visit_id, matters in ((visit.visit_id, [matter]), (other.visit_id, [])):
+        got = httpx.get(f"{live_server.url}/api/v1/visits/{visit_id}", headers=staff)
+        assert got.status_code == 200, got.text
+        assert got.json()["matters"] == matters
+        assert got.json()["terminal_code"] == DEMO_TERMINAL
+    summary = httpx.get(
+        f"{live_server.url}/api/v1/ratings/satisfaction",
+        headers=_staff(live_server.url, Role.OPERATOR),
+        params={"by": "matter"},
+    )
+    assert summary.status_code == 200, summary.text
+    rows = [r for r in summary.json() if r["key"] == matter]
+    assert [(r["ratings"], r["satisfied"]) for r in rows] == [(1, 0)]

@@ -6,19 +6,18 @@ Create Date: 2026-11-28 18:20:01.760274
 
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import backoffice.db
 
-
 # revision identifiers, used by Alembic.
 revision: str = "web_0001"
-down_revision: Union[str, Sequence[str], None] = "0001"
-branch_labels: Union[str, Sequence[str], None] = ("web",)
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0001"
+branch_labels: str | Sequence[str] | None = ("web",)
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -75,6 +75,9 @@
           var overdue = document.getElementById("tile-overdue");
           if (overdue) { overdue.classList.toggle("tile-bad", data.cases.overdue > 0); }
         }
+        if ("satisfaction_rate" in data) {
+          setText("v-satisfaction_rate", data.satisfaction_rate === null ? "—" : data.satisfaction_rate + "%");
+        }
         if (data.cameras) {
           setText("v-cameras_online", data.cameras.online);
           setText("v-cameras_total", data.cameras.total);

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
+
 import numpy as np
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -10,6 +13,8 @@ from sqlalchemy.orm import Session
 from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
 from backoffice.identity.roles import Role
+from backoffice.vision.detector import YoloDetector
+from backoffice.vision.patrol import Patrol, run_due, visit_in_savepoints
 from backoffice.vision.sources import encode_jpeg
 from tests.backoffice.vision.scenes import NO_PARKING_ZONE, Street
 from tests.conftest import StaffFactory
@@ -149,3 +154,46 @@ def test_pushed_frames_that_are_not_images_too_large_or_for_no_camera_get_4xx(
     assert answer.json()["detail"].startswith("No camera has the code 'CAM-NONE'")
     no_key = client.post(url, content=Street().jpeg([]), headers=push)
     assert no_key.status_code == 422
+
+
+def test_a_unit_reporting_a_camera_case_handled_gets_it_closed_by_a_fresh_look(
+    client: TestClient,
+    db: Session,
+    staff_headers: StaffFactory,
+    clock: ManualClock,
+    detector: YoloDetector,
+    tmp_path: Path,
+) -> None:
+    seed_reference_data(db)
+    operator = staff_headers(Role.OPERATOR)
+    street = Street()
+    picture = tmp_path / "camera.jpg"
+    picture.write_bytes(street.jpeg([street.bike_a]))
+    camera = {**CAMERA, "code": "CAM-FILE", "source_kind": "file", "source_url": str(picture)}
+    assert client.post("/api/v1/vision/cameras", json=camera, headers=operator).status_code == 201
+    zone = {
+        "name": "no parking",
+        "rule": "no_parking",
+        "polygon": NO_PARKING_ZONE,
+        "dwell_s": 0,
+        "inertia": 1,
+    }
+    client.post("/api/v1/vision/cameras/CAM-FILE/zones", json=zone, headers=operator)
+    (outcome,) = run_due(db, clock.now(), visit_in_savepoints(Patrol(lambda: detector), db))
+    assert outcome.result is not None
+    (filing,) = [z.filing for z in outcome.result.zones if z.filing is not None]
+    assert filing.dispatched_to == "BIKE-HELLO"
+
+    bike_company = staff_headers(Role.UNIT_STAFF, unit_code="BIKE-HELLO")
+    url = f"/api/v1/cases/{filing.case_number}/actions"
+    assert client.post(f"{url}/accept", json={}, headers=bike_company).status_code == 200
+    clock.advance(minutes=20)
+    picture.write_bytes(street.jpeg([]))  # the bike is gone
+    after = {
+        "kind": "after",
+        "content_type": "image/jpeg",
+        "data_base64": base64.b64encode(street.jpeg([])).decode(),
+    }
+    answer = client.post(f"{url}/report_handled", json={"photos": [after]}, headers=bike_company)
+    assert answer.status_code == 200
+    assert answer.json()["state"] == "closed"  # the camera looked again at once

@@ -173,3 +173,20 @@ def test_sessions_last_one_shift(client: TestClient, db: Session, clock: ManualC
         assert client.get("/ops/", follow_redirects=False).status_code == 200
     clock.advance(minutes=30)  # 12 h 24 min after sign-in
     assert client.get("/ops/", follow_redirects=False).status_code == 303
+
+
+def test_an_admin_reads_the_sign_in_audit(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    target = make_staff(db, clock, Role.OPERATOR)
+    log_in(client, target.username, "wrong password")
+    admin = make_staff(db, clock, Role.ADMIN)
+    log_in(client, admin.username)
+    client.cookies.set("zhili_lang", "en")
+    html = client.get("/ops/audit").text
+    assert html.index(admin.username) < html.index(target.username)  # newest first
+    assert ">wrong password<" not in html  # passwords are never recorded
+    assert "bad_password" in html
+    client.cookies.clear()
+    log_in(client, target.username)
+    assert client.get("/ops/audit").status_code == 403

@@ -1,0 +1,132 @@
+"""In-process caches of reference data (places, dispatch rules, case types, time limits),
+checked against a version token per kind of data that every ORM write of it renews.
+
+Every process reads the tokens once per transaction (one small query) and rebuilds a cache
+whose token no longer matches, so an edit made through any process is seen by all of them.
+Tokens are random, never counters: a rolled-back edit's token never comes back, so data read
+inside an uncommitted edit can never be taken for committed data.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import String, event, insert, select, update
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    UOWTransaction,
+    mapped_column,
+)
+
+from backoffice.db import Base
+
+T = TypeVar("T")
+_TOKENS = "zhili.reference_tokens"
+# Kinds of reference data; the migration gives each a first token.
+KINDS = ("places", "rules", "types")
+
+
+class ReferenceVersion(Base):
+    """The current version token of one kind of reference data."""
+
+    __tablename__ = "reference_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+# Table -> the kind of reference data whose token a write to it renews. By table name, so the
+# hooks work in every process that imports this module, whatever else it imports.
+WATCHED: dict[str, str] = {
+    "places": "places",
+    "dispatch_rules": "rules",
+    "responsible_units": "rules",
+    "case_types": "types",
+    "case_categories": "types",
+    "case_time_limits": "types",
+}
+_cache: dict[str, tuple[str, Any]] = {}
+_lock = threading.Lock()
+
+
+def _kind_of(obj: object) -> str | None:
+    table = getattr(type(obj), "__tablename__", None)
+    return WATCHED.get(table) if isinstance(table, str) else None
+
+
+def tokens(db: Session) -> dict[str, str]:
+    """The tokens as this transaction sees them (read once per transaction)."""
+    current: dict[str, str] | None = db.info.get(_TOKENS)
+    if current is None:
+        rows = db.execute(select(ReferenceVersion.name, ReferenceVersion.token)).all()
+        current = {name: token for name, token in rows}
+        db.info[_TOKENS] = current
+    return current
+
+
+def cached(db: Session, key: str, kind: str, build: Callable[[Session], T]) -> T:
+    """`build(db)`, reused while `kind`'s token stays the same. Without a token (a database
+    migrated by hand without the version rows) nothing is cached."""
+    token = tokens(db).get(kind)
+    if token is None:
+        return build(db)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == token:
+        return hit[1]
+    value = build(db)
+    with _lock:
+        _cache[key] = (token, value)
+    return value
+
+
+def renew(db: Session, kind: str) -> None:
+    """Give `kind` a new token in the session's transaction (done by the write hooks)."""
+    token = secrets.token_hex(16)
+    conn = db.connection()
+    done = conn.execute(
+        update(ReferenceVersion).where(ReferenceVersion.name == kind).values(token=token)
+    )
+    if done.rowcount == 0:
+        conn.execute(insert(ReferenceVersion).values(name=kind, token=token))
+    current: dict[str, str] | None = db.info.get(_TOKENS)
+    if current is not None:  # else the next read in this transaction sees the new token
+        current[kind] = token
+
+
+@event.listens_for(Session, "before_flush")
+def _renew_on_flush(db: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    kinds: set[str] = set()
+    for obj in (*db.new, *db.deleted):
+        kind = _kind_of(obj)
+        if kind is not None:
+            kinds.add(kind)
+    for obj in db.dirty:
+        kind = _kind_of(obj)
+        if kind is not None and kind not in kinds and db.is_modified(obj):
+            kinds.add(kind)
+    for kind in sorted(kinds):
+        renew(db, kind)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _renew_on_bulk_write(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    mapper = state.bind_mapper
+    kind = WATCHED.get(mapper.local_table.name) if mapper is not None else None  # type: ignore[attr-defined]
+    if kind is not None:
+        renew(state.session, kind)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_tokens(db: Session, transaction: SessionTransaction) -> None:
+    # The next transaction reads the tokens afresh: another process may have renewed them.
+    # A flush's inner transaction ends nothing; a savepoint may have rolled a renewal back.
+    if transaction.parent is None or transaction.nested:
+        db.info.pop(_TOKENS, None)
