@@ -274,6 +274,7 @@ ZH: dict[str, str] = {
     "Save zone": "保存区域",
     # ratings and consults
     "Ratings": "好差评",
+    "Count": "评价数",
     "Consults": "一键通",
     "Last {n} days": "近 {n} 天",
     "Satisfaction rate": "好评率",

@@ -1,0 +1,133 @@
+"""Reference data kept in memory (places, rules, time limits) follows every edit: made in this
+session, rolled back, or committed by another process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backoffice.cases import refcache, rules, sla
+from backoffice.cases.models import CaseType, DispatchRule
+from backoffice.cases.schemas import RuleIn
+from backoffice.cases.seed import seed_reference_data
+from backoffice.cases.service import get_rule, save_rule
+from backoffice.cases.states import CasePriority
+from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.places import service as places
+from backoffice.places.models import Place
+from backoffice.places.schemas import PlaceCreate, PlaceUpdate
+from tests.backoffice.cases.helpers import ON_JIANGSU_ROAD
+
+NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+# Somewhere in grid JSL-G0203, away from every collection point.
+SPOT = ON_JIANGSU_ROAD
+
+
+def _facts(road_code: str | None = "JSL-R01") -> rules.CaseFacts:
+    return rules.CaseFacts(
+        type_code="E-0506",
+        category_code="E-05",
+        minute_of_day=600,
+        road_code=road_code,
+        grid_code="JSL-G0203",
+        community_code="JSL-C02",
+    )
+
+
+def _new_point(db: Session, code: str, lon: float, lat: float) -> Place:
+    return places.create_place(
+        db,
+        PlaceCreate(
+            code=code,
+            kind="collection_point",
+            name_zh="测试堆放点",
+            name_en="test collection point",
+            geometry={"type": "Point", "coordinates": [lon, lat]},
+        ),
+    )
+
+
+def test_a_new_or_moved_place_is_used_by_the_next_resolve(seeded: Session) -> None:
+    assert places.locate(seeded, point=SPOT).site is None  # the index is built now
+    point = _new_point(seeded, "JSL-CPS900", SPOT[0] + 0.0001, SPOT[1])
+    where = places.locate(seeded, point=SPOT)
+    assert where.site is not None and where.site.code == "JSL-CPS900"
+    places.update_place(
+        seeded,
+        point,
+        PlaceUpdate(geometry={"type": "Point", "coordinates": [SPOT[0] + 0.002, SPOT[1]]}),
+    )
+    assert places.locate(seeded, point=SPOT).site is None
+
+
+def test_a_new_rule_dispatches_the_next_case(seeded: Session) -> None:
+    before = rules.dispatch_decision(seeded, _facts())
+    assert before is not None and before.code != "T-FIRST"
+    save_rule(
+        seeded,
+        RuleIn(code="T-FIRST", priority=-1, unit_code="JSL-CLEAR", type_code="E-0506"),
+    )
+    chosen = rules.dispatch_decision(seeded, _facts())
+    assert chosen is not None and (chosen.code, chosen.unit_code) == ("T-FIRST", "JSL-CLEAR")
+    rule = get_rule(seeded, "T-FIRST")
+    rule.active = False
+    seeded.flush()
+    assert rules.dispatch_decision(seeded, _facts()) == before
+
+
+def test_a_bulk_update_of_rules_is_seen_too(seeded: Session) -> None:
+    assert rules.dispatch_decision(seeded, _facts()) is not None
+    seeded.execute(update(DispatchRule).values(active=False))
+    assert rules.dispatch_decision(seeded, _facts()) is None
+
+
+def test_a_new_time_limit_applies_to_the_next_dispatch(seeded: Session) -> None:
+    lamp = seeded.scalars(select(CaseType).where(CaseType.code == "E-0506")).one()
+    default = sla.limit_for(seeded, lamp, CasePriority.URGENT)
+    sla.set_limit(seeded, lamp, CasePriority.URGENT, 3, False)
+    assert sla.limit_for(seeded, lamp, CasePriority.URGENT) == sla.Limit(3, False) != default
+
+
+def test_edits_committed_by_another_process_and_rolled_back_edits(fresh_database: str) -> None:
+    engine = create_db_engine(fresh_database)
+    factory = make_session_factory(engine)
+    try:
+        with session_scope(factory) as db:
+            seed_reference_data(db)
+        with session_scope(factory) as db:
+            assert places.locate(db, point=SPOT).site is None
+        # Another process moves a collection point next to SPOT: its data and its new token
+        # reach the database without passing through this process's sessions.
+        with engine.begin() as conn:
+            conn.execute(
+                update(Place)
+                .where(Place.code == "JSL-CPS001")
+                .values(
+                    geometry={"type": "Point", "coordinates": [SPOT[0], SPOT[1] + 0.0001]},
+                    min_lon=SPOT[0],
+                    max_lon=SPOT[0],
+                    min_lat=SPOT[1] + 0.0001,
+                    max_lat=SPOT[1] + 0.0001,
+                )
+            )
+            conn.execute(
+                update(refcache.ReferenceVersion)
+                .where(refcache.ReferenceVersion.name == "places")
+                .values(token="from-another-process")
+            )
+        with session_scope(factory) as db:
+            where = places.locate(db, point=SPOT)
+            assert where.site is not None and where.site.code == "JSL-CPS001"
+        # An edit rolled back: seen inside its transaction, gone after.
+        with factory() as db:
+            _new_point(db, "JSL-CPS901", SPOT[0] - 0.0001, SPOT[1])
+            inside = places.locate(db, point=(SPOT[0] - 0.0001, SPOT[1]))
+            assert inside.site is not None and inside.site.code == "JSL-CPS901"
+            db.rollback()
+        with session_scope(factory) as db:
+            after = places.locate(db, point=(SPOT[0] - 0.0001, SPOT[1]))
+            assert after.site is not None and after.site.code == "JSL-CPS001"
+    finally:
+        engine.dispose()
