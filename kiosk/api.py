@@ -5,6 +5,12 @@ from __future__ import annotations
 VISITS = "/api/v1/visits"
 RATINGS = "/api/v1/ratings"
 IDENTIFICATIONS = "/api/v1/identifications"
+CONSULTS = "/api/v1/consults"
+
+
+def consult(reference: str) -> str:
+    """Where a consult is read back by its reference number."""
+    return f"{CONSULTS}/{reference}"
 
 
 def command_ack(command_id: int | str) -> str:

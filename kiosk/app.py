@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -23,7 +24,8 @@ from kivy.uix.widget import Widget
 
 from kiosk import api
 from kiosk.agent import AgentState, KioskStatus
-from kiosk.backoffice_client import BackOfficeClient, CallFailed, Identification
+from kiosk.backoffice_client import Answer, BackOfficeClient, CallFailed, Identification
+from kiosk.catalog import CatalogStore, Matter
 from kiosk.config import KioskConfig, Language
 from kiosk.devices.base import (
     CameraFault,
@@ -32,7 +34,10 @@ from kiosk.devices.base import (
     CardInserted,
     CardReader,
     CardRemoved,
+    PaperOut,
     Printer,
+    PrinterError,
+    PrintJob,
     QrEvent,
     QrRejected,
     QrScanned,
@@ -40,6 +45,7 @@ from kiosk.devices.base import (
 )
 from kiosk.devices.health import DeviceHealth
 from kiosk.devices.idnumber import mask_id_number
+from kiosk.devices.layouts import guide_slip_job
 from kiosk.fleet_commands import CommandRunner
 from kiosk.fonts import register_default_font
 from kiosk.i18n import tr
@@ -58,6 +64,10 @@ DEVICE_POLL_S = 0.05
 VISIT_TICK_S = 0.25
 # Services that open personal records: only a card or a verified Suishen code unlocks them.
 PROOF_NEEDED = frozenset({"tile.medical_booklet"})
+# Home tiles that open catalog lists; the others lead to their own screens.
+CATALOG_TILES = frozenset(
+    {"tile.high_frequency", "tile.guides", "tile.no_certificate", "tile.one_tap_consult"}
+)
 STATUS_KEYS = {state: f"status.{state.value}" for state in AgentState}
 # Screens a locked kiosk may show; every other screen is out of reach until unlocked.
 LOCKED_SCREEN = "out_of_service"
@@ -146,6 +156,12 @@ class KioskApp(App):
             BackOfficeClient(send, _on_ui_thread) if callable(send) else None
         )
         self.visit: Visit | None = None
+        # The last catalog the back office sent, from disk until a fresher one arrives.
+        self.catalog_store = CatalogStore(self.data_dir)
+        self.catalog_store.load()
+        self._catalog_refreshing = False
+        # The lists the person went through (categories, then a category's matters), for Back.
+        self._lists: list[tuple[list[tuple[str, str]], str, tuple[str, str], bool]] = []
         self.title = tr("app.title", config.language)
         self.language = config.language
         self.elder_mode = config.elder_mode
@@ -161,11 +177,14 @@ class KioskApp(App):
         register_default_font()
         load_kv_beside(__file__)
         # Imported here so their .kv rules load after the font and the shared rules.
+        from kiosk.screens.answer import AnswerScreen
         from kiosk.screens.coming_soon import ComingSoonScreen
+        from kiosk.screens.guide import GuideScreen
         from kiosk.screens.home import HomeScreen
         from kiosk.screens.identify import IdentifyScreen
         from kiosk.screens.idle import IdleOverlay
         from kiosk.screens.keypad import KeypadScreen
+        from kiosk.screens.matters import MatterListScreen
         from kiosk.screens.out_of_service import OutOfServiceScreen
         from kiosk.screens.rating import RatingScreen
 
@@ -179,6 +198,9 @@ class KioskApp(App):
             ComingSoonScreen(),
             IdentifyScreen(),
             KeypadScreen(),
+            MatterListScreen(),
+            GuideScreen(),
+            AnswerScreen(),
             RatingScreen(),
             OutOfServiceScreen(),
         ):
@@ -202,6 +224,7 @@ class KioskApp(App):
         ]
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._swallow_escape)
         self.root = root
+        self.refresh_catalog()
         return root
 
     def shutdown(self) -> None:
@@ -248,11 +271,224 @@ class KioskApp(App):
         if key in PROOF_NEEDED and not self._has_proof():
             self.ask_identity(key)
             return
+        if key in CATALOG_TILES:
+            self._lists = []
+            self._open_list(*self._tile_list(key))
+            return
         coming_soon = self.screens.get_screen("coming_soon")
         coming_soon.service_key = key
-        if self.visit is not None:
-            self.visit.choose_matter(key.removeprefix("tile."))
         self.show("coming_soon")
+
+    # --- the catalog: lists, guides, consults ----------------------------------------------------
+
+    def refresh_catalog(self) -> None:
+        """Ask the back office for a newer catalog (ETag) off the UI thread; the cache stays in
+        use when it cannot be reached."""
+        send = getattr(self.agent, "send", None)
+        if not callable(send) or self._catalog_refreshing:
+            return
+        self._catalog_refreshing = True
+
+        def run() -> None:
+            try:
+                self.catalog_store.refresh(send)
+            finally:
+                _on_ui_thread(self._catalog_refreshed)
+
+        threading.Thread(target=run, name="catalog-refresh", daemon=True).start()
+
+    def _catalog_refreshed(self) -> None:
+        self._catalog_refreshing = False
+        self._refresh_catalog_screens()
+
+    def _refresh_catalog_screens(self) -> None:
+        if self.root is None:
+            return
+        for name in ("matters", "guide"):
+            self.screens.get_screen(name).refresh()
+
+    def _tile_list(self, key: str) -> tuple[list[tuple[str, str]], str, tuple[str, str], bool]:
+        catalog = self.catalog_store.catalog
+        if catalog is None:
+            return [], key, ("", ""), key == "tile.no_certificate"
+        if key == "tile.high_frequency":
+            return [("matter", c) for c in catalog.high_frequency], key, ("", ""), False
+        if key == "tile.no_certificate":
+            return [("matter", c) for c in catalog.no_certificate], key, ("", ""), True
+        return [("category", c.code) for c in catalog.categories], key, ("", ""), False
+
+    def _open_list(
+        self,
+        entries: list[tuple[str, str]],
+        title_key: str,
+        title_names: tuple[str, str],
+        offers_answer: bool,
+    ) -> None:
+        self._lists.append((entries, title_key, title_names, offers_answer))
+        self.screens.get_screen("matters").show(entries, title_key, title_names, offers_answer)
+        if self.screens.current == "matters":
+            self._announce_screen()
+        self.show("matters")
+
+    def open_category(self, code: str) -> None:
+        catalog = self.catalog_store.catalog
+        if catalog is None:
+            return
+        category = catalog.category(code)
+        entries = [("matter", c) for c in category.items]
+        self._open_list(entries, "", (category.name["zh"], category.name["en"]), False)
+
+    def entry_name(self, kind: str, code: str) -> str:
+        """A category's or matter's name in the current language."""
+        catalog = self.catalog_store.catalog
+        if catalog is None:
+            return code
+        names = catalog.category(code).name if kind == "category" else catalog.items[code].name
+        return names[self._language()]
+
+    def open_matter(self, code: str) -> None:
+        """A matter's guide; the visit records the catalog code the rating will name."""
+        visit = self.visit or self.begin_visit()
+        visit.choose_matter(code)
+        self.screens.get_screen("guide").open(code)
+        self.show("guide")
+
+    def go_back(self) -> None:
+        current = self.screens.current
+        if current in ("guide", "answer") and self._lists:
+            self.show("matters")
+            return
+        if current == "matters" and len(self._lists) > 1:
+            self._lists.pop()
+            self._open_list(*self._lists.pop())
+            return
+        self._lists = []
+        self.go_home()
+
+    def _matter(self, code: str) -> Matter | None:
+        catalog = self.catalog_store.catalog
+        return catalog.items.get(code) if catalog else None
+
+    def print_guide(self, code: str) -> None:
+        matter = self._matter(code)
+        if matter is None:
+            return
+        language = self._language()
+        fields = [
+            tr(f"guide.field.{name}", language).format(value=getattr(matter, name)[language])
+            for name in ("place", "hours", "fee", "time_limit")
+        ]
+        sections: list[tuple[str, list[str]]] = [
+            (
+                tr("guide.steps", language),
+                [f"{i}. {s[language]}" for i, s in enumerate(matter.steps, 1)],
+            )
+        ]
+        if matter.materials:
+            sections.append(
+                (
+                    tr("guide.materials", language).split("：")[0].split(":")[0],
+                    [m.name[language] for m in matter.materials],
+                )
+            )
+            sections.append(("", [self.screens.get_screen("guide").missing_text(language)]))
+        sections.append((tr("guide.place", language), fields))
+        self._print(guide_slip_job(matter.name[language], sections))
+
+    def print_reference(self, reference: str) -> None:
+        language = self._language()
+        title = tr("consult.slip.title", language)
+        detail = tr("consult.sent", language).format(reference=reference)
+        self._print(
+            guide_slip_job(title, [(tr("consult.slip.reference", language), [reference, detail])])
+        )
+
+    def _print(self, job: PrintJob) -> None:
+        guide = self.screens.get_screen("guide")
+        printer, visit = self.printer, self.visit
+        if printer is None:
+            guide.say("print.no_printer")
+            return
+        guide.say("print.printing")
+
+        def run() -> None:
+            key = "print.done"
+            try:
+                printer.print_job(job)
+            except PaperOut:
+                key = "print.paper_out"
+            except PrinterError as exc:
+                logger.warning("guide slip not printed: %s", type(exc).__name__)
+                key = "print.failed"
+            _on_ui_thread(lambda: self._printed(visit, key))
+
+        threading.Thread(target=run, name="print-slip", daemon=True).start()
+
+    def _printed(self, visit: Visit | None, key: str) -> None:
+        if visit is not self.visit:
+            return  # the person left; the next one must not see it
+        self.screens.get_screen("guide").say(key)
+        self.speak(tr(key, self.language))
+
+    def send_consult(self, code: str, ticked: list[str]) -> None:
+        """One tap: the pre-check (or, for a matter without materials, a question about it)
+        goes to the staff; the reference number comes back."""
+        matter = self._matter(code)
+        guide = self.screens.get_screen("guide")
+        if matter is None:
+            return
+        if self.client is None or self.agent_state != AgentState.ONLINE.value:
+            guide.say("consult.offline")
+            return
+        visit = self.visit or self.begin_visit()
+        language = self._language()
+        body: dict[str, Any] = {
+            "matter_code": code,
+            "language": language,
+            "visit_id": visit.visit_id,
+        }
+        if matter.materials:
+            body["kind"] = "precheck"
+            body["precheck"] = {m.code: m.code in ticked for m in matter.materials}
+        else:
+            body["kind"] = "question"
+            body["question"] = tr("consult.question", language).format(name=matter.name[language])
+        self.client.call("POST", api.CONSULTS, body, functools.partial(self._consulted, visit))
+
+    def _consulted(self, visit: Visit, result: Answer | CallFailed) -> None:
+        if visit is not self.visit or visit.ended is not None:
+            return
+        guide = self.screens.get_screen("guide")
+        if isinstance(result, CallFailed):
+            logger.warning("consult not sent: %s", result.detail)
+            guide.say("consult.offline" if result.offline else "consult.failed")
+            return
+        reference = str(result.body["reference"])
+        guide.show_reference(reference)
+        self.speak(tr("consult.sent", self.language).format(reference=" ".join(reference)))
+
+    def read_answer(self, reference: str) -> None:
+        screen = self.screens.get_screen("answer")
+        if self.client is None or self.agent_state != AgentState.ONLINE.value:
+            screen.say("answer.offline")
+            return
+        visit = self.visit or self.begin_visit()
+        self.client.call(
+            "GET", api.consult(reference), None, functools.partial(self._answer_read, visit)
+        )
+
+    def _answer_read(self, visit: Visit, result: Answer | CallFailed) -> None:
+        if visit is not self.visit or visit.ended is not None:
+            return
+        screen = self.screens.get_screen("answer")
+        if isinstance(result, CallFailed):
+            key = "answer.offline" if result.offline else "answer.not_found"
+            screen.say(key)
+        elif result.body.get("answer"):
+            screen.say("answer.text", answer=str(result.body["answer"]))
+        else:
+            screen.say("answer.waiting")
+        self.speak(screen.result[1 if self.language == "en" else 0])
 
     def go_home(self) -> None:
         self.show("home")
@@ -386,6 +622,7 @@ class KioskApp(App):
         visit = Visit(self.ticker, language=self._language(), elder_mode=self.elder_mode)
         visit.on_end(self._visit_ended)
         self.visit = visit
+        self.refresh_catalog()
         if self.voice is not None:
             self.voice.set_volume(visit.volume)
         # The first touch of someone in elder mode: tell them what this screen is for.
@@ -436,6 +673,7 @@ class KioskApp(App):
             self.voice.stop()
         self.greeting_name = ""
         self.clear_notice()
+        self._lists = []
         for screen in self.screens.screens:
             wipe = getattr(screen, "wipe", None)
             if callable(wipe):
@@ -508,12 +746,15 @@ class KioskApp(App):
         if self.visit is not None:
             self.visit.language = self._language()
         self._refresh_status()
+        self._refresh_catalog_screens()
 
     def on_elder_mode(self, _app: KioskApp, elder_mode: bool) -> None:
         self._apply_sizes()
         if self.visit is not None:
             self.visit.elder_mode = elder_mode
         self._refresh_status()
+        # Elder mode puts fewer things on a page.
+        self._refresh_catalog_screens()
         if self.root is not None:
             if elder_mode:
                 self._announce_screen()

@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -16,6 +16,7 @@ from kiosk import api
 from kiosk.outbox import Sender
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,21 @@ class Identification:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A JSON answer from the back office with a 2xx status."""
+
+    status: int
+    body: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class CallFailed:
     """Why a call did not work: ``offline`` when the back office was unreachable."""
 
     offline: bool
     detail: str
+    # The HTTP status of a refusal; 0 when the back office was not reached.
+    status: int = 0
 
 
 class BackOfficeClient:
@@ -72,12 +83,39 @@ class BackOfficeClient:
             masked_id=data.get("masked_id"),
         )
 
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        done: Callable[[Answer | CallFailed], None],
+    ) -> None:
+        """One JSON request while the person waits (a consult, a look-up); ``done`` gets the
+        answer on the UI thread."""
+        data = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
+
+        def run() -> Answer | CallFailed:
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            try:
+                response = self._send(method, path, data, headers)
+            except requests.RequestException as exc:
+                return CallFailed(True, f"back office unreachable: {type(exc).__name__}")
+            if not 200 <= response.status_code < 300:
+                return CallFailed(False, _detail(response), response.status_code)
+            answer = response.json()
+            if not isinstance(answer, dict):
+                return CallFailed(False, "unexpected answer: not an object", response.status_code)
+            return Answer(response.status_code, answer)
+
+        self._in_background(run, done)
+
     def _in_background(
         self,
-        call: Callable[[], Identification | CallFailed],
-        done: Callable[[Identification | CallFailed], None],
+        call: Callable[[], T | CallFailed],
+        done: Callable[[T | CallFailed], None],
     ) -> None:
         def run() -> None:
+            result: T | CallFailed
             try:
                 result = call()
             except (ValueError, KeyError, TypeError) as exc:

@@ -171,6 +171,97 @@ STRINGS: dict[str, tuple[str, str]] = {
         "本机暂停服务，请前往服务窗口办理。",
         "This kiosk is out of service. Please go to a service counter.",
     ),
+    # Lists of matters and categories (one page at a time: no scrolling gesture).
+    "list.page": ("第 {page}/{pages} 页", "Page {page} of {pages}"),
+    "nav.previous": ("上一页", "Previous"),
+    "nav.next": ("下一页", "Next"),
+    "nav.back": ("返回", "Back"),
+    "catalog.none": (
+        "暂时没有办事指南，请前往服务窗口咨询。",
+        "No guides are available yet; please ask at a service counter.",
+    ),
+    "voice.matters": ("请点选您要办理的事项。", "Tap the matter you need."),
+    "voice.categories": ("请点选事项的类别。", "Tap a kind of matter."),
+    # A guide, page by page.
+    "guide.steps": ("办理步骤", "Steps"),
+    "guide.materials": ("所需材料：请点选您带了的", "Materials: tap the ones you have"),
+    "guide.place": ("地点与时间", "Place and hours"),
+    "guide.next": ("接下来您可以", "What next"),
+    "guide.part": ("（{part}/{parts}）", " ({part}/{parts})"),
+    "guide.field.place": ("办理地点：{value}", "Place: {value}"),
+    "guide.field.hours": ("办理时间：{value}", "Hours: {value}"),
+    "guide.field.fee": ("收费标准：{value}", "Fee: {value}"),
+    "guide.field.time_limit": ("办结时限：{value}", "Time limit: {value}"),
+    "guide.optional": ("（可选）", " (optional)"),
+    "precheck.none": ("本事项无需提交材料", "This matter needs no materials"),
+    "precheck.complete": (
+        "材料齐全，可以前往窗口办理",
+        "You have every material; you can go to the counter",
+    ),
+    "precheck.missing": ("还缺 {count} 项材料：{names}", "{count} missing: {names}"),
+    "guide.print": ("打印办事指南", "Print this guide"),
+    "guide.consult": ("一键咨询工作人员", "Ask the staff (one tap)"),
+    "guide.consult.precheck": ("把材料预审发给工作人员", "Send the pre-check to the staff"),
+    "consult.question": (
+        "请工作人员介绍“{name}”的办理要求。",
+        'Please tell me what "{name}" requires.',
+    ),
+    "consult.sent": (
+        "已发送。咨询编号：{reference}。凭编号可在“无证件查询”中查看答复。",
+        "Sent. Reference number: {reference}. Read the answer under No-certificate queries.",
+    ),
+    "consult.print": ("打印咨询编号", "Print the reference number"),
+    "consult.slip.title": ("一键通咨询", "One-tap consult"),
+    "consult.slip.reference": ("咨询编号", "Reference number"),
+    "consult.failed": (
+        "咨询未能发送，请到服务窗口咨询工作人员。",
+        "The consult could not be sent; please ask at a service counter.",
+    ),
+    "consult.offline": (
+        "网络中断，咨询需等网络恢复；请到服务窗口咨询。",
+        "No connection: consults must wait. Please ask at a service counter.",
+    ),
+    "voice.guide": (
+        "这是办事指南。点下一页继续，点返回回到上一步。",
+        "This is the guide. Tap Next to go on, or Back to go back.",
+    ),
+    # Printing a slip.
+    "print.printing": ("正在打印，请稍候", "Printing, please wait"),
+    "print.done": ("已打印，请从出纸口取走", "Printed: please take it from the slot"),
+    "print.no_printer": (
+        "本机没有打印机，请拍照或记下",
+        "This kiosk has no printer; please take a photo or note it down",
+    ),
+    "print.paper_out": (
+        "打印纸用完了，请告诉工作人员加纸",
+        "The printer is out of paper; please ask the staff to refill it",
+    ),
+    "print.failed": (
+        "打印机暂时不能用，请到服务窗口咨询",
+        "The printer is not working; please ask at a service counter",
+    ),
+    # Reading a consult's answer by its reference number.
+    "noncert.read_answer": ("查看咨询答复", "Read a consult answer"),
+    "answer.title": ("请输入咨询编号 ZX 后面的 8 位", "Type the 8 characters after ZX"),
+    "answer.lookup": ("查看答复", "Show the answer"),
+    "answer.typing": ("已输入 {count} 位，还差 {left} 位", "{count} typed, {left} to go"),
+    "answer.waiting": (
+        "工作人员还没有答复，请稍后再查",
+        "No answer yet; please check again later",
+    ),
+    "answer.text": ("答复：{answer}", "Answer: {answer}"),
+    "answer.not_found": (
+        "没有这个编号，请核对咨询单",
+        "No consult has this number; check the slip",
+    ),
+    "answer.offline": (
+        "网络中断，暂时无法查看答复，请稍后再试",
+        "No connection: the answer cannot be read now; please try later",
+    ),
+    "voice.answer": (
+        "请输入咨询编号字母 Z X 后面的八位，再点查看答复。",
+        "Type the eight characters after Z X, then tap Show the answer.",
+    ),
     # Status bar: fleet agent states.
     "status.not_enrolled": ("未登记", "Not enrolled"),
     "status.enrolling": ("登记中", "Enrolling"),

@@ -1,6 +1,8 @@
-"""`make demo`: seed a SQLite database under var/demo, start the back office on :8000 and one
-kiosk enrolled to it. Without a display the kiosk runs offscreen and writes a screenshot.
-Ctrl-C stops everything."""
+"""`make demo`: seed a SQLite database under var/demo with a week of history, start the back
+office on :8000 with its AI patrol, the device peers (printer on TCP, virtual social-security
+card behind pcscd, a video file as the QR camera), one kiosk enrolled to the back office and
+driving those peers through its real drivers, and the camera feed that files and closes cases.
+Without a display the kiosk runs offscreen and writes a screenshot. Ctrl-C stops everything."""
 
 from __future__ import annotations
 
@@ -13,17 +15,23 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
+from backoffice.cases.models import Case
 from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.demo import DEMO_TERMINAL, demo_enrollment_code, seed_demo
+from backoffice.demo import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
+from backoffice.demo_history import seed_ops_data
 from backoffice.migrate import upgrade
+from backoffice.scheduler import install_case_listeners
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "var" / "demo"
 PORT = 8000
+PRINTER_PORT, PRINTER_CONTROL, CARD_CONTROL = 9100, 9190, 9191
 BASE_URL = f"http://127.0.0.1:{PORT}"
-BIN = Path(sys.executable).parent
+PY = sys.executable
+BIN = Path(PY).parent
 
 
 def port_taken(port: int) -> bool:
@@ -31,7 +39,7 @@ def port_taken(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_healthy(proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+def wait_healthy(proc: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -42,59 +50,120 @@ def wait_healthy(proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise SystemExit("the back office did not answer within a minute")
+    raise SystemExit("the back office did not answer within 90 s")
 
 
-def main() -> int:
-    if port_taken(PORT):
-        print(f"Port {PORT} is in use: stop whatever runs there and try again.", file=sys.stderr)
-        return 1
-    DEMO_DIR.mkdir(parents=True, exist_ok=True)
-    database_url = f"sqlite:///{DEMO_DIR / 'zhili.sqlite3'}"
+def seed(database_url: str) -> tuple[list[DemoLogin], str | None]:
+    """Demo rows, a week and a day of history on first run, and an enrollment code."""
     upgrade(database_url)
+    install_case_listeners()
     token_file = DEMO_DIR / "kiosk-token.json"
     with session_scope(make_session_factory(create_db_engine(database_url))) as db:
         now = SystemClock().now()
-        logins = seed_demo(db, now)
+        if db.scalars(select(Case.id).limit(1)).first() is None:
+            history = seed_ops_data(db, now, DEMO_DIR / "photos")
+            logins = [*history.logins.values(), history.meituan]
+        else:
+            logins = seed_demo(db, now)
         code = None if token_file.exists() else demo_enrollment_code(db, now)
+    return logins, code
 
-    kiosk_config = DEMO_DIR / "kiosk.toml"
-    lines = [f'server_url = "{BASE_URL}"', 'token_path = "kiosk-token.json"']
-    lines += ["heartbeat_interval_s = 10"] + ([f'enrollment_code = "{code}"'] if code else [])
-    kiosk_config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    env = {**os.environ, "ZHILI_DATA_DIR": str(DEMO_DIR), "ZHILI_DATABASE_URL": database_url}
-    env["ZHILI_HEARTBEAT_INTERVAL_S"] = "10"
+def first_suishen_code() -> str:
+    """A Suishen code of a demo resident, for the QR camera's video."""
+    lines = (DEMO_DIR / "demo-suishen-codes.txt").read_text(encoding="utf-8").splitlines()
+    return next(line for line in lines[2:] if line and " " not in line)
+
+
+def write_kiosk_config(code: str | None) -> Path:
+    config = DEMO_DIR / "kiosk.toml"
+    lines = [
+        f'server_url = "{BASE_URL}"',
+        'token_path = "kiosk-token.json"',
+        "heartbeat_interval_s = 10",
+        *([f'enrollment_code = "{code}"'] if code else []),
+        "",
+        "[devices.card_reader]",
+        'driver = "pcsc"',
+        'reader = "Virtual PCD 00 00"',
+        'layout = "social_security_card"',
+        "",
+        "[devices.printer]",
+        'driver = "escpos"',
+        'backend = "network"',
+        'host = "127.0.0.1"',
+        f"port = {PRINTER_PORT}",
+        'chinese = "text"',
+        "",
+        "[devices.qr_camera]",
+        'driver = "opencv"',
+        f'source = "{DEMO_DIR / "camera.avi"}"',
+        "realtime = true",
+    ]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def main() -> int:
+    busy = [p for p in (PORT, PRINTER_PORT, PRINTER_CONTROL, CARD_CONTROL) if port_taken(p)]
+    if busy:
+        print(f"Port(s) {busy} in use: stop whatever runs there and try again.", file=sys.stderr)
+        return 1
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    database_url = f"sqlite:///{DEMO_DIR / 'zhili.sqlite3'}"
+    env = {
+        **os.environ,
+        "ZHILI_DATA_DIR": str(DEMO_DIR),
+        "ZHILI_DATABASE_URL": database_url,
+        "ZHILI_HEARTBEAT_INTERVAL_S": "10",
+        "YOLO_OFFLINE": "true",
+        "YOLO_AUTOINSTALL": "false",
+        "YOLO_CONFIG_DIR": str(ROOT / "var" / "ultralytics"),
+    }
+    os.environ.update(env)
+    logins, code = seed(database_url)
     procs: list[subprocess.Popen[bytes]] = []
-    try:
-        with (DEMO_DIR / "backoffice.log").open("ab") as log:
-            server = subprocess.Popen(
-                [BIN / "zhili-backoffice", "serve", "--port", str(PORT)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+
+    def start(name: str, *args: object, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
+        with (DEMO_DIR / f"{name}.log").open("ab") as log:
+            proc = subprocess.Popen(
+                [str(a) for a in args], env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
             )
-        procs.append(server)
+        procs.append(proc)
+        return proc
+
+    try:
+        server = start("backoffice", BIN / "zhili-backoffice", "serve", "--port", PORT)
         wait_healthy(server)
+        start("printer", PY, "-m", "simulators", "printer", "--port", PRINTER_PORT,
+              "--control-port", PRINTER_CONTROL, "--previews", DEMO_DIR / "printer")  # fmt: skip
+        subprocess.run(
+            [PY, "-m", "simulators", "camera", "--folder", DEMO_DIR / "camera",
+             "--link", DEMO_DIR / "camera.avi", "--payload", first_suishen_code()],
+            env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        start("card", PY, "-m", "simulators", "card", "--control-port", CARD_CONTROL)
+        start("camera-feed", PY, "-m", "backoffice.vision.demo_feed")
         screenshot = DEMO_DIR / "kiosk-home.png"
         screenshot.unlink(missing_ok=True)
+        kiosk_config = write_kiosk_config(code)
+        start("kiosk", BIN / "zhili-kiosk", "--config", kiosk_config, "--screenshot", screenshot,
+              cwd=DEMO_DIR)  # fmt: skip
         headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-        with (DEMO_DIR / "kiosk.log").open("ab") as log:
-            kiosk = subprocess.Popen(
-                [BIN / "zhili-kiosk", "--config", kiosk_config, "--screenshot", screenshot],
-                cwd=DEMO_DIR,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        procs.append(kiosk)
 
-        print("\nZhili demo is running. Open:")
+        print("\nZhili demo is running.")
+        print(f"  ops-centre pages    {BASE_URL}/ops/  (sign in with a login below)")
         print(f"  API documentation   {BASE_URL}/docs")
-        print(f"  health              {BASE_URL}/healthz")
         print(f"  kiosk {DEMO_TERMINAL}    {'offscreen' if headless else 'in a window'};", end=" ")
         print(f"home-screen screenshot at {screenshot}")
-        print(f"  logs                {DEMO_DIR}/backoffice.log, {DEMO_DIR}/kiosk.log")
-        print("Staff logins (POST /api/v1/auth/token with username and password):")
+        print(f"  printer previews    {DEMO_DIR / 'printer'}")
+        print(f"  demo Suishen codes  {DEMO_DIR / 'demo-suishen-codes.txt'}")
+        print(f"  logs                {DEMO_DIR}/*.log")
+        print("  insert/pull the demo card:  .venv/bin/python -m simulators fault "
+              f"--control-port {CARD_CONTROL} insert|pull")  # fmt: skip
+        print("  printer out of paper:       .venv/bin/python -m simulators fault "
+              f"--control-port {PRINTER_CONTROL} paper_out|ready")  # fmt: skip
+        print("Staff logins (username / password / role):")
         for login in logins:
             print(f"  {login.username:24} {login.password:30} {login.role}")
         print("Ctrl-C stops everything.\n")
@@ -102,9 +171,7 @@ def main() -> int:
             time.sleep(0.5)
         for p in procs:
             if p.returncode not in (None, 0):
-                print(
-                    f"{p.args[0]} stopped with exit code {p.returncode}; see its log in {DEMO_DIR}"
-                )
+                print(f"{p.args[0]} stopped with exit code {p.returncode}; see {DEMO_DIR}/*.log")
         return 1
     except KeyboardInterrupt:
         print("\nstopping the demo")

@@ -14,7 +14,6 @@ cleanup() {
   if [[ -n $started_pg ]]; then pg_ctlcluster --skip-systemctl-redirect "$started_pg" main stop || true; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 if ! listening 35963; then
   if command -v pcscd >/dev/null; then
@@ -33,4 +32,15 @@ if ! listening 5432 && command -v pg_ctlcluster >/dev/null; then
   if pg_ctlcluster --skip-systemctl-redirect "$version" main start; then started_pg=$version; fi
 fi
 
-"$@"
+# Run the command in the background so that Ctrl-C or a TERM reaches it first: it stops its
+# own children, then this script stops the services it started.
+set -m  # the command gets its own process group, where SIGINT is not ignored
+"$@" &
+child=$!
+trap 'kill -INT "$child" 2>/dev/null' INT
+trap 'kill -TERM "$child" 2>/dev/null' TERM
+status=0
+wait "$child" || status=$?
+# wait returns early when a trapped signal arrives; wait again for the child to finish.
+while kill -0 "$child" 2>/dev/null; do wait "$child" || status=$?; done
+exit "$status"

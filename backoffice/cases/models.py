@@ -99,6 +99,8 @@ class Case(Base):
         Index("ix_cases_state_type", "state", "type_id"),
         Index("ix_cases_unit_state", "unit_id", "state"),
         Index("ix_cases_dedupe", "type_id", "dedupe_key"),
+        # De-duplication by distance: the open cases of one type in a band of longitude.
+        Index("ix_cases_dedupe_near", "type_id", "state", "lon"),
         Index("ix_cases_reported_at", "reported_at"),
     )
 

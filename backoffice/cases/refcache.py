@@ -73,6 +73,8 @@ def tokens(db: Session) -> dict[str, str]:
 def cached(db: Session, key: str, kind: str, build: Callable[[Session], T]) -> T:
     """`build(db)`, reused while `kind`'s token stays the same. Without a token (a database
     migrated by hand without the version rows) nothing is cached."""
+    if db.autoflush and any(_kind_of(o) == kind for o in (*db.new, *db.dirty, *db.deleted)):
+        db.flush()  # as a query would autoflush: this session's own edit renews the token
     token = tokens(db).get(kind)
     if token is None:
         return build(db)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from backoffice.db import create_db_engine, make_session_factory, session_scope
-from tests.browser.ops_data import OpsData, seed_ops_data
+from backoffice.demo_history import OpsData, seed_ops_data
 from tests.conftest import ARTIFACTS, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"

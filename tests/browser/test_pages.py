@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from backoffice.identity.roles import Role
 from tests.browser.conftest import Ops, shoot
-from tests.browser.ops_data import OpsData, png
+from backoffice.demo_history import OpsData, png
 from tests.conftest import LiveServer
 
 

@@ -52,6 +52,34 @@ class ManualTicker:
         self.now += seconds
 
 
+def seed_catalog() -> dict[str, Any]:
+    """The catalog a kiosk gets from GET /api/v1/catalog/mine, built from the seed file the
+    back office loads (assets/catalog/catalog.json), without a database."""
+    import json
+
+    from backoffice.catalog.schemas import ItemOut
+    from backoffice.catalog.service import SEED_FILE, expand_seed
+
+    categories, items = expand_seed(json.loads(SEED_FILE.read_text(encoding="utf-8")))
+    shown = []
+    for category in categories:
+        mine = [
+            ItemOut(code=code, **item.model_dump()).model_dump(mode="json")
+            for code, item in items
+            if item.category_code == category["code"] and "community_centre" in item.terminal_kinds
+        ]
+        if mine:
+            shown.append({"code": category["code"], "name": category["name"], "items": mine})
+    every = [i for c in shown for i in c["items"]]
+    return {
+        "version": 1,
+        "terminal_kind": "community_centre",
+        "categories": shown,
+        "high_frequency": [i["code"] for i in every if i["high_frequency"]],
+        "no_certificate": [i["code"] for i in every if i["no_certificate"]],
+    }
+
+
 @pytest.fixture(scope="session")
 def kivy_window() -> Any:
     _set_kivy_environment()
@@ -171,15 +199,25 @@ def make_kiosk_ui(kivy_window: Any, tmp_path: Path) -> Iterator[Callable[..., Ki
 
     built: list[KioskUI] = []
 
-    def make(*, notify_socket: str | None = None, agent: Any = None, **config: Any) -> KioskUI:
+    def make(
+        *,
+        notify_socket: str | None = None,
+        agent: Any = None,
+        cached_catalog: bool = True,
+        **config: Any,
+    ) -> KioskUI:
         from kivy.clock import Clock
 
+        from kiosk.catalog import CatalogStore
         from kiosk.voice import Voice
         from kiosk.watchdog import Notifier
 
         agent = agent or FakeAgent(state=AgentState.ONLINE, terminal_code="T-0001")
         ticker = ManualTicker()
         config.setdefault("token_path", tmp_path / f"kiosk-{len(built)}" / "token.json")
+        if cached_catalog:
+            # As if an earlier run had fetched it: the kiosk starts from its disk cache.
+            CatalogStore(config["token_path"].parent).save(seed_catalog(), '"catalog-1-seed"')
         voice = Voice(VOICE_CACHE, lambda fn: Clock.schedule_once(lambda _dt: fn()))
         app = KioskApp(
             KioskConfig(**config),

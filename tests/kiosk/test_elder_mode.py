@@ -25,7 +25,42 @@ def _home(ui: KioskUI) -> None:
 
 
 def _coming_soon(ui: KioskUI) -> None:
+    ui.app.open_service("tile.report_problem")
+
+
+def _matters(ui: KioskUI) -> None:
+    ui.app.open_service("tile.high_frequency")
+
+
+def _categories(ui: KioskUI) -> None:
     ui.app.open_service("tile.guides")
+
+
+def _no_certificate(ui: KioskUI) -> None:
+    ui.app.open_service("tile.no_certificate")
+
+
+def _guide_page(kind: str) -> Callable[[KioskUI], None]:
+    """A guide with four materials (SI-SURVIVOR) on its first page of ``kind``."""
+
+    def reach(ui: KioskUI) -> None:
+        ui.app.open_matter("SI-SURVIVOR")
+        guide = ui.app.screens.get_screen("guide")
+        while guide.current().kind.value != kind:
+            guide.turn(1)
+        if kind == "materials":
+            guide.tick("id_card", True)
+            guide.refresh()
+
+    return reach
+
+
+def _answer(ui: KioskUI) -> None:
+    _no_certificate(ui)
+    ui.app.show("answer")
+    screen = ui.app.screens.get_screen("answer")
+    for key in "ABC234":
+        screen.press(key)
 
 
 def _rating(ui: KioskUI) -> None:
@@ -82,6 +117,14 @@ def _prompt(key: str) -> Callable[[str], str]:
 SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
     "home": (_home, _prompt("voice.home")),
     "coming-soon": (_coming_soon, _prompt("voice.coming_soon")),
+    "matters": (_matters, _prompt("voice.matters")),
+    "categories": (_categories, _prompt("voice.categories")),
+    "no-certificate": (_no_certificate, _prompt("voice.matters")),
+    "guide-steps": (_guide_page("steps"), _prompt("voice.guide")),
+    "guide-materials": (_guide_page("materials"), _prompt("voice.guide")),
+    "guide-place": (_guide_page("place"), _prompt("voice.guide")),
+    "guide-next": (_guide_page("next"), _prompt("voice.guide")),
+    "answer": (_answer, _prompt("voice.answer")),
     "identify": (_identify, _prompt("voice.identify")),
     "keypad": (_keypad, _prompt("voice.keypad")),
     "greeting": (_greeting, lambda lang: tr("greeting.voice", lang).format(name="张*明")),

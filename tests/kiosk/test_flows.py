@@ -16,6 +16,17 @@ def _items(ui: Any, kind: Kind) -> list[Any]:
     return [i for i in ui.app.outbox.items() if i.kind == kind]
 
 
+def _open_first_matter(ui: Any, tile: str) -> None:
+    """From home: the tile's list, then its first entry (a category's first matter if need be),
+    which opens the guide of SI-RECORD-PRINT."""
+    ui.tap(ui.find(tile))
+    while ui.app.screens.current == "matters":
+        first = ui.app.screens.get_screen("matters").ids.choices.children[-1]
+        ui.tap(first)
+    assert ui.app.screens.current == "guide"
+    assert ui.app.screens.get_screen("guide").matter_code == "SI-RECORD-PRINT"
+
+
 # --- idle countdown and wipe --------------------------------------------------------------------
 
 
@@ -26,7 +37,7 @@ def test_idle_countdown_then_the_visit_ends_and_everything_is_wiped(kiosk_ui: An
     assert visit is not None
     visit.identify(Identity(Proof.CARD, masked_name="张*明", secret="tok"))
     ui.app.greeting_name = visit.greeting_name
-    ui.tap(ui.find("Service guides"))
+    _open_first_matter(ui, "Service guides")
 
     ui.tick(59)
     assert ui.overlays() == []
@@ -52,7 +63,7 @@ def test_idle_countdown_then_the_visit_ends_and_everything_is_wiped(kiosk_ui: An
     assert "张*明" not in " ".join(ui.texts())
     [item] = _items(ui, Kind.VISIT)
     assert item.body["outcome"] == "timed_out"
-    assert item.body["matters"] == ["guides"]
+    assert item.body["matters"] == ["SI-RECORD-PRINT"]
     assert item.body["duration_s"] == 90.0
 
 
@@ -69,7 +80,7 @@ def test_continue_keeps_the_visit_and_its_screen(kiosk_ui: Any) -> None:
     ui.tap(continue_button)
 
     assert ui.overlays() == []
-    assert ui.app.screens.current == "coming_soon"
+    assert ui.app.screens.current == "matters"
     ui.tick(59)
     assert ui.overlays() == []
     assert ui.app.visit is not None
@@ -101,7 +112,7 @@ def _face(ui: Any, level: int) -> Any:
 
 def test_a_good_rating_is_one_tap_and_ends_the_visit(kiosk_ui: Any) -> None:
     ui = kiosk_ui
-    ui.tap(ui.find("一键通咨询"))
+    _open_first_matter(ui, "一键通咨询")
     visit_id = ui.app.visit.visit_id
     ui.tap(ui.find("办完了，去评价"))
     assert ui.app.screens.current == "rating"
@@ -119,7 +130,7 @@ def test_a_good_rating_is_one_tap_and_ends_the_visit(kiosk_ui: Any) -> None:
     assert visit.body["outcome"] == "finished"
     assert rating.body == {
         "visit_id": visit_id,
-        "matter_code": "one_tap_consult",
+        "matter_code": "SI-RECORD-PRINT",
         "level": 5,
         "reasons": [],
     }
@@ -130,7 +141,7 @@ def test_a_good_rating_is_one_tap_and_ends_the_visit(kiosk_ui: Any) -> None:
 def test_a_bad_rating_asks_for_reasons_first(kiosk_ui: Any) -> None:
     ui = kiosk_ui
     ui.tap(ui.find("English"))
-    ui.tap(ui.find("Service guides"))
+    _open_first_matter(ui, "High-frequency matters")
     ui.tap(ui.find("Done: rate this visit"))
     ui.screenshot("rating-en")
 
@@ -152,7 +163,7 @@ def test_a_bad_rating_asks_for_reasons_first(kiosk_ui: Any) -> None:
 
 def test_skip_ends_the_visit_without_a_rating(kiosk_ui: Any) -> None:
     ui = kiosk_ui
-    ui.tap(ui.find("办事指南"))
+    _open_first_matter(ui, "办事指南")
     ui.tap(ui.find("办完了，去评价"))
     ui.tap(ui.find("不评价，结束"))
     assert ui.app.screens.current == "home"
@@ -217,7 +228,7 @@ def test_remote_lock_shows_the_message_and_the_uploaded_screenshot_shows_it(
     assert _run(ui, 43, "unlock") == {"ok": True, "result": "unlocked"}
     assert ui.app.screens.current == "home"
     ui.tap(ui.find("办事指南"))
-    assert ui.app.screens.current == "coming_soon"
+    assert ui.app.screens.current == "matters"
 
 
 def test_config_restart_reload_test_print_and_unknown_commands_report_results(

@@ -67,7 +67,7 @@ def test_a_new_rule_dispatches_the_next_case(seeded: Session) -> None:
     assert before is not None and before.code != "T-FIRST"
     save_rule(
         seeded,
-        RuleIn(code="T-FIRST", priority=-1, unit_code="JSL-CLEAR", type_code="E-0506"),
+        RuleIn(code="T-FIRST", priority=0, unit_code="JSL-CLEAR", type_code="E-0506"),
     )
     chosen = rules.dispatch_decision(seeded, _facts())
     assert chosen is not None and (chosen.code, chosen.unit_code) == ("T-FIRST", "JSL-CLEAR")
@@ -131,3 +131,10 @@ def test_edits_committed_by_another_process_and_rolled_back_edits(fresh_database
             assert after.site is not None and after.site.code == "JSL-CPS001"
     finally:
         engine.dispose()
+
+
+def test_an_edit_not_yet_flushed_is_seen_like_by_a_query(seeded: Session) -> None:
+    assert rules.dispatch_decision(seeded, _facts()) is not None
+    for rule in seeded.scalars(select(DispatchRule)):
+        rule.active = False  # no flush: the next decision flushes it, as a query would
+    assert rules.dispatch_decision(seeded, _facts()) is None

@@ -1,5 +1,5 @@
-"""A week and a day of ops-centre data for the browser tests, written straight to the live
-server's database through the domain services (intake, lifecycle, fleet)."""
+"""A week and a day of ops-centre history for `make demo` and the browser tests, written
+straight to the database through the domain services (intake, lifecycle, fleet, ratings)."""
 
 from __future__ import annotations
 

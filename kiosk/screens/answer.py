@@ -1,0 +1,75 @@
+"""Reading a consult's answer by its reference number: a big keypad of the number's characters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.kvload import load_kv_beside
+
+PREFIX = "ZX"
+# The back office's reference alphabet: no 0/O, 1/I/L or U, which people misread.
+ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+LENGTH = 8
+
+
+class AnswerScreen(Screen):
+    voice_key = "voice.answer"
+    typed = StringProperty("")
+    # The answer or why there is none, in both languages.
+    result = ListProperty(["", ""])
+
+    def on_kv_post(self, base_widget: object) -> None:
+        from kiosk.app import KioskButton
+
+        app: Any = App.get_running_app()
+        for key in (*ALPHABET, "delete"):
+            button = KioskButton(key=key, text=key)
+            button.bind(on_release=lambda b: self.press(b.key))
+            self.ids.answer_keys.add_widget(button)
+            if key == "delete":
+                button.text = app.tr("keypad.delete", app.language)
+                app.bind(
+                    language=lambda _app, lang, b=button: setattr(
+                        b, "text", app.tr("keypad.delete", lang)
+                    )
+                )
+
+    def press(self, key: str) -> None:
+        if key == "delete":
+            self.typed = self.typed[:-1]
+        elif key in ALPHABET and len(self.typed) < LENGTH:
+            self.typed += key
+        self.result = ["", ""]
+
+    def display(self, typed: str) -> str:
+        return PREFIX + " " + typed + "_" * (LENGTH - len(typed))
+
+    def feedback(self, typed: str, result: list[str], language: str) -> str:
+        if result[0]:
+            return result[1] if language == "en" else result[0]
+        app: Any = App.get_running_app()
+        text: str = app.tr("answer.typing", language)
+        return text.format(count=len(typed), left=LENGTH - len(typed))
+
+    def lookup(self) -> None:
+        if len(self.typed) == LENGTH:
+            app: Any = App.get_running_app()
+            app.read_answer(PREFIX + self.typed)
+
+    def say(self, key: str, **values: str) -> None:
+        app: Any = App.get_running_app()
+        self.result = [
+            str(app.tr(key, "zh")).format(**values),
+            str(app.tr(key, "en")).format(**values),
+        ]
+
+    def wipe(self) -> None:
+        self.typed = ""
+        self.result = ["", ""]
+
+
+load_kv_beside(__file__)

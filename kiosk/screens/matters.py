@@ -1,0 +1,103 @@
+"""Lists of categories and matters from the catalog, one page at a time (a tap, never a swipe)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.kvload import load_kv_beside
+
+STANDARD_PER_PAGE = 6
+# Elder mode: one column, so long English names wrap to two lines at most.
+ELDER_PER_PAGE = 3
+
+
+class ChoiceTile(ButtonBehavior, BoxLayout):
+    """One category or matter: its name in large words, wrapped to the tile."""
+
+    title = StringProperty("")
+    # "category" opens that category's list; "matter" opens the matter's guide.
+    kind = StringProperty("matter")
+    code = StringProperty("")
+
+    def on_release(self) -> None:
+        app: Any = App.get_running_app()
+        app.speak_action(self.title)
+        if self.kind == "category":
+            app.open_category(self.code)
+        else:
+            app.open_matter(self.code)
+
+
+class MatterListScreen(Screen):
+    # i18n key of the list's title (a home tile's name), or "" when ``title`` is set directly.
+    title_key = StringProperty("tile.high_frequency")
+    # The category's own name, keyed by language, when listing one category.
+    title_names = ListProperty(["", ""])
+    # (kind, code) pairs; kind is "category" or "matter".
+    entries = ListProperty([])
+    page = NumericProperty(0)
+    page_count = NumericProperty(1)
+    # The no-certificate list also offers reading a consult's answer by its reference number.
+    offers_answer = BooleanProperty(False)
+    voice_key = "voice.matters"
+
+    def show(
+        self,
+        entries: list[tuple[str, str]],
+        title_key: str = "",
+        title_names: tuple[str, str] = ("", ""),
+        offers_answer: bool = False,
+    ) -> None:
+        self.entries = [list(e) for e in entries]
+        self.title_key = title_key
+        self.title_names = list(title_names)
+        self.offers_answer = offers_answer
+        self.page = 0
+        self.voice_key = (
+            "voice.categories" if entries and entries[0][0] == "category" else "voice.matters"
+        )
+        self.refresh()
+
+    def title_text(self, language: str) -> str:
+        if self.title_key:
+            app: Any = App.get_running_app()
+            return str(app.tr(self.title_key, language))
+        return str(self.title_names[1] if language == "en" else self.title_names[0])
+
+    def per_page(self) -> int:
+        app: Any = App.get_running_app()
+        return ELDER_PER_PAGE if app.elder_mode else STANDARD_PER_PAGE
+
+    def pages(self) -> int:
+        return max(1, -(-len(self.entries) // self.per_page()))
+
+    def turn(self, step: int) -> None:
+        self.page = min(max(0, self.page + step), self.pages() - 1)
+        self.refresh()
+
+    def refresh(self, *_args: object) -> None:
+        app: Any = App.get_running_app()
+        grid = self.ids.choices
+        grid.clear_widgets()
+        grid.cols = 1 if app.elder_mode else 2
+        self.page_count = self.pages()
+        self.page = min(self.page, self.page_count - 1)
+        size = self.per_page()
+        for kind, code in self.entries[self.page * size : (self.page + 1) * size]:
+            grid.add_widget(ChoiceTile(kind=kind, code=code, title=app.entry_name(kind, code)))
+
+    def page_text(self, page: int, pages: int, language: str) -> str:
+        app: Any = App.get_running_app()
+        return str(app.tr("list.page", language)).format(page=page + 1, pages=pages)
+
+    def wipe(self) -> None:
+        self.page = 0
+
+
+load_kv_beside(__file__)
