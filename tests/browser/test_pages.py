@@ -8,9 +8,9 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
+from backoffice.demo_history import OpsData, png
 from backoffice.identity.roles import Role
 from tests.browser.conftest import Ops, shoot
-from backoffice.demo_history import OpsData, png
 from tests.conftest import LiveServer
 
 
