@@ -10,6 +10,7 @@ remove what belongs to another domain's branch.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -46,6 +47,11 @@ def main() -> int:
                 branch_label=domain,
                 splice=True,
             )
+    # Bring the generated file to the project's style, so it passes `ruff check`.
+    written = [str(p) for p in (MIGRATIONS_DIR / "versions").glob(f"{rev_id}_*.py")]
+    ruff = Path(sys.executable).with_name("ruff")
+    subprocess.run([ruff, "check", "--fix", "--unsafe-fixes", "-q", *written], check=False)
+    subprocess.run([ruff, "format", "-q", *written], check=False)
     print(f"wrote revision {rev_id} under {MIGRATIONS_DIR / 'versions'}")
     return 0
 

@@ -123,3 +123,5 @@ class LatestFrame(Base):
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    # What the detector saw on this frame ({kind, score, box} each), drawn over it on the page.
+    detections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -365,13 +365,20 @@ def report_zone(
     return file_report(db, report, now, photo_dir=photo_dir)
 
 
-def store_latest_frame(db: Session, camera: Camera, frame: Frame, now: datetime) -> None:
+def store_latest_frame(
+    db: Session,
+    camera: Camera,
+    frame: Frame,
+    now: datetime,
+    detections: Sequence[Detection] = (),
+) -> None:
     jpeg = encode_jpeg(frame, quality=90)
+    seen = [{"kind": d.kind, "score": d.score, "box": list(d.box)} for d in detections]
     row = db.get(LatestFrame, camera.id)
     if row is None:
-        db.add(LatestFrame(camera_id=camera.id, at=now, jpeg=jpeg))
+        db.add(LatestFrame(camera_id=camera.id, at=now, jpeg=jpeg, detections=seen))
     else:
-        row.at, row.jpeg = now, jpeg
+        row.at, row.jpeg, row.detections = now, jpeg, seen
 
 
 def latest_frame(db: Session, camera: Camera) -> tuple[datetime, Frame] | None:
@@ -398,7 +405,7 @@ def process_frame(
     camera.last_error = ""
     camera.last_frame_at = now
     camera.frame_width, camera.frame_height = w, h
-    store_latest_frame(db, camera, frame, now)
+    store_latest_frame(db, camera, frame, now, detections)
     results: list[ZoneResult] = []
     for zone in camera.zones:
         if not zone.enabled:

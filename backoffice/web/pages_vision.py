@@ -13,7 +13,7 @@ from sqlalchemy import select
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.vision import service as vision
-from backoffice.vision.models import Camera, LatestFrame, PushedFrame
+from backoffice.vision.models import Camera, LatestFrame
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import ZoneCreate
 from backoffice.web import auth
@@ -34,17 +34,15 @@ def _camera(db: DbSession, user: PageUser, code: str) -> Camera:
 
 
 def latest_detections(db: DbSession, camera: Camera) -> dict[str, Any] | None:
-    """The detector's answer for the newest pushed frame, if it is the frame shown now."""
+    """The detector's boxes on the newest frame, pushed or fetched by the patrol."""
     latest = db.get(LatestFrame, camera.id)
-    pushed = db.scalars(
-        select(PushedFrame)
-        .where(PushedFrame.camera_id == camera.id)
-        .order_by(PushedFrame.received_at.desc(), PushedFrame.id.desc())
-        .limit(1)
-    ).first()
-    if latest is None or pushed is None or pushed.received_at < latest.at:
+    if latest is None:
         return None
-    return pushed.result
+    return {
+        "detections": latest.detections or [],
+        "width": camera.frame_width,
+        "height": camera.frame_height,
+    }
 
 
 @router.get("")
