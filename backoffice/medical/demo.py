@@ -20,7 +20,8 @@ from backoffice.suishen.personal import (
 
 # Made-up residents with numbers that pass the GB 11643 check (Changning district code 310105).
 DEMO_RESIDENTS = (
-    ("31010519520314002", "王秀英"),
+    # The virtual social-security card of `make demo` (simulators.vpcd_card.DEMO_HOLDER).
+    ("11010519491231002", "王秀英"),
     ("31010519480927001", "陈建国"),
     ("31010519850611004", "李梅"),
 )
