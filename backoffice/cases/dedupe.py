@@ -32,17 +32,21 @@ def find_open_duplicate(
     lon, lat = point
     dlat = radius / _METRES_PER_DEG_LAT
     dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
-    nearby = db.scalars(
-        open_of_type.where(
+    # Only the positions: most filings find no duplicate, and loading every nearby open case
+    # as a whole object cost more than the query. The winner alone is loaded.
+    nearby = db.execute(
+        select(Case.id, Case.lon, Case.lat).where(
+            Case.type_id == case_type.id,
+            Case.state.in_(OPEN_STATES),
             Case.lon.is_not(None),
             Case.lon.between(lon - dlon, lon + dlon),
             Case.lat.between(lat - dlat, lat + dlat),
         )
     ).all()
     within = [
-        (distance_m(point, (c.lon, c.lat)), c.id, c)
-        for c in nearby
-        if c.lon is not None and c.lat is not None
+        (distance_m(point, (c_lon, c_lat)), case_id)
+        for case_id, c_lon, c_lat in nearby
+        if c_lon is not None and c_lat is not None
     ]
     within = [entry for entry in within if entry[0] <= radius]
-    return min(within, key=lambda entry: (entry[0], entry[1]))[2] if within else None
+    return db.get_one(Case, min(within)[1]) if within else None

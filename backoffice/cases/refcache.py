@@ -50,6 +50,9 @@ WATCHED: dict[str, str] = {
     "case_types": "types",
     "case_categories": "types",
     "case_time_limits": "types",
+    # Notification subscriptions route a unit's notices as rules route its cases; they share
+    # the token so the outbox can cache them without a token row of their own.
+    "notify_subscriptions": "rules",
 }
 _cache: dict[str, tuple[str, Any]] = {}
 _lock = threading.Lock()

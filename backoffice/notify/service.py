@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import refcache
 from backoffice.errors import BadInput, NotFound
 from backoffice.notify.models import (
     ChannelKind,
@@ -50,10 +51,30 @@ class Notice:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def _wants(wanted: frozenset[str], event: str) -> bool:
+    # The same test as Subscription.wants, on the cached set of event names.
+    return "*" in wanted or event in wanted or f"{event.split('.')[0]}.*" in wanted
+
+
+def _active_subscriptions(db: Session) -> dict[int, tuple[tuple[int, frozenset[str]], ...]]:
+    """unit id -> (subscription id, events it wants) of every active subscription."""
+    per_unit: dict[int, list[tuple[int, frozenset[str]]]] = {}
+    rows = db.execute(
+        select(Subscription.id, Subscription.unit_id, Subscription.events)
+        .where(Subscription.active.is_(True))
+        .order_by(Subscription.id)
+    )
+    for sub_id, unit_id, events in rows:
+        wanted = frozenset(e.strip() for e in events.split(",") if e.strip())
+        per_unit.setdefault(unit_id, []).append((sub_id, wanted))
+    return {unit_id: tuple(subs) for unit_id, subs in per_unit.items()}
+
+
 def enqueue(db: Session, notice: Notice, now: datetime) -> OutboxMessage:
     """Add the notice to the outbox with one pending delivery per matching subscription.
 
-    Only flushes: the caller's commit makes the change and its notification durable together.
+    Does not flush: the caller's next flush writes the message and its deliveries with the
+    change, and the caller's commit makes them durable together.
     """
     message = OutboxMessage(
         event=notice.event,
@@ -65,25 +86,21 @@ def enqueue(db: Session, notice: Notice, now: datetime) -> OutboxMessage:
         created_at=now,
     )
     db.add(message)
-    db.flush()
-    subscriptions = db.scalars(
-        select(Subscription).where(
-            Subscription.unit_id == notice.unit_id, Subscription.active.is_(True)
-        )
-    )
-    for sub in subscriptions:
-        if sub.wants(notice.event):
+    # Subscriptions change rarely and are read on every dispatch: cached with the unit and
+    # rule reference data, whose version token every write of a subscription renews.
+    subscriptions = refcache.cached(db, "notify.subscriptions", "rules", _active_subscriptions)
+    for sub_id, wanted in subscriptions.get(notice.unit_id, ()):
+        if _wants(wanted, notice.event):
             db.add(
                 Delivery(
                     id=str(uuid.uuid4()),
-                    message_id=message.id,
-                    subscription_id=sub.id,
+                    message=message,
+                    subscription_id=sub_id,
                     status=DeliveryStatus.PENDING,
                     attempts=0,
                     next_attempt_at=now,
                 )
             )
-    db.flush()
     return message
 
 
