@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from backoffice import __version__
 from backoffice.cases.analytics_router import router as reports_router
+from backoffice.cases.kiosk_reports import router as kiosk_reports_router
 from backoffice.cases.router import router as cases_router
 from backoffice.cases.sla_router import router as time_limits_router
 from backoffice.catalog.router import router as catalog_router
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(consult_router)
     app.include_router(ratings_router)
     app.include_router(cases_router)
+    app.include_router(kiosk_reports_router)
     app.include_router(places_router)
     app.include_router(vision_router)
     install_web_pages(app)

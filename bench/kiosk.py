@@ -95,7 +95,7 @@ def tap_to_screen(app: Any, window: Any, loop: Any, taps: int) -> list[float]:
     flips: list[float] = []
     window.bind(on_flip=lambda *_: flips.append(time.perf_counter()))
     times: list[float] = []
-    targets = ["tile.guides", "nav.back_home", "tile.report_problem", "nav.back_home"]
+    targets = ["tile.guides", "nav.back", "tile.report_problem", "nav.back"]
     for i in range(taps):
         key = targets[i % len(targets)]
         text = app.tr(key)

@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from kivy.uix.widget import Widget
 from kiosk import api
 from kiosk.agent import AgentState, KioskStatus
 from kiosk.backoffice_client import Answer, BackOfficeClient, CallFailed, Identification
-from kiosk.catalog import CatalogStore, Matter
+from kiosk.catalog import CATALOG_TILES, CatalogStore, Matter
 from kiosk.config import KioskConfig, Language
 from kiosk.devices.base import (
     CameraFault,
@@ -51,6 +52,7 @@ from kiosk.fonts import register_default_font
 from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
 from kiosk.outbox import Kind, Outbox
+from kiosk.report import REPORTS_PATH, ChoicesStore
 from kiosk.theme import ELDER_SIZES, STANDARD_SIZES
 from kiosk.visit import EndReason, Identity, IdlePhase, Proof, Ticker, Visit, VisitSummary
 from kiosk.voice import Voice
@@ -64,10 +66,6 @@ DEVICE_POLL_S = 0.05
 VISIT_TICK_S = 0.25
 # Services that open personal records: only a card or a verified Suishen code unlocks them.
 PROOF_NEEDED = frozenset({"tile.medical_booklet"})
-# Home tiles that open catalog lists; the others lead to their own screens.
-CATALOG_TILES = frozenset(
-    {"tile.high_frequency", "tile.guides", "tile.no_certificate", "tile.one_tap_consult"}
-)
 STATUS_KEYS = {state: f"status.{state.value}" for state in AgentState}
 # Screens a locked kiosk may show; every other screen is out of reach until unlocked.
 LOCKED_SCREEN = "out_of_service"
@@ -159,9 +157,11 @@ class KioskApp(App):
         # The last catalog the back office sent, from disk until a fresher one arrives.
         self.catalog_store = CatalogStore(self.data_dir)
         self.catalog_store.load()
+        self.report_choices = ChoicesStore(self.data_dir)
+        self.report_choices.load()
         self._catalog_refreshing = False
         # The lists the person went through (categories, then a category's matters), for Back.
-        self._lists: list[tuple[list[tuple[str, str]], str, tuple[str, str], bool]] = []
+        self._lists: list[tuple[list[tuple[str, str]], str, tuple[str, str]]] = []
         self.title = tr("app.title", config.language)
         self.language = config.language
         self.elder_mode = config.elder_mode
@@ -187,6 +187,7 @@ class KioskApp(App):
         from kiosk.screens.matters import MatterListScreen
         from kiosk.screens.out_of_service import OutOfServiceScreen
         from kiosk.screens.rating import RatingScreen
+        from kiosk.screens.report_done import ReportDoneScreen
 
         if self.voice is None:
             self.voice = Voice(self.data_dir / "voice", _on_ui_thread)
@@ -201,6 +202,7 @@ class KioskApp(App):
             MatterListScreen(),
             GuideScreen(),
             AnswerScreen(),
+            ReportDoneScreen(),
             RatingScreen(),
             OutOfServiceScreen(),
         ):
@@ -275,6 +277,10 @@ class KioskApp(App):
             self._lists = []
             self._open_list(*self._tile_list(key))
             return
+        if key == "tile.report_problem":
+            self._lists = []
+            self._open_report_types()
+            return
         coming_soon = self.screens.get_screen("coming_soon")
         coming_soon.service_key = key
         self.show("coming_soon")
@@ -292,6 +298,7 @@ class KioskApp(App):
         def run() -> None:
             try:
                 self.catalog_store.refresh(send)
+                self.report_choices.refresh(send)
             finally:
                 _on_ui_thread(self._catalog_refreshed)
 
@@ -307,25 +314,32 @@ class KioskApp(App):
         for name in ("matters", "guide"):
             self.screens.get_screen(name).refresh()
 
-    def _tile_list(self, key: str) -> tuple[list[tuple[str, str]], str, tuple[str, str], bool]:
+    def _tile_list(self, key: str) -> tuple[list[tuple[str, str]], str, tuple[str, str]]:
         catalog = self.catalog_store.catalog
-        if catalog is None:
-            return [], key, ("", ""), key == "tile.no_certificate"
-        if key == "tile.high_frequency":
-            return [("matter", c) for c in catalog.high_frequency], key, ("", ""), False
         if key == "tile.no_certificate":
-            return [("matter", c) for c in catalog.no_certificate], key, ("", ""), True
-        return [("category", c.code) for c in catalog.categories], key, ("", ""), False
+            # Reading a consult's answer needs no catalog, so it comes first and always works.
+            codes = catalog.no_certificate if catalog else ()
+            return [("answer", ""), *(("matter", c) for c in codes)], key, ("", "")
+        if catalog is None:
+            return [], key, ("", "")
+        if key == "tile.high_frequency":
+            return [("matter", c) for c in catalog.high_frequency], key, ("", "")
+        return [("category", c.code) for c in catalog.categories], key, ("", "")
 
     def _open_list(
         self,
         entries: list[tuple[str, str]],
         title_key: str,
         title_names: tuple[str, str],
-        offers_answer: bool,
     ) -> None:
-        self._lists.append((entries, title_key, title_names, offers_answer))
-        self.screens.get_screen("matters").show(entries, title_key, title_names, offers_answer)
+        self._lists.append((entries, title_key, title_names))
+        if entries and entries[0][0] in ("report_type", "report_road"):
+            voice = "voice.report" if entries[0][0] == "report_type" else "voice.report.road"
+            self.screens.get_screen("matters").show(
+                entries, title_key, title_names, empty_key="report.unavailable", voice_key=voice
+            )
+        else:
+            self.screens.get_screen("matters").show(entries, title_key, title_names)
         if self.screens.current == "matters":
             self._announce_screen()
         self.show("matters")
@@ -336,10 +350,16 @@ class KioskApp(App):
             return
         category = catalog.category(code)
         entries = [("matter", c) for c in category.items]
-        self._open_list(entries, "", (category.name["zh"], category.name["en"]), False)
+        self._open_list(entries, "", (category.name["zh"], category.name["en"]))
 
     def entry_name(self, kind: str, code: str) -> str:
         """A category's or matter's name in the current language."""
+        if kind == "answer":
+            return tr("noncert.read_answer", self.language)
+        choices = self.report_choices.choices
+        if kind in ("report_type", "report_road") and choices is not None:
+            table = choices.types if kind == "report_type" else choices.roads
+            return table[code][self._language()]
         catalog = self.catalog_store.catalog
         if catalog is None:
             return code
@@ -365,6 +385,82 @@ class KioskApp(App):
         self._lists = []
         self.go_home()
 
+    # --- reporting a problem ----------------------------------------------------------------------
+
+    def _open_report_types(self) -> None:
+        choices = self.report_choices.choices
+        entries = [("report_type", code) for code in (choices.types if choices else {})]
+        if entries:
+            self._open_list(entries, "report.pick_type", ("", ""))
+            return
+        # Nothing cached and nothing fetched yet: the list says so plainly.
+        self._lists.append(([], "report.pick_type", ("", "")))
+        screen = self.screens.get_screen("matters")
+        screen.show(
+            [], "report.pick_type", empty_key="report.unavailable", voice_key="voice.report"
+        )
+        self.show("matters")
+
+    def choose_report(self, kind: str, code: str) -> None:
+        visit = self.visit or self.begin_visit()
+        choices = self.report_choices.choices
+        if choices is None:
+            return
+        if kind == "report_type":
+            visit.scratch["report_type"] = code
+            self._open_list(
+                [("report_road", c) for c in choices.roads], "report.pick_road", ("", "")
+            )
+            return
+        type_code = str(visit.scratch.get("report_type", ""))
+        if type_code not in choices.types:
+            return
+        self._file_report(visit, type_code, code)
+
+    def _file_report(self, visit: Visit, type_code: str, road_code: str) -> None:
+        """Send the report now to show its case number; when the back office cannot be reached
+        it waits in the outbox, and the same report_id makes a resend file once."""
+        choices = self.report_choices.choices
+        assert choices is not None
+        report_id = f"report-{uuid.uuid4()}"
+        body = {"type_code": type_code, "road_code": road_code, "report_id": report_id}
+        screen = self.screens.get_screen("report_done")
+        types, roads = choices.types[type_code], choices.roads[road_code]
+        screen.summary = [
+            tr("report.summary", lang).format(type=types[lang], road=roads[lang])
+            for lang in ("zh", "en")
+        ]
+        screen.outcome = [tr("report.sending", "zh"), tr("report.sending", "en")]
+        self.show("report_done")
+        if self.client is None or self.agent_state != AgentState.ONLINE.value:
+            self._queue_report(visit, body)
+            return
+        self.client.call(
+            "POST", REPORTS_PATH, body, functools.partial(self._report_answered, visit, body)
+        )
+
+    def _queue_report(self, visit: Visit, body: dict[str, Any]) -> None:
+        # Kept even if the person has left: a report holds nothing personal.
+        self.outbox.add(Kind.REPORT, REPORTS_PATH, body, idempotency_key=str(body["report_id"]))
+        self._count_pending()
+        if visit is self.visit and visit.ended is None:
+            self.screens.get_screen("report_done").say("report.queued")
+
+    def _report_answered(
+        self, visit: Visit, body: dict[str, Any], result: Answer | CallFailed
+    ) -> None:
+        if isinstance(result, CallFailed) and result.offline:
+            self._queue_report(visit, body)
+            return
+        if visit is not self.visit or visit.ended is not None:
+            return
+        screen = self.screens.get_screen("report_done")
+        if isinstance(result, CallFailed):
+            logger.warning("report refused: %s", result.detail)
+            screen.say("report.failed")
+        else:
+            screen.say("report.filed", number=str(result.body["case_number"]))
+
     def _matter(self, code: str) -> Matter | None:
         catalog = self.catalog_store.catalog
         return catalog.items.get(code) if catalog else None
@@ -385,13 +481,10 @@ class KioskApp(App):
             )
         ]
         if matter.materials:
-            sections.append(
-                (
-                    tr("guide.materials", language).split("：")[0].split(":")[0],
-                    [m.name[language] for m in matter.materials],
-                )
-            )
-            sections.append(("", [self.screens.get_screen("guide").missing_text(language)]))
+            # The materials, then what this person said they still lack.
+            names = [m.name[language] for m in matter.materials]
+            missing = self.screens.get_screen("guide").missing_text(language)
+            sections.append((tr("guide.slip.materials", language), [*names, missing]))
         sections.append((tr("guide.place", language), fields))
         self._print(guide_slip_job(matter.name[language], sections))
 

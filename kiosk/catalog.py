@@ -17,6 +17,10 @@ import requests
 logger = logging.getLogger(__name__)
 
 CATALOG_PATH = "/api/v1/catalog/mine"
+# Home tiles that open lists from the catalog; the others lead to their own screens.
+CATALOG_TILES = frozenset(
+    {"tile.high_frequency", "tile.guides", "tile.no_certificate", "tile.one_tap_consult"}
+)
 Sender = Callable[[str, str, bytes, dict[str, str]], requests.Response]
 
 

@@ -186,6 +186,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "guide.steps": ("办理步骤", "Steps"),
     "guide.materials": ("所需材料：请点选您带了的", "Materials: tap the ones you have"),
     "guide.place": ("地点与时间", "Place and hours"),
+    "guide.slip.materials": ("所需材料", "Materials"),
     "guide.next": ("接下来您可以", "What next"),
     "guide.part": ("（{part}/{parts}）", " ({part}/{parts})"),
     "guide.field.place": ("办理地点：{value}", "Place: {value}"),
@@ -262,6 +263,30 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请输入咨询编号字母 Z X 后面的八位，再点查看答复。",
         "Type the eight characters after Z X, then tap Show the answer.",
     ),
+    # Reporting a problem: the type, then the road, then the case number.
+    "report.pick_type": ("问题上报：是什么问题？", "Report a problem: what is it?"),
+    "report.pick_road": ("在哪条路上？", "On which road?"),
+    "report.unavailable": (
+        "问题上报需等网络恢复，请稍后再试或拨打 12345。",
+        "Reporting must wait for the connection; try later or call 12345.",
+    ),
+    "report.sending": ("正在提交，请稍候", "Sending, please wait"),
+    "report.filed": (
+        "已受理，案件编号：{number}。感谢您的反映！",
+        "Received. Case number: {number}. Thank you!",
+    ),
+    "report.queued": (
+        "已保存，网络恢复后自动提交。感谢您的反映！",
+        "Saved: it is sent once the connection is back. Thank you!",
+    ),
+    "report.failed": (
+        "上报未能受理，请到服务窗口反映或拨打 12345。",
+        "The report was not accepted; please tell a service counter or call 12345.",
+    ),
+    "nav.end": ("结束本次服务", "End this visit"),
+    "report.summary": ("{type}，{road}", "{type}, {road}"),
+    "voice.report": ("请点选您要反映的问题。", "Tap the problem you want to report."),
+    "voice.report.road": ("请点选问题所在的道路。", "Tap the road where it is."),
     # Status bar: fleet agent states.
     "status.not_enrolled": ("未登记", "Not enrolled"),
     "status.enrolling": ("登记中", "Enrolling"),

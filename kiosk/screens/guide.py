@@ -96,8 +96,8 @@ class GuideScreen(Screen):
     def heading_text(self, language: str) -> str:
         app: Any = App.get_running_app()
         page = self.current()
-        if page is None:
-            return ""
+        if page is None or page.kind == PageKind.NEXT:
+            return ""  # the last page's buttons say what they do; the room goes to them
         heading = str(app.tr(f"guide.{page.kind.value}", language))
         if page.parts > 1:
             heading += str(app.tr("guide.part", language)).format(part=page.part, parts=page.parts)

@@ -9,7 +9,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.kvload import load_kv_beside
 
-# (tile key, screen it opens); every tile leads to "coming soon" until its issue lands.
+# The home tiles in their order; a tile's key is its i18n key.
 HOME_TILES: tuple[str, ...] = (
     "tile.medical_booklet",
     "tile.high_frequency",

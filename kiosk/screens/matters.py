@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
@@ -21,7 +21,8 @@ class ChoiceTile(ButtonBehavior, BoxLayout):
     """One category or matter: its name in large words, wrapped to the tile."""
 
     title = StringProperty("")
-    # "category" opens that category's list; "matter" opens the matter's guide.
+    # "category" opens that category's list; "matter" opens the matter's guide; "answer" the
+    # keypad for reading a consult's answer by its reference number.
     kind = StringProperty("matter")
     code = StringProperty("")
 
@@ -30,6 +31,10 @@ class ChoiceTile(ButtonBehavior, BoxLayout):
         app.speak_action(self.title)
         if self.kind == "category":
             app.open_category(self.code)
+        elif self.kind == "answer":
+            app.show("answer")
+        elif self.kind in ("report_type", "report_road"):
+            app.choose_report(self.kind, self.code)
         else:
             app.open_matter(self.code)
 
@@ -43,8 +48,8 @@ class MatterListScreen(Screen):
     entries = ListProperty([])
     page = NumericProperty(0)
     page_count = NumericProperty(1)
-    # The no-certificate list also offers reading a consult's answer by its reference number.
-    offers_answer = BooleanProperty(False)
+    # What the list says when it has nothing to show.
+    empty_key = StringProperty("catalog.none")
     voice_key = "voice.matters"
 
     def show(
@@ -52,19 +57,22 @@ class MatterListScreen(Screen):
         entries: list[tuple[str, str]],
         title_key: str = "",
         title_names: tuple[str, str] = ("", ""),
-        offers_answer: bool = False,
+        *,
+        empty_key: str = "catalog.none",
+        voice_key: str = "",
     ) -> None:
         self.entries = [list(e) for e in entries]
         self.title_key = title_key
         self.title_names = list(title_names)
-        self.offers_answer = offers_answer
         self.page = 0
-        self.voice_key = (
-            "voice.categories" if entries and entries[0][0] == "category" else "voice.matters"
+        self.empty_key = empty_key
+        self.voice_key = voice_key or (
+            "voice.categories" if entries and entries[-1][0] == "category" else "voice.matters"
         )
         self.refresh()
 
-    def title_text(self, language: str) -> str:
+    def title_text(self, language: str, *_bound: object) -> str:
+        """The list's title; kv passes the properties it depends on so it re-renders."""
         if self.title_key:
             app: Any = App.get_running_app()
             return str(app.tr(self.title_key, language))

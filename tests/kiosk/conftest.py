@@ -6,6 +6,7 @@ imported, so the environment is set here, before any test module imports kivy.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 from collections.abc import Callable, Iterator
@@ -77,6 +78,31 @@ def seed_catalog() -> dict[str, Any]:
         "categories": shown,
         "high_frequency": [i["code"] for i in every if i["high_frequency"]],
         "no_certificate": [i["code"] for i in every if i["no_certificate"]],
+    }
+
+
+def seed_report_choices() -> dict[str, Any]:
+    """What GET /api/v1/kiosk-reports/choices answers for the seeded back office, from assets."""
+    import csv
+    import json
+
+    from backoffice.cases.kiosk_reports import KIOSK_TYPES
+
+    with (REPO_ROOT / "assets" / "cases" / "types.csv").open(encoding="utf-8") as f:
+        types = {row["code"]: row for row in csv.DictReader(f)}
+    roads = json.loads((REPO_ROOT / "assets" / "places" / "roads.geojson").read_text("utf-8"))
+    return {
+        "types": [
+            {"code": c, "name_zh": types[c]["name_zh"], "name_en": types[c]["name_en"]}
+            for c in KIOSK_TYPES
+        ],
+        "roads": sorted(
+            (
+                {k: f["properties"][k] for k in ("code", "name_zh", "name_en")}
+                for f in roads["features"]
+            ),
+            key=lambda r: r["code"],
+        ),
     }
 
 
@@ -218,6 +244,8 @@ def make_kiosk_ui(kivy_window: Any, tmp_path: Path) -> Iterator[Callable[..., Ki
         if cached_catalog:
             # As if an earlier run had fetched it: the kiosk starts from its disk cache.
             CatalogStore(config["token_path"].parent).save(seed_catalog(), '"catalog-1-seed"')
+            choices = config["token_path"].parent / "report-choices.json"
+            choices.write_text(json.dumps(seed_report_choices(), ensure_ascii=False), "utf-8")
         voice = Voice(VOICE_CACHE, lambda fn: Clock.schedule_once(lambda _dt: fn()))
         app = KioskApp(
             KioskConfig(**config),

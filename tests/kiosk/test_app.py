@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.app import CATALOG_TILES
+from kiosk.catalog import CATALOG_TILES
 from kiosk.i18n import tr
 from kiosk.screens.home import HOME_TILES
 
@@ -23,20 +23,16 @@ def test_home_shows_title_hint_and_six_tiles_in_chinese(kiosk_ui: Any) -> None:
     assert kiosk_ui.find("elder_toggle").text == "长辈模式"
 
 
-@pytest.mark.parametrize(
-    "key", [k for k in HOME_TILES if k not in CATALOG_TILES and k != "tile.medical_booklet"]
-)
-def test_tile_opens_coming_soon_with_its_title_and_back_returns_home(
-    kiosk_ui: Any, key: str
-) -> None:
+@pytest.mark.parametrize("key", sorted(CATALOG_TILES | {"tile.report_problem"}))
+def test_tile_opens_its_list_with_its_title_and_back_returns_home(kiosk_ui: Any, key: str) -> None:
     kiosk_ui.tap(kiosk_ui.find(tr(key, "zh")))
 
-    assert kiosk_ui.app.screens.current == "coming_soon"
-    assert kiosk_ui.find("service_title").text == tr(key, "zh")
-    assert kiosk_ui.find("message").text == "此功能即将开放"
-    assert kiosk_ui.app.kiosk_status().screen == "coming_soon"
+    assert kiosk_ui.app.screens.current == "matters"
+    title = "问题上报：是什么问题？" if key == "tile.report_problem" else tr(key, "zh")
+    assert kiosk_ui.find("list_title").text == title
+    assert kiosk_ui.app.kiosk_status().screen == "matters"
 
-    kiosk_ui.tap(kiosk_ui.find("返回首页"))
+    kiosk_ui.tap(kiosk_ui.find("返回"))
 
     assert kiosk_ui.app.screens.current == "home"
     assert kiosk_ui.app.kiosk_status().screen == "home"
@@ -100,9 +96,9 @@ def test_elder_mode_makes_every_control_and_text_large(kiosk_ui: Any) -> None:
 
     kiosk_ui.tap(kiosk_ui.find("问题上报"))
     _assert_elder_sizes(kiosk_ui.visible_widgets())
-    kiosk_ui.screenshot("coming-soon-elder")
+    kiosk_ui.screenshot("report-types-elder")
 
-    kiosk_ui.tap(kiosk_ui.find("返回首页"))
+    kiosk_ui.tap(kiosk_ui.find("返回"))
     kiosk_ui.tap(kiosk_ui.find("标准模式"))
     assert kiosk_ui.app.elder_mode is False
     assert kiosk_ui.find("identify_hint").font_size == pytest.approx(dp(24))

@@ -25,7 +25,9 @@ def _home(ui: KioskUI) -> None:
 
 
 def _coming_soon(ui: KioskUI) -> None:
-    ui.app.open_service("tile.report_problem")
+    ui.app.note_activity()
+    ui.app.screens.get_screen("coming_soon").service_key = "tile.medical_booklet"
+    ui.app.show("coming_soon")
 
 
 def _matters(ui: KioskUI) -> None:
@@ -53,6 +55,20 @@ def _guide_page(kind: str) -> Callable[[KioskUI], None]:
             guide.refresh()
 
     return reach
+
+
+def _report_types(ui: KioskUI) -> None:
+    ui.app.open_service("tile.report_problem")
+
+
+def _report_roads(ui: KioskUI) -> None:
+    _report_types(ui)
+    ui.app.choose_report("report_type", "E-0506")
+
+
+def _report_done(ui: KioskUI) -> None:
+    _report_roads(ui)
+    ui.app.choose_report("report_road", "JSL-R01")
 
 
 def _answer(ui: KioskUI) -> None:
@@ -125,6 +141,9 @@ SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
     "guide-place": (_guide_page("place"), _prompt("voice.guide")),
     "guide-next": (_guide_page("next"), _prompt("voice.guide")),
     "answer": (_answer, _prompt("voice.answer")),
+    "report-types": (_report_types, _prompt("voice.report")),
+    "report-roads": (_report_roads, _prompt("voice.report.road")),
+    "report-done": (_report_done, _prompt("report.queued")),
     "identify": (_identify, _prompt("voice.identify")),
     "keypad": (_keypad, _prompt("voice.keypad")),
     "greeting": (_greeting, lambda lang: tr("greeting.voice", lang).format(name="张*明")),

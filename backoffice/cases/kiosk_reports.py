@@ -1,0 +1,105 @@
+"""Problem reports from kiosks: the short list of types and the roads a kiosk offers, and filing a
+report as a case with the kiosk as its source (terminal tokens only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from backoffice.cases.intake import CaseReport, file_report
+from backoffice.cases.models import CaseType
+from backoffice.cases.states import CaseSource
+from backoffice.deps import DbSession, Now
+from backoffice.errors import BadInput
+from backoffice.fleet.models import Terminal
+from backoffice.identity.access import authorize
+from backoffice.identity.scope import Principal
+from backoffice.places.models import Place, PlaceKind
+from backoffice.settings import Settings
+from backoffice.suishen.router import terminal_id_of
+
+router = APIRouter(prefix="/api/v1/kiosk-reports", tags=["cases"])
+Kiosk = Annotated[Principal, authorize(terminals=True)]
+
+# What residents report most at a kiosk, in the order the kiosk shows them; a resident cannot
+# tell a sewer manhole from a telecom one, so the taxonomy's finer types stay with inspectors.
+KIOSK_TYPES = (
+    "E-0102",  # exposed litter
+    "E-0107",  # illegal dumping
+    "E-0506",  # shared bike illegally parked
+    "E-0502",  # street stall on pavement
+    "C-0109",  # street light
+    "E-0405",  # waterlogging
+    "E-0406",  # fallen tree
+    "E-0201",  # illegal flyers
+)
+
+
+class Choice(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class ReportChoices(BaseModel):
+    types: list[Choice]
+    roads: list[Choice]
+
+
+class KioskReportIn(BaseModel):
+    type_code: str
+    road_code: str
+    # The kiosk's own id for this report (its outbox idempotency key): a resend files once.
+    report_id: str = Field(min_length=8, max_length=64)
+
+
+class KioskReportOut(BaseModel):
+    case_number: str
+    created: bool
+
+
+@router.get("/choices")
+def choices(db: DbSession, kiosk: Kiosk) -> ReportChoices:
+    """The types and roads a kiosk offers, in the order it shows them."""
+    terminal_id_of(kiosk)
+    types = {t.code: t for t in db.scalars(select(CaseType).where(CaseType.code.in_(KIOSK_TYPES)))}
+    roads = db.scalars(select(Place).where(Place.kind == PlaceKind.ROAD).order_by(Place.code))
+    return ReportChoices(
+        types=[
+            Choice(code=code, name_zh=types[code].name_zh, name_en=types[code].name_en)
+            for code in KIOSK_TYPES
+            if code in types
+        ],
+        roads=[Choice(code=r.code, name_zh=r.name_zh, name_en=r.name_en) for r in roads],
+    )
+
+
+@router.post("", status_code=201)
+def file_kiosk_report(
+    body: KioskReportIn, request: Request, db: DbSession, now: Now, kiosk: Kiosk
+) -> KioskReportOut:
+    """File a resident's report as a case from this kiosk; the same report_id files once."""
+    terminal = db.get_one(Terminal, terminal_id_of(kiosk))
+    if body.type_code not in KIOSK_TYPES:
+        raise BadInput(
+            f"A kiosk reports only the types {', '.join(KIOSK_TYPES)}; not '{body.type_code}'.",
+            field="type_code",
+        )
+    settings: Settings = request.app.state.settings
+    result = file_report(
+        db,
+        CaseReport(
+            source=CaseSource.KIOSK,
+            type_code=body.type_code,
+            description=f"自助终端 {terminal.code} 居民上报",
+            road_code=body.road_code,
+            reporter=f"kiosk:{terminal.code}",
+            external_ref=f"{terminal.code}:{body.report_id}",
+        ),
+        now,
+        photo_dir=settings.data_dir / "photos",
+    )
+    return KioskReportOut(case_number=result.case_number, created=result.created)

@@ -1,0 +1,68 @@
+"""Kiosk problem reports: the choices a kiosk offers, filing a case with the kiosk as source,
+a resend filing once, and only terminals may file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.cases.kiosk_reports import KIOSK_TYPES
+from backoffice.cases.models import Case
+from backoffice.cases.states import CaseSource
+from backoffice.identity.roles import Role
+from tests.backoffice.kiosk_terminals import enrolled_terminal
+
+
+def test_choices_list_the_short_type_list_and_the_roads(
+    client: TestClient, seeded: Session, staff_headers: Callable[..., dict[str, str]]
+) -> None:
+    kiosk = enrolled_terminal(client, staff_headers(Role.TERMINAL_MANAGER))
+    reply = client.get("/api/v1/kiosk-reports/choices", headers=kiosk)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert [t["code"] for t in body["types"]] == list(KIOSK_TYPES)
+    assert body["types"][0] == {
+        "code": "E-0102",
+        "name_zh": "暴露垃圾",
+        "name_en": "Exposed litter",
+    }
+    assert len(body["roads"]) > 0
+    assert all(r["name_zh"] and r["name_en"] for r in body["roads"])
+
+
+def test_a_report_becomes_a_case_from_the_kiosk_and_a_resend_files_once(
+    client: TestClient, seeded: Session, staff_headers: Callable[..., dict[str, str]]
+) -> None:
+    kiosk = enrolled_terminal(client, staff_headers(Role.TERMINAL_MANAGER))
+    road = client.get("/api/v1/kiosk-reports/choices", headers=kiosk).json()["roads"][0]["code"]
+    body = {"type_code": "E-0506", "road_code": road, "report_id": "report-0001"}
+
+    first = client.post("/api/v1/kiosk-reports", json=body, headers=kiosk)
+    again = client.post("/api/v1/kiosk-reports", json=body, headers=kiosk)
+
+    assert first.status_code == 201, first.text
+    assert first.json()["created"] is True
+    assert again.json() == {"case_number": first.json()["case_number"], "created": False}
+    case = seeded.scalars(select(Case).where(Case.number == first.json()["case_number"])).one()
+    assert case.source == CaseSource.KIOSK
+    assert case.type.code == "E-0506"
+
+
+def test_only_a_terminal_files_and_only_the_short_list(
+    client: TestClient, seeded: Session, staff_headers: Callable[..., dict[str, str]]
+) -> None:
+    kiosk = enrolled_terminal(client, staff_headers(Role.TERMINAL_MANAGER))
+    road = client.get("/api/v1/kiosk-reports/choices", headers=kiosk).json()["roads"][0]["code"]
+    body = {"type_code": "C-0101", "road_code": road, "report_id": "report-0002"}
+    refused = client.post("/api/v1/kiosk-reports", json=body, headers=kiosk)
+    assert refused.status_code == 422
+    assert "C-0101" in refused.json()["detail"]
+    staff = client.post(
+        "/api/v1/kiosk-reports",
+        json={**body, "type_code": "E-0102"},
+        headers=staff_headers(Role.OPERATOR),
+    )
+    assert staff.status_code == 403
