@@ -12,7 +12,7 @@ import io
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from backoffice.cases import analytics, lifecycle, rules
@@ -56,13 +56,21 @@ def _case(db: DbSession, user: PageUser, number: str) -> Case:
     return case
 
 
-def _filter(
-    state: str, type_code: str, road: str, grid: str, unit: str, source: str, overdue: str, q: str
+def case_filter(
+    state: str = "",
+    type: str = "",
+    road: str = "",
+    grid: str = "",
+    unit: str = "",
+    source: str = "",
+    overdue: str = "",
+    q: str = "",
 ) -> queries.CaseFilter:
+    """The case list's filters from the query string; unknown values filter nothing."""
     valid_states = {s.value for s in CaseState} | {"open"}
     return queries.CaseFilter(
         state=state if state in valid_states else "",
-        type_code=type_code.strip(),
+        type_code=type.strip(),
         road=road,
         grid=grid,
         unit=unit,
@@ -72,23 +80,18 @@ def _filter(
     )
 
 
+CaseFilterQuery = Annotated[queries.CaseFilter, Depends(case_filter)]
+
+
 @router.get("/cases")
 def case_list(
     request: Request,
     user: CurrentUser,
     db: DbSession,
     now: Now,
-    state: str = "",
-    type: str = "",
-    road: str = "",
-    grid: str = "",
-    unit: str = "",
-    source: str = "",
-    overdue: str = "",
-    q: str = "",
+    flt: CaseFilterQuery,
 ) -> HTMLResponse:
     auth.require(user, CASE_READERS, "cases")
-    flt = _filter(state, type, road, grid, unit, source, overdue, q)
     rows = queries.list_cases(db, user.principal, flt, now)
     return page(
         request,
@@ -115,17 +118,9 @@ def case_csv(
     user: CurrentUser,
     db: DbSession,
     now: Now,
-    state: str = "",
-    type: str = "",
-    road: str = "",
-    grid: str = "",
-    unit: str = "",
-    source: str = "",
-    overdue: str = "",
-    q: str = "",
+    flt: CaseFilterQuery,
 ) -> Response:
     auth.require(user, CASE_READERS, "cases")
-    flt = _filter(state, type, road, grid, unit, source, overdue, q)
     rows = queries.list_cases(db, user.principal, flt, now, limit=100_000)
     out = io.StringIO()
     writer = csv.writer(out)
