@@ -11,7 +11,6 @@ from backoffice.cases.models import (
     CaseType,
     DispatchRule,
 )
-from backoffice.cases.refcache import ReferenceVersion
 from backoffice.cases.sla import CaseClock, TimeLimit
 from backoffice.catalog.models import CatalogCategory, CatalogItem, CatalogVersion
 from backoffice.consult.models import Consult
@@ -30,6 +29,7 @@ from backoffice.notify.models import Delivery, DeliveryAttempt, OutboxMessage, S
 from backoffice.open311.models import Open311Key, Open311Token
 from backoffice.places.models import Place
 from backoffice.ratings.models import Rating, Rectification
+from backoffice.refcache import ReferenceVersion
 from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone

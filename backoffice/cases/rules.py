@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases import refcache
+from backoffice import refcache
 from backoffice.cases.models import Case, DispatchRule
 from backoffice.units.models import ResponsibleUnit
 

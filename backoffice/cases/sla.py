@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from backoffice import workcal
-from backoffice.cases import lifecycle, refcache
+from backoffice import refcache, workcal
+from backoffice.cases import lifecycle
 from backoffice.cases.models import Case, CaseEvent, CaseType
 from backoffice.cases.states import CaseAction, CasePriority, CaseState
 from backoffice.db import Base, UTCDateTime, str_enum

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases import refcache
+from backoffice import refcache
 from backoffice.errors import BadInput, NotFound
 from backoffice.notify.models import (
     ChannelKind,

@@ -1,7 +1,7 @@
 """Find, create and edit places, and resolve a reported point to its grid and nearest road.
 
 Resolving runs on every filing, so it reads an in-memory index of every place's geometry,
-rebuilt when any place changes (any process: see `backoffice.cases.refcache`), and loads
+rebuilt when any place changes (any process: see `backoffice.refcache`), and loads
 only the places it found.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases import refcache
+from backoffice import refcache
 from backoffice.errors import BadInput, Conflict, NotFound
 from backoffice.places import geometry as geo
 from backoffice.places.models import Place, PlaceKind

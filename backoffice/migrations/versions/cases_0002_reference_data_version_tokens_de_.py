@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_reference_versions")),
     )
     # ### end Alembic commands ###
-    # A first token per kind of reference data (backoffice.cases.refcache.KINDS): random, so
+    # A first token per kind of reference data (backoffice.refcache.KINDS): random, so
     # no two databases share one and a process never takes one database's cache for another's.
     versions = sa.table("reference_versions", sa.column("name"), sa.column("token"))
     op.bulk_insert(

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backoffice.cases import refcache, rules, sla
+from backoffice import refcache
+from backoffice.cases import rules, sla
 from backoffice.cases.models import CaseType, DispatchRule
 from backoffice.cases.schemas import RuleIn
 from backoffice.cases.seed import seed_reference_data
