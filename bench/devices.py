@@ -63,7 +63,7 @@ def first_byte(rounds: int) -> list[float]:
         config = {"driver": "escpos", "backend": "network", "host": "127.0.0.1"}
         printer = build_printer({**config, "port": peer.port})
         for _ in range(rounds):
-            job = booklet_job(LinePosition(1, 1), VISITS, "王秀英", "11010519491231002X")
+            job = booklet_job(LinePosition(1, 1), VISITS, "王*英  110***********002X")
             started = time.perf_counter()
             printer.print_job(job)
             received = peer.jobs[-1]

@@ -6,6 +6,11 @@ VISITS = "/api/v1/visits"
 RATINGS = "/api/v1/ratings"
 IDENTIFICATIONS = "/api/v1/identifications"
 CONSULTS = "/api/v1/consults"
+# GET with the X-Identification header: the records not yet in the booklet and a print ticket.
+MEDICAL_RECORDS = "/api/v1/medical/records"
+# POST {"ticket", "page", "line"}: everything up to that line is printed (through the outbox).
+MEDICAL_PRINTS = "/api/v1/medical/prints"
+IDENTIFICATION_HEADER = "X-Identification"
 
 
 def consult(reference: str) -> str:

@@ -26,6 +26,8 @@ from kivy.uix.widget import Widget
 from kiosk import api
 from kiosk.agent import AgentState, KioskStatus
 from kiosk.backoffice_client import Answer, BackOfficeClient, CallFailed, Identification
+from kiosk.booklet import MATTER_CODE as BOOKLET_MATTER
+from kiosk.booklet import BookletAnswerError, BookletPrint
 from kiosk.catalog import CATALOG_TILES, CatalogStore, Matter
 from kiosk.config import KioskConfig, Language
 from kiosk.devices.base import (
@@ -39,6 +41,7 @@ from kiosk.devices.base import (
     Printer,
     PrinterError,
     PrintJob,
+    PrintProgress,
     QrEvent,
     QrRejected,
     QrScanned,
@@ -178,7 +181,7 @@ class KioskApp(App):
         load_kv_beside(__file__)
         # Imported here so their .kv rules load after the font and the shared rules.
         from kiosk.screens.answer import AnswerScreen
-        from kiosk.screens.coming_soon import ComingSoonScreen
+        from kiosk.screens.booklet import BookletScreen
         from kiosk.screens.guide import GuideScreen
         from kiosk.screens.home import HomeScreen
         from kiosk.screens.identify import IdentifyScreen
@@ -196,12 +199,12 @@ class KioskApp(App):
         manager.transition = NoTransition()
         for screen in (
             HomeScreen(),
-            ComingSoonScreen(),
             IdentifyScreen(),
             KeypadScreen(),
             MatterListScreen(),
             GuideScreen(),
             AnswerScreen(),
+            BookletScreen(),
             ReportDoneScreen(),
             RatingScreen(),
             OutOfServiceScreen(),
@@ -281,9 +284,10 @@ class KioskApp(App):
             self._lists = []
             self._open_report_types()
             return
-        coming_soon = self.screens.get_screen("coming_soon")
-        coming_soon.service_key = key
-        self.show("coming_soon")
+        if key == "tile.medical_booklet":
+            self.open_booklet()
+            return
+        logger.warning("no service behind tile %s", key)
 
     # --- the catalog: lists, guides, consults ----------------------------------------------------
 
@@ -311,7 +315,7 @@ class KioskApp(App):
     def _refresh_catalog_screens(self) -> None:
         if self.root is None:
             return
-        for name in ("matters", "guide"):
+        for name in ("matters", "guide", "booklet"):
             self.screens.get_screen(name).refresh()
 
     def _tile_list(self, key: str) -> tuple[list[tuple[str, str]], str, tuple[str, str]]:
@@ -460,6 +464,137 @@ class KioskApp(App):
             screen.say("report.failed")
         else:
             screen.say("report.filed", number=str(result.body["case_number"]))
+
+    # --- the medical record booklet --------------------------------------------------------------
+
+    def open_booklet(self) -> None:
+        """The records not yet in the booklet, once the card's or code's identification is back."""
+        visit = self.visit or self.begin_visit()
+        visit.choose_matter(BOOKLET_MATTER)
+        screen = self.screens.get_screen("booklet")
+        screen.begin()
+        self.show("booklet")
+        if self.client is None or self.agent_state != AgentState.ONLINE.value:
+            self._booklet_ended("booklet.offline")
+        elif visit.scratch.get("identification_token"):
+            self._fetch_booklet(visit)
+        else:
+            visit.scratch["booklet_waiting"] = True  # the card's identification is on its way
+
+    def _fetch_booklet(self, visit: Visit) -> None:
+        assert self.client is not None
+        headers = {api.IDENTIFICATION_HEADER: str(visit.scratch["identification_token"])}
+        self.client.call(
+            "GET",
+            api.MEDICAL_RECORDS,
+            None,
+            functools.partial(self._booklet_answered, visit),
+            headers=headers,
+        )
+
+    def _booklet_answered(self, visit: Visit, result: Answer | CallFailed) -> None:
+        if visit is not self.visit or visit.ended is not None:
+            return
+        if isinstance(result, CallFailed):
+            logger.warning("booklet records not fetched: HTTP %s", result.status or "unreachable")
+            self._booklet_ended("booklet.offline" if result.offline else "booklet.failed")
+            return
+        try:
+            booklet = BookletPrint.from_answer(result.body)
+        except BookletAnswerError as exc:
+            logger.warning("booklet records not usable: %s", exc)
+            self._booklet_ended("booklet.failed")
+            return
+        if booklet.finished:
+            self._booklet_ended("booklet.full" if booklet.booklet_full else "booklet.nothing")
+            return
+        screen = self.screens.get_screen("booklet")
+        screen.preview(booklet)
+        self.speak(screen.in_language(screen.message, self.language))
+        self.announce("voice.booklet")
+
+    def _booklet_ended(self, key: str) -> None:
+        self.screens.get_screen("booklet").say("ended", key)
+        self.announce(key)
+
+    def print_booklet(self) -> None:
+        """Print what is left, page by page; after each page the lines printed for sure are
+        confirmed through the outbox, so a stop or a crash neither reprints nor skips."""
+        screen = self.screens.get_screen("booklet")
+        booklet: BookletPrint | None = screen.booklet
+        printer, visit = self.printer, self.visit
+        job = booklet.job() if booklet else None
+        if booklet is None or job is None:
+            return
+        if printer is None:
+            self._booklet_ended("booklet.no_printer")
+            return
+        pages = len(job.pages)
+        screen.say("printing", "booklet.printing", done="1", pages=str(pages))
+        self.speak(screen.in_language(screen.message, self.language))
+
+        def run() -> None:
+            for number, page in enumerate(job.pages, 1):
+                try:
+                    result = printer.print_job(PrintJob(job.kind, (page,)))
+                except PrinterError as exc:
+                    _on_ui_thread(functools.partial(self._booklet_stopped, visit, booklet, exc))
+                    return
+                _on_ui_thread(
+                    functools.partial(
+                        self._booklet_page_printed, visit, booklet, result.progress, number, pages
+                    )
+                )
+
+        threading.Thread(target=run, name="print-booklet", daemon=True).start()
+
+    def _confirm_printed(self, booklet: BookletPrint, progress: PrintProgress) -> None:
+        # Kept even if the person has left: the paper is printed and must count.
+        if booklet.advance(progress):
+            body = booklet.confirmation()
+            assert body is not None
+            self.outbox.add(
+                Kind.PRINT_CONFIRMATION,
+                api.MEDICAL_PRINTS,
+                body,
+                idempotency_key=booklet.confirmation_key(),
+            )
+            self._count_pending()
+
+    def _booklet_page_printed(
+        self,
+        visit: Visit | None,
+        booklet: BookletPrint,
+        progress: PrintProgress,
+        number: int,
+        pages: int,
+    ) -> None:
+        self._confirm_printed(booklet, progress)
+        if visit is not self.visit or (visit is not None and visit.ended is not None):
+            return
+        screen = self.screens.get_screen("booklet")
+        if number < pages:
+            screen.say("printing", "booklet.printing", done=str(number + 1), pages=str(pages))
+            return
+        first = booklet.lines[0].position.page
+        screen.say("done", "booklet.done", count=str(len(booklet.lines)), page=str(first))
+        self.speak(screen.in_language(screen.message, self.language))
+
+    def _booklet_stopped(
+        self, visit: Visit | None, booklet: BookletPrint, error: PrinterError
+    ) -> None:
+        self._confirm_printed(booklet, error.progress)
+        logger.warning("booklet print stopped: %s", error.reason_code)
+        if visit is not self.visit or (visit is not None and visit.ended is not None):
+            return
+        screen = self.screens.get_screen("booklet")
+        printed, left = str(booklet.printed_count), str(len(booklet.remaining))
+        screen.say_text(
+            "stopped",
+            tr("booklet.stopped", "zh").format(printed=printed, left=left, reason=error.message_zh),
+            tr("booklet.stopped", "en").format(printed=printed, left=left, reason=error.message_en),
+        )
+        self.speak(screen.in_language(screen.message, self.language))
 
     def _matter(self, code: str) -> Matter | None:
         catalog = self.catalog_store.catalog
@@ -657,6 +792,11 @@ class KioskApp(App):
             return  # the person left before the answer came
         if isinstance(result, Identification):
             visit.scratch["identification_token"] = result.token
+        if visit.scratch.pop("booklet_waiting", False):
+            if isinstance(result, CallFailed):
+                self._booklet_ended("booklet.offline" if result.offline else "booklet.failed")
+            else:
+                self._fetch_booklet(visit)
 
     def _suishen_checked(self, visit: Visit, result: Identification | CallFailed) -> None:
         if visit is not self.visit or visit.ended is not None:

@@ -89,13 +89,16 @@ class BackOfficeClient:
         path: str,
         body: dict[str, Any] | None,
         done: Callable[[Answer | CallFailed], None],
+        headers: dict[str, str] | None = None,
     ) -> None:
         """One JSON request while the person waits (a consult, a look-up); ``done`` gets the
-        answer on the UI thread."""
+        answer on the UI thread. ``headers`` adds to the kiosk's own (an identification)."""
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
+        extra = dict(headers or {})
 
         def run() -> Answer | CallFailed:
             headers = {"Content-Type": "application/json"} if body is not None else {}
+            headers.update(extra)
             try:
                 response = self._send(method, path, data, headers)
             except requests.RequestException as exc:

@@ -94,11 +94,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Type your eighteen character ID number, then tap OK.",
     ),
     # Coming soon.
-    "coming_soon.message": ("此功能即将开放", "This service is coming soon"),
-    "coming_soon.detail": (
-        "如需办理，请前往服务窗口咨询工作人员。",
-        "For help now, please ask the staff at a service counter.",
-    ),
     "nav.back_home": ("返回首页", "Back to home"),
     "nav.finish": ("办完了，去评价", "Done: rate this visit"),
     # Offline: what still works and what does not.
@@ -153,10 +148,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "voice.home": (
         "欢迎使用。请插入社保卡，或点选您要办理的事项。",
         "Welcome. Insert your social security card, or tap the service you need.",
-    ),
-    "voice.coming_soon": (
-        "此功能即将开放，请前往服务窗口咨询。",
-        "This service is coming soon. Please ask at a service counter.",
     ),
     "voice.rating": (
         "请为本次服务评价，点一个表情即可。",
@@ -287,6 +278,66 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.summary": ("{type}，{road}", "{type}, {road}"),
     "voice.report": ("请点选您要反映的问题。", "Tap the problem you want to report."),
     "voice.report.road": ("请点选问题所在的道路。", "Tap the road where it is."),
+    # The medical record booklet: fetch, preview, print with progress, paper-out resume.
+    "booklet.title": ("医保就医记录册打印", "Print the medical record booklet"),
+    "booklet.loading": (
+        "正在查询您的就医记录，请稍候",
+        "Looking up your visit records, please wait",
+    ),
+    "booklet.waiting": (
+        "共 {count} 条新记录，从第 {page} 页第 {line} 行开始",
+        "{count} new records, starting on page {page}, line {line}",
+    ),
+    "booklet.view": (
+        "预览：第 {page} 页（{part}/{parts}）",
+        "Preview: page {page} ({part}/{parts})",
+    ),
+    "booklet.paste": (
+        "每页单独打印，请贴在记录册对应页上",
+        "Each page prints on its own: paste it onto that page of your booklet",
+    ),
+    "booklet.print": ("开始打印", "Print"),
+    "booklet.printing": (
+        "正在打印第 {done}/{pages} 页，请稍候",
+        "Printing page {done} of {pages}, please wait",
+    ),
+    "booklet.stopped": (
+        "已打印 {printed} 条，还剩 {left} 条。{reason}",
+        "{printed} printed, {left} to go. {reason}",
+    ),
+    "booklet.resume": ("已处理好，继续打印", "Fixed: continue printing"),
+    "booklet.done": (
+        "打印完成，共 {count} 条。请取走纸张，贴在记录册第 {page} 页起",
+        "Done: {count} records printed. Take the paper and paste it from page {page}",
+    ),
+    "booklet.nothing": (
+        "您的记录册已是最新，没有需要打印的新记录",
+        "Your booklet is up to date: there are no new records to print",
+    ),
+    "booklet.full": (
+        "您的记录册已写满，请到医保窗口领取新的记录册",
+        "Your booklet is full: please get a new one at the medical insurance counter",
+    ),
+    "booklet.full_after": (
+        "打印这些后记录册将写满，请到医保窗口领取新册",
+        "After this print the booklet is full: get a new one at the counter",
+    ),
+    "booklet.offline": (
+        "网络中断，暂时无法查询就医记录，请稍后再试或到医保窗口办理",
+        "No connection: visit records cannot be looked up now. Try later or ask at the counter",
+    ),
+    "booklet.failed": (
+        "未能查询到您的就医记录，请到医保窗口咨询",
+        "Your visit records could not be found: please ask at the medical insurance counter",
+    ),
+    "booklet.no_printer": (
+        "打印机暂不可用，请到医保窗口办理",
+        "The printer is not available: please ask at the medical insurance counter",
+    ),
+    "voice.booklet": (
+        "请核对预览，然后点“开始打印”。",
+        "Check the preview, then tap Print.",
+    ),
     # Status bar: fleet agent states.
     "status.not_enrolled": ("未登记", "Not enrolled"),
     "status.enrolling": ("登记中", "Enrolling"),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
-from backoffice.deps import DbSession, Now
+from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import Forbidden
 from backoffice.identity.access import authorize
 from backoffice.identity.scope import Principal
@@ -45,12 +45,14 @@ def unprinted_records(
     db: DbSession,
     now: Now,
     kiosk: Kiosk,
+    settings: AppSettings,
     identification: IdentificationHeader = None,
 ) -> RecordsOut:
-    """The identified person's records not yet in the booklet, at the page and line each goes."""
+    """The identified person's records not yet in the booklet, at the page and line each goes,
+    and a ticket that confirms their printing later."""
     _refuse_typed(request)
     who = resolve(db, identification, terminal_id_of(kiosk), now)
-    return service.unprinted(db, source_of(request), who, now)
+    return service.unprinted(db, source_of(request), who, now, settings.secret_key)
 
 
 @router.post("/prints")
@@ -60,12 +62,17 @@ def confirm_print(
     db: DbSession,
     now: Now,
     kiosk: Kiosk,
+    settings: AppSettings,
     identification: IdentificationHeader = None,
 ) -> ProgressOut:
-    """Confirm the lines printed up to (page, line); the same confirmation twice is harmless."""
+    """Confirm the lines printed up to (page, line), with the records' print ticket or the
+    identification; the same confirmation twice is harmless."""
     _refuse_typed(request)
     terminal_id = terminal_id_of(kiosk)
-    who = resolve(db, identification, terminal_id, now)
+    if body.ticket is not None:
+        who = service.resolve_ticket(db, settings.secret_key, body.ticket, terminal_id, now)
+    else:
+        who = resolve(db, identification, terminal_id, now)
     return service.confirm(
         db, source_of(request), who, page=body.page, line=body.line, terminal_id=terminal_id,
         now=now,

@@ -22,6 +22,14 @@ class RecordLine(BaseModel):
 
 class RecordsOut(BaseModel):
     masked_name: str
+    masked_id: str | None = Field(description="The ID number masked, to head printed pages.")
+    print_ticket: str = Field(
+        description=(
+            "Confirms prints of these lines (POST /prints with `ticket`) for "
+            "7 days, without the identification: a kiosk that lost its network sends the "
+            "confirmation later. It can confirm lines and nothing else."
+        )
+    )
     lines_per_page: int
     pages_per_booklet: int
     next_page: int
@@ -37,6 +45,11 @@ class PrintConfirm(BaseModel):
 
     page: int = Field(ge=1, le=1000)
     line: int = Field(ge=1, le=1000)
+    ticket: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The `print_ticket` of GET /records; or send the X-Identification header.",
+    )
 
 
 class ProgressOut(BaseModel):

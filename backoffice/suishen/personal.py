@@ -28,8 +28,10 @@ def keyed_hash(secret_key: str, id_number: str) -> str:
 
 
 def mask_id_number(id_number: str) -> str:
+    """The kiosk's mask (kiosk.devices.idnumber): first 3 and last 4 kept, ``110***********002X``,
+    so screens, printed pages and the ops pages show a person the same way."""
     value = id_number.strip().upper()
-    return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) >= 8 else "*" * len(value)
 
 
 def mask_name(name: str) -> str:

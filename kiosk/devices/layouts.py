@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kiosk.devices.base import LayoutError, LinePosition, LineStyle, PrintJob, PrintLine, PrintPage
-from kiosk.devices.idnumber import mask_id_number, mask_name
 
 COLUMNS = 48  # font A on 80 mm paper
 DEFAULT_PAGE_LINES = 20
@@ -39,12 +38,14 @@ def next_position(position: LinePosition, page_lines: int = DEFAULT_PAGE_LINES) 
 def booklet_job(
     start: LinePosition,
     lines: Sequence[str],
-    holder_name: str,
-    holder_id_number: str,
+    holder: str,
     page_lines: int = DEFAULT_PAGE_LINES,
     columns: int = COLUMNS,
+    column_heads: str = "",
 ) -> PrintJob:
-    """The lines to print, the first going on ``start``; the name and ID number are masked."""
+    """The lines to print, the first going on ``start``. ``holder`` heads every page and must
+    already be masked (``mask_name``, ``mask_id_number``): the kiosk never holds more.
+    ``column_heads``, when given, names the columns under the header."""
     if page_lines < 1:
         raise LayoutError("a booklet page has at least one line")
     if start.page < 1 or not 1 <= start.line <= page_lines:
@@ -58,7 +59,6 @@ def booklet_job(
                 f"line {index + 1} is {text_columns(text)} columns wide; a booklet line holds "
                 f"{width}"
             )
-    holder = f"{mask_name(holder_name)}  {mask_id_number(holder_id_number)}"
     pages: list[PrintPage] = []
     position = start
     remaining = list(lines)
@@ -69,6 +69,7 @@ def booklet_job(
             PrintLine(f"第{position.page}页  自第{position.line}行起", LineStyle.BOLD),
             PrintLine(holder),
             PrintLine("-" * columns),
+            *((PrintLine(column_heads),) if column_heads else ()),
         )
         body = []
         for offset in range(count):

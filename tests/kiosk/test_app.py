@@ -1,4 +1,4 @@
-"""The kiosk shell in a real window: tiles, the coming-soon screen, language and elder mode."""
+"""The kiosk shell in a real window: tiles, language and elder mode."""
 
 from __future__ import annotations
 

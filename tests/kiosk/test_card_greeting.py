@@ -53,7 +53,7 @@ def test_a_real_card_greets_by_masked_name_and_pulling_it_wipes(
         _pump_until(ui, lambda: ui.app.greeting_name != "")
         assert ui.find("greeting").text == "您好，王*英"
         assert "王秀英" not in " ".join(ui.texts())
-        assert ui.app.screens.current == "coming_soon"
+        assert ui.app.screens.current == "booklet"
         ui.screenshot("card-greeting-zh")
     finally:
         card.pull()

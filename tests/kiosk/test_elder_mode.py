@@ -24,12 +24,6 @@ def _home(ui: KioskUI) -> None:
     ui.app.note_activity()  # someone touches the screen: a visit begins
 
 
-def _coming_soon(ui: KioskUI) -> None:
-    ui.app.note_activity()
-    ui.app.screens.get_screen("coming_soon").service_key = "tile.medical_booklet"
-    ui.app.show("coming_soon")
-
-
 def _matters(ui: KioskUI) -> None:
     ui.app.open_service("tile.high_frequency")
 
@@ -126,13 +120,41 @@ def _idle(ui: KioskUI) -> None:
     ui.tick(60 * (2 if ui.app.elder_mode else 1))
 
 
+def _booklet_preview(ui: KioskUI) -> None:
+    from kiosk.backoffice_client import Answer
+    from tests.kiosk.test_booklet import _answer
+
+    ui.app.note_activity()
+    ui.app.show("booklet")
+    ui.app._booklet_answered(ui.app.visit, Answer(200, _answer(20)))
+
+
+def _booklet_stopped(ui: KioskUI) -> None:
+    from kiosk.devices.base import PaperOut
+
+    _booklet_preview(ui)
+    booklet = ui.app.screens.get_screen("booklet").booklet
+    ui.app._booklet_stopped(ui.app.visit, booklet, PaperOut())
+
+
+def _booklet_nothing(ui: KioskUI) -> None:
+    ui.app.note_activity()
+    ui.app.show("booklet")
+    ui.app._booklet_ended("booklet.nothing")
+
+
+def _paper_out_words(language: str) -> str:
+    from kiosk.devices.base import PaperOut
+
+    return PaperOut.message_en if language == "en" else PaperOut.message_zh
+
+
 def _prompt(key: str) -> Callable[[str], str]:
     return lambda language: tr(key, language)
 
 
 SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
     "home": (_home, _prompt("voice.home")),
-    "coming-soon": (_coming_soon, _prompt("voice.coming_soon")),
     "matters": (_matters, _prompt("voice.matters")),
     "categories": (_categories, _prompt("voice.categories")),
     "no-certificate": (_no_certificate, _prompt("voice.matters")),
@@ -152,6 +174,14 @@ SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
     "rating-thanks": (_rating_thanks, _prompt("voice.rating.thanks")),
     "out-of-service": (_out_of_service, _prompt("voice.out_of_service")),
     "idle": (_idle, _prompt("idle.voice")),
+    "booklet-preview": (_booklet_preview, _prompt("voice.booklet")),
+    "booklet-stopped": (
+        _booklet_stopped,
+        lambda lang: tr("booklet.stopped", lang).format(
+            printed=0, left=20, reason=_paper_out_words(lang)
+        ),
+    ),
+    "booklet-nothing": (_booklet_nothing, _prompt("booklet.nothing")),
 }
 
 

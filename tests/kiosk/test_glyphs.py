@@ -27,7 +27,7 @@ def kv_texts() -> list[str]:
 
 
 def test_kv_files_found_and_text_lines_read() -> None:
-    assert {p.name for p in KV_FILES} >= {"app.kv", "home.kv", "coming_soon.kv"}
+    assert {p.name for p in KV_FILES} >= {"app.kv", "home.kv", "booklet.kv"}
     assert "● " in kv_texts()
 
 

@@ -90,8 +90,8 @@ def test_medical_records_ask_for_a_card_and_a_card_greets_by_masked_name(kiosk_u
     assert "张晓明" not in texts and "11010519491231002X" not in texts
     assert ui.app.visit.identity.proof == Proof.CARD
     # Identified with proof: the service that asked goes on.
-    assert ui.app.screens.current == "coming_soon"
-    assert ui.find("service_title").text == "医保就医记录册"
+    assert ui.app.screens.current == "booklet"
+    assert ui.find("booklet_title").text == "医保就医记录册打印"
     ui.screenshot("greeting-zh")
 
     reader.events.put(CardRemoved())

@@ -151,3 +151,44 @@ def test_a_person_unknown_upstream_gets_404(
     )
     who = {**kiosk, "X-Identification": reply.json()["token"]}
     assert client.get("/api/v1/medical/records", headers=who).status_code == 404
+
+
+def test_a_print_ticket_confirms_later_without_the_identification_and_nothing_else(
+    client: TestClient,
+    db: Session,
+    clock: ManualClock,
+    source: DemoMedicalSource,
+    manager: dict[str, str],
+) -> None:
+    """A kiosk offline when the print ends confirms from its outbox days later: the ticket works
+    after the identification expired, only at its terminal, only for 7 days, never for reading."""
+    kiosk = enrolled_terminal(client, manager)
+    other = enrolled_terminal(client, manager, "JSL-CAC-02")
+    who = identify(client, kiosk)
+    waiting = client.get("/api/v1/medical/records", headers=who).json()
+    assert waiting["masked_id"] == "110***********002X"
+    ticket = waiting["print_ticket"]
+    assert ID_NUMBER not in ticket
+
+    clock.advance(days=2)
+    assert client.get("/api/v1/medical/records", headers=who).status_code == 401
+    reading = client.get("/api/v1/medical/records", headers={**kiosk, "X-Identification": ticket})
+    assert reading.status_code == 401  # a ticket opens no records
+    confirm = {"page": 1, "line": 5, "ticket": ticket}
+    done = client.post("/api/v1/medical/prints", json=confirm, headers=kiosk)
+    assert done.status_code == 200, done.text
+    assert done.json()["printed_through_seq"] == 5
+    assert client.post("/api/v1/medical/prints", json=confirm, headers=kiosk).json() == done.json()
+
+    elsewhere = client.post("/api/v1/medical/prints", json=confirm, headers=other)
+    assert elsewhere.status_code == 403
+    forged = {**confirm, "ticket": ticket[:-1] + ("0" if ticket[-1] != "0" else "1")}
+    assert client.post("/api/v1/medical/prints", json=forged, headers=kiosk).status_code == 403
+    malformed = client.post(
+        "/api/v1/medical/prints", json={**confirm, "ticket": "nonsense"}, headers=kiosk
+    )
+    assert malformed.status_code == 422 and "malformed" in malformed.json()["detail"]
+    clock.advance(days=6)
+    late = client.post("/api/v1/medical/prints", json={**confirm, "line": 6}, headers=kiosk)
+    assert late.status_code == 401 and "7 days" in late.json()["detail"]
+    assert db.scalar(select(func.count()).select_from(PrintConfirmation)) == 1

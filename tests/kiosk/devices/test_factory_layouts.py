@@ -57,12 +57,12 @@ def test_booklet_rules() -> None:
     assert next_position(LinePosition(2, 20)) == LinePosition(3, 1)
     assert next_position(LinePosition(2, 7), page_lines=8) == LinePosition(2, 8)
     assert text_columns("门诊 35.20元“统筹”") == 4 + 1 + 5 + 2 + 8
-    job = booklet_job(LinePosition(1, 19), ["a", "b", "c"], "张三", "11010519491231002X")
+    job = booklet_job(LinePosition(1, 19), ["a", "b", "c"], "张*  110***********002X")
     assert job.positions == (LinePosition(1, 19), LinePosition(1, 20), LinePosition(2, 1))
     assert [len(page.lines) for page in job.pages] == [6, 5]
     with pytest.raises(LayoutError, match="not on a 20-line page"):
-        booklet_job(LinePosition(1, 21), ["a"], "张三", "11010519491231002X")
+        booklet_job(LinePosition(1, 21), ["a"], "张*  110***********002X")
     with pytest.raises(LayoutError, match="line 1 is 46 columns wide"):
-        booklet_job(LinePosition(1, 1), ["字" * 23], "张三", "11010519491231002X")
+        booklet_job(LinePosition(1, 1), ["字" * 23], "张*  110***********002X")
     with pytest.raises(LayoutError, match="control characters"):
-        booklet_job(LinePosition(1, 1), ["a\x1bb"], "张三", "11010519491231002X")
+        booklet_job(LinePosition(1, 1), ["a\x1bb"], "张*  110***********002X")

@@ -27,7 +27,7 @@ from simulators.escpos_decoder import Raster, TextLine, decode, pieces, texts
 from simulators.printer_peer import PrinterPeer, ReceivedJob
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "devices"
-HOLDER = ("王秀英", "11010519491231002X")
+HOLDER = "王*英  110***********002X"  # masked, as the kiosk holds it
 VISITS = [
     "2026-10-08 瑞金医院 门诊 自付35.20元",
     "10-15 仁济医院（东院）急诊：自付“128.00”元",
@@ -66,7 +66,7 @@ def last_job(peer: PrinterPeer) -> ReceivedJob:
 
 def test_booklet_pages_decode_back_to_the_layout(peer: PrinterPeer) -> None:
     printer = printer_for(peer)
-    job = booklet_job(LinePosition(3, 18), VISITS, *HOLDER, page_lines=20)
+    job = booklet_job(LinePosition(3, 18), VISITS, HOLDER, page_lines=20)
     result = printer.print_job(job)
     assert result.progress.printed == (
         LinePosition(3, 18),
@@ -110,7 +110,7 @@ def test_booklet_pages_decode_back_to_the_layout(peer: PrinterPeer) -> None:
 
 
 def test_page_lines_is_configurable(peer: PrinterPeer) -> None:
-    job = booklet_job(LinePosition(1, 1), VISITS, *HOLDER, page_lines=2)
+    job = booklet_job(LinePosition(1, 1), VISITS, HOLDER, page_lines=2)
     printer_for(peer).print_job(job)
     paper = pieces(last_job(peer).printed)
     assert [texts(p)[1] for p in paper] == [
@@ -138,7 +138,7 @@ def test_guide_slip(peer: PrinterPeer) -> None:
 
 
 def test_raster_mode_sends_one_image_per_line(peer: PrinterPeer) -> None:
-    job = booklet_job(LinePosition(5, 1), VISITS[:2], *HOLDER)
+    job = booklet_job(LinePosition(5, 1), VISITS[:2], HOLDER)
     printer_for(peer, chinese="raster").print_job(job)
     received = last_job(peer)
     images = [e for e in received.printed if isinstance(e, Raster)]
@@ -155,7 +155,7 @@ def test_paper_out_mid_job_then_resume_prints_every_line_once(peer: PrinterPeer)
     start = LinePosition(2, 15)
     peer.set_fault("paper_out_after", 4 + 6 + 4 + 4 + 2)  # page 2 whole (and its cut), 2 lines
     with pytest.raises(PaperOut) as caught:
-        printer.print_job(booklet_job(start, lines, *HOLDER))
+        printer.print_job(booklet_job(start, lines, HOLDER))
     progress = caught.value.progress
     assert caught.value.message_zh == "打印机缺纸，请联系工作人员加纸"
     page_2 = [LinePosition(2, n) for n in range(15, 21)]
@@ -171,12 +171,10 @@ def test_paper_out_mid_job_then_resume_prints_every_line_once(peer: PrinterPeer)
     assert progress.last_printed is not None
     resume_at = next_position(progress.last_printed)
     rest = lines[len(progress.printed) :]
-    result = printer.print_job(booklet_job(resume_at, rest, *HOLDER))
+    result = printer.print_job(booklet_job(resume_at, rest, HOLDER))
     second = last_job(peer)
     assert texts(pieces(second.printed)[0])[1] == "第3页  自第3行起"
-    assert (
-        progress.printed + result.progress.printed == booklet_job(start, lines, *HOLDER).positions
-    )
+    assert progress.printed + result.progress.printed == booklet_job(start, lines, HOLDER).positions
 
 
 @pytest.mark.parametrize(
@@ -195,7 +193,7 @@ def test_status_checked_before_the_job(
     assert printer.status() is status
     assert printer.health().state is DeviceState.FAULT and printer.health().reason == reason
     with pytest.raises(error) as caught:
-        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, *HOLDER))
+        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, HOLDER))
     assert caught.value.progress.printed == ()
     received = last_job(peer)
     assert received.printed == [] and received.dropped == []
@@ -206,14 +204,14 @@ def test_paper_out_early_confirms_only_the_lines_printed(peer: PrinterPeer) -> N
     # The roll ends after the 4 header lines and 2 booklet lines.
     peer.set_fault("paper_out_after", 6)
     with pytest.raises(PaperOut) as caught:
-        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, *HOLDER))
+        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, HOLDER))
     assert caught.value.progress.printed == (LinePosition(1, 1), LinePosition(1, 2))
 
 
 def test_paper_near_end_prints_and_warns(peer: PrinterPeer) -> None:
     printer = printer_for(peer)
     peer.set_fault("near_end")
-    result = printer.print_job(booklet_job(LinePosition(1, 1), VISITS[:1], *HOLDER))
+    result = printer.print_job(booklet_job(LinePosition(1, 1), VISITS[:1], HOLDER))
     assert result.status_after is PrinterStatus.PAPER_NEAR_END
     assert result.progress.printed == (LinePosition(1, 1),)
     assert printer.health() == printer.health().__class__(DeviceState.READY, "paper_near_end")
@@ -223,7 +221,7 @@ def test_connection_lost_mid_job(peer: PrinterPeer) -> None:
     printer = printer_for(peer)
     peer.set_fault("drop_after", 300)
     with pytest.raises(PrinterUnreachable) as caught:
-        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, *HOLDER))
+        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, HOLDER))
     printed = caught.value.progress.printed
     received = last_job(peer)
     confirmed_texts = {f"{p.line:>2} {VISITS[p.line - 1]}" for p in printed}
@@ -242,7 +240,7 @@ def test_unreachable_printer() -> None:
     assert printer.status() is PrinterStatus.UNREACHABLE
     assert printer.health().reason == "unreachable"
     with pytest.raises(PrinterUnreachable):
-        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, *HOLDER))
+        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, HOLDER))
 
 
 def test_python_escpos_default_text_would_lose_full_width_punctuation(peer: PrinterPeer) -> None:
@@ -262,7 +260,7 @@ def test_cover_opened_mid_job(peer: PrinterPeer) -> None:
     printer = printer_for(peer)
     peer.set_fault("cover_open_after", 4 + 3)
     with pytest.raises(PrinterOffline) as caught:
-        printer.print_job(booklet_job(LinePosition(6, 1), VISITS, *HOLDER))
+        printer.print_job(booklet_job(LinePosition(6, 1), VISITS, HOLDER))
     assert caught.value.progress.printed == (
         LinePosition(6, 1),
         LinePosition(6, 2),
@@ -278,7 +276,7 @@ def test_printer_that_stops_answering_is_unreachable(peer: PrinterPeer) -> None:
     peer.set_fault("silent")
     assert printer.status() is PrinterStatus.UNREACHABLE
     with pytest.raises(PrinterUnreachable) as caught:
-        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, *HOLDER))
+        printer.print_job(booklet_job(LinePosition(1, 1), VISITS, HOLDER))
     assert caught.value.progress.printed == ()
     assert last_job(peer).printed == []
 
@@ -290,7 +288,7 @@ def test_serial_backend_on_a_pseudo_terminal(peer: PrinterPeer) -> None:
         printer = build_printer(
             {"driver": "escpos", "backend": "serial", "device": os.ttyname(slave), "timeout_s": 2}
         )
-        result = printer.print_job(booklet_job(LinePosition(2, 20), VISITS[:2], *HOLDER))
+        result = printer.print_job(booklet_job(LinePosition(2, 20), VISITS[:2], HOLDER))
         assert result.progress.printed == (LinePosition(2, 20), LinePosition(3, 1))
         os.close(slave)
         slave = -1
@@ -310,7 +308,7 @@ def test_file_backend_writes_the_same_bytes(tmp_path: Path) -> None:
     target = tmp_path / "lp0"
     target.touch()
     printer = build_printer({"driver": "escpos", "backend": "file", "device": str(target)})
-    result = printer.print_job(booklet_job(LinePosition(1, 1), VISITS[:1], *HOLDER))
+    result = printer.print_job(booklet_job(LinePosition(1, 1), VISITS[:1], HOLDER))
     assert result.progress.printed == (LinePosition(1, 1),)
     paper = pieces(decode(target.read_bytes()))
     assert texts(paper[0])[4] == " 1 2026-10-08 瑞金医院 门诊 自付35.20元"
