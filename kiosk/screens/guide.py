@@ -25,6 +25,13 @@ class MaterialToggle(ToggleButton):
     """One material: tapped once when the person has it with them."""
 
     code = StringProperty("")
+    # The check box's side, which grows with the text in elder mode.
+    box = NumericProperty(0.0)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        app: Any = App.get_running_app()
+        self.box = app.font_body * 1.1
 
     def on_release(self) -> None:
         app: Any = App.get_running_app()

@@ -368,3 +368,33 @@ def test_one_tap_consult_reference_answer_and_a_rating_with_the_real_matter_code
         ui.tap(ui.find(key))
     ui.tap(ui.find("查看答复"))
     _pump_until(ui, lambda: ui.find("answer_result").text == "没有这个编号，请核对咨询单")
+
+
+def test_a_ticked_material_shows_a_check_mark_not_only_a_colour(kiosk_ui: KioskUI) -> None:
+    """Read from the screenshot: inside a ticked box lie two colours (the mark on the fill),
+    inside an unticked box one."""
+    import numpy as np
+    from PIL import Image
+
+    ui = kiosk_ui
+    ui.app.open_matter("SI-SURVIVOR")
+    ui.pump()
+    _to_page(ui, "materials")
+    toggles = [w for w in ui.visible_widgets() if type(w).__name__ == "MaterialToggle"]
+    assert len(toggles) >= 2
+    ui.tap(toggles[0])
+    assert (toggles[0].state, toggles[1].state) == ("down", "normal")
+    image = np.asarray(Image.open(ui.screenshot("guide-materials-ticked-zh")).convert("L"))
+
+    def colours_in_box(toggle: Any) -> int:
+        x, y = toggle.to_window(toggle.x, toggle.center_y)
+        inner = toggle.box / 2 - 6  # inside the box's outline
+        left, centre = int(x + 24 + toggle.box / 2), int(ui.window.height - y)
+        crop = image[
+            int(centre - inner) : int(centre + inner), int(left - inner) : int(left + inner)
+        ]
+        _values, counts = np.unique(crop // 32, return_counts=True)
+        return int((counts > crop.size * 0.03).sum())
+
+    assert colours_in_box(toggles[0]) == 2
+    assert colours_in_box(toggles[1]) == 1
