@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import logging
 import queue
@@ -47,7 +48,7 @@ from kiosk.devices.base import (
     QrScanned,
     QrScanner,
 )
-from kiosk.devices.health import DeviceHealth
+from kiosk.devices.health import DeviceHealth, DeviceState
 from kiosk.devices.idnumber import mask_id_number
 from kiosk.devices.layouts import guide_slip_job
 from kiosk.fleet_commands import CommandRunner
@@ -191,6 +192,7 @@ class KioskApp(App):
         from kiosk.screens.out_of_service import OutOfServiceScreen
         from kiosk.screens.rating import RatingScreen
         from kiosk.screens.report_done import ReportDoneScreen
+        from kiosk.screens.report_photo import ReportPhotoScreen
 
         if self.voice is None:
             self.voice = Voice(self.data_dir / "voice", _on_ui_thread)
@@ -205,6 +207,7 @@ class KioskApp(App):
             GuideScreen(),
             AnswerScreen(),
             BookletScreen(),
+            ReportPhotoScreen(),
             ReportDoneScreen(),
             RatingScreen(),
             OutOfServiceScreen(),
@@ -379,7 +382,7 @@ class KioskApp(App):
 
     def go_back(self) -> None:
         current = self.screens.current
-        if current in ("guide", "answer") and self._lists:
+        if current in ("guide", "answer", "report_photo") and self._lists:
             self.show("matters")
             return
         if current == "matters" and len(self._lists) > 1:
@@ -419,15 +422,53 @@ class KioskApp(App):
         type_code = str(visit.scratch.get("report_type", ""))
         if type_code not in choices.types:
             return
+        visit.scratch["report_road"] = code
+        if self._camera_ready():
+            # A photo is offered, never required: the next screen sends with or without one.
+            self.screens.get_screen("report_photo").wipe()
+            visit.scratch.pop("report_photo", None)
+            self.show("report_photo")
+            return
         self._file_report(visit, type_code, code)
 
-    def _file_report(self, visit: Visit, type_code: str, road_code: str) -> None:
+    def _camera_ready(self) -> bool:
+        scanner = self.qr_scanner
+        return scanner is not None and scanner.health().state == DeviceState.READY
+
+    def take_report_photo(self) -> None:
+        visit = self.visit or self.begin_visit()
+        screen = self.screens.get_screen("report_photo")
+        jpeg = self.qr_scanner.snapshot() if self.qr_scanner is not None else None
+        if jpeg is None:
+            screen.say("report.photo.failed")
+            self.announce("report.photo.failed")
+            return
+        visit.scratch["report_photo"] = jpeg
+        screen.show_photo(jpeg)
+
+    def send_report(self, with_photo: bool) -> None:
+        visit = self.visit
+        if visit is None or visit.ended is not None:
+            return
+        type_code = str(visit.scratch.get("report_type", ""))
+        road_code = str(visit.scratch.get("report_road", ""))
+        photo = visit.scratch.get("report_photo") if with_photo else None
+        choices = self.report_choices.choices
+        if choices is None or type_code not in choices.types or road_code not in choices.roads:
+            return
+        self._file_report(visit, type_code, road_code, photo)
+
+    def _file_report(
+        self, visit: Visit, type_code: str, road_code: str, photo: bytes | None = None
+    ) -> None:
         """Send the report now to show its case number; when the back office cannot be reached
         it waits in the outbox, and the same report_id makes a resend file once."""
         choices = self.report_choices.choices
         assert choices is not None
         report_id = f"report-{uuid.uuid4()}"
         body = {"type_code": type_code, "road_code": road_code, "report_id": report_id}
+        if photo is not None:
+            body["photo_jpeg_base64"] = base64.b64encode(photo).decode("ascii")
         screen = self.screens.get_screen("report_done")
         types, roads = choices.types[type_code], choices.roads[road_code]
         screen.summary = [
@@ -444,7 +485,8 @@ class KioskApp(App):
         )
 
     def _queue_report(self, visit: Visit, body: dict[str, Any]) -> None:
-        # Kept even if the person has left: a report holds nothing personal.
+        # Kept even if the person has left: a report is about a place, and its photo is one
+        # the person chose to send.
         self.outbox.add(Kind.REPORT, REPORTS_PATH, body, idempotency_key=str(body["report_id"]))
         self._count_pending()
         if visit is self.visit and visit.ended is None:

@@ -276,6 +276,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "nav.end": ("结束本次服务", "End this visit"),
     "report.summary": ("{type}，{road}", "{type}, {road}"),
+    "report.photo.title": ("加一张照片吗？（可不加）", "Add a photo? (optional)"),
+    "report.photo.how": (
+        "把手机里的照片对准下方摄像头，再点“拍照”",
+        "Hold a photo on your phone up to the camera below, then tap Take photo",
+    ),
+    "report.photo.take": ("拍照", "Take photo"),
+    "report.photo.retake": ("重拍", "Retake"),
+    "report.photo.send": ("用这张照片提交", "Send with photo"),
+    "report.photo.skip": ("不加照片直接提交", "Send, no photo"),
+    "report.photo.failed": (
+        "摄像头没有拍到画面，可以不加照片直接提交",
+        "The camera took no picture; you can send without a photo",
+    ),
+    "voice.report.photo": (
+        "可以拍一张照片一起提交，也可以直接提交。",
+        "You can add a photo, or send the report without one.",
+    ),
     "voice.report": ("请点选您要反映的问题。", "Tap the problem you want to report."),
     "voice.report.road": ("请点选问题所在的道路。", "Tap the road where it is."),
     # The medical record booklet: fetch, preview, print with progress, paper-out resume.

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import CaseType
+from backoffice.cases.photos import PhotoKind
+from backoffice.cases.schemas import PhotoIn
 from backoffice.cases.states import CaseSource
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput
@@ -54,6 +56,10 @@ class KioskReportIn(BaseModel):
     road_code: str
     # The kiosk's own id for this report (its outbox idempotency key): a resend files once.
     report_id: str = Field(min_length=8, max_length=64)
+    photo_jpeg_base64: str | None = Field(
+        default=None,
+        description="A photo from the kiosk camera, JPEG, base64-encoded (at most 5 MiB).",
+    )
 
 
 class KioskReportOut(BaseModel):
@@ -89,6 +95,12 @@ def file_kiosk_report(
             field="type_code",
         )
     settings: Settings = request.app.state.settings
+    photos = ()
+    if body.photo_jpeg_base64 is not None:
+        photo = PhotoIn(
+            kind=PhotoKind.BEFORE, content_type="image/jpeg", data_base64=body.photo_jpeg_base64
+        )
+        photos = (photo.to_photo(),)
     result = file_report(
         db,
         CaseReport(
@@ -98,6 +110,7 @@ def file_kiosk_report(
             road_code=body.road_code,
             reporter=f"kiosk:{terminal.code}",
             external_ref=f"{terminal.code}:{body.report_id}",
+            photos=photos,
         ),
         now,
         photo_dir=settings.data_dir / "photos",

@@ -177,6 +177,10 @@ class QrScanner(Protocol):
 
     def health(self) -> DeviceHealth: ...
 
+    def snapshot(self) -> bytes | None:
+        """The latest frame as a JPEG (a photo for a problem report); None without a frame."""
+        ...
+
 
 # --- printer ----------------------------------------------------------------------------------
 

@@ -25,6 +25,9 @@ REOPEN_S = 2.0
 # A code must leave the view for this many frames before the same code counts again.
 GONE_AFTER_FRAMES = 15
 FULL_FRAME_EVERY = 5
+# A report photo: at most this wide, JPEG at this quality (about 100 KB at 1280x720).
+SNAPSHOT_WIDTH = 1280
+SNAPSHOT_QUALITY = 85
 MISSING = CameraFault(
     "camera_missing",
     "摄像头不可用，请使用身份证或社保卡",
@@ -96,9 +99,21 @@ class OpenCvQrScanner:
         self._thread: threading.Thread | None = None
         self.finished = threading.Event()  # a file source with loop=False reached its end
         self.loop = True
+        self._latest: np.ndarray | None = None  # the last frame read, for a snapshot
 
     def health(self) -> DeviceHealth:
         return self._health
+
+    def snapshot(self) -> bytes | None:
+        frame = self._latest
+        if frame is None or self._health.state != DeviceState.READY:
+            return None
+        height, width = frame.shape[:2]
+        if width > SNAPSHOT_WIDTH:
+            size = (SNAPSHOT_WIDTH, round(height * SNAPSHOT_WIDTH / width))
+            frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+        ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, SNAPSHOT_QUALITY])
+        return jpeg.tobytes() if ok else None
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -114,6 +129,7 @@ class OpenCvQrScanner:
             self._thread.join(5)
             self._thread = None
         self._health = DeviceHealth(DeviceState.ABSENT, "stopped")
+        self._latest = None
 
     def _open(self) -> cv2.VideoCapture | None:
         source = self.source
@@ -147,6 +163,7 @@ class OpenCvQrScanner:
                     if not ok:
                         break
                     self.frames_read += 1
+                    self._latest = frame
                     # Full resolution on every FULL_FRAME_EVERY-th frame only: it finds codes
                     # held far away, at five times the cost.
                     if self.frames_read % FULL_FRAME_EVERY == 0:

@@ -60,6 +60,20 @@ def _report_roads(ui: KioskUI) -> None:
     ui.app.choose_report("report_type", "E-0506")
 
 
+def _report_photo(taken: bool) -> Callable[[KioskUI], None]:
+    def reach(ui: KioskUI) -> None:
+        from tests.kiosk.test_identify import FakeScanner
+        from tests.kiosk.test_report import street_photo
+
+        ui.app.qr_scanner = FakeScanner(jpeg=street_photo())
+        _report_roads(ui)
+        ui.app.choose_report("report_road", "JSL-R01")
+        if taken:
+            ui.app.take_report_photo()
+
+    return reach
+
+
 def _report_done(ui: KioskUI) -> None:
     _report_roads(ui)
     ui.app.choose_report("report_road", "JSL-R01")
@@ -165,6 +179,8 @@ SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
     "answer": (_answer, _prompt("voice.answer")),
     "report-types": (_report_types, _prompt("voice.report")),
     "report-roads": (_report_roads, _prompt("voice.report.road")),
+    "report-photo": (_report_photo(False), _prompt("voice.report.photo")),
+    "report-photo-taken": (_report_photo(True), _prompt("voice.report.photo")),
     "report-done": (_report_done, _prompt("report.queued")),
     "identify": (_identify, _prompt("voice.identify")),
     "keypad": (_keypad, _prompt("voice.keypad")),

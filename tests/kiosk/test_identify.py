@@ -41,6 +41,8 @@ class FakeReader:
 @dataclass
 class FakeScanner:
     events: queue.Queue[QrEvent] = field(default_factory=queue.Queue)
+    # What snapshot() gives: a JPEG, or None as from a camera without a frame.
+    jpeg: bytes | None = None
 
     def start(self) -> None:
         pass
@@ -50,6 +52,9 @@ class FakeScanner:
 
     def health(self) -> DeviceHealth:
         return DeviceHealth(DeviceState.READY)
+
+    def snapshot(self) -> bytes | None:
+        return self.jpeg
 
 
 CARD = CardIdentity(

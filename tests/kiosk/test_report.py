@@ -3,6 +3,7 @@ back office, or the outbox while it cannot be reached (filed once however often 
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,45 @@ def test_type_then_road_then_kept_in_the_outbox_while_offline(kiosk_ui: KioskUI)
     assert ui.app.visit is None
 
 
+def street_photo() -> bytes:
+    """A JPEG as the kiosk camera would take it: a generated street scene with bikes."""
+    import cv2
+
+    from backoffice.vision.synth import Split, random_scene, render
+
+    ok, jpeg = cv2.imencode(".jpg", render(random_scene(7, Split.HELDOUT, bikes=(2, 3))))
+    assert ok
+    return bytes(jpeg.tobytes())
+
+
+def test_a_photo_from_the_kiosk_camera_goes_with_the_report(kiosk_ui: KioskUI) -> None:
+    from tests.kiosk.test_identify import FakeScanner
+
+    ui = kiosk_ui
+    photo = street_photo()
+    scanner = FakeScanner(jpeg=None)
+    ui.app.qr_scanner = scanner
+    ui.tap(ui.find("问题上报"))
+    _choose(ui, "共享单车违停")
+    _choose(ui, "江苏路")
+    assert ui.app.screens.current == "report_photo"
+    assert ui.find("photo_how").text == "把手机里的照片对准下方摄像头，再点“拍照”"
+    ui.tap(ui.find("拍照"))
+    assert ui.find("photo_how").text == "摄像头没有拍到画面，可以不加照片直接提交"
+    scanner.jpeg = photo
+    ui.tap(ui.find("拍照"))
+    screen = ui.app.screens.get_screen("report_photo")
+    assert screen.taken and screen.ids.photo.texture is not None
+    ui.screenshot("report-photo-taken-zh")
+    ui.tap(ui.find("用这张照片提交"))
+
+    assert ui.app.screens.current == "report_done"
+    [item] = [i for i in ui.app.outbox.items() if i.kind == Kind.REPORT]
+    assert base64.b64decode(item.body["photo_jpeg_base64"]) == photo
+    ui.tap(ui.find("结束本次服务"))
+    assert screen.ids.photo.texture is None and not screen.taken  # wiped with the visit
+
+
 def test_without_choices_the_list_says_plainly_to_wait(make_kiosk_ui: Any) -> None:
     ui = make_kiosk_ui(language="en")
     ui.app.report_choices.choices = None
@@ -69,10 +109,16 @@ def test_a_report_gets_its_case_number_online_and_a_resend_files_once(
     saved = json.loads(ui.app.report_choices.path.read_text("utf-8"))
     assert saved == seed_report_choices()
 
+    from tests.kiosk.test_identify import FakeScanner
+
+    ui.app.qr_scanner = FakeScanner(jpeg=street_photo())
     ui.tap(ui.find("English"))
     ui.tap(ui.find("Report a problem"))
     _choose(ui, "Exposed litter")
     _choose(ui, "Jiangsu Road")
+    ui.tap(ui.find("Take photo"))
+    ui.screenshot("report-photo-taken-en")
+    ui.tap(ui.find("Send with photo"))
     outcome = ui.find("report_outcome")
     _pump_until(ui, lambda: outcome.text.startswith("Received."))
     number = outcome.text.removeprefix("Received. Case number: ").removesuffix(". Thank you!")
@@ -81,6 +127,11 @@ def test_a_report_gets_its_case_number_online_and_a_resend_files_once(
     case = httpx.get(f"{live_server.url}/api/v1/cases/{number}", headers=staff).json()
     assert case["source"] == "kiosk"
     assert case["type_code"] == "E-0102"
+    photos = httpx.get(f"{live_server.url}/api/v1/cases/{number}/comparison", headers=staff)
+    [before] = photos.json()["before"]
+    stored = httpx.get(f"{live_server.url}{before['url']}", headers=staff)
+    assert stored.content == ui.app.qr_scanner.jpeg
+    ui.app.qr_scanner = None  # no camera: the next report goes straight out
 
     # Offline: kept in the outbox; sent later, and a second delivery of it files nothing new.
     ui.app.agent.state = type(ui.app.agent.state)("offline")

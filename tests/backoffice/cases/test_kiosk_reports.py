@@ -66,3 +66,36 @@ def test_only_a_terminal_files_and_only_the_short_list(
         headers=staff_headers(Role.OPERATOR),
     )
     assert staff.status_code == 403
+
+
+def test_a_report_carries_the_kiosk_cameras_photo_and_a_bad_one_is_refused(
+    client: TestClient, seeded: Session, staff_headers: Callable[..., dict[str, str]]
+) -> None:
+    import base64
+
+    import cv2
+    import numpy as np
+
+    kiosk = enrolled_terminal(client, staff_headers(Role.TERMINAL_MANAGER))
+    road = client.get("/api/v1/kiosk-reports/choices", headers=kiosk).json()["roads"][0]["code"]
+    ok, jpeg = cv2.imencode(".jpg", np.full((120, 160, 3), 90, np.uint8))
+    assert ok
+    body = {
+        "type_code": "E-0102",
+        "road_code": road,
+        "report_id": "report-photo-1",
+        "photo_jpeg_base64": base64.b64encode(jpeg.tobytes()).decode(),
+    }
+    filed = client.post("/api/v1/kiosk-reports", json=body, headers=kiosk)
+    assert filed.status_code == 201, filed.text
+    number = filed.json()["case_number"]
+    photos = client.get(
+        f"/api/v1/cases/{number}/comparison", headers=staff_headers(Role.OPERATOR)
+    ).json()
+    [before] = photos["before"]
+    assert before["content_type"] == "image/jpeg"
+
+    not_jpeg = {**body, "report_id": "report-photo-2", "photo_jpeg_base64": "aGVsbG8="}
+    refused = client.post("/api/v1/kiosk-reports", json=not_jpeg, headers=kiosk)
+    assert refused.status_code == 422 and "not one" in refused.json()["detail"]
+    assert len(seeded.scalars(select(Case)).all()) == 1  # nothing half-written

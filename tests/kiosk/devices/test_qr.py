@@ -105,3 +105,26 @@ def test_payload_check_accepts_only_printable_text(payload: str) -> None:
         assert result == QrScanned(text)
     else:
         assert isinstance(result, QrRejected)
+
+
+def test_a_snapshot_is_the_latest_frame_as_a_jpeg_and_none_without_a_camera(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    scanner = OpenCvQrScanner(empty_video(tmp_path / "e.avi", seconds=0.5), realtime=True)
+    scanner.start()
+    try:
+        for _ in range(100):
+            if scanner.frames_read:
+                break
+            threading.Event().wait(0.05)
+        jpeg = scanner.snapshot()
+        assert jpeg is not None and jpeg.startswith(b"\xff\xd8")
+        image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        assert image is not None and image.ndim == 3
+    finally:
+        scanner.stop()
+    assert scanner.snapshot() is None
+    missing = OpenCvQrScanner(tmp_path / "no-camera.avi", realtime=False)
+    assert missing.snapshot() is None

@@ -1,0 +1,42 @@
+"""An optional photo for a problem report, from the kiosk camera: take it, see it, send it with
+the report or without it."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from kivy.app import App
+from kivy.core.image import Image as CoreImage
+from kivy.properties import BooleanProperty, ListProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.kvload import load_kv_beside
+
+
+class ReportPhotoScreen(Screen):
+    voice_key = "voice.report.photo"
+    taken = BooleanProperty(False)
+    # What went wrong with the last try, in Chinese and English ("" when nothing did).
+    notice = ListProperty(["", ""])
+
+    def show_photo(self, jpeg: bytes) -> None:
+        self.ids.photo.texture = CoreImage(io.BytesIO(jpeg), ext="jpg").texture
+        self.taken = True
+        self.notice = ["", ""]
+
+    def say(self, key: str) -> None:
+        app: Any = App.get_running_app()
+        self.notice = [str(app.tr(key, "zh")), str(app.tr(key, "en"))]
+
+    def pick(self, texts: list[str], language: str) -> str:
+        return str(texts[1] if language == "en" else texts[0])
+
+    def wipe(self) -> None:
+        """The photo may show the person who held it up: it leaves the screen with them."""
+        self.ids.photo.texture = None
+        self.taken = False
+        self.notice = ["", ""]
+
+
+load_kv_beside(__file__)
