@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import CaseType
-from backoffice.cases.photos import PhotoKind
+from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.schemas import PhotoIn
 from backoffice.cases.states import CaseSource
 from backoffice.deps import DbSession, Now
@@ -95,7 +95,7 @@ def file_kiosk_report(
             field="type_code",
         )
     settings: Settings = request.app.state.settings
-    photos = ()
+    photos: tuple[Photo, ...] = ()
     if body.photo_jpeg_base64 is not None:
         photo = PhotoIn(
             kind=PhotoKind.BEFORE, content_type="image/jpeg", data_base64=body.photo_jpeg_base64
