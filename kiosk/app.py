@@ -32,6 +32,7 @@ from kiosk.booklet import BookletAnswerError, BookletPrint
 from kiosk.catalog import CATALOG_TILES, CatalogStore, Matter
 from kiosk.config import KioskConfig, Language
 from kiosk.devices.base import (
+    PRINTER_ERRORS,
     CameraFault,
     CardError,
     CardEvent,
@@ -41,6 +42,7 @@ from kiosk.devices.base import (
     PaperOut,
     Printer,
     PrinterError,
+    PrinterStatus,
     PrintJob,
     PrintProgress,
     QrEvent,
@@ -277,6 +279,13 @@ class KioskApp(App):
 
     def open_service(self, key: str) -> None:
         if key in PROOF_NEEDED and not self._has_proof():
+            if not self._can_identify():
+                self.service_out(
+                    key,
+                    tr("service_out.no_identification", "zh"),
+                    tr("service_out.no_identification", "en"),
+                )
+                return
             self.ask_identity(key)
             return
         if key in CATALOG_TILES:
@@ -510,14 +519,39 @@ class KioskApp(App):
     # --- the medical record booklet --------------------------------------------------------------
 
     def open_booklet(self) -> None:
-        """The records not yet in the booklet, once the card's or code's identification is back."""
+        """The records not yet in the booklet, once the printer answers ready and the card's or
+        code's identification is back."""
         visit = self.visit or self.begin_visit()
         visit.choose_matter(BOOKLET_MATTER)
+        printer = self.printer
+        if printer is None:
+            self.service_out(
+                "tile.medical_booklet",
+                tr("service_out.no_printer", "zh"),
+                tr("service_out.no_printer", "en"),
+            )
+            return
         screen = self.screens.get_screen("booklet")
         screen.begin()
         self.show("booklet")
         if self.client is None or self.agent_state != AgentState.ONLINE.value:
             self._booklet_ended("booklet.offline")
+            return
+
+        def check() -> None:
+            status = printer.status()
+            _on_ui_thread(functools.partial(self._booklet_printer_checked, visit, status))
+
+        threading.Thread(target=check, name="printer-status", daemon=True).start()
+
+    def _booklet_printer_checked(self, visit: Visit, status: PrinterStatus) -> None:
+        if visit is not self.visit or visit.ended is not None:
+            return
+        if self.screens.current != "booklet":
+            return  # the person went elsewhere meanwhile
+        error = PRINTER_ERRORS.get(status)
+        if error is not None:
+            self.service_out("tile.medical_booklet", error.message_zh, error.message_en)
         elif visit.scratch.get("identification_token"):
             self._fetch_booklet(visit)
         else:
@@ -569,8 +603,7 @@ class KioskApp(App):
         if booklet is None or job is None:
             return
         if printer is None:
-            self._booklet_ended("booklet.no_printer")
-            return
+            return  # open_booklet showed the service out of service
         pages = len(job.pages)
         screen.say("printing", "booklet.printing", done="1", pages=str(pages))
         self.speak(screen.in_language(screen.message, self.language))
@@ -769,6 +802,21 @@ class KioskApp(App):
             self.begin_visit()
         self.screens.get_screen("identify").service_key = service_key
         self.show("identify")
+
+    def _can_identify(self) -> bool:
+        """A card reader or a QR camera is there and not failed."""
+        devices: list[CardReader | QrScanner | None] = [self.card_reader, self.qr_scanner]
+        return any(d is not None and d.health().state != DeviceState.FAULT for d in devices)
+
+    def service_out(self, service_key: str, reason_zh: str, reason_en: str) -> None:
+        """One service cannot run here (a device it needs has failed): say why, and offer the
+        way home, where the other services still work."""
+        screen = self.screens.get_screen(LOCKED_SCREEN)
+        screen.for_service(service_key, reason_zh, reason_en)
+        if self.screens.current == LOCKED_SCREEN:
+            self._announce_screen()
+        self.show(LOCKED_SCREEN)
+        self.speak(reason_en if self.language == "en" else reason_zh)
 
     def _has_proof(self) -> bool:
         identity = self.visit.identity if self.visit else None
@@ -1007,6 +1055,7 @@ class KioskApp(App):
         self.end_visit(EndReason.CANCELLED)
         self.lock_message = message
         self.locked = True
+        self.screens.get_screen(LOCKED_SCREEN).for_lock()
         self.screens.current = LOCKED_SCREEN
 
     def unlock(self) -> None:

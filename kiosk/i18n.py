@@ -144,6 +144,21 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请前往服务窗口，工作人员会为您办理。",
         "Please go to a service counter; the staff will help you.",
     ),
+    # One service out of service because a device it needs has failed.
+    "service_out.title": ("“{service}”暂停服务", '"{service}" is out of service'),
+    "service_out.detail": (
+        "本机其他服务仍可使用。办理此项请前往服务窗口。",
+        "Other services on this kiosk still work. For this one, please go to a service counter.",
+    ),
+    "service_out.no_printer": ("本机没有可用的打印机。", "This kiosk has no working printer."),
+    "service_out.no_identification": (
+        "读卡器和扫码口都不可用，无法确认您的身份。",
+        "Neither the card reader nor the code scanner works, so you cannot be identified here.",
+    ),
+    "voice.service_out": (
+        "这项服务暂停，请前往服务窗口办理。",
+        "This service is paused here. Please go to a service counter.",
+    ),
     # Voice prompts, one per screen (elder mode).
     "voice.home": (
         "欢迎使用。请插入社保卡，或点选您要办理的事项。",
@@ -346,10 +361,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "booklet.failed": (
         "未能查询到您的就医记录，请到医保窗口咨询",
         "Your visit records could not be found: please ask at the medical insurance counter",
-    ),
-    "booklet.no_printer": (
-        "打印机暂不可用，请到医保窗口办理",
-        "The printer is not available: please ask at the medical insurance counter",
     ),
     "voice.booklet": (
         "请核对预览，然后点“开始打印”。",

@@ -284,6 +284,14 @@ class PrinterUnreachable(PrinterError):
     message_en = "The kiosk cannot reach the printer. Please ask a member of staff."
 
 
+# What each bad status means as an error, with its words for the person at the screen.
+PRINTER_ERRORS: dict[PrinterStatus, type[PrinterError]] = {
+    PrinterStatus.PAPER_OUT: PaperOut,
+    PrinterStatus.OFFLINE: PrinterOffline,
+    PrinterStatus.UNREACHABLE: PrinterUnreachable,
+}
+
+
 class LayoutError(ValueError):
     """The text does not fit the layout (a line too wide, a position off the page)."""
 

@@ -23,11 +23,10 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.devices.base import (
+    PRINTER_ERRORS,
     LinePosition,
     LineStyle,
-    PaperOut,
     PrinterError,
-    PrinterOffline,
     PrinterStatus,
     PrinterUnreachable,
     PrintJob,
@@ -79,13 +78,6 @@ def _status_for(online: int, paper: int) -> PrinterStatus:
     return PrinterStatus.READY
 
 
-_ERRORS: dict[PrinterStatus, type[PrinterError]] = {
-    PrinterStatus.PAPER_OUT: PaperOut,
-    PrinterStatus.OFFLINE: PrinterOffline,
-    PrinterStatus.UNREACHABLE: PrinterUnreachable,
-}
-
-
 class EscposPrinter:
     """``connect`` returns a new, unopened python-escpos printer (``escpos.printer.Network``
     and friends) for each job; see ``kiosk.devices.factory`` for the backends."""
@@ -125,12 +117,12 @@ class EscposPrinter:
             def fail(status: PrinterStatus, detail: str) -> PrinterError:
                 self._remember(status)
                 progress = PrintProgress(tuple(printed), pages_done)
-                return _ERRORS.get(status, PrinterError)(detail, progress)
+                return PRINTER_ERRORS.get(status, PrinterError)(detail, progress)
 
             device = self._open()
             try:
                 status = self._query(device)
-                if status in _ERRORS:
+                if status in PRINTER_ERRORS:
                     raise fail(status, f"{status.value} before the job")
                 self._last = DeviceHealth(DeviceState.BUSY, f"printing {job.kind}")
                 device._raw(INIT + (CHINESE_ON if self._text_mode else b""))
@@ -139,13 +131,13 @@ class EscposPrinter:
                     for line in page.lines:
                         device._raw(self._line_bytes(line))
                         status = self._query(device)
-                        if status in _ERRORS:
+                        if status in PRINTER_ERRORS:
                             raise fail(status, f"{status.value} after {len(printed)} booklet lines")
                         if line.position is not None:
                             printed.append(line.position)
                     device._raw(CUT)
                     status = self._query(device)
-                    if status in _ERRORS:
+                    if status in PRINTER_ERRORS:
                         raise fail(status, f"{status.value} at the cut of page {pages_done + 1}")
                     pages_done += 1
             except OSError as exc:

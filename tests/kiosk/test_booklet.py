@@ -171,8 +171,9 @@ def test_card_preview_print_paper_out_resume_and_confirm_once(
     assert [(i.body["page"], i.body["line"]) for i in confirmations] == [(1, 16), (2, 3)]
 
     # Still out of paper: the same words again, nothing printed twice.
+    jobs = len(printer_peer.jobs)
     ui.tap(ui.find("已处理好，继续打印"))
-    _pump_until(ui, lambda: screen.phase == "stopped" and len(printer_peer.jobs) == 3)
+    _pump_until(ui, lambda: screen.phase == "stopped" and len(printer_peer.jobs) > jobs)
     printer_peer.set_fault("ready")  # staff refill the roll
     ui.tap(ui.find("已处理好，继续打印"))
     _pump_until(ui, lambda: screen.phase == "done")
@@ -206,11 +207,16 @@ def test_card_preview_print_paper_out_resume_and_confirm_once(
     assert ui.app.visit is not None and ui.app.visit.matter == "MI-BOOKLET-PRINT"
 
 
-def test_offline_the_booklet_says_plainly_it_cannot_be_looked_up(make_kiosk_ui: Any) -> None:
+def test_offline_the_booklet_says_plainly_it_cannot_be_looked_up(
+    make_kiosk_ui: Any, tmp_path: Path
+) -> None:
     from kiosk.agent import AgentState
+    from kiosk.devices.factory import build_printer
     from kiosk.visit import Identity, Proof
 
     ui: KioskUI = make_kiosk_ui(language="en")
+    printer = {"driver": "escpos", "backend": "file", "device": str(tmp_path / "printer.bin")}
+    ui.app.printer = build_printer(printer)
     ui.app.agent.state = AgentState.OFFLINE
     ui.app._poll_agent(0)
     ui.app.note_activity()
@@ -223,3 +229,41 @@ def test_offline_the_booklet_says_plainly_it_cannot_be_looked_up(make_kiosk_ui: 
     ui.screenshot("booklet-offline-en")
     ui.tap(ui.find("booklet_finish"))
     assert ui.app.screens.current == "rating"
+
+
+def test_a_printer_out_of_paper_puts_the_booklet_out_of_service_with_the_way_home(
+    make_kiosk_ui: Any, printer_peer: PrinterPeer
+) -> None:
+    from kiosk.devices.factory import build_printer
+    from kiosk.visit import Identity, Proof
+
+    ui: KioskUI = make_kiosk_ui()
+    ui.app.client = object()  # online: the printer is asked before any record is fetched
+    ui.app.printer = build_printer(
+        {"driver": "escpos", "backend": "network", "host": "127.0.0.1", "port": printer_peer.port}
+    )
+    printer_peer.set_fault("paper_out")
+    ui.app.note_activity()
+    ui.app.visit.identify(Identity(Proof.SUISHEN, masked_name="张*明", secret=""))
+    ui.app.open_service("tile.medical_booklet")
+    _pump_until(ui, lambda: ui.app.screens.current == "out_of_service")
+    assert ui.find("out_of_service_title").text == "“医保就医记录册”暂停服务"
+    assert ui.find("lock_message").text == "打印机缺纸，请联系工作人员加纸"
+    assert ui.find("out_of_service_detail").text == (
+        "本机其他服务仍可使用。办理此项请前往服务窗口。"
+    )
+    ui.screenshot("booklet-service-out-zh")
+    ui.tap(ui.find("返回首页"))
+    assert ui.app.screens.current == "home" and not ui.app.locked
+
+
+def test_without_a_reader_or_a_camera_the_booklet_cannot_identify_and_says_so(
+    make_kiosk_ui: Any,
+) -> None:
+    ui: KioskUI = make_kiosk_ui(language="en")
+    ui.tap(ui.find("Medical record booklet"))
+    assert ui.app.screens.current == "out_of_service"
+    assert ui.find("lock_message").text == (
+        "Neither the card reader nor the code scanner works, so you cannot be identified here."
+    )
+    ui.screenshot("booklet-service-out-en")

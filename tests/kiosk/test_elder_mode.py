@@ -106,6 +106,11 @@ def _out_of_service(ui: KioskUI) -> None:
     ui.app.lock(tr("out_of_service.detail", ui.app.language))
 
 
+def _service_out(ui: KioskUI) -> None:
+    ui.app.note_activity()
+    ui.app.open_service("tile.medical_booklet")  # no card reader, no camera
+
+
 def _identify(ui: KioskUI) -> None:
     ui.app.ask_identity("tile.medical_booklet")
 
@@ -151,6 +156,15 @@ def _booklet_stopped(ui: KioskUI) -> None:
     ui.app._booklet_stopped(ui.app.visit, booklet, PaperOut())
 
 
+def _booklet_done(ui: KioskUI) -> None:
+    from kiosk.devices.base import PrintProgress
+
+    _booklet_preview(ui)
+    booklet = ui.app.screens.get_screen("booklet").booklet
+    printed = PrintProgress(tuple(x.position for x in booklet.lines), 2)
+    ui.app._booklet_page_printed(ui.app.visit, booklet, printed, 1, 1)
+
+
 def _booklet_nothing(ui: KioskUI) -> None:
     ui.app.note_activity()
     ui.app.show("booklet")
@@ -189,6 +203,7 @@ SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
     "rating-reasons": (_rating_reasons, _prompt("voice.rating.reasons")),
     "rating-thanks": (_rating_thanks, _prompt("voice.rating.thanks")),
     "out-of-service": (_out_of_service, _prompt("voice.out_of_service")),
+    "service-out": (_service_out, _prompt("service_out.no_identification")),
     "idle": (_idle, _prompt("idle.voice")),
     "booklet-preview": (_booklet_preview, _prompt("voice.booklet")),
     "booklet-stopped": (
@@ -196,6 +211,10 @@ SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
         lambda lang: tr("booklet.stopped", lang).format(
             printed=0, left=20, reason=_paper_out_words(lang)
         ),
+    ),
+    "booklet-done": (
+        _booklet_done,
+        lambda lang: tr("booklet.done", lang).format(count=20, page=1),
     ),
     "booklet-nothing": (_booklet_nothing, _prompt("booklet.nothing")),
 }

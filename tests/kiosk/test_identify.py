@@ -94,9 +94,10 @@ def test_medical_records_ask_for_a_card_and_a_card_greets_by_masked_name(kiosk_u
     texts = " ".join(ui.texts())
     assert "张晓明" not in texts and "11010519491231002X" not in texts
     assert ui.app.visit.identity.proof == Proof.CARD
-    # Identified with proof: the service that asked goes on.
-    assert ui.app.screens.current == "booklet"
-    assert ui.find("booklet_title").text == "医保就医记录册打印"
+    # Identified with proof: the service that asked goes on (and says this kiosk has no
+    # printer; test_booklet.py prints).
+    assert ui.app.screens.current == "out_of_service"
+    assert ui.find("lock_message").text == "本机没有可用的打印机。"
     ui.screenshot("greeting-zh")
 
     reader.events.put(CardRemoved())
@@ -130,6 +131,7 @@ def test_an_unreadable_card_is_explained(kiosk_ui: Any) -> None:
 
 def test_a_typed_id_number_is_checked_as_typed_and_never_opens_records(kiosk_ui: Any) -> None:
     ui = kiosk_ui
+    _with_reader(ui)
     ui.tap(ui.find("English"))
     ui.tap(ui.find("Medical record booklet"))
     ui.tap(ui.find("Type your ID number"))
@@ -183,6 +185,7 @@ def test_a_suishen_code_without_the_back_office_is_explained(kiosk_ui: Any) -> N
 
 def test_idle_timeout_wipes_the_typed_number(kiosk_ui: Any) -> None:
     ui = kiosk_ui
+    _with_reader(ui)
     ui.tap(ui.find("医保就医记录册"))
     ui.tap(ui.find("输入身份证号码"))
     keypad = ui.app.screens.get_screen("keypad")
