@@ -24,7 +24,7 @@ from kivy.uix.button import Button
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.uix.widget import Widget
 
-from kiosk import api
+from kiosk import api, textcache
 from kiosk.agent import AgentState, KioskStatus
 from kiosk.backoffice_client import Answer, BackOfficeClient, CallFailed, Identification
 from kiosk.booklet import MATTER_CODE as BOOKLET_MATTER
@@ -181,6 +181,7 @@ class KioskApp(App):
 
     def build(self) -> Widget:
         register_default_font()
+        textcache.install()
         load_kv_beside(__file__)
         # Imported here so their .kv rules load after the font and the shared rules.
         from kiosk.screens.answer import AnswerScreen

@@ -52,6 +52,10 @@ class MatterListScreen(Screen):
     empty_key = StringProperty("catalog.none")
     voice_key = "voice.matters"
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._tiles: list[ChoiceTile] = []
+
     def show(
         self,
         entries: list[tuple[str, str]],
@@ -90,15 +94,25 @@ class MatterListScreen(Screen):
         self.refresh()
 
     def refresh(self, *_args: object) -> None:
+        """Show the current page. Tiles are kept and refilled, not made anew: building widgets
+        is most of what a tap costs."""
         app: Any = App.get_running_app()
         grid = self.ids.choices
-        grid.clear_widgets()
         grid.cols = 1 if app.elder_mode else 2
         self.page_count = self.pages()
         self.page = min(self.page, self.page_count - 1)
         size = self.per_page()
-        for kind, code in self.entries[self.page * size : (self.page + 1) * size]:
-            grid.add_widget(ChoiceTile(kind=kind, code=code, title=app.entry_name(kind, code)))
+        shown = self.entries[self.page * size : (self.page + 1) * size]
+        while len(self._tiles) < len(shown):
+            self._tiles.append(ChoiceTile())
+        for tile, (kind, code) in zip(self._tiles, shown, strict=False):
+            tile.kind, tile.code, tile.title = kind, code, app.entry_name(kind, code)
+            tile.state = "normal"
+        wanted = self._tiles[: len(shown)]
+        if list(reversed(grid.children)) != wanted:
+            grid.clear_widgets()
+            for tile in wanted:
+                grid.add_widget(tile)
 
     def page_text(self, page: int, pages: int, language: str) -> str:
         app: Any = App.get_running_app()

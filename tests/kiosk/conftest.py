@@ -16,6 +16,10 @@ from typing import Any
 
 import pytest
 
+from backoffice.seed_views import seed_catalog, seed_report_choices
+
+__all__ = ["seed_catalog", "seed_report_choices"]
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "kiosk"
 WINDOW_SIZE = (1280, 800)
@@ -51,59 +55,6 @@ class ManualTicker:
     def advance(self, seconds: float) -> None:
         assert seconds >= 0
         self.now += seconds
-
-
-def seed_catalog() -> dict[str, Any]:
-    """The catalog a kiosk gets from GET /api/v1/catalog/mine, built from the seed file the
-    back office loads (assets/catalog/catalog.json), without a database."""
-    import json
-
-    from backoffice.catalog.schemas import ItemOut
-    from backoffice.catalog.service import SEED_FILE, expand_seed
-
-    categories, items = expand_seed(json.loads(SEED_FILE.read_text(encoding="utf-8")))
-    shown = []
-    for category in categories:
-        mine = [
-            ItemOut(code=code, **item.model_dump()).model_dump(mode="json")
-            for code, item in items
-            if item.category_code == category["code"] and "community_centre" in item.terminal_kinds
-        ]
-        if mine:
-            shown.append({"code": category["code"], "name": category["name"], "items": mine})
-    every = [i for c in shown for i in c["items"]]
-    return {
-        "version": 1,
-        "terminal_kind": "community_centre",
-        "categories": shown,
-        "high_frequency": [i["code"] for i in every if i["high_frequency"]],
-        "no_certificate": [i["code"] for i in every if i["no_certificate"]],
-    }
-
-
-def seed_report_choices() -> dict[str, Any]:
-    """What GET /api/v1/kiosk-reports/choices answers for the seeded back office, from assets."""
-    import csv
-    import json
-
-    from backoffice.cases.kiosk_reports import KIOSK_TYPES
-
-    with (REPO_ROOT / "assets" / "cases" / "types.csv").open(encoding="utf-8") as f:
-        types = {row["code"]: row for row in csv.DictReader(f)}
-    roads = json.loads((REPO_ROOT / "assets" / "places" / "roads.geojson").read_text("utf-8"))
-    return {
-        "types": [
-            {"code": c, "name_zh": types[c]["name_zh"], "name_en": types[c]["name_en"]}
-            for c in KIOSK_TYPES
-        ],
-        "roads": sorted(
-            (
-                {k: f["properties"][k] for k in ("code", "name_zh", "name_en")}
-                for f in roads["features"]
-            ),
-            key=lambda r: r["code"],
-        ),
-    }
 
 
 @pytest.fixture(scope="session")
