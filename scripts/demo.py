@@ -104,7 +104,15 @@ def write_kiosk_config(code: str | None) -> Path:
     return config
 
 
+def _stop_on_term(_signum: int, _frame: object) -> None:
+    # `kill`, systemd and with-services.sh send SIGTERM: stop the children as Ctrl-C does.
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_term)
+    # Started in the background by a shell, SIGINT may arrive ignored: take it back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     busy = [p for p in (PORT, PRINTER_PORT, PRINTER_CONTROL, CARD_CONTROL) if port_taken(p)]
     if busy:
         print(f"Port(s) {busy} in use: stop whatever runs there and try again.", file=sys.stderr)
