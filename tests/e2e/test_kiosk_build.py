@@ -66,7 +66,8 @@ def test_the_built_kiosk_starts_enrolls_and_draws_its_home_screen(
     listener.settimeout(60)
     screenshot = run / "home.png"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    arguments = ["--config", str(config), "--screenshot", str(screenshot), "--exit-after-screenshot"]
+    arguments = ["--config", str(config), "--screenshot", str(screenshot)]
+    arguments.append("--exit-after-screenshot")
     kiosk = subprocess.Popen(
         [str(program), *arguments],
         cwd=run,
