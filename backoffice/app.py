@@ -62,8 +62,8 @@ def create_app(
     app.state.session_factory = make_session_factory(engine)
     install_error_handler(app)
     # Fleet first: routing walks the routers in order, and kiosk heartbeats are the most
-    # frequent request by far (see bench/heartbeat.py).
-    for router in (fleet_router, health_router, identity_router, units_router):
+    # frequent request by far (see bench/heartbeat.py); filings next (bench/cases.py).
+    for router in (fleet_router, cases_router, health_router, identity_router, units_router):
         app.include_router(router)
     app.include_router(notify_router)
     app.include_router(reports_router)
@@ -76,7 +76,6 @@ def create_app(
     app.include_router(visits_router)
     app.include_router(consult_router)
     app.include_router(ratings_router)
-    app.include_router(cases_router)
     app.include_router(kiosk_reports_router)
     app.include_router(places_router)
     app.include_router(vision_router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -71,9 +72,42 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        immediate = conn.get_execution_options().get(_SQLITE_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+_SQLITE_IMMEDIATE = "zhili_sqlite_immediate"
+_WRITING = "zhili.sqlite_write_lock"
+# One writer at a time per SQLite file in this process, queued on a lock rather than polling
+# SQLite's busy handler (which sleeps up to 100 ms between tries).
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def begin_writing(db: Session) -> None:
+    """Begin the session's transaction as one that writes. On SQLite that takes the write
+    lock now, waiting while another connection writes: in WAL mode a transaction that has
+    read may not write once another has committed since, and would fail with 'database is
+    locked'. Nothing if the transaction has begun already, or on PostgreSQL."""
+    bind = db.get_bind()
+    if db.in_transaction() or not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return
+    with _write_locks_guard:
+        lock = _write_locks.setdefault(str(bind.url), threading.Lock())
+    # Bounded: past the busy timeout, SQLite's own lock decides as it would without this one.
+    if lock.acquire(timeout=30):
+        db.info[_WRITING] = lock
+    db.connection(execution_options={_SQLITE_IMMEDIATE: True})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_writing(db: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and not transaction.nested:
+        lock: threading.Lock | None = db.info.pop(_WRITING, None)
+        if lock is not None:
+            lock.release()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

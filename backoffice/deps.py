@@ -5,21 +5,61 @@ Who-is-calling dependencies (`CurrentPrincipal`, `authorize`) live in `identity.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+import anyio
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.clock import Clock
 from backoffice.settings import Settings
 
+SessionSource = Callable[[], AbstractContextManager[Session]]
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: services flush, this commits before the response is sent."""
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+    finally:
+        session.close()  # rolls back whatever was not committed
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: services flush, this commits before the response is sent.
+
+    Async: opening a session does no I/O (it connects on first use), so it costs no
+    worker-thread hop; only the commit, which waits on the database, runs on a worker thread.
+    """
     session: Session = request.app.state.session_factory()
     request.state.db = session
+    limiter = _finishing_limiter(request.app)
+    try:
+        yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_finish, session, False, limiter=limiter)
+        raise
+    await anyio.to_thread.run_sync(_finish, session, True, limiter=limiter)
+
+
+def _finishing_limiter(app: FastAPI) -> anyio.CapacityLimiter:
+    # Commits get worker threads of their own: requests waiting for SQLite's write lock
+    # (`db.begin_writing`) may hold every thread of the shared pool, and the writer they
+    # wait for must still be able to commit.
+    limiter: anyio.CapacityLimiter | None = getattr(app.state, "finishing_limiter", None)
+    if limiter is None:
+        limiter = app.state.finishing_limiter = anyio.CapacityLimiter(40)
+    return limiter
+
+
+@contextmanager
+def _factory_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = factory()
     try:
         yield session
         session.commit()
@@ -28,6 +68,21 @@ def get_db(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def session_source(app: FastAPI) -> tuple[SessionSource, bool]:
+    """Where work outside a request's own session (token lookups, background writers) gets
+    its sessions, and whether they are its own.
+
+    When a dependency override supplies the request session (tests sharing one transaction
+    with the app), a session of its own could neither see nor lock that data, so the
+    override's session is used then.
+    """
+    override = app.dependency_overrides.get(get_db)
+    if override is not None:
+        return contextmanager(override), False
+    factory: sessionmaker[Session] = app.state.session_factory
+    return (lambda: _factory_session(factory)), True
 
 
 # The getters are async: they only read the app state, and FastAPI runs a plain `def`

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import String, event, insert, select, update
+from sqlalchemy import Select, String, event, insert, select, update
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -27,6 +27,7 @@ from sqlalchemy.orm import (
 from backoffice.db import Base
 
 T = TypeVar("T")
+K = TypeVar("K")
 _TOKENS = "zhili.reference_tokens"
 # Kinds of reference data; the migration gives each a first token.
 KINDS = ("places", "rules", "types")
@@ -63,11 +64,14 @@ def _kind_of(obj: object) -> str | None:
     return WATCHED.get(table) if isinstance(table, str) else None
 
 
+_ALL_TOKENS = select(ReferenceVersion.name, ReferenceVersion.token)  # built once: every request
+
+
 def tokens(db: Session) -> dict[str, str]:
     """The tokens as this transaction sees them (read once per transaction)."""
     current: dict[str, str] | None = db.info.get(_TOKENS)
     if current is None:
-        rows = db.execute(select(ReferenceVersion.name, ReferenceVersion.token)).all()
+        rows = db.execute(_ALL_TOKENS).all()
         current = {name: token for name, token in rows}
         db.info[_TOKENS] = current
     return current
@@ -88,6 +92,33 @@ def cached(db: Session, key: str, kind: str, build: Callable[[Session], T]) -> T
     with _lock:
         _cache[key] = (token, value)
     return value
+
+
+def detached(
+    db: Session, key: str, kind: str, query: Select[T], key_of: Callable[[T], K]
+) -> dict[K, T]:
+    """The ORM objects `query` loads, detached from every session, by `key_of`, cached like
+    `cached`. `attach` puts one into a session as if it had been loaded there, without a
+    query: for reference rows a request needs as objects (a case's type, place and unit)."""
+
+    def build(db: Session) -> dict[K, T]:
+        # A second session on the same connection: it sees this transaction's own edits, and
+        # what it loads belongs to no session anyone else uses, so it can be shared.
+        # Closing it detaches them and leaves the transaction as it was.
+        side = Session(bind=db.connection(), autoflush=False, join_transaction_mode="rollback_only")
+        try:
+            objects = side.scalars(query).unique().all()
+        finally:
+            side.close()
+        return {key_of(obj): obj for obj in objects}
+
+    return cached(db, key, kind, build)
+
+
+def attach(db: Session, obj: T) -> T:
+    """This session's copy of a `detached` object (and of the relationships loaded with it),
+    made without a query; the cached object itself is never changed."""
+    return db.merge(obj, load=False)
 
 
 def renew(db: Session, kind: str) -> None:

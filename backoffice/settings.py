@@ -69,7 +69,10 @@ class Settings(BaseSettings):
         default=5.0,
         ge=0,
         le=60,
-        description="Seconds a kiosk token lookup is cached: a revoked token works that long.",
+        description=(
+            "Seconds a bearer token lookup (kiosk or staff) is cached: a revoked token, or a "
+            "disabled account or changed role, takes effect that much later."
+        ),
     )
     rating_rectification_working_days: int = Field(
         default=5, ge=1, le=60, description="Working days to rectify after a bad rating."

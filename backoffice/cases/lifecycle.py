@@ -8,13 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from backoffice import workcal
+from backoffice import refcache, workcal
 from backoffice.cases import rules
 from backoffice.cases.models import Case, CaseCounter, CaseEvent, CasePhoto, CaseType
 from backoffice.cases.photos import Photo, PhotoKind, store_photo
@@ -123,20 +127,24 @@ def add_time_limit(start: datetime, hours: float, working: bool) -> datetime:
 # --- creating a case -------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4)
+def _next_serial(dialect: str) -> Any:
+    # One upsert: the year's first number and every later one, safe when filings race (on
+    # PostgreSQL two "first of the year" inserts would collide). Built once per dialect and
+    # run as Core on the connection, skipping the ORM's bulk-update machinery.
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = maker(CaseCounter).values(year=bindparam("counter_year"), last=1)
+    return stmt.on_conflict_do_update(
+        index_elements=["year"], set_={"last": CaseCounter.last + 1}
+    ).returning(CaseCounter.last)
+
+
 def next_case_number(db: Session, now: datetime) -> str:
     year = now.astimezone(LOCAL_ZONE).year
-    result = db.execute(
-        update(CaseCounter)
-        .where(CaseCounter.year == year)
-        .values(last=CaseCounter.last + 1)
-        .returning(CaseCounter.last)
-    ).first()
-    if result is None:
-        db.add(CaseCounter(year=year, last=1))
-        db.flush()
-        serial = 1
-    else:
-        serial = result[0]
+    connection = db.connection()
+    serial = connection.execute(
+        _next_serial(connection.dialect.name), {"counter_year": year}
+    ).scalar_one()
     return f"{NUMBER_PREFIX}-{year}-{serial:06d}"
 
 
@@ -214,12 +222,20 @@ def file_and_dispatch(
         dispatch_by_rule(db, case, now)
 
 
+_ALL_UNITS = select(ResponsibleUnit)
+
+
 def decide(db: Session, facts: rules.CaseFacts) -> tuple[rules.RuleSpec, ResponsibleUnit] | None:
-    """The rule for these facts and its unit (loaded), or None: the manual queue."""
+    """The rule for these facts and its unit (from memory, as the rules are), or None: the
+    manual queue."""
     rule = rules.dispatch_decision(db, facts)
     if rule is None:
         return None
-    return rule, db.get_one(ResponsibleUnit, rule.unit_id)
+    units = refcache.detached(db, "units.all", "rules", _ALL_UNITS, lambda u: u.id)
+    unit = units.get(rule.unit_id) if rule.unit_id is not None else None
+    if unit is None:  # a rule given as data, not loaded from the table
+        return rule, db.get_one(ResponsibleUnit, rule.unit_id)
+    return rule, refcache.attach(db, unit)
 
 
 def dispatch_by_rule(db: Session, case: Case, now: datetime) -> bool:
@@ -257,7 +273,8 @@ def attach_evidence(
     """A duplicate report: its photos become evidence on the open case; the state stays."""
     evidence = [Photo(PhotoKind.EVIDENCE, p.content, p.content_type) for p in photos]
     store_photos(db, case, evidence, actor, now, photo_dir)
-    case.report_count += 1
+    # In SQL, not Python: duplicates filed at the same moment must each count (PostgreSQL).
+    case.report_count = Case.report_count + 1
     case.updated_at = now
     _record(
         db, case, "attach_evidence", case.state, case.state, actor, now, f"duplicate from {source}"

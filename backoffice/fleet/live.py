@@ -11,25 +11,22 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import JSON, bindparam, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from backoffice.clock import Clock
 from backoffice.db import UTCDateTime
-from backoffice.deps import get_db
+from backoffice.deps import SessionSource, session_source
 from backoffice.fleet.models import CommandStatus, Heartbeat, Terminal, TerminalCommand
 from backoffice.fleet.schemas import HeartbeatIn
-from backoffice.identity.access import principal_for_token
-from backoffice.identity.models import ApiToken
+from backoffice.identity.access import TokenCache, token_cache
 from backoffice.identity.scope import Principal
-from backoffice.identity.secrets import token_digest
 from backoffice.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,8 +34,6 @@ log = logging.getLogger(__name__)
 # A delivered command the kiosk has not acknowledged is sent again after this long, in case
 # the answer that carried it was lost; the kiosk ignores a command id it has already run.
 REDELIVER_AFTER = timedelta(minutes=2)
-
-SessionSource = Callable[[], AbstractContextManager[Session]]
 
 
 @dataclass
@@ -96,81 +91,43 @@ class _Batch:
         return bool(self.counts or self.history)
 
 
-@contextmanager
-def _factory_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def session_source(app: FastAPI) -> tuple[SessionSource, bool]:
-    """Where this app's sessions come from, and whether the store owns them.
-
-    When a dependency override supplies the request session (tests sharing one transaction
-    with the app), a background writer could neither see nor lock that data, so heartbeats
-    are then written in their own request.
-    """
-    override = app.dependency_overrides.get(get_db)
-    if override is not None:
-        return contextmanager(override), False
-    factory: sessionmaker[Session] = app.state.session_factory
-    return (lambda: _factory_session(factory)), True
-
-
 class HeartbeatStore:
     """Latest state per terminal, pending writes, the token cache and who has commands."""
 
     def __init__(
-        self, sessions: SessionSource, clock: Clock, settings: Settings, *, write_behind: bool
+        self,
+        sessions: SessionSource,
+        clock: Clock,
+        settings: Settings,
+        *,
+        write_behind: bool,
+        tokens: TokenCache | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.write_behind = write_behind and settings.heartbeat_flush_interval_s > 0
         self.flush_interval_s = settings.heartbeat_flush_interval_s
         self.history_every = timedelta(seconds=settings.heartbeat_history_every_s)
-        self.token_ttl = timedelta(seconds=settings.token_cache_s)
+        self.tokens = tokens or TokenCache(timedelta(seconds=settings.token_cache_s))
         self._lock = threading.Lock()
         self._latest: dict[int, LiveState] = {}
         self._history_at: dict[int, LiveState] = {}
         self._pending = _Batch()
-        self._tokens: dict[str, tuple[Principal, datetime]] = {}
         self._with_commands: set[int] = set()
 
     # --- tokens ------------------------------------------------------------------------------
 
     def cached_principal(self, token: str, now: datetime) -> Principal | None:
-        with self._lock:
-            hit = self._tokens.get(token_digest(token))
-        return hit[0] if hit is not None and hit[1] > now else None
+        return self.tokens.get(token, now)
 
     def lookup_principal(self, token: str, now: datetime) -> Principal:
         """The caller of a token (401 if unknown or revoked), then cached for `token_cache_s`."""
-        digest = token_digest(token)
         with self.sessions() as db:
-            principal = principal_for_token(db, token, now)
-            expires_at = db.scalars(
-                select(ApiToken.expires_at).where(ApiToken.digest == digest)
-            ).first()
-        until = now + self.token_ttl
-        if expires_at is not None:
-            until = min(until, expires_at)
-        with self._lock:
-            if len(self._tokens) > 100_000:
-                self._tokens.clear()
-            self._tokens[digest] = (principal, until)
-        return principal
+            return self.tokens.lookup(db, token, now)
 
     def forget_terminal(self, terminal_id: int) -> None:
         """Drop cached tokens of a terminal (it re-enrolled, so its old token is revoked)."""
-        with self._lock:
-            for digest in [d for d, (p, _) in self._tokens.items() if p.terminal_id == terminal_id]:
-                del self._tokens[digest]
+        self.tokens.forget(lambda p: p.terminal_id == terminal_id)
 
     # --- heartbeats --------------------------------------------------------------------------
 
@@ -321,7 +278,13 @@ def store_of(app: FastAPI) -> HeartbeatStore:
     store: HeartbeatStore | None = getattr(app.state, "heartbeats", None)
     if store is None:
         sessions, owned = session_source(app)
-        store = HeartbeatStore(sessions, app.state.clock, app.state.settings, write_behind=owned)
+        store = HeartbeatStore(
+            sessions,
+            app.state.clock,
+            app.state.settings,
+            write_behind=owned,
+            tokens=token_cache(app),
+        )
         app.state.heartbeats = store
     return store
 

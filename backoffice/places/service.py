@@ -127,12 +127,16 @@ def get_place(db: Session, code: str) -> Place:
     return place
 
 
+_ALL_PLACES = select(Place)
+
+
 def _load(db: Session, ids: Sequence[int | None]) -> dict[int, Place]:
-    """The places with these ids, in one query."""
+    """The places with these ids, from memory like the index (no query)."""
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
-    return {p.id: p for p in db.scalars(select(Place).where(Place.id.in_(wanted)))}
+    places = refcache.detached(db, "places.objects", "places", _ALL_PLACES, lambda p: p.id)
+    return {i: refcache.attach(db, places[i]) for i in wanted}
 
 
 def _grid_at(index: PlaceIndex, point: geo.Point) -> IndexedPlace | None:

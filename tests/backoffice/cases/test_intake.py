@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.cases.intake import CaseReport, CaseSource, file_report
+from backoffice.cases.intake import CaseReport, CaseSource, FilingResult, file_report
 from backoffice.cases.models import Case, CasePhoto, CaseReportRow
 from backoffice.cases.photos import MAX_PHOTO_BYTES, Photo, PhotoKind
+from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseAction, CaseState
 from backoffice.cases.taxonomy import (
     TYPE_BULKY_WASTE,
@@ -23,6 +26,7 @@ from backoffice.cases.taxonomy import (
     TYPE_SHARED_BIKE_PARKING,
 )
 from backoffice.clock import ManualClock
+from backoffice.db import create_db_engine, make_session_factory, session_scope
 from backoffice.errors import BadInput
 from backoffice.identity.roles import Role
 from backoffice.settings import Settings
@@ -334,3 +338,47 @@ def test_photos_are_checked_by_their_bytes_in_process_too() -> None:
     assert len(Photo(PhotoKind.BEFORE, at_limit, "image/jpeg").content) == MAX_PHOTO_BYTES
     assert photo(PhotoKind.AFTER).content_type == "image/jpeg"
     assert base64.b64decode(photo_json("after")["data_base64"]).startswith(b"\xff\xd8\xff")
+
+
+def test_reports_filed_at_the_same_moment_all_get_through(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    """Many filings at once (threads, each its own transaction, as the server runs them): on
+    SQLite a transaction that read before another committed could not write, so each filing
+    takes the write lock first; on PostgreSQL the year's first case numbers must not collide.
+    Every one must be filed, none refused as 'database locked' or a duplicate number."""
+    engine = create_db_engine(fresh_database)
+    factory = make_session_factory(engine)
+    with session_scope(factory) as db:
+        seed_reference_data(db)
+    now = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    threads, each = 6, 8
+    start = threading.Barrier(threads)
+
+    def file_some(worker: int) -> list[FilingResult]:
+        start.wait()
+        results = []
+        for n in range(each):
+            report = CaseReport(
+                source=CaseSource.INSPECTOR,
+                type_code=TYPE_SHARED_BIKE_PARKING,
+                description=f"filing {n} of inspector {worker}",
+                lon=ON_JIANGSU_ROAD[0],
+                lat=ON_JIANGSU_ROAD[1],
+                reporter=f"inspector:{worker}",
+            )
+            with session_scope(factory) as db:
+                results.append(file_report(db, report, now, photo_dir=tmp_path))
+        return results
+
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            results = [r for batch in pool.map(file_some, range(threads)) for r in batch]
+        with factory() as db:
+            assert _count(db, CaseReportRow) == len(results) == threads * each
+            opened = {r.case_number for r in results if r.created}
+            assert set(db.scalars(select(Case.number))) == opened
+            reports = db.scalar(select(func.sum(Case.report_count)))
+            assert reports == threads * each  # the others attached to one of those cases
+    finally:
+        engine.dispose()

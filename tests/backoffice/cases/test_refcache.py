@@ -1,10 +1,12 @@
-"""Reference data kept in memory (places, rules, time limits) follows every edit: made in this
-session, rolled back, or committed by another process."""
+"""Reference data kept in memory (places, rules, case types, units, time limits) follows every
+edit: made in this session, rolled back, or committed by another process."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -16,10 +18,11 @@ from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.service import get_rule, save_rule
 from backoffice.cases.states import CasePriority
 from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.errors import BadInput
 from backoffice.places import service as places
 from backoffice.places.models import Place
 from backoffice.places.schemas import PlaceCreate, PlaceUpdate
-from tests.backoffice.cases.helpers import ON_JIANGSU_ROAD
+from tests.backoffice.cases.helpers import ON_JIANGSU_ROAD, new_case, spot_on_jiangsu_road
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 # Somewhere in grid JSL-G0203, away from every collection point.
@@ -82,6 +85,24 @@ def test_a_bulk_update_of_rules_is_seen_too(seeded: Session) -> None:
     assert rules.dispatch_decision(seeded, _facts()) is not None
     seeded.execute(update(DispatchRule).values(active=False))
     assert rules.dispatch_decision(seeded, _facts()) is None
+
+
+def test_an_edited_case_type_and_unit_are_what_the_next_filing_gets(
+    seeded: Session, tmp_path: Path
+) -> None:
+    first = new_case(seeded, NOW, tmp_path)  # the types and units are in memory now
+    assert (first.type.name_zh, first.unit is not None) == ("共享单车违停", True)
+    bike = seeded.scalars(select(CaseType).where(CaseType.code == "E-0506")).one()
+    bike.name_zh = "共享单车乱停放"
+    assert first.unit is not None
+    first.unit.name_zh = "哈啰单车运维(长宁)"
+    seeded.flush()
+    second = new_case(seeded, NOW, tmp_path, point=spot_on_jiangsu_road())
+    assert second.type.name_zh == "共享单车乱停放"
+    assert second.unit is not None and second.unit.name_zh == "哈啰单车运维(长宁)"
+    bike.active = False
+    with pytest.raises(BadInput, match="Unknown case type 'E-0506'"):
+        new_case(seeded, NOW, tmp_path, point=spot_on_jiangsu_road())
 
 
 def test_a_new_time_limit_applies_to_the_next_dispatch(seeded: Session) -> None:

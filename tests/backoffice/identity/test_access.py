@@ -136,3 +136,21 @@ def test_a_missing_object_is_404_with_its_code(
     response = client.get("/api/v1/units/GHOST", headers=staff_headers(Role.VIEWER))
     assert response.status_code == 404
     assert response.json()["detail"] == "No responsible unit has the code 'GHOST'."
+
+
+def test_a_token_lookup_is_cached_for_token_cache_s_then_a_disabled_account_is_refused(
+    client: TestClient, db: Session, clock: ManualClock, staff_headers: StaffFactory
+) -> None:
+    headers = staff_headers(Role.OPERATOR)
+    assert client.get("/api/v1/auth/me", headers=headers).json()["role"] == "operator"
+    staff = db.scalars(select(Staff).where(Staff.role == Role.OPERATOR)).one()
+    staff.active = False
+    db.flush()
+    # Within the cache time the earlier lookup still answers (the setting says so)...
+    clock.advance(timedelta(seconds=4))
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    # ...and after it the account is looked up again and refused.
+    clock.advance(timedelta(seconds=2))
+    refused = client.get("/api/v1/auth/me", headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "This staff account is disabled."
