@@ -44,7 +44,10 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(_finish, session, False, limiter=limiter)
         raise
-    await anyio.to_thread.run_sync(_finish, session, True, limiter=limiter)
+    if session.in_transaction():
+        await anyio.to_thread.run_sync(_finish, session, True, limiter=limiter)
+    else:
+        session.close()  # the endpoint committed already (filing does): no I/O is left
 
 
 def _finishing_limiter(app: FastAPI) -> anyio.CapacityLimiter:
