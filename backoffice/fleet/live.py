@@ -21,7 +21,7 @@ from sqlalchemy import JSON, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from backoffice.clock import Clock
-from backoffice.db import UTCDateTime
+from backoffice.db import UTCDateTime, begin_writing
 from backoffice.deps import SessionSource, session_source
 from backoffice.fleet.models import CommandStatus, Heartbeat, Terminal, TerminalCommand
 from backoffice.fleet.schemas import HeartbeatIn
@@ -158,6 +158,7 @@ class HeartbeatStore:
         if history_due:
             batch.history.append(state.history_row(terminal_id))
         with self.sessions() as db:
+            begin_writing(db)
             _write(db, batch)
 
     def flush(self) -> int:
@@ -168,6 +169,7 @@ class HeartbeatStore:
             return 0
         try:
             with self.sessions() as db:
+                begin_writing(db)
                 _write(db, batch)
         except Exception:
             with self._lock:
@@ -201,6 +203,9 @@ class HeartbeatStore:
     def take_commands(self, terminal_id: int, now: datetime) -> list[dict[str, Any]]:
         """Commands for the terminal, marked delivered durably before the answer goes out."""
         with self.sessions() as db:
+            # It reads, then writes: on SQLite it must hold the write lock from the start, or
+            # a batch the writer commits in between makes the write fail ("database is locked").
+            begin_writing(db)
             rows = list(
                 db.scalars(
                     _waiting_commands(now)
