@@ -17,7 +17,7 @@ from backoffice.cases.sla_router import router as time_limits_router
 from backoffice.catalog.router import router as catalog_router
 from backoffice.clock import Clock, SystemClock
 from backoffice.consult.router import router as consult_router
-from backoffice.db import create_db_engine, make_session_factory
+from backoffice.db import create_db_engine, make_session_factory, writing_engine
 from backoffice.errors import install_error_handler
 from backoffice.fleet.router import router as fleet_router
 from backoffice.health.router import router as health_router
@@ -60,6 +60,8 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    # Requests that change things (POST, PUT, PATCH, DELETE) begin as writers on SQLite.
+    app.state.writer_session_factory = make_session_factory(writing_engine(engine))
     install_error_handler(app)
     # Fleet first: routing walks the routers in order, and kiosk heartbeats are the most
     # frequent request by far (see bench/heartbeat.py); filings next (bench/cases.py).

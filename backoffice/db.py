@@ -86,6 +86,16 @@ _write_locks: dict[str, threading.Lock] = {}
 _write_locks_guard = threading.Lock()
 
 
+def writing_engine(engine: Engine) -> Engine:
+    """The engine whose transactions begin as writers on SQLite (``BEGIN IMMEDIATE``, waiting
+    on the busy timeout while another connection writes). In WAL mode a transaction that read
+    may not write once another committed since ("database is locked"), so requests that
+    change things take the write lock as they begin. The same engine elsewhere."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{_SQLITE_IMMEDIATE: True})
+
+
 def begin_writing(db: Session) -> None:
     """Begin the session's transaction as one that writes. On SQLite that takes the write
     lock now, waiting while another connection writes: in WAL mode a transaction that has

@@ -19,6 +19,7 @@ from backoffice.clock import Clock
 from backoffice.settings import Settings
 
 SessionSource = Callable[[], AbstractContextManager[Session]]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _finish(session: Session, commit: bool) -> None:
@@ -35,7 +36,10 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     Async: opening a session does no I/O (it connects on first use), so it costs no
     worker-thread hop; only the commit, which waits on the database, runs on a worker thread.
     """
-    session: Session = request.app.state.session_factory()
+    state = request.app.state
+    writes = request.method not in SAFE_METHODS
+    factory = getattr(state, "writer_session_factory", None) if writes else None
+    session: Session = (factory or state.session_factory)()
     request.state.db = session
     limiter = _finishing_limiter(request.app)
     try:
