@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +31,8 @@ from backoffice.identity.scope import Principal
 from backoffice.settings import Settings
 
 log = logging.getLogger(__name__)
+# A command noted this recently survives a refresh that did not see it yet (not committed).
+NOTE_GRACE_S = 10.0
 
 # A delivered command the kiosk has not acknowledged is sent again after this long, in case
 # the answer that carried it was lost; the kiosk ignores a command id it has already run.
@@ -114,6 +117,9 @@ class HeartbeatStore:
         self._history_at: dict[int, LiveState] = {}
         self._pending = _Batch()
         self._with_commands: set[int] = set()
+        # When each terminal was last noted as having a command (monotonic seconds): a refresh
+        # whose read began before that command was committed must not forget it.
+        self._noted: dict[int, float] = {}
 
     # --- tokens ------------------------------------------------------------------------------
 
@@ -182,6 +188,7 @@ class HeartbeatStore:
     def note_command(self, terminal_id: int) -> None:
         with self._lock:
             self._with_commands.add(terminal_id)
+            self._noted[terminal_id] = time.monotonic()
 
     def may_have_commands(self, terminal_id: int) -> bool:
         if not self.write_behind:
@@ -191,6 +198,7 @@ class HeartbeatStore:
 
     def refresh_commands(self, now: datetime) -> None:
         """Learn which terminals have commands waiting (also those queued by other processes)."""
+        started = time.monotonic()
         with self.sessions() as db:
             ids = set(
                 db.scalars(
@@ -198,7 +206,9 @@ class HeartbeatStore:
                 )
             )
         with self._lock:
-            self._with_commands = ids
+            recent = {t for t, at in self._noted.items() if at >= started - NOTE_GRACE_S}
+            self._noted = {t: self._noted[t] for t in recent}
+            self._with_commands = ids | recent
 
     def take_commands(self, terminal_id: int, now: datetime) -> list[dict[str, Any]]:
         """Commands for the terminal, marked delivered durably before the answer goes out."""
