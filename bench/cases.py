@@ -58,6 +58,7 @@ from backoffice.places.geometry import point_in_polygon
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
 from backoffice.workcal import SHANGHAI
+from bench import server as bench_server
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
 SPAN = timedelta(days=730)
@@ -376,47 +377,17 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _serve(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
-    """The back office in its own uvicorn process, as `zhili-backoffice serve` runs it."""
-    port = _free_port()
+    """The back office in its own uvicorn process, without the periodic jobs."""
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
     env = {
-        **os.environ,
         "ZHILI_DATABASE_URL": url,
         "ZHILI_DATA_DIR": str(data_dir),
         "ZHILI_MIGRATE_ON_START": "false",
         "ZHILI_SCHEDULER_POLL_S": "0",  # the periodic jobs are not what is measured here
     }
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "uvicorn", "backoffice.app:create_app", "--factory",
-                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                "--no-access-log",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            raise RuntimeError(f"the server did not start:\n{log_path.read_text()}")
-        time.sleep(0.2)
+    server, port = bench_server.start("backoffice.app:create_app", env, log_path)
     return server, port, log_path
 
 
@@ -508,11 +479,7 @@ def filings_per_s(
         print(log_path.read_text()[-4000:], file=sys.stderr)
         raise
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        bench_server.stop(server, 30)
     reporter = f"{Role.INSPECTOR}:{username}"  # how the API names the filing inspector
     with engine.connect() as conn:
         reports = conn.scalar(

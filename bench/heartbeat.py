@@ -16,19 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -39,6 +34,7 @@ from backoffice.fleet import service as fleet
 from backoffice.fleet.models import Terminal, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
 from backoffice.migrate import upgrade
+from bench import server as bench_server
 
 HEARTBEAT = {
     "app_version": "0.1.0",
@@ -83,13 +79,6 @@ def bench_app() -> FastAPI:
     app.router.routes.insert(0, app.router.routes.pop())
     app.router._mark_routes_changed()
     return app
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _seed(url: str, count: int) -> list[str]:
@@ -172,31 +161,10 @@ def main() -> int:
     (workdir / "hello.lua").write_text(COUNTING_LUA)
     (workdir / "heartbeat.lua").write_text(_lua_heartbeat(tokens))
 
-    port = _free_port()
-    env = {**os.environ, "ZHILI_DATA_DIR": str(data_dir), "ZHILI_DATABASE_URL": url}
-    log = (workdir / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "bench.heartbeat:bench_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    env = {"ZHILI_DATA_DIR": str(data_dir), "ZHILI_DATABASE_URL": url}
+    server, port = bench_server.start("bench.heartbeat:bench_app", env, workdir / "server.log")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((workdir / "server.log").read_text())
-            time.sleep(0.2)
         # Warm both paths (token cache, imports) before measuring.
         _wrk(f"{base}/bench/hello", workdir / "hello.lua", 2, args.connections)
         warm_ok, _, _ = _wrk(base, workdir / "heartbeat.lua", 2, args.connections)
@@ -214,12 +182,7 @@ def main() -> int:
             )
             beat_ok, beat_bad = beat_ok + ok, beat_bad + bad
     finally:
-        server.send_signal(signal.SIGTERM)  # clean shutdown: the lifespan flushes the batch
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        bench_server.stop(server)  # SIGTERM: the lifespan flushes the batch
     answered = warm_ok + beat_ok
     in_db = _heartbeats_in_db(url)
     measured_s = args.seconds * args.rounds

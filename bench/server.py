@@ -1,0 +1,58 @@
+"""The back office in its own uvicorn process for a benchmark, as `zhili-backoffice serve` runs
+it (without the access log), and its orderly stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start(
+    app_factory: str, env: dict[str, str], log_path: Path
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``app_factory`` ("module:function") on a free port and wait until it accepts
+    connections; raises with the server's log when it dies or does not start in 120 s."""
+    port = free_port()
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", app_factory, "--factory",
+                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                "--no-access-log",
+            ],
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server, port
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise RuntimeError(f"the server did not start:\n{log_path.read_text()}")
+        time.sleep(0.2)
+
+
+def stop(server: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    """SIGTERM, so the lifespan runs (the heartbeat writer flushes its batch), then kill."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        server.kill()
