@@ -107,11 +107,9 @@ def _start_devices(app: KioskApp, config: KioskConfig) -> list[Any]:
     except DeviceConfigError as exc:
         logger.error("devices not started: %s", exc)
         return []
-    app.card_reader, app.printer, app.qr_scanner = (
-        built.card_reader,
-        built.printer,
-        built.qr_camera,
-    )
+    app.devices.printer = built.printer
+    app.devices.card_readers = [built.card_reader] if built.card_reader is not None else []
+    app.devices.qr_scanner = built.qr_camera
     app.device_health = built.health
     started: list[Any] = []
     for device in (built.card_reader, built.qr_camera):

@@ -125,7 +125,7 @@ class KioskUI:
     def tick(self, seconds: float) -> None:
         """Let ``seconds`` pass on the visit clock and run the app's visit timer once."""
         self.ticker.advance(seconds)
-        self.app._tick_visit(0)
+        self.app.idle.tick()
         self.pump()
 
     def find(self, text_or_id: str) -> Any:
