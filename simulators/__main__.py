@@ -22,6 +22,7 @@ from typing import Any
 
 from simulators.camera import make_demo_videos, point_camera
 from simulators.control import ControlServer, send
+from simulators.escpos_decoder import preview_font
 from simulators.printer_peer import PrinterPeer
 from simulators.vpcd_card import (
     DEMO_HOLDER,
@@ -41,9 +42,7 @@ def _wait_forever() -> None:
 
 
 def run_printer(args: argparse.Namespace) -> int:
-    from kiosk.fonts import font_path
-
-    peer = PrinterPeer(port=args.port, preview_dir=Path(args.previews), font_path=font_path())
+    peer = PrinterPeer(port=args.port, preview_dir=Path(args.previews), font_path=preview_font())
 
     def handle(request: dict[str, Any]) -> dict[str, Any]:
         peer.set_fault(str(request["fault"]), request.get("count"))
