@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock, ClockEvent
@@ -22,7 +22,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
 from kiosk import api, textcache
-from kiosk.agent import AgentState, KioskStatus
+from kiosk.agent import AgentState, AgentView, KioskStatus
 from kiosk.background import Background
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.catalog import CatalogStore, Sender
@@ -51,14 +51,6 @@ VISIT_TICK_S = 0.25
 LOCKED_SCREEN = "out_of_service"
 # Screens that keep the notice line (what the identify screen says about a card or a number).
 NOTICE_SCREENS = frozenset({"identify", "keypad"})
-
-
-class AgentView(Protocol):
-    """What the UI reads from the fleet agent (FleetAgent, or a stand-in in screen tests)."""
-
-    state: AgentState
-    terminal_code: str | None
-    commands: queue.Queue[dict[str, Any]]
 
 
 class KioskApp(App):
@@ -113,16 +105,18 @@ class KioskApp(App):
         # Devices' health for the heartbeat, read on the UI thread (the drivers' own locks).
         self.device_health: Callable[[], dict[str, DeviceHealth]] | None = None
         self.runner = Background(_on_ui_thread)
+        self._sender = lambda: _sender_of(self.agent)
         self.backoffice = BackOfficeClient(
             self._sender, self.runner, lambda: self.agent_state == AgentState.ONLINE.value
         )
-        self.visits = Visits(ticker, self._visit_settings, self._visit_began, self._visit_ended)
+        settings = lambda: (_language(self.language), bool(self.elder_mode))  # noqa: E731
+        self.visits = Visits(ticker, settings, self._visit_began, self._visit_ended)
         # The last catalog and report choices the back office sent, from disk until fresher.
         self.catalog_store = CatalogStore(self.data_dir)
         self.catalog_store.load()
         self.report_choices = ChoicesStore(self.data_dir)
         self.report_choices.load()
-        self.prompts = Prompts(self, lambda: self.voice, lambda: self._manager())
+        self.prompts = Prompts(self, lambda: self.voice, lambda: self.root and self.screens)
         self.title = tr("app.title", config.language)
         self.language = config.language
         self.elder_mode = config.elder_mode
@@ -151,13 +145,17 @@ class KioskApp(App):
         self.flows = self._build_flows(manager)
         manager.current = "home"
         manager.bind(current=self._on_screen_change)
-        self.idle = IdleWatch(self.visits, self._count_down, self.prompts)
+        self.idle = IdleWatch(
+            self.visits, lambda left: setattr(self, "idle_seconds_left", left), self.prompts
+        )
         self._poll_agent(0)
         self._clock_events = [
             Clock.schedule_interval(self._poll_agent, AGENT_POLL_S),
-            Clock.schedule_interval(self._tick_clock, 1.0),
+            Clock.schedule_interval(lambda _dt: _tick_clock(self), 1.0),
             Clock.schedule_interval(lambda _dt: self.idle.tick(), VISIT_TICK_S),
-            Clock.schedule_interval(self._drain_devices, DEVICE_POLL_S),
+            Clock.schedule_interval(
+                lambda _dt: self.flows.identify.drain(accept=not self.locked), DEVICE_POLL_S
+            ),
             # Ready once the first frame is drawn; pings come from the UI thread so a frozen
             # UI stops them and systemd restarts the kiosk.
             Clock.schedule_once(lambda _dt: self.notifier.ready(), 0),
@@ -165,7 +163,7 @@ class KioskApp(App):
                 lambda _dt: self.notifier.ping(), self.notifier.ping_interval_s
             ),
         ]
-        self._tick_clock(0)
+        _tick_clock(self)
         Window.bind(on_request_close=_refuse_close, on_keyboard=_swallow_escape)
         self.flows.catalog.refresh()
         return root
@@ -181,16 +179,8 @@ class KioskApp(App):
             screens[screen.name] = screen
             manager.add_widget(screen)
         window = WindowScreens(self, manager, self.prompts)
-        views = Views(
-            screens=window,
-            identify=window,
-            lists=screens["matters"],
-            guide=screens["guide"],
-            answer=screens["answer"],
-            booklet=screens["booklet"],
-            report_photo=screens["report_photo"],
-            report_done=screens["report_done"],
-        )
+        names = ("matters", "guide", "answer", "booklet", "report_photo", "report_done")
+        views = Views(window, window, *(screens[name] for name in names))
         flows = build_flows(
             views=views,
             backoffice=self.backoffice,
@@ -245,9 +235,6 @@ class KioskApp(App):
         return str(self.screens.current)
 
     # --- the visit -------------------------------------------------------------------------
-
-    def _visit_settings(self) -> tuple[Language, bool]:
-        return _language(self.language), bool(self.elder_mode)
 
     def _visit_began(self, visit: Visit) -> None:
         if self.root is None:
@@ -363,21 +350,14 @@ class KioskApp(App):
                 break
             self.dispatch("on_fleet_command", command)
 
-    def _drain_devices(self, _dt: float) -> None:
-        self.flows.identify.drain(accept=not self.locked)
 
-    def _tick_clock(self, _dt: float) -> None:
-        self.clock_text = datetime.now().strftime("%Y-%m-%d %H:%M")
+def _sender_of(agent: AgentView | None) -> Sender | None:
+    send = getattr(agent, "send", None)
+    return send if callable(send) else None
 
-    def _count_down(self, seconds: int) -> None:
-        self.idle_seconds_left = seconds
 
-    def _sender(self) -> Sender | None:
-        send = getattr(self.agent, "send", None)
-        return send if callable(send) else None
-
-    def _manager(self) -> ScreenManager | None:
-        return self.root.ids.screens if self.root is not None else None
+def _tick_clock(app: KioskApp) -> None:
+    app.clock_text = datetime.now().strftime("%Y-%m-%d %H:%M")
 
 
 def _language(value: str) -> Language:

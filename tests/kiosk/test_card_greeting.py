@@ -36,7 +36,7 @@ def _pump_until(ui: Any, condition: Any, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         assert time.monotonic() < deadline, "the card event never reached the screen"
-        ui.app._drain_devices(0)
+        ui.app.flows.identify.drain()
         ui.pump(1)
 
 

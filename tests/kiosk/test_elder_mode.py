@@ -130,7 +130,7 @@ def _greeting(ui: KioskUI) -> None:
     reader = FakeReader()
     ui.app.devices.card_readers = [reader]
     reader.events.put(CardInserted(CARD))
-    ui.app._drain_devices(0)
+    ui.app.flows.identify.drain()
 
 
 def _idle(ui: KioskUI) -> None:

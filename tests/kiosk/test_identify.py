@@ -73,7 +73,7 @@ def _with_reader(ui: Any) -> FakeReader:
 
 
 def _deliver(ui: Any) -> None:
-    ui.app._drain_devices(0)
+    ui.app.flows.identify.drain()
     ui.pump()
 
 
