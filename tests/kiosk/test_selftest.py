@@ -21,7 +21,7 @@ from kiosk.booklet import column_heads
 from kiosk.cli import main
 from kiosk.devices.layouts import booklet_body_columns
 from kiosk.fonts import font_path
-from simulators.camera import qr_video
+from simulators.camera import empty_video, qr_video
 from simulators.escpos_decoder import pieces, texts
 from simulators.idcard_module import IdCardModule, PtyLink
 from simulators.printer_peer import PrinterPeer
@@ -40,20 +40,27 @@ def require_pcscd() -> None:
 
 
 class TerminalBench:
-    """The peers a terminal's devices are wired to, with a test card in each reader, and the
-    kiosk config naming them. ``server_url``/``enrollment_code`` None: no back office."""
+    """The peers a terminal's devices are wired to and the kiosk config naming them: a test
+    card in each reader (``cards``) and a QR code before the camera (``qr_payload``, None for
+    an empty counter). ``social_security_reader`` False leaves that reader out of the config;
+    ``server_url``/``enrollment_code`` None: no back office."""
 
     def __init__(
         self,
         folder: Path,
         server_url: str | None = None,
         enrollment_code: str | None = None,
-        social_security_card: bool = True,
+        *,
+        social_security_reader: bool = True,
+        cards: bool = True,
+        qr_payload: str | None = QR_PAYLOAD,
     ) -> None:
         self.folder = folder
         self.server_url = server_url
         self.enrollment_code = enrollment_code
-        self.social_security_card = social_security_card
+        self.social_security_reader = social_security_reader
+        self.cards = cards
+        self.qr_payload = qr_payload
         self.module = IdCardModule()
         self.printer = PrinterPeer(preview_dir=folder / "printer", font_path=font_path())
         self._stack = ExitStack()
@@ -63,19 +70,25 @@ class TerminalBench:
         stack = self._stack
         stack.enter_context(self.printer)
         link = stack.enter_context(PtyLink(self.module).start())
-        self.module.control("place")
-        video = qr_video(self.folder / "camera" / "qr.avi", QR_PAYLOAD)
+        camera = self.folder / "camera"
+        if self.qr_payload is None:
+            video = empty_video(camera / "empty.avi")
+        else:
+            video = qr_video(camera / "qr.avi", self.qr_payload)
         lines = []
         if self.server_url is not None:
             lines.append(f'server_url = "{self.server_url}"')
         if self.enrollment_code is not None:
             lines.append(f'enrollment_code = "{self.enrollment_code}"')
-        if self.social_security_card:
-            require_pcscd()
-            card = VirtualCard(SocialSecurityCardModel(DEMO_HOLDER), reader=0)
-            card.insert()
-            stack.callback(card.pull)
+        if self.cards:
+            self.module.control("place")
+        if self.social_security_reader:
             lines += ["[devices.card_reader]", 'driver = "pcsc"', f'reader = "{SS_READER}"']
+            if self.cards:
+                require_pcscd()
+                card = VirtualCard(SocialSecurityCardModel(DEMO_HOLDER), reader=0)
+                card.insert()
+                stack.callback(card.pull)
         lines += [
             "[devices.id_card_reader]",
             'driver = "serial"',
@@ -182,7 +195,7 @@ def test_selftest_drives_every_device_against_its_peer(
 def test_selftest_says_which_device_failed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with TerminalBench(tmp_path, social_security_card=False) as bench:
+    with TerminalBench(tmp_path, social_security_reader=False) as bench:
         bench.module.control("expired")
         bench.printer.set_fault("paper_out")
         assert main(["--config", str(bench.config), "selftest", "--wait", "20"]) == 1
