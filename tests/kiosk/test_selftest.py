@@ -30,11 +30,13 @@ from tests.conftest import ARTIFACTS, LiveServer
 from tests.e2e.test_kiosk_enrollment import _seed
 
 QR_PAYLOAD = "SUISHEN:DEMO:31010119491231"
-SS_READER = "Virtual PCD 00 00"
+# Virtual reader 1: the other card tests use reader 0 of the same (shared) daemon.
+SS_READER = "Virtual PCD 00 01"
+SS_READER_INDEX = 1
 
 
 def require_pcscd() -> None:
-    listening = subprocess.run(["ss", "-ltnH", "sport = :35963"], capture_output=True, text=True)
+    listening = subprocess.run(["ss", "-ltnH", "sport = :35964"], capture_output=True, text=True)
     if "LISTEN" not in listening.stdout:
         pytest.fail("pcscd with vsmartcard-vpcd is not running: use scripts/with-services.sh")
 
@@ -86,7 +88,7 @@ class TerminalBench:
             lines += ["[devices.card_reader]", 'driver = "pcsc"', f'reader = "{SS_READER}"']
             if self.cards:
                 require_pcscd()
-                card = VirtualCard(SocialSecurityCardModel(DEMO_HOLDER), reader=0)
+                card = VirtualCard(SocialSecurityCardModel(DEMO_HOLDER), reader=SS_READER_INDEX)
                 card.insert()
                 stack.callback(card.pull)
         lines += [
