@@ -18,10 +18,12 @@ this driver assumes, to check against a module's manual before relying on it:
 - Text: UCS-2 little-endian, fixed fields padded with spaces: name 30 bytes, sex code 2 (1 male,
   2 female), nation code 4 (GB 3304, e.g. 01), birth date 16 (YYYYMMDD), address 70, ID number
   36, issuing authority 30, valid from 16, valid to 16 (YYYYMMDD or 长期), reserved 36.
-- A card that was found stays halted until it leaves the field: "find card" answers ``00 00
+- A card that was read stays halted until it leaves the field: "find card" answers ``00 00
   80`` for it as for an empty reader. So one placement gives one read, and the driver cannot see
   the card leave: this reader puts ``CardInserted`` or ``CardError`` once per placement and never
   ``CardRemoved``. An ID card is shown, like a Suishen code, not held in a slot for the visit.
+  A card that was found but could not be read is found again while it stays; the driver waits
+  for the field to be empty before it tries again, so it says so once.
 - 115200 baud, 8N1 (the common default; ``baudrate`` in the config otherwise).
 
 The ID number must pass its GB 11643 check and agree with the birth date and sex fields; a card
