@@ -31,6 +31,7 @@ from kiosk.devices.base import (
     QrScanned,
     QrScanner,
 )
+from kiosk.devices.health import DeviceState
 
 if TYPE_CHECKING:
     from kiosk.backoffice_client import CallFailed, Identification
@@ -155,12 +156,17 @@ def watch(
                         del pending[name]
                         break
             time.sleep(0.05)
+        # A device that never got going says why (a port it cannot open, no daemon).
+        for name, device in pending.items():
+            health = device.health()
+            if health.state == DeviceState.FAULT:
+                checks[name] = Check(name, False, f"fault: {health.reason}")
     finally:
         for device in devices.values():
             device.stop()
     for name in pending:
         what = "no code was shown" if name == "qr_camera" else "no card was read"
-        checks[name] = Check(name, False, f"{what} within {wait_s:.0f} s")
+        checks.setdefault(name, Check(name, False, f"{what} within {wait_s:.0f} s"))
     return [checks[name] for name in (*readers, "qr_camera") if name in checks], identities
 
 

@@ -213,3 +213,17 @@ def test_selftest_says_which_device_failed(
         {"name": "printer", "ok": False, "detail": "status paper_out"},
     ]
     assert "id_card_reader                 FAILED  card_expired" in output
+
+
+def test_selftest_names_a_reader_that_cannot_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        '[devices.id_card_reader]\ndriver = "serial"\nport = "/dev/ttyNOSUCHPORT9"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "selftest", "--wait", "1"]) == 1
+    (check,) = summary(capsys.readouterr().out)["checks"]
+    assert check["name"] == "id_card_reader" and check["ok"] is False
+    assert check["detail"].startswith("fault: reader_unavailable: cannot open /dev/ttyNOSUCHPORT9")
