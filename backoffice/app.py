@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -22,6 +23,7 @@ from backoffice.errors import install_error_handler
 from backoffice.fleet.router import router as fleet_router
 from backoffice.health.router import router as health_router
 from backoffice.identity.router import router as identity_router
+from backoffice.identity.tokens import TokenCache
 from backoffice.medical.router import router as medical_router
 from backoffice.migrate import upgrade
 from backoffice.notify.router import router as notify_router
@@ -59,6 +61,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.engine = engine
+    app.state.tokens = TokenCache(timedelta(seconds=settings.token_cache_s))
     app.state.session_factory = make_session_factory(engine)
     # Requests that change things (POST, PUT, PATCH, DELETE) begin as writers on SQLite.
     app.state.writer_session_factory = make_session_factory(writing_engine(engine))

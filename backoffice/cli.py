@@ -7,10 +7,10 @@ import getpass
 import sys
 from collections.abc import Sequence
 
+from backoffice.access import Role
 from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, make_session_factory, session_scope
 from backoffice.errors import DomainError
-from backoffice.identity.roles import Role
 from backoffice.logs import configure_logging
 from backoffice.migrate import upgrade
 from backoffice.settings import get_settings

@@ -1,6 +1,7 @@
 """FastAPI dependencies shared by every router, as Annotated aliases.
 
-Who-is-calling dependencies (`CurrentPrincipal`, `authorize`) live in `identity.access`.
+Who-is-calling dependencies (`CurrentPrincipal`, `CurrentTerminal`, `authorize`) live in
+`access`.
 """
 
 from __future__ import annotations

@@ -47,11 +47,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, func, select, text
 
+from backoffice.access import Role
 from backoffice.cases import analytics, rules
 from backoffice.cases.models import Case, CaseReportRow, CaseType, DispatchRule
 from backoffice.cases.seed import seed_reference_data
 from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
 from backoffice.places.geometry import point_in_polygon

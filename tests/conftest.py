@@ -24,11 +24,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.app import create_app
 from backoffice.clock import ManualClock
 from backoffice.db import create_db_engine
 from backoffice.deps import get_db
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
 from backoffice.settings import Settings

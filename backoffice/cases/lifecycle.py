@@ -19,12 +19,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backoffice import refcache, workcal
+from backoffice.access import Role
 from backoffice.cases import rules
 from backoffice.cases.models import Case, CaseCounter, CaseEvent, CasePhoto, CaseType
 from backoffice.cases.photos import Photo, PhotoKind, store_photo
 from backoffice.cases.states import CaseAction, CaseSource, CaseState
 from backoffice.errors import BadInput, Conflict
-from backoffice.identity.roles import Role
 from backoffice.places.geometry import Point
 from backoffice.places.service import Location
 from backoffice.units.models import ResponsibleUnit

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from backoffice.access import Principal, Role, TokenKind
 from backoffice.cases import lifecycle, rules, verification
 from backoffice.cases.lifecycle import TRANSITIONS, ActionInput
 from backoffice.cases.models import Case, CaseCategory, CasePhoto, CaseType, DispatchRule
@@ -27,8 +28,6 @@ from backoffice.cases.schemas import (
 from backoffice.cases.seed import parse_minute
 from backoffice.cases.states import CaseAction, CaseState
 from backoffice.errors import BadInput, Conflict, Forbidden, NotFound
-from backoffice.identity.roles import Role, TokenKind
-from backoffice.identity.scope import Principal
 from backoffice.places.models import Place
 from backoffice.units.models import ResponsibleUnit
 

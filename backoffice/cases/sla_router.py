@@ -8,14 +8,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from backoffice.access import Principal, Role, authorize
 from backoffice.cases import sla
 from backoffice.cases.models import CaseType
 from backoffice.cases.states import CasePriority
 from backoffice.deps import DbSession
 from backoffice.errors import NotFound
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal
 
 router = APIRouter(prefix="/api/v1/time-limits", tags=["cases"])
 

@@ -21,13 +21,13 @@ from fastapi import FastAPI
 from sqlalchemy import JSON, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from backoffice.access import Principal
 from backoffice.clock import Clock
 from backoffice.db import UTCDateTime, begin_writing
 from backoffice.deps import SessionSource, session_source
 from backoffice.fleet.models import CommandStatus, Heartbeat, Terminal, TerminalCommand
 from backoffice.fleet.schemas import HeartbeatIn
-from backoffice.identity.access import TokenCache, token_cache
-from backoffice.identity.scope import Principal
+from backoffice.identity.tokens import TokenCache
 from backoffice.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -298,7 +298,7 @@ def store_of(app: FastAPI) -> HeartbeatStore:
             app.state.clock,
             app.state.settings,
             write_behind=owned,
-            tokens=token_cache(app),
+            tokens=app.state.tokens,
         )
         app.state.heartbeats = store
     return store

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 
+from backoffice.access import Principal, Role, TokenKind, authorize
 from backoffice.clock import Clock
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import Forbidden, NotAuthenticated, NotFound
@@ -39,9 +40,6 @@ from backoffice.fleet.schemas import (
     TerminalOut,
     TerminalUpdate,
 )
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role, TokenKind
-from backoffice.identity.scope import Principal
 from backoffice.settings import Settings
 
 router = APIRouter(prefix="/api/v1/fleet", tags=["fleet"], lifespan=live.lifespan)

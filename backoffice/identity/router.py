@@ -7,14 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from backoffice.access import CurrentPrincipal, Principal, Role, TokenKind, authorize
 from backoffice.deps import DbSession, Now
-from backoffice.fleet.models import Terminal
 from backoffice.identity import service
-from backoffice.identity.access import CurrentPrincipal, authorize
 from backoffice.identity.models import Staff
-from backoffice.identity.roles import Role
 from backoffice.identity.schemas import LoginRequest, Me, StaffCreate, StaffOut, TokenOut
-from backoffice.identity.scope import Principal
 from backoffice.units.models import ResponsibleUnit
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -42,13 +39,13 @@ def sign_in(body: LoginRequest, db: DbSession, now: Now) -> TokenOut:
 @router.get("/auth/me")
 def who_am_i(principal: CurrentPrincipal, db: DbSession) -> Me:
     unit = db.get(ResponsibleUnit, principal.unit_id) if principal.unit_id else None
-    terminal = db.get(Terminal, principal.terminal_id) if principal.terminal_id else None
     return Me(
         kind=principal.kind,
         name=principal.name,
         role=principal.role,
         unit_code=unit.code if unit else None,
-        terminal_code=terminal.code if terminal else None,
+        # A terminal's token is labelled with its code (fleet.service.enroll).
+        terminal_code=principal.name if principal.kind is TokenKind.TERMINAL else None,
     )
 
 

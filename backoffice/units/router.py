@@ -7,11 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from backoffice.access import SUBDISTRICT_ROLES, Principal, Role, authorize
 from backoffice.deps import DbSession, Now
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
 from backoffice.identity.schemas import TokenOut
-from backoffice.identity.scope import SUBDISTRICT_ROLES, Principal
 from backoffice.identity.service import issue_unit_token
 from backoffice.units import service
 from backoffice.units.models import ResponsibleUnit

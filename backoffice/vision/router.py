@@ -12,12 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, FastAPI, Header
 from sqlalchemy import select
 
+from backoffice.access import Principal, Role, authorize
 from backoffice.clock import Clock, SystemClock
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal
 from backoffice.vision import service, verifier
 from backoffice.vision.config import get_vision_settings
 from backoffice.vision.detector import configured_detector

@@ -1,7 +1,7 @@
 """Page sign-in: server-side sessions behind an HttpOnly cookie, CSRF tokens, lock-out, audit.
 
 Every page resolves the browser's session to the same `Principal` the API uses, so roles and
-object scope are checked by the same rules (`identity.scope.can_reach`).
+object scope are checked by the same rules (`access.can_reach`).
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from backoffice.access import Principal, Role, TokenKind
 from backoffice.deps import DbSession, Now
 from backoffice.errors import NotAuthenticated
 from backoffice.identity import service as identity
 from backoffice.identity.models import Staff
-from backoffice.identity.roles import Role, TokenKind
-from backoffice.identity.scope import Principal
 from backoffice.web.models import LoginAttempt, WebSession
 from backoffice.web.settings import WebSettings, get_web_settings
 

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from backoffice.access import Role, can_reach
 from backoffice.cases import analytics, lifecycle, rules
 from backoffice.cases import service as cases
 from backoffice.cases.intake import CaseReport, file_report
@@ -24,8 +25,6 @@ from backoffice.cases.schemas import ActionIn, PhotoIn, RuleIn
 from backoffice.cases.states import CaseAction, CaseSource, CaseState
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import can_reach
 from backoffice.places.models import PlaceKind
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
+from backoffice.access import can_reach
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.fleet import commands as command_service
@@ -17,7 +18,6 @@ from backoffice.fleet import live
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import CommandKind, FleetAlert, Terminal, TerminalKind
 from backoffice.fleet.schemas import CommandCreate, TerminalCreate
-from backoffice.identity.scope import can_reach
 from backoffice.web import auth
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
 from backoffice.web.forms import attempt

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from backoffice.access import Principal
 from backoffice.cases.models import Case, CaseCategory, CaseType
 from backoffice.cases.states import OPEN_STATES, CaseSource, CaseState
-from backoffice.identity.scope import Principal
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
 from backoffice.web.models import AlarmAck

@@ -8,8 +8,8 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
+from backoffice.access import Role
 from backoffice.demo_history import OpsData, png
-from backoffice.identity.roles import Role
 from tests.browser.conftest import Ops, shoot
 from tests.conftest import LiveServer
 

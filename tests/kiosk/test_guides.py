@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from backoffice.access import Role
 from backoffice.catalog.service import load_seed
 from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.identity.roles import Role
 from kiosk.agent import AgentState, FleetAgent
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.catalog import CatalogStore, Refresh

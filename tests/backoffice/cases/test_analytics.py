@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases import analytics
 from backoffice.cases.analytics import CaseDailyCount, Row
 from backoffice.cases.intake import CaseReport, CaseSource, file_report
@@ -21,7 +22,6 @@ from backoffice.cases.models import Case, CaseType
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseState
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.places.models import Place
 from backoffice.scheduler import install_case_listeners
 from backoffice.units.models import ResponsibleUnit

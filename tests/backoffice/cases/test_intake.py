@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.intake import CaseReport, CaseSource, FilingResult, file_report
 from backoffice.cases.models import Case, CasePhoto, CaseReportRow
 from backoffice.cases.photos import MAX_PHOTO_BYTES, Photo, PhotoKind
@@ -28,7 +29,6 @@ from backoffice.cases.taxonomy import (
 from backoffice.clock import ManualClock
 from backoffice.db import create_db_engine, make_session_factory, session_scope
 from backoffice.errors import BadInput
-from backoffice.identity.roles import Role
 from backoffice.settings import Settings
 from tests.backoffice.cases.helpers import (
     ON_JIANGSU_ROAD,

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases import lifecycle, sla
 from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.models import Case, CaseType
@@ -18,7 +19,6 @@ from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseAction, CasePriority, CaseState
 from backoffice.clock import ManualClock
 from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.identity.roles import Role
 from backoffice.notify.models import OutboxMessage
 from backoffice.scheduler import InlineRunner, Scheduler, install_case_listeners, standard_jobs
 from backoffice.workcal import SHANGHAI

@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases import verification
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseSource, CaseState
 from backoffice.cases.verification import Verdict
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.identity.service import issue_unit_token
 from backoffice.settings import Settings
 from tests.backoffice.cases.helpers import jpeg, new_case, photo_json, unit

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from tests.backoffice.fleet.test_enrollment import BEAT, TERMINAL, enroll
 from tests.conftest import StaffFactory, bearer
 

@@ -8,13 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from backoffice.access import Role
 from backoffice.app import create_app
 from backoffice.clock import ManualClock
 from backoffice.db import create_db_engine, make_session_factory, session_scope
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import Heartbeat, Terminal, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff, issue_staff_token, revoke_token
 from backoffice.settings import Settings
 from tests.backoffice.fleet.test_enrollment import BEAT

@@ -10,9 +10,9 @@ import numpy as np
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.vision.detector import YoloDetector
 from backoffice.vision.patrol import Patrol, run_due, visit_in_savepoints
 from backoffice.vision.sources import encode_jpeg
