@@ -6,7 +6,7 @@ Who-is-calling dependencies (`CurrentPrincipal`, `CurrentTerminal`, `authorize`)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Annotated
@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.clock import Clock
+from backoffice.db import session_scope
 from backoffice.settings import Settings
 
 SessionSource = Callable[[], AbstractContextManager[Session]]
@@ -65,19 +66,6 @@ def _finishing_limiter(app: FastAPI) -> anyio.CapacityLimiter:
     return limiter
 
 
-@contextmanager
-def _factory_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
 def session_source(app: FastAPI) -> tuple[SessionSource, bool]:
     """Where work outside a request's own session (token lookups, background writers) gets
     its sessions, and whether they are its own.
@@ -90,7 +78,7 @@ def session_source(app: FastAPI) -> tuple[SessionSource, bool]:
     if override is not None:
         return contextmanager(override), False
     factory: sessionmaker[Session] = app.state.session_factory
-    return (lambda: _factory_session(factory)), True
+    return (lambda: session_scope(factory)), True
 
 
 # The getters are async: they only read the app state, and FastAPI runs a plain `def`
