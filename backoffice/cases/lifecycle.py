@@ -23,7 +23,7 @@ from backoffice.access import Role
 from backoffice.cases import rules
 from backoffice.cases.models import Case, CaseCounter, CaseEvent, CasePhoto, CaseType
 from backoffice.cases.photos import Photo, PhotoKind, store_photo
-from backoffice.cases.states import CaseAction, CaseSource, CaseState
+from backoffice.cases.states import RUNNING_STATES, CaseAction, CaseSource, CaseState
 from backoffice.errors import BadInput, Conflict
 from backoffice.places.geometry import Point
 from backoffice.places.service import Location
@@ -51,13 +51,12 @@ _LEADERS = frozenset({Role.SHIFT_LEADER, Role.ADMIN})
 _DESK = frozenset({Role.OPERATOR, Role.CALL_TAKER, Role.SHIFT_LEADER, Role.ADMIN})
 _DISPATCH = frozenset({Role.DISPATCHER, Role.OPERATOR, Role.SHIFT_LEADER, Role.ADMIN})
 _CHECKERS = frozenset({Role.INSPECTOR, Role.OPERATOR, Role.SHIFT_LEADER, Role.ADMIN})
-_WORKING = frozenset({S.DISPATCHED, S.HANDLING})
 
 TRANSITIONS: dict[CaseAction, Transition] = {
     A.FILE: Transition(frozenset({S.REPORTED}), S.FILED, _DESK),
     A.DISPATCH: Transition(frozenset({S.FILED}), S.DISPATCHED, _DISPATCH),
     A.ACCEPT: Transition(frozenset({S.DISPATCHED}), S.HANDLING, by_unit=True),
-    A.SEND_BACK: Transition(_WORKING, S.FILED, by_unit=True, needs_reason=True),
+    A.SEND_BACK: Transition(RUNNING_STATES, S.FILED, by_unit=True, needs_reason=True),
     A.REPORT_HANDLED: Transition(frozenset({S.HANDLING}), S.HANDLED, by_unit=True),
     A.REQUEST_EXTENSION: Transition(frozenset({S.HANDLING}), None, by_unit=True, needs_reason=True),
     A.APPROVE_EXTENSION: Transition(frozenset({S.HANDLING}), None, _LEADERS),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -32,6 +33,7 @@ from backoffice.places.models import Place
 from backoffice.units.models import ResponsibleUnit
 
 UNIT_ACTIONS = [a for a, t in TRANSITIONS.items() if t.by_unit]
+Query = TypeVar("Query", bound=Select[Any])
 
 
 def get_case(db: Session, ref: str) -> Case:
@@ -101,6 +103,15 @@ def perform(
     return case
 
 
+def visible(query: Query, principal: Principal) -> Query:
+    """The cases of `query` the caller may see (the one rule the API and the pages share):
+    the subdistrict's staff see every case; a responsible unit, by its token or its staff, only
+    the cases dispatched to it."""
+    if principal.is_subdistrict_staff:
+        return query
+    return query.where(Case.unit_id == (principal.unit_id or -1))
+
+
 def list_cases(
     db: Session,
     principal: Principal,
@@ -119,8 +130,7 @@ def list_cases(
         selectinload(Case.grid),
         selectinload(Case.place),
     )
-    if is_unit_principal(principal):
-        query = query.where(Case.unit_id == principal.unit_id)
+    query = visible(query, principal)
     if state is not None:
         query = query.where(Case.state == state)
     if unit_code is not None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from backoffice import refcache, workcal
 from backoffice.cases import lifecycle
 from backoffice.cases.models import Case, CaseEvent, CaseType
-from backoffice.cases.states import CaseAction, CasePriority, CaseState
+from backoffice.cases.states import RUNNING_STATES, CaseAction, CasePriority
 from backoffice.db import Base, UTCDateTime, str_enum
 from backoffice.errors import BadInput, Conflict
 from backoffice.notify.service import Notice, enqueue
@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 ACTOR = "sla"
 # Remind the unit when this share of the time limit is left.
 REMIND_WHEN_LEFT = 0.2
-# States in which the time limit runs: the unit has the case and has not reported it handled.
-RUNNING = (CaseState.DISPATCHED, CaseState.HANDLING)
 
 
 class TimeLimit(Base):
@@ -202,7 +200,7 @@ def _escalate(db: Session, case: Case, clock: CaseClock, now: datetime, why: str
 
 def check_case(db: Session, case: Case, now: datetime) -> list[str]:
     """Remind, flag and escalate one running case as its time requires; returns what it did."""
-    if case.state not in RUNNING or case.due_at is None or case.unit_id is None:
+    if case.state not in RUNNING_STATES or case.due_at is None or case.unit_id is None:
         return []
     done: list[str] = []
     clock = _clock(db, case)
@@ -237,7 +235,7 @@ def check_time_limits(db: Session, now: datetime) -> int:
     """The scheduler's job: every running case with a due time; returns how many it acted on."""
     cases = db.scalars(
         select(Case)
-        .where(Case.state.in_(RUNNING), Case.due_at.is_not(None))
+        .where(Case.state.in_(RUNNING_STATES), Case.due_at.is_not(None))
         .order_by(Case.due_at, Case.id)
     ).all()
     acted = 0

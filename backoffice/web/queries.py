@@ -9,19 +9,18 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from backoffice.access import Principal
 from backoffice.cases.models import Case, CaseCategory, CaseType
-from backoffice.cases.states import OPEN_STATES, CaseSource, CaseState
+from backoffice.cases.service import visible
+from backoffice.cases.states import OPEN_STATES, RUNNING_STATES, CaseSource, CaseState
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
 from backoffice.web.models import AlarmAck
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-# The time limit runs while the unit has the case and has not reported it handled.
-RUNNING_STATES = (CaseState.DISPATCHED, CaseState.HANDLING)
 ALARM_WINDOW = timedelta(hours=24)
 
 
@@ -36,13 +35,6 @@ def overdue_clause(now: datetime) -> Any:
 
 def is_overdue(case: Case, now: datetime) -> bool:
     return case.state in RUNNING_STATES and case.due_at is not None and case.due_at <= now
-
-
-def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
-    """A unit's staff see only the cases dispatched to their unit (the API's rule)."""
-    if principal.is_subdistrict_staff:
-        return query
-    return query.where(Case.unit_id == (principal.unit_id or -1))
 
 
 @dataclass(frozen=True)
@@ -62,7 +54,7 @@ class CaseCounts:
 
 
 def _count(db: Session, principal: Principal, *where: Any) -> int:
-    query = scoped(select(func.count()).select_from(Case), principal).where(*where)
+    query = visible(select(func.count()).select_from(Case), principal).where(*where)
     return int(db.scalar(query) or 0)
 
 
@@ -127,7 +119,7 @@ def list_cases(
     db: Session, principal: Principal, flt: CaseFilter, now: datetime, limit: int = 500
 ) -> list[Case]:
     road, grid = aliased(Place), aliased(Place)
-    query = scoped(select(Case), principal)
+    query = visible(select(Case), principal)
     if flt.state == "open":
         query = query.where(Case.state.in_(OPEN_STATES))
     elif flt.state:
