@@ -14,7 +14,7 @@ from backoffice import __version__
 from backoffice.cases.analytics_router import router as reports_router
 from backoffice.cases.kiosk_reports import router as kiosk_reports_router
 from backoffice.cases.router import router as cases_router
-from backoffice.cases.sla_router import router as time_limits_router
+from backoffice.cases.sla.router import router as time_limits_router
 from backoffice.catalog.router import router as catalog_router
 from backoffice.clock import Clock, SystemClock
 from backoffice.consult.router import router as consult_router

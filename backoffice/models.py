@@ -11,7 +11,8 @@ from backoffice.cases.models import (
     CaseType,
     DispatchRule,
 )
-from backoffice.cases.sla import CaseClock, TimeLimit
+from backoffice.cases.sla.watch import CaseClock
+from backoffice.cases.time_limits import TimeLimit
 from backoffice.catalog.models import CatalogCategory, CatalogItem, CatalogVersion
 from backoffice.consult.models import Consult
 from backoffice.db import Base

@@ -94,7 +94,7 @@ class Scheduler:
 def standard_jobs() -> list[Job]:
     """The back office's periodic jobs."""
     # Imported here: the scheduler is foundation code and must not import domains at load time.
-    from backoffice.cases.sla import check_time_limits
+    from backoffice.cases.sla.watch import check_time_limits
     from backoffice.fleet.alerts import check_silent_terminals
     from backoffice.notify.worker import deliver_due
 
@@ -107,11 +107,10 @@ def standard_jobs() -> list[Job]:
 
 def install_case_listeners() -> None:
     """What runs in the same transaction as each case change (idempotent), in this order:
-    the time limit of the case's type and level, the daily rollup, the notifications outbox."""
-    from backoffice.cases import analytics, lifecycle, sla
-    from backoffice.notify import case_events
+    the daily rollup, the notices to the units."""
+    from backoffice.cases import analytics, lifecycle, notices
 
-    for listener in (sla.on_transition, analytics.on_transition, case_events.on_transition):
+    for listener in (analytics.on_transition, notices.on_transition):
         lifecycle.add_transition_listener(listener)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from backoffice import refcache, workcal
+from backoffice import refcache
 from backoffice.access import Role
-from backoffice.cases import rules
+from backoffice.cases import rules, time_limits
 from backoffice.cases.models import Case, CaseCounter, CaseEvent, CasePhoto, CaseType
 from backoffice.cases.photos import Photo, PhotoKind, store_photo
 from backoffice.cases.states import RUNNING_STATES, CaseAction, CaseSource, CaseState
@@ -111,16 +111,6 @@ def add_transition_listener(listener: TransitionListener) -> None:
 def remove_transition_listener(listener: TransitionListener) -> None:
     if listener in _listeners:
         _listeners.remove(listener)
-
-
-# --- time limits -----------------------------------------------------------------------------
-
-
-def add_time_limit(start: datetime, hours: float, working: bool) -> datetime:
-    """The moment a time limit of `hours` ends, counted in working hours where the type says."""
-    if working:
-        return workcal.default_calendar().add_working_hours(start, hours)
-    return start + timedelta(hours=hours)
 
 
 # --- creating a case -------------------------------------------------------------------------
@@ -385,7 +375,7 @@ def _file(_db: Session, case: Case, _data: ActionInput, _actor: str, now: dateti
     case.filed_at = now
 
 
-def _dispatch(_db: Session, case: Case, data: ActionInput, _actor: str, now: datetime) -> None:
+def _dispatch(db: Session, case: Case, data: ActionInput, _actor: str, now: datetime) -> None:
     if data.unit is None:
         raise BadInput("Name the responsible unit to dispatch to (unit_code).", field="unit_code")
     case.unit = data.unit
@@ -393,8 +383,7 @@ def _dispatch(_db: Session, case: Case, data: ActionInput, _actor: str, now: dat
     case.dispatched_by_rule = data.by_rule is not None
     case.dispatch_rule_id = data.by_rule.rule_id if data.by_rule else None
     case.dispatched_at = now
-    case.due_at = add_time_limit(now, case.time_limit_h, case.working_hours)
-    case.overdue_at = None
+    time_limits.start(db, case, now)
 
 
 def _accept(_db: Session, _case: Case, _data: ActionInput, _actor: str, _now: datetime) -> None:
@@ -407,8 +396,7 @@ def _clear_dispatch(case: Case) -> None:
     case.dispatched_by_rule = None
     case.dispatch_rule_id = None
     case.dispatched_at = None
-    case.due_at = None
-    case.overdue_at = None
+    time_limits.stop(case)
     case.supervisor_unit_id = None
     case.escalation_level = 0
     case.extension_requested_h = None
@@ -457,10 +445,7 @@ def _pending_extension(case: Case) -> float:
 def _approve_extension(
     _db: Session, case: Case, _data: ActionInput, _actor: str, now: datetime
 ) -> None:
-    hours = _pending_extension(case)
-    case.due_at = add_time_limit(case.due_at or now, hours, case.working_hours)
-    case.time_limit_h += hours
-    case.overdue_at = None
+    time_limits.extend(case, _pending_extension(case), now)
     case.extension_requested_h = None
     case.extension_reason = None
 

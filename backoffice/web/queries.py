@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from backoffice.access import Principal
 from backoffice.cases.models import Case, CaseCategory, CaseType
 from backoffice.cases.service import visible
-from backoffice.cases.states import OPEN_STATES, RUNNING_STATES, CaseSource, CaseState
+from backoffice.cases.states import OPEN_STATES, CaseSource, CaseState
+from backoffice.cases.time_limits import overdue_clause
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
 from backoffice.web.models import AlarmAck
@@ -27,14 +28,6 @@ ALARM_WINDOW = timedelta(hours=24)
 def local_midnight(now: datetime) -> datetime:
     local = now.astimezone(LOCAL_ZONE)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def overdue_clause(now: datetime) -> Any:
-    return and_(Case.state.in_(RUNNING_STATES), Case.due_at.is_not(None), Case.due_at <= now)
-
-
-def is_overdue(case: Case, now: datetime) -> bool:
-    return case.state in RUNNING_STATES and case.due_at is not None and case.due_at <= now
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice import refcache
-from backoffice.cases import rules, sla
+from backoffice.cases import rules, time_limits
 from backoffice.cases.models import CaseType, DispatchRule
 from backoffice.cases.schemas import RuleIn
 from backoffice.cases.seed import seed_reference_data
@@ -107,9 +107,13 @@ def test_an_edited_case_type_and_unit_are_what_the_next_filing_gets(
 
 def test_a_new_time_limit_applies_to_the_next_dispatch(seeded: Session) -> None:
     lamp = seeded.scalars(select(CaseType).where(CaseType.code == "E-0506")).one()
-    default = sla.limit_for(seeded, lamp, CasePriority.URGENT)
-    sla.set_limit(seeded, lamp, CasePriority.URGENT, 3, False)
-    assert sla.limit_for(seeded, lamp, CasePriority.URGENT) == sla.Limit(3, False) != default
+    default = time_limits.limit_for(seeded, lamp, CasePriority.URGENT)
+    time_limits.set_limit(seeded, lamp, CasePriority.URGENT, 3, False)
+    assert (
+        time_limits.limit_for(seeded, lamp, CasePriority.URGENT)
+        == time_limits.Limit(3, False)
+        != default
+    )
 
 
 def test_edits_committed_by_another_process_and_rolled_back_edits(fresh_database: str) -> None:
