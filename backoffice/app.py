@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from backoffice import __version__
-from backoffice.cases.analytics_router import router as reports_router
 from backoffice.cases.kiosk_reports import router as kiosk_reports_router
+from backoffice.cases.reports.router import router as reports_router
 from backoffice.cases.router import router as cases_router
 from backoffice.cases.sla.router import router as time_limits_router
 from backoffice.catalog.router import router as catalog_router

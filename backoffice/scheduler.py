@@ -108,9 +108,10 @@ def standard_jobs() -> list[Job]:
 def install_case_listeners() -> None:
     """What runs in the same transaction as each case change (idempotent), in this order:
     the daily rollup, the notices to the units."""
-    from backoffice.cases import analytics, lifecycle, notices
+    from backoffice.cases import lifecycle, notices
+    from backoffice.cases.reports import rollup
 
-    for listener in (analytics.on_transition, notices.on_transition):
+    for listener in (rollup.on_transition, notices.on_transition):
         lifecycle.add_transition_listener(listener)
 
 

@@ -48,8 +48,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from backoffice.access import Role
-from backoffice.cases import analytics, rules
+from backoffice.cases import rules
 from backoffice.cases.models import Case, CaseReportRow, CaseType, DispatchRule
+from backoffice.cases.reports import analytics
 from backoffice.cases.seed import seed_reference_data
 from backoffice.db import create_db_engine, make_session_factory, session_scope
 from backoffice.identity.service import create_staff, issue_staff_token

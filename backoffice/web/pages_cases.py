@@ -16,11 +16,12 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from backoffice.access import Role, can_reach
-from backoffice.cases import analytics, lifecycle, rules
+from backoffice.cases import lifecycle, rules
 from backoffice.cases import service as cases
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import Case
 from backoffice.cases.photos import PhotoKind
+from backoffice.cases.reports import analytics
 from backoffice.cases.schemas import ActionIn, PhotoIn, RuleIn
 from backoffice.cases.states import CaseAction, CaseSource, CaseState
 from backoffice.cases.time_limits import is_overdue

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
-from backoffice.cases import analytics
-from backoffice.cases.analytics import CaseDailyCount, Row
 from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.models import Case, CaseType
+from backoffice.cases.reports import analytics
+from backoffice.cases.reports.analytics import Row
+from backoffice.cases.reports.rollup import CaseDailyCount
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseState
 from backoffice.clock import ManualClock

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from backoffice.access import Principal, Role, authorize
-from backoffice.cases import analytics
+from backoffice.cases.reports import analytics
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput
 
