@@ -57,12 +57,10 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 
 def _finishing_limiter(app: FastAPI) -> anyio.CapacityLimiter:
-    # Commits get worker threads of their own: requests waiting for SQLite's write lock
-    # (`db.begin_writing`) may hold every thread of the shared pool, and the writer they
-    # wait for must still be able to commit.
-    limiter: anyio.CapacityLimiter | None = getattr(app.state, "finishing_limiter", None)
-    if limiter is None:
-        limiter = app.state.finishing_limiter = anyio.CapacityLimiter(40)
+    # Commits get worker threads of their own (`wiring.COMMIT_THREADS`): requests waiting for
+    # SQLite's write lock (`db.begin_writing`) may hold every thread of the shared pool, and
+    # the writer they wait for must still be able to commit.
+    limiter: anyio.CapacityLimiter = app.state.commit_limiter
     return limiter
 
 

@@ -1,6 +1,7 @@
 """The case lifecycle: a table of allowed transitions, and one function per transition's side
 effects. `apply_action` is the only way a case changes state; every change writes a timeline
-row and tells the transition listeners (the notifications outbox) in the same transaction.
+row and tells the session's transition listeners (`cases.hooks`: the daily rollup, the notices
+to the units) in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from backoffice import refcache
 from backoffice.access import Role
 from backoffice.cases import rules, time_limits
+from backoffice.cases.hooks import hooks_of
 from backoffice.cases.models import Case, CaseCounter, CaseEvent, CasePhoto, CaseType
 from backoffice.cases.photos import Photo, PhotoKind, store_photo
 from backoffice.cases.states import RUNNING_STATES, CaseAction, CaseSource, CaseState
@@ -95,22 +97,6 @@ class ActionInput:
     photos: tuple[Photo, ...] = ()
     photo_dir: Path | None = None
     by_rule: rules.RuleSpec | None = None
-
-
-TransitionListener = Callable[[Session, Case, CaseEvent], None]
-_listeners: list[TransitionListener] = []
-
-
-def add_transition_listener(listener: TransitionListener) -> None:
-    """Call `listener(db, case, event)` after every timeline row, in the same transaction
-    (the notifications outbox uses this so a crash loses nothing)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def remove_transition_listener(listener: TransitionListener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
 
 
 # --- creating a case -------------------------------------------------------------------------
@@ -330,7 +316,7 @@ def _record(
     # No flush here: the rows go out with the caller's next flush or query (autoflush), so a
     # filing writes its case, photos and timeline in a few statements.
     case.events.append(event)
-    for listener in list(_listeners):
+    for listener in hooks_of(db).listeners:
         listener(db, case, event)
     return event
 

@@ -42,7 +42,7 @@ from backoffice.fleet.schemas import (
 )
 from backoffice.settings import Settings
 
-router = APIRouter(prefix="/api/v1/fleet", tags=["fleet"], lifespan=live.lifespan)
+router = APIRouter(prefix="/api/v1/fleet", tags=["fleet"])
 
 FLEET_MANAGERS = (Role.ADMIN, Role.TERMINAL_MANAGER)
 FLEET_READERS = (*FLEET_MANAGERS, Role.OPERATOR, Role.SHIFT_LEADER, Role.VIEWER)

@@ -11,7 +11,7 @@ from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import Forbidden
 from backoffice.medical import service
 from backoffice.medical.schemas import PrintConfirm, ProgressOut, RecordsOut
-from backoffice.medical.source import DemoMedicalSource, MedicalRecordSource, demo_source_path
+from backoffice.medical.source import MedicalRecordSource
 from backoffice.suishen.service import TYPED_REFUSED, resolve
 
 router = APIRouter(prefix="/api/v1/medical", tags=["medical"])
@@ -23,11 +23,8 @@ TYPED_PARAMETERS = frozenset({"id_number", "id", "idcard", "sfz"})
 
 
 def source_of(request: Request) -> MedicalRecordSource:
-    """The upstream adapter; the demo source (its own SQLite file) unless another was installed."""
-    source: MedicalRecordSource | None = getattr(request.app.state, "medical_source", None)
-    if source is None:
-        source = DemoMedicalSource(demo_source_path(request.app.state.settings.data_dir))
-        request.app.state.medical_source = source
+    """The app's upstream adapter, chosen by the assembly point (`backoffice.wiring`)."""
+    source: MedicalRecordSource = request.app.state.medical_source
     return source
 
 

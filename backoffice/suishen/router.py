@@ -7,18 +7,15 @@ from fastapi import APIRouter, Request
 from backoffice.access import CurrentTerminal
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.suishen import service
-from backoffice.suishen.codes import DemoIssuer, SuishenVerifier
+from backoffice.suishen.codes import SuishenVerifier
 from backoffice.suishen.schemas import Evidence, IdentificationOut
 
 router = APIRouter(prefix="/api/v1", tags=["identification"])
 
 
 def verifier_of(request: Request) -> SuishenVerifier:
-    """The app's Suishen verifier: the demo issuer unless another adapter was installed."""
-    verifier: SuishenVerifier | None = getattr(request.app.state, "suishen", None)
-    if verifier is None:
-        verifier = DemoIssuer(request.app.state.settings.secret_key)
-        request.app.state.suishen = verifier
+    """The app's Suishen verifier, chosen by the assembly point (`backoffice.wiring`)."""
+    verifier: SuishenVerifier = request.app.state.suishen
     return verifier
 
 

@@ -1,9 +1,9 @@
 """The patrol: visit every enabled camera at its interval, grab a frame, detect, run the zones.
 
-`Patrol.run_due(now)` finds the cameras due and hands each to a `VisitRunner`. The default
-runs the visit here, in its own transaction; at scale a runner that enqueues
-`(camera_code, now)` for a pool of workers (each calling `Patrol.visit`) takes over with
-nothing else changed. The back office's scheduler calls `patrol_job` every few seconds.
+`Patrol.run_due(db, now)` is the periodic job the back office's scheduler runs (every
+`ZHILI_VISION_PATROL_POLL_S`): it visits the cameras due, each in its own commit. A queue of
+workers can take the visits over camera by camera, each calling `Patrol.visit_safely` for one
+`(camera_code, now)`. The assembly point (`backoffice.wiring`) builds the app's patrol.
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from backoffice.db import session_scope
 from backoffice.vision import service
 from backoffice.vision.detector import Detector
 from backoffice.vision.models import Camera, SourceKind
@@ -65,12 +63,6 @@ class VisitOutcome:
     error: str = ""
 
 
-class VisitRunner(Protocol):
-    def __call__(self, camera_code: str, now: datetime) -> VisitOutcome | None:
-        """Visit one camera (or enqueue the visit and return None)."""
-        ...
-
-
 def due_cameras(db: Session, now: datetime) -> list[str]:
     """Codes of the enabled cameras (that are fetched, not pushing) due a visit at `now`."""
     rows = db.scalars(
@@ -109,80 +101,31 @@ class Patrol:
         result = service.process_frame(db, camera, frame, detections, now, photo_dir=self.photo_dir)
         return VisitOutcome(camera.code, True, result)
 
-
-@dataclass
-class InlineVisits:
-    """Each visit in its own transaction, here and now: one camera's failure (even a bug)
-    rolls back that camera only and the patrol goes on."""
-
-    patrol: Patrol
-    session_factory: sessionmaker[Session]
-
-    def __call__(self, camera_code: str, now: datetime) -> VisitOutcome | None:
+    def visit_safely(self, db: Session, camera_code: str, now: datetime) -> VisitOutcome:
+        """`visit` in a savepoint: a failure (even a bug) rolls back this camera's visit only
+        and marks the camera offline, to be retried later."""
         try:
-            with session_scope(self.session_factory) as db:
-                return self.patrol.visit(db, camera_code, now)
+            with db.begin_nested():
+                return self.visit(db, camera_code, now)
         except Exception as exc:
             log.exception("patrol visit to camera %s failed", camera_code)
-            with session_scope(self.session_factory) as db:
+            with db.begin_nested():
                 camera = service.get_camera(db, camera_code)
                 service.mark_offline(
-                    camera, f"{type(exc).__name__}: {exc}", now, self.patrol.backoff_max_s
+                    camera, f"{type(exc).__name__}: {exc}", now, self.backoff_max_s
                 )
             return VisitOutcome(camera_code, False, error=f"{type(exc).__name__}: {exc}")
 
+    def visit_due(self, db: Session, now: datetime) -> list[VisitOutcome]:
+        """Visit every camera due at `now`, committing after each one: a long round holds no
+        lock across cameras, and what one camera filed stays filed whatever the next does."""
+        codes = due_cameras(db, now)
+        outcomes = []
+        for code in codes:
+            outcomes.append(self.visit_safely(db, code, now))
+            db.commit()
+        return outcomes
 
-def run_due(
-    db: Session, now: datetime, visit: Callable[[str, datetime], VisitOutcome | None]
-) -> list[VisitOutcome]:
-    """Visit every camera due at `now`."""
-    outcomes = []
-    for code in due_cameras(db, now):
-        outcome = visit(code, now)
-        if outcome is not None:
-            outcomes.append(outcome)
-    return outcomes
-
-
-def visit_in_savepoints(patrol: Patrol, db: Session) -> Callable[[str, datetime], VisitOutcome]:
-    """A runner inside one session: each camera in a savepoint (the scheduler's job shape)."""
-
-    def visit(code: str, now: datetime) -> VisitOutcome:
-        try:
-            with db.begin_nested():
-                return patrol.visit(db, code, now)
-        except Exception as exc:
-            log.exception("patrol visit to camera %s failed", code)
-            with db.begin_nested():
-                camera = service.get_camera(db, code)
-                service.mark_offline(
-                    camera, f"{type(exc).__name__}: {exc}", now, patrol.backoff_max_s
-                )
-            return VisitOutcome(code, False, error=f"{type(exc).__name__}: {exc}")
-
-    return visit
-
-
-_configured: Patrol | None = None
-
-
-def configured_patrol() -> Patrol:
-    """The process's patrol, built from ZHILI_VISION_* settings (detector loaded on first use)."""
-    global _configured
-    if _configured is None:
-        from backoffice.vision.config import get_vision_settings
-        from backoffice.vision.detector import configured_detector
-
-        s = get_vision_settings()
-        _configured = Patrol(
-            detector=configured_detector,
-            limits=SourceLimits(s.source_timeout_s, s.max_frame_bytes, s.max_frame_side),
-            backoff_max_s=s.offline_backoff_max_s,
-        )
-    return _configured
-
-
-def patrol_job(db: Session, now: datetime) -> int:
-    """For the back office's scheduler: visit the cameras due now; returns how many."""
-    patrol = configured_patrol()
-    return len(run_due(db, now, visit_in_savepoints(patrol, db)))
+    def run_due(self, db: Session, now: datetime) -> int:
+        """The scheduler's job: visit the cameras due now; returns how many were visited."""
+        return len(self.visit_due(db, now))

@@ -1,6 +1,7 @@
-"""Before/after comparison for camera cases, registered as the cases module's verifier: the
-camera looks again; nothing of the kind in the zone and the zone like its clean reference
-closes the case, anything else returns it with the frame and the reason."""
+"""Before/after comparison for camera cases, one of the app's case verifiers (`cases.hooks`,
+added by `backoffice.wiring`): the camera looks again; nothing of the kind in the zone and the
+zone like its clean reference closes the case, anything else returns it with the frame and the
+reason."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from backoffice.cases.hooks import Verdict
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseSource
-from backoffice.cases.verification import Verdict, register_verifier
 from backoffice.errors import NotFound
 from backoffice.vision import service
 from backoffice.vision.detector import Detector, Frame
@@ -110,14 +111,3 @@ class CameraVerifier:
             decided_by,
             photo,
         )
-
-
-def install(
-    detector: Callable[[], Detector],
-    source_for: Callable[[Camera], FrameSource],
-    min_similarity: float = DEFAULT_MIN_SIMILARITY,
-) -> CameraVerifier:
-    """Register the camera verifier with the cases module (replacing an earlier one)."""
-    verifier = CameraVerifier(detector, source_for, min_similarity)
-    register_verifier(verifier)
-    return verifier

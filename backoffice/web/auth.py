@@ -25,7 +25,7 @@ from backoffice.errors import NotAuthenticated
 from backoffice.identity import service as identity
 from backoffice.identity.models import Staff
 from backoffice.web.models import LoginAttempt, WebSession
-from backoffice.web.settings import WebSettings, get_web_settings
+from backoffice.web.settings import WebSettings
 
 SESSION_COOKIE = "zhili_session"
 
@@ -252,8 +252,8 @@ def client_of(request: Request) -> str:
 
 
 def web_settings_dep(request: Request) -> WebSettings:
-    settings: WebSettings | None = getattr(request.app.state, "web_settings", None)
-    return settings or get_web_settings()
+    settings: WebSettings = request.app.state.web_settings
+    return settings
 
 
 PageSettings = Annotated[WebSettings, Depends(web_settings_dep)]

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Integer, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from backoffice.cases.models import Case, CaseEvent
 from backoffice.db import Base
@@ -74,17 +74,22 @@ def _write_pending(db: Session) -> None:
         db.connection().execute(_upsert_statement(db.get_bind().dialect.name), rows)
 
 
-@event.listens_for(Session, "before_flush")
+def install(sessions: sessionmaker[Session]) -> None:
+    """Write the pending counts with each flush and commit of these sessions, and forget them
+    on rollback (the assembly point installs this on every session factory)."""
+    event.listen(sessions, "before_flush", _rollup_on_flush)
+    event.listen(sessions, "before_commit", _rollup_on_commit)
+    event.listen(sessions, "after_rollback", _rollup_forget)
+
+
 def _rollup_on_flush(db: Session, _flush: Any, _instances: Any) -> None:
     _write_pending(db)
 
 
-@event.listens_for(Session, "before_commit")
 def _rollup_on_commit(db: Session) -> None:
     _write_pending(db)
 
 
-@event.listens_for(Session, "after_rollback")
 def _rollup_forget(db: Session) -> None:
     db.info.pop(_PENDING, None)
 

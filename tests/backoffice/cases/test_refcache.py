@@ -17,11 +17,12 @@ from backoffice.cases.schemas import RuleIn
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.service import get_rule, save_rule
 from backoffice.cases.states import CasePriority
-from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.db import create_db_engine, session_scope
 from backoffice.errors import BadInput
 from backoffice.places import service as places
 from backoffice.places.models import Place
 from backoffice.places.schemas import PlaceCreate, PlaceUpdate
+from backoffice.wiring import session_factory
 from tests.backoffice.cases.helpers import ON_JIANGSU_ROAD, new_case, spot_on_jiangsu_road
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -118,7 +119,7 @@ def test_a_new_time_limit_applies_to_the_next_dispatch(seeded: Session) -> None:
 
 def test_edits_committed_by_another_process_and_rolled_back_edits(fresh_database: str) -> None:
     engine = create_db_engine(fresh_database)
-    factory = make_session_factory(engine)
+    factory = session_factory(engine)
     try:
         with session_scope(factory) as db:
             seed_reference_data(db)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
+from backoffice.app import create_app
 from backoffice.cases import lifecycle, time_limits
 from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.models import Case, CaseType
@@ -19,9 +20,11 @@ from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.sla import watch
 from backoffice.cases.states import CaseAction, CasePriority, CaseState
 from backoffice.clock import ManualClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.db import create_db_engine, session_scope
 from backoffice.notify.models import OutboxMessage
-from backoffice.scheduler import InlineRunner, Scheduler, install_case_listeners, standard_jobs
+from backoffice.scheduler import Scheduler
+from backoffice.settings import Settings
+from backoffice.wiring import session_factory
 from backoffice.workcal import SHANGHAI
 from tests.conftest import StaffFactory
 
@@ -36,7 +39,6 @@ def sh(m: int, d: int, hh: int, mm: int = 0) -> datetime:
 @pytest.fixture
 def seeded(db: Session) -> Session:
     seed_reference_data(db)
-    install_case_listeners()
     return db
 
 
@@ -200,13 +202,15 @@ def test_the_scheduler_runs_the_time_limit_job_in_its_own_transactions(
     fresh_database: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     engine = create_db_engine(fresh_database)
-    factory = make_session_factory(engine)
-    install_case_listeners()
+    factory = session_factory(engine)
     clock.set(sh(11, 2, 9))
     with session_scope(factory) as db:
         seed_reference_data(db)
         number = file(db, "C-0101", clock.now(), tmp_path).number  # 4 natural hours
-    scheduler = Scheduler(standard_jobs(), InlineRunner(factory))
+    app = create_app(
+        Settings(data_dir=tmp_path, migrate_on_start=False), clock=clock, engine=engine
+    )
+    scheduler: Scheduler = app.state.scheduler
 
     def run(at: datetime) -> dict[str, tuple[int | None, str | None]]:
         ours = {"notify.deliver", "cases.time_limits"}
