@@ -23,7 +23,7 @@ from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
 from backoffice.db import create_db_engine, session_scope
 from backoffice.migrate import upgrade
-from backoffice.vision import service
+from backoffice.vision import frames, service
 from backoffice.vision.config import SHIPPED_CLASS_MAP, SHIPPED_WEIGHTS
 from backoffice.vision.detector import YoloDetector, shared_detector
 from backoffice.vision.models import SourceKind
@@ -120,7 +120,7 @@ def condition_to_dispatch(detector: YoloDetector, cases: int) -> list[float]:
             start = time.perf_counter()
             with session_scope(factory) as db:
                 camera = service.get_camera(db, f"CAM-B{i:03d}")
-                result = service.process_frame(db, camera, frame, detections, now, photo_dir=photos)
+                result = frames.process_frame(db, camera, frame, detections, now, photo_dir=photos)
             timings.append((time.perf_counter() - start) * 1000)
             filing = result.zones[0].filing
             assert filing is not None and filing.dispatched_to == "BIKE-HELLO", result

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from backoffice.vision import service
+from backoffice.vision import frames, service
 from backoffice.vision.detector import Detector
 from backoffice.vision.models import Camera, SourceKind
 from backoffice.vision.sources import (
@@ -59,7 +59,7 @@ def source_for(camera: Camera, limits: SourceLimits = SourceLimits()) -> FrameSo
 class VisitOutcome:
     camera_code: str
     ok: bool
-    result: service.FrameResult | None = None
+    result: frames.FrameResult | None = None
     error: str = ""
 
 
@@ -98,7 +98,7 @@ class Patrol:
             log.warning("camera %s offline (%d in a row): %s", camera.code, camera.failures, exc)
             return VisitOutcome(camera.code, False, error=str(exc))
         detections = self.detector().detect(frame)
-        result = service.process_frame(db, camera, frame, detections, now, photo_dir=self.photo_dir)
+        result = frames.process_frame(db, camera, frame, detections, now, photo_dir=self.photo_dir)
         return VisitOutcome(camera.code, True, result)
 
     def visit_safely(self, db: Session, camera_code: str, now: datetime) -> VisitOutcome:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from backoffice.access import Principal, Role, authorize
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput
-from backoffice.vision import service
+from backoffice.vision import frames, service
 from backoffice.vision.config import get_vision_settings
 from backoffice.vision.models import PushedFrame, SourceKind
 from backoffice.vision.patrol import Patrol
@@ -79,7 +79,7 @@ def delete_zone(code: str, zone_id: int, db: DbSession, _staff: Manager) -> None
     service.delete_zone(db, service.get_zone(db, service.get_camera(db, code), zone_id))
 
 
-def _frame_out(result: service.FrameResult, replayed: bool = False) -> FrameResultOut:
+def _frame_out(result: frames.FrameResult, replayed: bool = False) -> FrameResultOut:
     return FrameResultOut(
         camera_code=result.camera_code,
         at=result.at,
@@ -135,7 +135,7 @@ def push_frame(
         raise BadInput(str(exc), field="body") from exc
     patrol: Patrol = request.app.state.patrol
     detections = patrol.detector().detect(frame)
-    result = service.process_frame(
+    result = frames.process_frame(
         db, camera, frame, detections, now, photo_dir=settings.data_dir / "photos"
     )
     out = _frame_out(result)
