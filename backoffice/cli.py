@@ -34,7 +34,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _seed_demo(_args: argparse.Namespace) -> int:
-    from backoffice.demo import seed_demo
+    from backoffice.demo.seed import seed_demo
 
     url = get_settings().resolved_database_url()
     upgrade(url)

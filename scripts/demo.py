@@ -20,8 +20,8 @@ from sqlalchemy import select
 from backoffice.cases.models import Case
 from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, session_scope
-from backoffice.demo import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
-from backoffice.demo_history import seed_ops_data
+from backoffice.demo.history import seed_ops_data
+from backoffice.demo.seed import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
 from backoffice.migrate import upgrade
 from backoffice.wiring import session_factory
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from backoffice.db import create_db_engine, session_scope
-from backoffice.demo_history import OpsData, seed_ops_data
+from backoffice.demo.history import OpsData, seed_ops_data
 from backoffice.wiring import session_factory
 from tests.conftest import ARTIFACTS, LiveServer
 

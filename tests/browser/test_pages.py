@@ -9,7 +9,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from backoffice.access import Role
-from backoffice.demo_history import OpsData, png
+from backoffice.demo.history import OpsData, png
 from tests.browser.conftest import Ops, shoot
 from tests.conftest import LiveServer
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, session_scope
-from backoffice.demo import DEMO_TERMINAL, demo_enrollment_code, seed_demo
+from backoffice.demo.seed import DEMO_TERMINAL, demo_enrollment_code, seed_demo
 from backoffice.wiring import session_factory
 from tests.conftest import ARTIFACTS, LiveServer, bearer
 

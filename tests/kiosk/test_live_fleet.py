@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from backoffice.access import Role
-from backoffice.demo import DEMO_TERMINAL, demo_password
+from backoffice.demo.seed import DEMO_TERMINAL, demo_password
 from kiosk.agent import AgentState, FleetAgent
 from kiosk.config import KioskConfig
 from kiosk.outbox import ItemState

@@ -17,7 +17,7 @@ from backoffice.cases.taxonomy import (
     TYPE_SHARED_BIKE_PARKING,
 )
 from backoffice.clock import ManualClock
-from backoffice.demo import seed_demo
+from backoffice.demo.seed import seed_demo
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
 from tests.conftest import StaffFactory

@@ -23,7 +23,7 @@ from backoffice.catalog.service import load_seed
 from backoffice.consult import service as consults
 from backoffice.consult.models import ConsultKind
 from backoffice.consult.schemas import ConsultIn
-from backoffice.demo import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
+from backoffice.demo.seed import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
 from backoffice.fleet import service as fleet
 from backoffice.identity.service import create_staff
 from backoffice.ratings import service as ratings
