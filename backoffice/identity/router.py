@@ -1,4 +1,4 @@
-"""Sign-in for staff, staff accounts, and who-am-I."""
+"""Sign-in for staff, staff accounts, who-am-I, and bearer tokens for responsible units."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from backoffice.identity import service
 from backoffice.identity.models import Staff
 from backoffice.identity.schemas import LoginRequest, Me, StaffCreate, StaffOut, TokenOut
 from backoffice.units.models import ResponsibleUnit
+from backoffice.units.service import get_unit
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Admin = Annotated[Principal, authorize(Role.ADMIN)]
+AdminUnit = Annotated[ResponsibleUnit, authorize(Role.ADMIN, load=get_unit)]
 
 
 def _staff_out(staff: Staff) -> StaffOut:
@@ -66,3 +68,9 @@ def create_staff(body: StaffCreate, db: DbSession, now: Now, _admin: Admin) -> S
 @router.get("/staff")
 def list_staff(db: DbSession, _admin: Admin) -> list[StaffOut]:
     return [_staff_out(s) for s in db.scalars(select(Staff).order_by(Staff.username))]
+
+
+@router.post("/units/{ref}/tokens", status_code=201)
+def issue_unit_token(unit: AdminUnit, db: DbSession, now: Now, _admin: Admin) -> TokenOut:
+    """A bearer token for a responsible unit's own systems (shown once)."""
+    return TokenOut(token=service.issue_unit_token(db, unit, now))
