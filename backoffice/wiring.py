@@ -97,6 +97,7 @@ def patrol(settings: Settings, vision: VisionSettings) -> Patrol:
 
 
 def camera_verifier(patrol: Patrol) -> CameraVerifier:
+    """The before/after verifier: it looks again with the patrol's detector and camera reads."""
     return CameraVerifier(
         detector=patrol.detector, source_for=partial(source_for, limits=patrol.limits)
     )
