@@ -2,8 +2,9 @@
 
 `Patrol.run_due(db, now)` is the periodic job the back office's scheduler runs (every
 `ZHILI_VISION_PATROL_POLL_S`): it visits the cameras due, each in its own commit. A queue of
-workers can take the visits over camera by camera, each calling `Patrol.visit_safely` for one
-`(camera_code, now)`. The assembly point (`backoffice.wiring`) builds the app's patrol.
+workers can take the visits over camera by camera, each calling `Patrol.visit` for one
+`(camera_code, now)` in a transaction of its own. The assembly point (`backoffice.wiring`)
+builds the app's patrol.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from backoffice.db import begin_writing
 from backoffice.vision import frames, service
-from backoffice.vision.detector import Detector
+from backoffice.vision.detector import Detector, Frame
 from backoffice.vision.models import Camera, SourceKind
+from backoffice.vision.rules import Detection
 from backoffice.vision.sources import (
     FrameSource,
     PushedFrames,
@@ -77,6 +80,15 @@ def due_cameras(db: Session, now: datetime) -> list[str]:
     return list(rows)
 
 
+@dataclass(frozen=True)
+class Look:
+    """What one look at a camera gave: a frame and its detections, or why there is none."""
+
+    frame: Frame | None
+    detections: list[Detection]
+    error: str = ""
+
+
 @dataclass
 class Patrol:
     detector: Callable[[], Detector]
@@ -85,45 +97,66 @@ class Patrol:
     photo_dir: Path | None = None
     sources: Callable[[Camera, SourceLimits], FrameSource] = source_for
 
-    def visit(self, db: Session, camera_code: str, now: datetime) -> VisitOutcome:
-        """One camera: grab, detect, run zones, file cases. A camera that does not answer is
-        marked offline and retried later; nothing it does reaches another camera."""
-        camera = service.get_camera(db, camera_code)
-        camera.next_visit_at = now + timedelta(seconds=camera.interval_s)
+    def look(self, camera: Camera) -> Look:
+        """Grab a frame and detect: no database work, so no transaction need be open. A
+        camera that does not answer, or a detector that fails, gives a look without a frame."""
         try:
             frame = self.sources(camera, self.limits).grab()
         except SourceError as exc:
-            service.mark_offline(camera, str(exc), now, self.backoff_max_s)
+            return Look(None, [], str(exc))
+        try:
+            return Look(frame, self.detector().detect(frame))
+        except Exception as exc:
+            log.exception("detection on camera %s failed", camera.code)
+            return Look(None, [], f"{type(exc).__name__}: {exc}")
+
+    def record(self, db: Session, camera: Camera, seen: Look, now: datetime) -> VisitOutcome:
+        """Run the zones on what the look saw and file cases; a look without a frame marks
+        the camera offline, to be retried later, sooner at first."""
+        camera.next_visit_at = now + timedelta(seconds=camera.interval_s)
+        if seen.frame is None:
+            service.mark_offline(camera, seen.error, now, self.backoff_max_s)
             db.flush()
-            log.warning("camera %s offline (%d in a row): %s", camera.code, camera.failures, exc)
-            return VisitOutcome(camera.code, False, error=str(exc))
-        detections = self.detector().detect(frame)
-        result = frames.process_frame(db, camera, frame, detections, now, photo_dir=self.photo_dir)
+            log.warning(
+                "camera %s offline (%d in a row): %s", camera.code, camera.failures, seen.error
+            )
+            return VisitOutcome(camera.code, False, error=seen.error)
+        result = frames.process_frame(
+            db, camera, seen.frame, seen.detections, now, photo_dir=self.photo_dir
+        )
         return VisitOutcome(camera.code, True, result)
 
-    def visit_safely(self, db: Session, camera_code: str, now: datetime) -> VisitOutcome:
-        """`visit` in a savepoint: a failure (even a bug) rolls back this camera's visit only
-        and marks the camera offline, to be retried later."""
-        try:
-            with db.begin_nested():
-                return self.visit(db, camera_code, now)
-        except Exception as exc:
-            log.exception("patrol visit to camera %s failed", camera_code)
-            with db.begin_nested():
-                camera = service.get_camera(db, camera_code)
-                service.mark_offline(
-                    camera, f"{type(exc).__name__}: {exc}", now, self.backoff_max_s
-                )
-            return VisitOutcome(camera_code, False, error=f"{type(exc).__name__}: {exc}")
+    def visit(self, db: Session, camera_code: str, now: datetime) -> VisitOutcome:
+        """One camera in the caller's transaction: look, run the zones, file cases (what a
+        queue worker does for one camera)."""
+        camera = service.get_camera(db, camera_code)
+        return self.record(db, camera, self.look(camera), now)
 
     def visit_due(self, db: Session, now: datetime) -> list[VisitOutcome]:
-        """Visit every camera due at `now`, committing after each one: a long round holds no
-        lock across cameras, and what one camera filed stays filed whatever the next does."""
+        """Visit every camera due at `now`, each committed on its own. The look (grab and
+        detect, the slow part) runs with no transaction open, and the writes then begin as a
+        writer (`begin_writing`): on SQLite a transaction that read before another committed
+        may not write, and a round must hold no lock while the detector works. A failure
+        (even a bug) rolls back that camera's visit only and marks the camera offline."""
         codes = due_cameras(db, now)
+        db.commit()
         outcomes = []
         for code in codes:
-            outcomes.append(self.visit_safely(db, code, now))
+            camera = service.get_camera(db, code)
             db.commit()
+            seen = self.look(camera)
+            begin_writing(db)
+            try:
+                outcomes.append(self.record(db, camera, seen, now))
+                db.commit()
+            except Exception as exc:
+                db.rollback()
+                log.exception("patrol visit to camera %s failed", code)
+                error = f"{type(exc).__name__}: {exc}"
+                begin_writing(db)
+                service.mark_offline(service.get_camera(db, code), error, now, self.backoff_max_s)
+                db.commit()
+                outcomes.append(VisitOutcome(code, False, error=error))
         return outcomes
 
     def run_due(self, db: Session, now: datetime) -> int:

@@ -19,6 +19,7 @@ from backoffice.vision.detector import YoloDetector
 from backoffice.vision.models import CameraStatus, SourceKind
 from backoffice.vision.patrol import Patrol, due_cameras
 from backoffice.vision.schemas import CameraCreate, CameraUpdate
+from backoffice.wiring import session_factory
 from tests.backoffice.vision.scenes import Street
 from tests.backoffice.vision.test_sources import SnapshotCamera
 
@@ -170,4 +171,28 @@ def test_the_apps_scheduler_patrols_the_cameras_due(
     assert patrolled() == (0, None)
     clock.advance(seconds=55)
     assert patrolled() == (1, None)
+    engine.dispose()
+
+
+def test_a_write_committed_while_the_detector_works_does_not_fail_the_visit(
+    fresh_database: str, clock: ManualClock, detector: YoloDetector, tmp_path: Path
+) -> None:
+    # On SQLite a transaction that read before another connection committed may not write
+    # ("database is locked"); heartbeat batches and requests commit all the time while the
+    # detector works, so the patrol looks with no transaction open.
+    engine = create_db_engine(fresh_database)
+    sessions = session_factory(engine)
+    still = tmp_path / "still.jpg"
+    still.write_bytes(Street().jpeg([]))
+    with session_scope(sessions) as db:
+        _camera(db, clock, "CAM-FILE", SourceKind.FILE, str(still))
+
+    def detector_while_others_write() -> YoloDetector:
+        with session_scope(sessions) as other:
+            _camera(other, clock, "CAM-PUSHED", SourceKind.PUSH, "")
+        return detector
+
+    with session_scope(sessions) as db:
+        (outcome,) = Patrol(detector_while_others_write).visit_due(db, clock.now())
+    assert (outcome.camera_code, outcome.ok, outcome.error) == ("CAM-FILE", True, "")
     engine.dispose()
