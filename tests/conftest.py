@@ -24,14 +24,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.app import create_app
 from backoffice.clock import ManualClock
 from backoffice.db import create_db_engine
 from backoffice.deps import get_db
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
 from backoffice.settings import Settings
+from backoffice.wiring import session_factory
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -113,12 +114,12 @@ def engine(databases: Databases) -> Iterator[Engine]:
 
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test."""
+    """A session inside a transaction that is rolled back after the test, with the back
+    office's session hooks and a case-hooks object of its own (no verifier unless the test adds
+    one); requests of the `app` fixture run on it."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
+    session = session_factory(engine)(bind=connection, join_transaction_mode="create_savepoint")
     try:
         yield session
     finally:
