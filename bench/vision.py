@@ -29,7 +29,7 @@ from backoffice.vision.detector import YoloDetector, shared_detector
 from backoffice.vision.models import SourceKind
 from backoffice.vision.rules import RuleKind, ZoneState, measure, step
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
-from backoffice.vision.synth import Split, random_scene, render
+from backoffice.vision.training.synth import Split, random_scene, render
 
 NO_PARKING = ((0.05, 0.55), (0.55, 0.55), (0.55, 0.98), (0.05, 0.98))
 COLLECTION = ((0.6, 0.55), (0.98, 0.55), (0.98, 0.98), (0.6, 0.98))
@@ -74,7 +74,7 @@ def throughput(
 def condition_to_dispatch(detector: YoloDetector, cases: int) -> list[float]:
     """Milliseconds from the frame on which a zone's condition has held its dwell time to the
     case filed, dispatched by rule and committed (one camera and zone per case)."""
-    from backoffice.vision.street import Street
+    from backoffice.vision.training.street import Street
 
     street = Street()
     frame = street.frame([street.bike_a, street.bike_b])

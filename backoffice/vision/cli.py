@@ -15,7 +15,7 @@ from backoffice.vision.config import SHIPPED_WEIGHTS
 
 
 def _train(args: argparse.Namespace) -> int:
-    from backoffice.vision.train import TrainConfig, train
+    from backoffice.vision.training.train import TrainConfig, train
 
     config = TrainConfig(seed=args.seed, images=args.images, epochs=args.epochs)
     out = train(args.weights, config)
@@ -24,7 +24,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from backoffice.vision.evaluate import evaluate
+    from backoffice.vision.training.evaluate import evaluate
 
     # stdout carries the one JSON line; ultralytics' progress and tables go to stderr.
     with contextlib.redirect_stdout(sys.stderr), _ultralytics_log_to(sys.stderr):

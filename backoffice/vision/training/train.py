@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from backoffice.vision.synth import Split, write_data_yaml, write_dataset
+from backoffice.vision.training.synth import Split, write_data_yaml, write_dataset
 from backoffice.vision.yolo import yolo_class
 
 IMGSZ = 320

@@ -9,8 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from backoffice.vision.synth import Split, write_data_yaml, write_dataset
-from backoffice.vision.train import IMGSZ
+from backoffice.vision.training.synth import Split, write_data_yaml, write_dataset
+from backoffice.vision.training.train import IMGSZ
 from backoffice.vision.yolo import yolo_class
 
 HELDOUT_SEED = 7
