@@ -76,9 +76,9 @@ def labelled_street(root: Path) -> Path:
     ]
     for i, things in enumerate(scenes):
         frame = street.frame(things, DUSK if i == 4 else DAY)
-        labels = [(cls[t.kind], street.box(t)) for t in things]
-        labels.append((0, street.box(street.pedestrian)))  # a person: not a target
-        scale = (2.0, 1.0, 0.65)[i % 3]  # 1280x720, 640x360, 416x234
+        labels = [(cls[t.kind], t.box) for t in things]
+        labels.append((0, street.pedestrian.box))  # a person: not a target
+        scale = (4.0, 1.0, 0.8)[i % 3]  # 1280x960, 320x240, 256x192
         if scale != 1.0:
             frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
             labels = [(c, tuple(v * scale for v in box)) for c, box in labels]

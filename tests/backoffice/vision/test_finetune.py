@@ -30,8 +30,8 @@ def three_frames_per_camera(root: Path) -> Path:
             labels.mkdir(parents=True, exist_ok=True)
             frame = street.frame(things)
             cv2.imwrite(str(images / f"{i}.jpg"), frame)
-            boxes = [(0 if t.kind == "bike" else 1, street.box(t)) for t in things]
-            (labels / f"{i}.txt").write_text("\n".join(label_lines(boxes, 640, 360)) + "\n")
+            boxes = [(0 if t.kind == "bike" else 1, t.box) for t in things]
+            (labels / f"{i}.txt").write_text("\n".join(label_lines(boxes, 320, 240)) + "\n")
     return root
 
 
