@@ -31,8 +31,7 @@ def _json_object(text: str) -> dict[str, str]:
 def _train(args: argparse.Namespace) -> int:
     if args.data is not None:
         return _finetune(args)
-    from backoffice.vision.config import SHIPPED_WEIGHTS
-    from backoffice.vision.training.train import TrainConfig, train
+    from backoffice.vision.training.train import DEFAULT_OUT, TrainConfig, train
 
     config = TrainConfig(
         seed=args.seed,
@@ -41,7 +40,7 @@ def _train(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     with _ultralytics_log_to(sys.stderr):
-        out = train(args.weights or SHIPPED_WEIGHTS, config, args.workdir)
+        out = train(args.weights or DEFAULT_OUT, config, args.workdir)
     print(
         f"trained {config.architecture} at {config.imgsz} on {config.images} scenes "
         f"({', '.join(sorted(set(config.styles)))}; seed {config.seed}) -> {out}"
@@ -161,10 +160,10 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     train.add_argument("--seed", type=int, default=0, help="scene and training seed (0)")
     train.add_argument("--images", type=int, help="generated training scenes (2400)")
-    train.add_argument("--epochs", type=int, help="epochs (5 generated, 20 fine-tuning)")
+    train.add_argument("--epochs", type=int, help="epochs (12 generated, 20 fine-tuning)")
     train.add_argument("--threads", type=int, default=1, help="torch threads (1)")
     train.add_argument(
-        "--weights", type=Path, help="output .pt (shipped model / var/vision-finetune)"
+        "--weights", type=Path, help="output .pt (under var/vision-train or var/vision-finetune)"
     )
     train.add_argument("--workdir", type=Path, help="scenes and checkpoints, kept to resume")
     train.add_argument("--data", type=Path, help="a YOLO-format labelled set to fine-tune on")
