@@ -150,7 +150,7 @@ def main() -> int:
             env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         start("card", PY, "-m", "simulators", "card", "--control-port", CARD_CONTROL)
-        start("camera-feed", PY, "-m", "backoffice.vision.demo_feed")
+        start("camera-feed", PY, "-m", "backoffice.vision.training.demo_feed")
         screenshot = DEMO_DIR / "kiosk-home.png"
         screenshot.unlink(missing_ok=True)
         kiosk_config = write_kiosk_config(code)

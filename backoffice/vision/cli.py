@@ -1,4 +1,6 @@
-"""`zhili-backoffice vision train|evaluate`: the shipped detector's training and evaluation."""
+"""`zhili-backoffice vision train|evaluate`: train the shipped detector on generated scenes or
+fine-tune a detector on labelled frames; score a detector on generated scenes or on a labelled
+set, the way the patrol uses it (class map, size, thresholds)."""
 
 from __future__ import annotations
 
@@ -11,25 +13,118 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from backoffice.vision.config import SHIPPED_WEIGHTS
+from backoffice.vision.yolo import ROOT
+
+
+def _json_object(text: str) -> dict[str, str]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from exc
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise argparse.ArgumentTypeError(
+            'expected a JSON object of names, e.g. {"bicycle": "bike"}'
+        )
+    return {str(k): v for k, v in value.items()}
 
 
 def _train(args: argparse.Namespace) -> int:
-    from backoffice.vision.train import TrainConfig, train
+    if args.data is not None:
+        return _finetune(args)
+    from backoffice.vision.training.train import DEFAULT_OUT, TrainConfig, train
 
-    config = TrainConfig(seed=args.seed, images=args.images, epochs=args.epochs)
-    out = train(args.weights, config)
-    print(f"trained {config.architecture} on {config.images} scenes (seed {config.seed}) -> {out}")
+    config = TrainConfig(
+        seed=args.seed,
+        images=args.images or TrainConfig.images,
+        epochs=args.epochs or TrainConfig.epochs,
+        threads=args.threads,
+    )
+    with _ultralytics_log_to(sys.stderr):
+        out = train(args.weights or DEFAULT_OUT, config, args.workdir)
+    print(
+        f"trained {config.architecture} at {config.imgsz} on {config.images} scenes "
+        f"({', '.join(sorted(set(config.styles)))}; seed {config.seed}) -> {out}"
+    )
+    return 0
+
+
+def _finetune(args: argparse.Namespace) -> int:
+    from backoffice.vision.training.evaluate import DatasetError, load_labelled_set
+    from backoffice.vision.training.finetune import FinetuneConfig, class_map_hint, finetune
+
+    if args.from_weights is None:
+        print("vision train --data needs --from WEIGHTS (the model to start from)", file=sys.stderr)
+        return 2
+    config = FinetuneConfig(
+        epochs=args.epochs or FinetuneConfig.epochs,
+        imgsz=args.imgsz,
+        val_share=args.val_share,
+        threads=args.threads,
+        seed=args.seed,
+    )
+    out = args.weights or ROOT / "var" / "vision-finetune" / "model.pt"
+    workdir = args.workdir or out.parent / "work"
+    try:
+        with contextlib.redirect_stdout(sys.stderr), _ultralytics_log_to(sys.stderr):
+            out, split = finetune(args.data, args.from_weights, out, config, workdir)
+        data = load_labelled_set(args.data) if not (args.data / "data.yaml").is_file() else None
+    except (DatasetError, FileNotFoundError) as exc:
+        print(f"vision train: {exc}", file=sys.stderr)
+        return 2
+    print(f"training sites: {', '.join(sorted(split.train))}")
+    print(f"validation sites (held out whole): {', '.join(sorted(split.val))}")
+    print(f"fine-tuned {args.from_weights} for {config.epochs} epochs at {config.imgsz} -> {out}")
+    if data is not None:
+        hint = json.dumps(class_map_hint(data))
+        print(f"use it with ZHILI_VISION_WEIGHTS={out} ZHILI_VISION_CLASS_MAP='{hint}'")
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from backoffice.vision.evaluate import evaluate
+    from backoffice.vision.config import get_vision_settings
+    from backoffice.vision.detector import DetectorError, YoloDetector
+    from backoffice.vision.training.evaluate import (
+        DatasetError,
+        Report,
+        evaluate_set,
+        evaluate_styles,
+    )
 
-    # stdout carries the one JSON line; ultralytics' progress and tables go to stderr.
-    with contextlib.redirect_stdout(sys.stderr), _ultralytics_log_to(sys.stderr):
-        scores = evaluate(args.weights, seed=args.seed, images=args.images)
-    print(json.dumps(scores.as_json()))
+    settings = get_vision_settings()
+    weights = args.weights or settings.weights
+    class_map = args.class_map or settings.class_map
+    imgsz = args.imgsz or settings.imgsz
+    reports: dict[str, Report]
+    # stdout carries the figures and the JSON line; ultralytics' logging goes to stderr.
+    try:
+        with contextlib.redirect_stdout(sys.stderr), _ultralytics_log_to(sys.stderr):
+            detector = YoloDetector(weights, class_map, imgsz=imgsz, confidence=0.001)
+            if args.data is not None:
+                report = evaluate_set(
+                    detector,
+                    args.data,
+                    split=args.split,
+                    labels_map=args.labels_map,
+                    min_score=args.min_score,
+                    confidence=settings.confidence,
+                )
+                reports = {str(args.data): report}
+            else:
+                reports = evaluate_styles(
+                    detector,
+                    images=args.images,
+                    seed=args.seed,
+                    styles=args.styles,
+                    min_score=args.min_score,
+                    confidence=settings.confidence,
+                )
+    except (DatasetError, DetectorError) as exc:
+        print(f"vision evaluate: {exc}", file=sys.stderr)
+        return 2
+    print(f"model {weights} at {imgsz}, class map {json.dumps(class_map)}")
+    for name, report in reports.items():
+        print("\n".join(report.lines(name)))
+    print(json.dumps({name: r.as_json() for name, r in reports.items()}))
     return 0
 
 
@@ -50,19 +145,59 @@ def _ultralytics_log_to(stream: TextIO) -> Iterator[None]:
                 handler.setStream(old)
 
 
+# The generators (backoffice.vision.training.datasets.STYLES), named here so that building the
+# command line imports no image code.
+STYLES = ("solid", "wire", "random", "flat")
+
+
 def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     vision = sub.add_parser("vision", help="AI patrol detector: train and evaluate")
     vision_sub = vision.add_subparsers(dest="vision_command", required=True)
-    train = vision_sub.add_parser("train", help="generate scenes and train the detector")
+    train = vision_sub.add_parser(
+        "train",
+        help="train the shipped detector on generated scenes (resumable), or fine-tune one on "
+        "labelled frames (--data DIR --from WEIGHTS), split by camera or site",
+    )
     train.add_argument("--seed", type=int, default=0, help="scene and training seed (0)")
-    train.add_argument("--images", type=int, default=300, help="training scenes (300)")
-    train.add_argument("--epochs", type=int, default=35, help="epochs (35)")
-    train.add_argument("--weights", type=Path, default=SHIPPED_WEIGHTS, help="output .pt file")
+    train.add_argument("--images", type=int, help="generated training scenes (2400)")
+    train.add_argument("--epochs", type=int, help="epochs (12 generated, 20 fine-tuning)")
+    train.add_argument("--threads", type=int, default=1, help="torch threads (1)")
+    train.add_argument(
+        "--weights", type=Path, help="output .pt (under var/vision-train or var/vision-finetune)"
+    )
+    train.add_argument("--workdir", type=Path, help="scenes and checkpoints, kept to resume")
+    train.add_argument("--data", type=Path, help="a YOLO-format labelled set to fine-tune on")
+    train.add_argument("--from", dest="from_weights", type=Path, help="weights to fine-tune")
+    train.add_argument("--imgsz", type=int, default=416, help="fine-tuning size (416)")
+    train.add_argument(
+        "--val-share", type=float, default=0.2, help="share of sites held out whole (0.2)"
+    )
     train.set_defaults(func=_train)
     evaluate = vision_sub.add_parser(
-        "evaluate", help="mAP on held-out generated scenes; prints one JSON line"
+        "evaluate",
+        help="per-class mAP, precision and recall at the configured thresholds, false detections "
+        "per frame; on held-out generated scenes of every style or on --data DIR",
+    )
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        help="a YOLO-format labelled set (data.yaml or images/ labels/ classes.txt)",
+    )
+    evaluate.add_argument("--split", default="val", help="the data.yaml split to score (val)")
+    evaluate.add_argument(
+        "--labels-map", type=_json_object, help='set class -> bike|waste, e.g. {"trash": "waste"}'
+    )
+    evaluate.add_argument("--weights", type=Path, help=".pt to score (ZHILI_VISION_WEIGHTS)")
+    evaluate.add_argument(
+        "--class-map", type=_json_object, help="model class -> bike|waste (ZHILI_VISION_CLASS_MAP)"
+    )
+    evaluate.add_argument("--imgsz", type=int, help="inference size (ZHILI_VISION_IMGSZ)")
+    evaluate.add_argument(
+        "--min-score", type=float, default=0.4, help="the zones' minimum score (0.4)"
     )
     evaluate.add_argument("--seed", type=int, default=7, help="held-out scene seed (7)")
-    evaluate.add_argument("--images", type=int, default=100, help="held-out scenes (100)")
-    evaluate.add_argument("--weights", type=Path, default=SHIPPED_WEIGHTS, help=".pt to score")
+    evaluate.add_argument("--images", type=int, default=100, help="held-out scenes per style (100)")
+    evaluate.add_argument(
+        "--styles", nargs="+", choices=STYLES, default=list(STYLES), help="generators to score"
+    )
     evaluate.set_defaults(func=_evaluate)

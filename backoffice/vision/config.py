@@ -12,6 +12,7 @@ from backoffice.vision.yolo import ROOT
 
 SHIPPED_WEIGHTS = ROOT / "assets" / "models" / "zhili-patrol-yolo11n-320.pt"
 SHIPPED_CLASS_MAP = {"shared_bike": "bike", "waste_pile": "waste"}
+SHIPPED_IMGSZ = 320
 
 
 class VisionSettings(BaseSettings):
@@ -32,7 +33,7 @@ class VisionSettings(BaseSettings):
         ),
     )
     imgsz: int = Field(
-        default=320,
+        default=SHIPPED_IMGSZ,
         ge=32,
         le=1920,
         description="Inference size; use the size the model was trained at.",

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from backoffice.vision.config import SHIPPED_IMGSZ
 from backoffice.vision.rules import Detection, ObjectKind
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class YoloDetector:
         weights: Path,
         class_map: Mapping[str, str],
         *,
-        imgsz: int = 320,
+        imgsz: int = SHIPPED_IMGSZ,
         confidence: float = 0.25,
     ) -> None:
         self.weights = Path(weights)
@@ -115,7 +116,11 @@ _shared_lock = threading.Lock()
 
 
 def shared_detector(
-    weights: Path, class_map: Mapping[str, str], *, imgsz: int = 320, confidence: float = 0.25
+    weights: Path,
+    class_map: Mapping[str, str],
+    *,
+    imgsz: int = SHIPPED_IMGSZ,
+    confidence: float = 0.25,
 ) -> YoloDetector:
     """The process's detector for these settings, loaded on first use."""
     key = (str(Path(weights).resolve()), tuple(sorted(class_map.items())), imgsz, confidence)

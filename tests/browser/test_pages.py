@@ -249,7 +249,7 @@ def test_an_operator_draws_a_zone_on_the_latest_frame(
 ) -> None:
     import cv2
 
-    from backoffice.vision import synth
+    from backoffice.vision.training import synth
 
     api = httpx.Client(base_url=live_server.url, timeout=60)
     token = api.post(

@@ -55,7 +55,7 @@ def street_photo() -> bytes:
     """A JPEG as the kiosk camera would take it: a generated street scene with bikes."""
     import cv2
 
-    from backoffice.vision.synth import Split, random_scene, render
+    from backoffice.vision.training.synth import Split, random_scene, render
 
     ok, jpeg = cv2.imencode(".jpg", render(random_scene(7, Split.HELDOUT, bikes=(2, 3))))
     assert ok

@@ -21,7 +21,7 @@ from backoffice.vision.detector import YoloDetector
 from backoffice.vision.models import SourceKind
 from backoffice.vision.rules import EventKind, RuleKind
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
-from backoffice.vision.synth import Thing
+from backoffice.vision.training.synth import Thing
 from tests.backoffice.vision.scenes import COLLECTION_ZONE, DAY, DUSK, NO_PARKING_ZONE, Street
 
 pytestmark = pytest.mark.usefixtures("camera_verifier")

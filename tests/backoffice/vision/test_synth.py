@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from backoffice.vision.synth import (
+from backoffice.vision.training.synth import (
     HELDOUT_DISTRACTORS,
     TRAIN_DISTRACTORS,
     Split,

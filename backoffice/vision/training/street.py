@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from backoffice.vision.sources import encode_jpeg
-from backoffice.vision.synth import (
+from backoffice.vision.training.synth import (
     Light,
     Scene,
     Thing,

@@ -2,7 +2,7 @@
 park and waste piles up, the back office's patrol files and dispatches cases, the feed plays
 the unit that clears the scene and reports it handled, and the re-check closes the case.
 
-    python -m backoffice.vision.demo_feed [--cameras 3] [--rounds 0]
+    python -m backoffice.vision.training.demo_feed [--cameras 3] [--rounds 0]
 
 It uses the back office's database and data dir (ZHILI_DATABASE_URL, ZHILI_DATA_DIR); the
 back office must be running with its patrol on (the default) for cases to appear.
@@ -32,8 +32,8 @@ from backoffice.vision import service
 from backoffice.vision.models import SourceKind
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
-from backoffice.vision.street import COLLECTION_ZONE, DAY, DUSK, NO_PARKING_ZONE, Street
-from backoffice.vision.synth import Light, Thing
+from backoffice.vision.training.street import COLLECTION_ZONE, DAY, DUSK, NO_PARKING_ZONE, Street
+from backoffice.vision.training.synth import Light, Thing
 
 log = logging.getLogger(__name__)
 
