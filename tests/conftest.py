@@ -19,15 +19,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from backoffice.app import create_app
+from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
-from backoffice.db import create_db_engine
+from backoffice.db import create_db_engine, make_session_factory, session_scope
 from backoffice.deps import get_db
+from backoffice.identity import secrets as password_secrets
 from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
@@ -40,12 +43,71 @@ PG_ADMIN_URL = os.environ.get(
     "ZHILI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 DB_FIXTURES = {"engine", "db", "app", "client", "fresh_database", "live_server"}
+# Folders whose tests reach the database only through a live back office (a kiosk window, a
+# browser, a built kiosk, a simulator): their SQL is the back office's, which the tests under
+# tests/backoffice (services, API, jobs, migrations) already run on PostgreSQL. Their database
+# tests are marked `db` but not `pg`; a test here that does exercise SQL opts in with
+# @pytest.mark.pg.
+INCIDENTAL_DB_FOLDERS = {"kiosk", "browser", "e2e", "simulators"}
+# Tests that share a resource of this machine run one at a time, in one xdist worker (`pytest
+# -n N --dist loadgroup`): the kiosk's Kivy window (one per process, writing its voice to one
+# disk-audio file under var/test-kivy) and the PC/SC daemon with its two virtual readers on the
+# fixed ports 35963/35964; the browser (one Chromium for all page tests).
+KIOSK_DEVICES_GROUP, BROWSER_GROUP = "kiosk-window-and-pcscd", "browser"
+
+
+def _resource_group(item: pytest.Item, fixtures: set[str]) -> str | None:
+    if "kivy_window" in fixtures or item.get_closest_marker("pcsc") is not None:
+        return KIOSK_DEVICES_GROUP
+    if "browser" in fixtures:
+        return BROWSER_GROUP
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if DB_FIXTURES & fixtures:
             item.add_marker(pytest.mark.db)
+        folder = Path(item.path).relative_to(ROOT / "tests").parts[0]
+        if item.get_closest_marker("db") and folder not in INCIDENTAL_DB_FOLDERS:
+            item.add_marker(pytest.mark.pg)
+        group = _resource_group(item, fixtures)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+class _HashEachPasswordOnce(PasswordHasher):
+    """Argon2id at the production cost, with each distinct password hashed once per test
+    process and its hash reused: a real hash that verification checks in full (only the salt
+    repeats between accounts with the same password). The suite creates hundreds of accounts
+    with a handful of passwords, at about 0.2 s of CPU per hash."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        super().__init__(
+            time_cost=real.time_cost,
+            memory_cost=real.memory_cost,
+            parallelism=real.parallelism,
+            hash_len=real.hash_len,
+            salt_len=real.salt_len,
+            type=real.type,
+        )
+        self._hashes: dict[str | bytes, str] = {}
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        if salt is not None:
+            return super().hash(password, salt=salt)
+        if password not in self._hashes:
+            self._hashes[password] = super().hash(password)
+        return self._hashes[password]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hash_each_password_once() -> Iterator[None]:
+    real = password_secrets._hasher
+    password_secrets._hasher = _HashEachPasswordOnce(real)
+    yield
+    password_secrets._hasher = real
 
 
 class Databases:
@@ -105,10 +167,29 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
 
 
 @pytest.fixture(scope="session")
-def engine(databases: Databases) -> Iterator[Engine]:
+def empty_engine(databases: Databases) -> Iterator[Engine]:
     eng = create_db_engine(databases.clone())
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(databases: Databases) -> Iterator[Engine]:
+    """A database with the reference data from assets/ (units, places, taxonomy, rules)
+    committed once per session: seeding takes longer than most tests that need it."""
+    eng = create_db_engine(databases.clone())
+    with session_scope(make_session_factory(eng)) as session:
+        seed_reference_data(session)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """The database of the `db` session: the seeded one when the test asks for `seeded`."""
+    wanted = "seeded_engine" if "seeded" in request.fixturenames else "empty_engine"
+    eng: Engine = request.getfixturevalue(wanted)
+    return eng
 
 
 @pytest.fixture
@@ -125,6 +206,13 @@ def db(engine: Engine) -> Iterator[Session]:
         session.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def seeded(db: Session) -> Session:
+    """The session with units, places, taxonomy and rules loaded from assets/ (on the seeded
+    database, see `engine`); what the test changes is rolled back like any `db` test."""
+    return db
 
 
 @pytest.fixture
