@@ -11,8 +11,6 @@ import itertools
 import os
 import shutil
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,6 +33,7 @@ from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
 from backoffice.settings import Settings
+from tests.server_launcher import ServerLauncher
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -296,9 +295,19 @@ class LiveServer:
         self.data_dir = data_dir
 
 
+@pytest.fixture(scope="session")
+def server_launcher() -> Iterator[ServerLauncher]:
+    launcher = ServerLauncher()
+    yield launcher
+    launcher.close()
+
+
 @pytest.fixture
-def live_server(fresh_database: str, tmp_path: Path) -> Iterator[LiveServer]:
-    """The real back office in its own process, on a free port, with its own database."""
+def live_server(
+    fresh_database: str, tmp_path: Path, server_launcher: ServerLauncher
+) -> Iterator[LiveServer]:
+    """The real back office (`zhili-backoffice serve`) in its own process, on a free port,
+    with its own database; forked from a launcher that has imported it (tests/server_launcher)."""
     port = free_port()
     data_dir = tmp_path / "server-data"
     env = {
@@ -307,33 +316,22 @@ def live_server(fresh_database: str, tmp_path: Path) -> Iterator[LiveServer]:
         "ZHILI_DATA_DIR": str(data_dir),
         "ZHILI_HEARTBEAT_INTERVAL_S": "5",
     }
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
+    log = tmp_path / "server.log"
+    pid = server_launcher.start(["serve", "--port", str(port)], env=env, cwd=tmp_path, log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Generous: on a busy machine (two test processes per core) a start can take 10 s or more.
+    deadline = time.monotonic() + 60
     while True:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 break
         except httpx.TransportError:
             pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            raise RuntimeError((tmp_path / "server.log").read_text())
+        if server_launcher.poll(pid) is not None or time.monotonic() > deadline:
+            server_launcher.stop(pid, timeout_s=0)
+            raise RuntimeError(log.read_text())
         time.sleep(0.1)
     try:
         yield LiveServer(url, fresh_database, data_dir)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        server_launcher.stop(pid)
