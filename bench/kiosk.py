@@ -200,7 +200,7 @@ def card_to_greeting(app: Any, loop: Any, runs: int) -> list[float] | None:
     simulator.stdout.readline()  # "virtual card for reader 0, control on ..."
     reader = PcscCardReader("Virtual PCD 00 00", SocialSecurityCard(today=dt.date.today()))
     reader.start()
-    app.card_reader = reader
+    app.devices.card_readers = [reader]
     # A kiosk's reader is watching long before anyone walks up: wait until it is.
     waited = time.perf_counter()
     while reader.health().state.value != "ready" and time.perf_counter() - waited < 10:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -34,6 +34,14 @@ class AgentState(StrEnum):
     ONLINE = "online"
     OFFLINE = "offline"
     REJECTED = "rejected"
+
+
+class AgentView(Protocol):
+    """What the UI reads from the fleet agent (FleetAgent, or a stand-in in screen tests)."""
+
+    state: AgentState
+    terminal_code: str | None
+    commands: queue.Queue[dict[str, Any]]
 
 
 @dataclass(frozen=True)

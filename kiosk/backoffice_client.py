@@ -1,11 +1,11 @@
-"""Calls the kiosk makes to the back office while a person waits (identification); each runs on
-a worker thread and hands its result to the UI thread. What can wait goes through the outbox."""
+"""Calls the kiosk makes to the back office while a person waits (identification, a consult, the
+booklet's records); each runs through the kiosk's background runner and hands its result to the
+UI thread. What can wait goes through the outbox."""
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import requests
 
 from kiosk import api
+from kiosk.background import Runner
 from kiosk.outbox import Sender
 
 logger = logging.getLogger(__name__)
@@ -48,9 +49,29 @@ class CallFailed:
 
 
 class BackOfficeClient:
-    def __init__(self, send: Sender, on_ui: Callable[[Callable[[], None]], None]) -> None:
-        self._send = send
-        self._on_ui = on_ui
+    """``sender`` gives the fleet agent's authenticated sender (None before there is one);
+    ``online`` says whether the back office answered the last heartbeat."""
+
+    def __init__(
+        self,
+        sender: Callable[[], Sender | None],
+        runner: Runner,
+        online: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self._sender = sender
+        self._runner = runner
+        self._online = online
+
+    def online(self) -> bool:
+        return self._sender() is not None and self._online()
+
+    def _send(
+        self, method: str, path: str, data: bytes, headers: dict[str, str]
+    ) -> requests.Response:
+        send = self._sender()
+        if send is None:
+            raise requests.ConnectionError("this kiosk has no connection to a back office")
+        return send(method, path, data, headers)
 
     def identify_card(
         self,
@@ -117,15 +138,13 @@ class BackOfficeClient:
         call: Callable[[], T | CallFailed],
         done: Callable[[T | CallFailed], None],
     ) -> None:
-        def run() -> None:
-            result: T | CallFailed
+        def run() -> T | CallFailed:
             try:
-                result = call()
+                return call()
             except (ValueError, KeyError, TypeError) as exc:
-                result = CallFailed(False, f"unexpected answer: {type(exc).__name__}")
-            self._on_ui(lambda: done(result))
+                return CallFailed(False, f"unexpected answer: {type(exc).__name__}")
 
-        threading.Thread(target=run, name="backoffice-call", daemon=True).start()
+        self._runner.run("backoffice-call", run, done)
 
 
 def _detail(response: requests.Response) -> str:

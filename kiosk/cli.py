@@ -29,6 +29,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--exit-after-screenshot", action="store_true", help="quit once the screenshot is saved"
     )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=("run", "selftest"),
+        default="run",
+        help="run the kiosk (default), or check each configured device and exit (selftest)",
+    )
+    parser.add_argument(
+        "--wait", type=float, default=60.0, help="selftest: seconds to wait for a card and a code"
+    )
     return parser.parse_args(argv)
 
 
@@ -55,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         logger.error("%s", exc)
         return 2
+    if args.command == "selftest":
+        from kiosk.selftest import run_selftest
+
+        return run_selftest(config, args.wait, sys.stdout)
     set_kivy_environment(Path.cwd())
 
     from kivy.config import Config
@@ -107,11 +121,9 @@ def _start_devices(app: KioskApp, config: KioskConfig) -> list[Any]:
     except DeviceConfigError as exc:
         logger.error("devices not started: %s", exc)
         return []
-    app.card_reader, app.printer, app.qr_scanner = (
-        built.card_reader,
-        built.printer,
-        built.qr_camera,
-    )
+    app.devices.printer = built.printer
+    app.devices.card_readers = [built.card_reader] if built.card_reader is not None else []
+    app.devices.qr_scanner = built.qr_camera
     app.device_health = built.health
     started: list[Any] = []
     for device in (built.card_reader, built.qr_camera):

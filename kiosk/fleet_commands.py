@@ -10,16 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from kiosk import api
 from kiosk.config import ConfigError, KioskConfig
 from kiosk.devices.base import LineStyle, PrinterError, PrintJob, PrintLine, PrintPage
-from kiosk.outbox import Kind
-from kiosk.visit import EndReason
-
-if TYPE_CHECKING:
-    from kiosk.app import KioskApp
+from kiosk.flows.ports import KioskDevices
+from kiosk.outbox import Kind, Outbox
+from kiosk.visit import EndReason, Visits
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +37,30 @@ class CommandResult:
         return {"ok": self.ok, "result": self.detail[:MAX_RESULT]}
 
 
+class Kiosk(Protocol):
+    """What the commands act on (KioskApp)."""
+
+    kiosk_config: KioskConfig
+    config_path: Path | None
+    data_dir: Path
+    agent: Any
+    outbox: Outbox
+    visits: Visits
+    devices: KioskDevices
+    locked: bool
+    terminal_code: str
+    language: str
+    elder_mode: bool
+
+    def lock(self, message: str) -> None: ...
+
+    def unlock(self) -> None: ...
+
+    def showing(self) -> str: ...
+
+
 class CommandRunner:
-    def __init__(self, app: KioskApp, restart: Callable[[], None]) -> None:
+    def __init__(self, app: Kiosk, restart: Callable[[], None]) -> None:
         self.app = app
         self.restart = restart
         self.results: list[tuple[str, CommandResult]] = []
@@ -113,7 +133,7 @@ class CommandRunner:
 
     def _reload(self, _params: dict[str, Any]) -> CommandResult:
         """Re-read the config file and start the next visit afresh."""
-        self.app.end_visit(EndReason.CANCELLED)
+        self.app.visits.end(EndReason.CANCELLED)
         if self.app.config_path is None:
             return CommandResult(True, "visit reset; no config file to re-read")
         try:
@@ -125,7 +145,7 @@ class CommandRunner:
 
     def _restart(self, _params: dict[str, Any]) -> CommandResult:
         # The result is in the outbox before the app stops; systemd (Restart=always) starts it.
-        self.app.end_visit(EndReason.CANCELLED)
+        self.app.visits.end(EndReason.CANCELLED)
         return CommandResult(True, "restarting")
 
     def _screenshot(self, _params: dict[str, Any]) -> CommandResult:
@@ -140,11 +160,11 @@ class CommandRunner:
         data = path.read_bytes()
         path.unlink()
         return CommandResult(
-            True, f"screenshot of screen {self.app.screens.current}, {len(data)} bytes", png=data
+            True, f"screenshot of screen {self.app.showing()}, {len(data)} bytes", png=data
         )
 
     def _test_print(self, _params: dict[str, Any]) -> CommandResult:
-        printer = self.app.printer
+        printer = self.app.devices.printer
         if printer is None:
             return CommandResult(False, "no printer is configured on this kiosk")
         stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
@@ -192,6 +212,6 @@ class CommandRunner:
         agent = app.agent
         if agent is not None and hasattr(agent, "heartbeat_interval_s"):
             agent.heartbeat_interval_s = config.heartbeat_interval_s
-        if app.visit is None:
+        if app.visits.current is None:
             app.language = config.language
             app.elder_mode = config.elder_mode

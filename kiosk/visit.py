@@ -87,6 +87,15 @@ class VisitSummary:
         }
 
 
+@dataclass
+class ReportDraft:
+    """A problem report being put together: the type, then the road, then perhaps a photo."""
+
+    type_code: str
+    road_code: str = ""
+    photo: bytes | None = field(default=None, repr=False)
+
+
 class VisitEnded(RuntimeError):
     """The visit is over; a new one must begin before anything else is recorded."""
 
@@ -118,8 +127,10 @@ class Visit:
         self.identity: Identity | None = None
         self.matter: str | None = None
         self._matters: list[str] = []
-        # Personal things a screen holds for this visit (records, typed digits, a photo path).
-        self.scratch: dict[str, Any] = {}
+        # The back office's short-lived token for personal records (a card's or a Suishen
+        # code's identification); secret, never shown or logged.
+        self.identification_token: str | None = None
+        self.report: ReportDraft | None = None
         self.ended: EndReason | None = None
         self._last_activity = self.started_at
         self._end_listeners: list[Callable[[VisitSummary], None]] = []
@@ -196,7 +207,8 @@ class Visit:
         self.ended = reason
         self.identity = None
         self.matter = None
-        self.scratch.clear()
+        self.identification_token = None
+        self.report = None
         self.volume = DEFAULT_VOLUME
         listeners, self._end_listeners = self._end_listeners, []
         for listener in listeners:
@@ -206,3 +218,58 @@ class Visit:
     def _check_open(self) -> None:
         if self.ended is not None:
             raise VisitEnded(f"visit {self.visit_id} already ended ({self.ended.value})")
+
+
+class Visits:
+    """The kiosk's current visit, if any. A touch, a card or a code begins one; it ends once
+    (finished, timed out, card pulled, cancelled), and answers that arrive for a visit that is no
+    longer current are dropped: ``is_current`` is that one guard."""
+
+    def __init__(
+        self,
+        ticker: Ticker,
+        settings: Callable[[], tuple[Language, bool]],
+        on_begin: Callable[[Visit], None],
+        on_end: Callable[[VisitSummary], None],
+    ) -> None:
+        self._ticker = ticker
+        self._settings = settings
+        self._on_begin = on_begin
+        self._on_end = on_end
+        self.current: Visit | None = None
+
+    def begin(self) -> Visit:
+        language, elder_mode = self._settings()
+        visit = Visit(self._ticker, language=language, elder_mode=elder_mode)
+        visit.on_end(self._ended)
+        self.current = visit
+        self._on_begin(visit)
+        return visit
+
+    def ensure(self) -> Visit:
+        """The visit going on, or a new one."""
+        visit = self.current
+        return visit if visit is not None and visit.ended is None else self.begin()
+
+    def touch(self) -> None:
+        """Any touch: begin a visit if none is going on, else keep it alive."""
+        visit = self.current
+        if visit is None or visit.ended is not None:
+            self.begin()
+        else:
+            visit.touch()
+
+    def is_current(self, visit: Visit | None) -> bool:
+        """Whether ``visit`` is still the person at the screen (an answer for anyone else is
+        dropped: the next person must not see it)."""
+        return visit is not None and visit is self.current and visit.ended is None
+
+    def end(self, reason: EndReason) -> VisitSummary | None:
+        visit = self.current
+        if visit is None or visit.ended is not None:
+            return None
+        return visit.end(reason)
+
+    def _ended(self, summary: VisitSummary) -> None:
+        self.current = None
+        self._on_end(summary)

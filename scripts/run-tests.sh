@@ -10,6 +10,8 @@ ruff check .
 ruff format --check .
 echo "== mypy"
 mypy
+echo "== import-linter"
+lint-imports
 echo "== pytest (SQLite)"
 ZHILI_TEST_DB=sqlite pytest
 echo "== pytest (PostgreSQL: the tests that touch the database)"

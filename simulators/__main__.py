@@ -3,10 +3,13 @@
 printer --port 9100 --control-port 9190 --previews var/demo/printer
 card --reader 0 --control-port 9191 [--fault corrupt_record]
 camera --folder var/demo/camera --link var/demo/camera.avi --use qr|garbage|empty|blurry|missing
+idcard --port 9192 | --pty, --control-port 9193 [--place] [--fault expired]
 fault --control-port 9190 paper_out | near_end | offline | cover_open | ready
       | paper_out_after --count 12 | drop_after --count 200
 fault --control-port 9191 insert | pull | pull_after --count 3 | none | other_kind
       | corrupt_record | bad_id_number | unreadable | malformed_response
+fault --control-port 9193 place | remove | remove_after --count 2 | none
+      | garbled_frame | bad_check_byte | silent | expired | unreadable
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Any
 
 from simulators.camera import make_demo_videos, point_camera
 from simulators.control import ControlServer, send
+from simulators.escpos_decoder import preview_font
+from simulators.idcard_module import FAULTS, IdCardModule, PtyLink, TcpLink
 from simulators.printer_peer import PrinterPeer
 from simulators.vpcd_card import (
     DEMO_HOLDER,
@@ -41,9 +46,7 @@ def _wait_forever() -> None:
 
 
 def run_printer(args: argparse.Namespace) -> int:
-    from kiosk.fonts import font_path
-
-    peer = PrinterPeer(port=args.port, preview_dir=Path(args.previews), font_path=font_path())
+    peer = PrinterPeer(port=args.port, preview_dir=Path(args.previews), font_path=preview_font())
 
     def handle(request: dict[str, Any]) -> dict[str, Any]:
         peer.set_fault(str(request["fault"]), request.get("count"))
@@ -82,6 +85,25 @@ def run_card(args: argparse.Namespace) -> int:
     print(f"virtual card for reader {args.reader}, control on {control.port}", flush=True)
     _wait_forever()
     card.pull()
+    control.stop()
+    return 0
+
+
+def run_idcard(args: argparse.Namespace) -> int:
+    module = IdCardModule()
+    module.control(args.fault)
+    if args.place:
+        module.control("place")
+    link = PtyLink(module).start() if args.pty else TcpLink(module, port=args.port).start()
+
+    def handle(request: dict[str, Any]) -> dict[str, Any]:
+        count = request.get("count")
+        return module.control(str(request["fault"]), count if isinstance(count, int) else None)
+
+    control = ControlServer(handle, args.control_port).start()
+    print(f"ID card reader module on {link.url}, control on {control.port}", flush=True)
+    _wait_forever()
+    link.stop()
     control.stop()
     return 0
 
@@ -125,12 +147,25 @@ def main(argv: list[str] | None = None) -> int:
     camera.add_argument(
         "--use", default="qr", choices=["qr", "garbage", "empty", "blurry", "missing"]
     )
+    idcard = commands.add_parser("idcard", help="run the resident ID card reader module")
+    where = idcard.add_mutually_exclusive_group()
+    where.add_argument("--port", type=int, default=9192, help="TCP port (socket:// for pyserial)")
+    where.add_argument("--pty", action="store_true", help="a pseudo-terminal instead of TCP")
+    idcard.add_argument("--control-port", type=int, default=9193)
+    idcard.add_argument("--place", action="store_true", help="start with the card placed")
+    idcard.add_argument("--fault", default="none", choices=FAULTS)
     fault = commands.add_parser("fault", help="tell a running peer to fail (or recover)")
     fault.add_argument("--control-port", type=int, required=True)
     fault.add_argument("fault")
     fault.add_argument("--count", type=int)
     args = parser.parse_args(argv)
-    runners = {"printer": run_printer, "card": run_card, "camera": run_camera, "fault": run_fault}
+    runners = {
+        "printer": run_printer,
+        "card": run_card,
+        "camera": run_camera,
+        "idcard": run_idcard,
+        "fault": run_fault,
+    }
     return runners[args.command](args)
 
 

@@ -9,6 +9,7 @@ can answer them at once, as a printer does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -17,6 +18,17 @@ ESC, GS, FS, DLE, EOT, LF, CR = 0x1B, 0x1D, 0x1C, 0x10, 0x04, 0x0A, 0x0D
 PAPER_DOTS = 576  # 80 mm paper at 203 dpi
 DEFAULT_SPACING = 30  # ESC 2: about 1/6 inch
 FONT_DOTS = 24  # font A: 12x24 ASCII cells, 24x24 Chinese
+# The previews' font, from the same installed font package as the kiosk's, found here by itself.
+PREVIEW_FONT = ("pylopdf_fonts_zh_cn", "NotoSansSC-Regular.otf")
+
+
+def preview_font() -> Path:
+    """Noto Sans SC inside its installed package: Chinese glyphs for the preview PNGs."""
+    package, name = PREVIEW_FONT
+    path = Path(str(resources.files(package).joinpath(name)))
+    if not path.is_file():
+        raise FileNotFoundError(f"{name} not found in package {package}")
+    return path
 
 
 @dataclass(frozen=True)

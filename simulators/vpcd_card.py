@@ -4,6 +4,9 @@ The card side is a TCP client of vpcd (reader 0 = port 35963): every message is 
 big-endian length and a payload; a 1-byte payload is a control (0 power off, 1 power on,
 2 reset, 4 get ATR), anything else is an APDU answered with a response APDU. Connecting inserts
 the card, closing the socket pulls it out.
+
+The card's files are written here from the card's specification, not with the kiosk driver's
+code: a peer that shared the driver's encoder would agree with it by construction.
 """
 
 from __future__ import annotations
@@ -15,9 +18,6 @@ import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kiosk.devices.apdu import encode_tlv
-from kiosk.devices.sscard import EF05, EF06, SSSE_NAME
-
 logger = logging.getLogger(__name__)
 
 VPCD_HOST = "127.0.0.1"
@@ -27,6 +27,12 @@ ATR = bytes.fromhex("3B680000535353452D564331")
 OTHER_ATR = bytes.fromhex("3B6800004241 4E4B2D564331".replace(" ", ""))  # "BANK-VC1"
 
 CTRL_POWER_OFF, CTRL_POWER_ON, CTRL_RESET, CTRL_GET_ATR = 0, 1, 2, 4
+
+# The social security application (DF "SSSE") and its two elementary files: EF05 holds the
+# card's own data, EF06 the holder's.
+SSSE_NAME = b"sx1.sh." + "社会保障".encode("gbk")
+EF05 = b"\xef\x05"
+EF06 = b"\xef\x06"
 
 
 class CardFault(StrEnum):
@@ -51,8 +57,23 @@ class CardHolder:
 DEMO_HOLDER = CardHolder(name="王秀英", id_number="11010519491231002X", card_number="A01234567")
 
 
+def tlv(tag: int, value: bytes) -> bytes:
+    """One BER-TLV item as the card stores it: a one-byte tag, the length in short form (under
+    128) or long form (81 xx, 82 xx xx), then the value."""
+    if not 0 <= tag <= 0xFF or tag & 0x1F == 0x1F:
+        raise ValueError("the card uses one-byte tags only")
+    size = len(value)
+    if size < 0x80:
+        length = bytes((size,))
+    elif size <= 0xFF:
+        length = bytes((0x81, size))
+    else:
+        length = bytes((0x82,)) + size.to_bytes(2, "big")
+    return bytes((tag,)) + length + value
+
+
 def ascii_record(tag: int, text: str, size: int) -> bytes:
-    return encode_tlv(tag, text.encode("ascii").ljust(size, b"\x00"))
+    return tlv(tag, text.encode("ascii").ljust(size, b"\x00"))
 
 
 @dataclass
@@ -90,7 +111,7 @@ class SocialSecurityCardModel:
             },
             EF06: {
                 1: id_record,
-                2: encode_tlv(0x09, self.holder.name.encode("gbk").ljust(30, b"\x00")),
+                2: tlv(0x09, self.holder.name.encode("gbk").ljust(30, b"\x00")),
             },
         }
 
@@ -125,7 +146,7 @@ class SocialSecurityCardModel:
             if data != SSSE_NAME or self.fault == CardFault.OTHER_KIND:
                 return b"\x6a\x82"
             self._df_selected, self._ef = True, None
-            fci = encode_tlv(0x6F, encode_tlv(0x84, SSSE_NAME))
+            fci = tlv(0x6F, tlv(0x84, SSSE_NAME))
             self._pending = fci
             return bytes((0x61, len(fci)))
         if p1 in (0x00, 0x02) and self._df_selected and data in (EF05, EF06):

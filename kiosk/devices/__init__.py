@@ -5,8 +5,11 @@ Interfaces (``kiosk.devices.base``; build them from config with
 
 - ``CardReader``: ``start()``, ``stop()``, ``health()``, and ``events``, a ``queue.Queue`` of
   ``CardInserted(identity)``, ``CardRemoved()`` or ``CardError(reason_code, message_zh,
-  message_en)``. Driver: ``pcsc.PcscCardReader`` (pyscard + pcscd) with the card layout in
-  ``sscard.SocialSecurityCard``; APDU/TLV handling in ``apdu``.
+  message_en)``. Drivers: ``pcsc.PcscCardReader`` (pyscard + pcscd) with the card layout in
+  ``sscard.SocialSecurityCard``, APDU/TLV handling in ``apdu``; ``idcard.SerialIdCardReader``
+  (the resident ID card reader module on a serial line, frames in ``idframe``): its
+  ``CardInserted`` carries an ``idcard.ResidentIdentity`` and it never puts ``CardRemoved`` (an
+  ID card is shown, once per placement, not held in a slot).
 - ``QrScanner``: ``start()``, ``stop()``, ``health()``, and ``events`` of ``QrScanned(payload)``,
   ``QrRejected(...)`` (garbage) or ``CameraFault(...)``. Driver: ``qr.OpenCvQrScanner``.
 - ``Printer``: ``status() -> PrinterStatus``, ``print_job(PrintJob) -> PrintResult``,

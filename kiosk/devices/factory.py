@@ -4,9 +4,14 @@ Each device names its driver; a missing device is simply not built (the heartbea
 absent). Example (TOML)::
 
     [devices.card_reader]
-    driver = "pcsc"                 # the only driver today
+    driver = "pcsc"                 # the social security card over PC/SC
     reader = "Virtual PCD 00 00"    # as pcscd lists it
     layout = "social_security_card"
+
+    [devices.id_card_reader]         # the resident ID card (居民身份证) reader module
+    driver = "serial"
+    port = "/dev/ttyUSB0"           # or any pyserial URL: "socket://127.0.0.1:9192"
+    baudrate = 115200
 
     [devices.printer]
     driver = "escpos"
@@ -45,6 +50,7 @@ class Devices:
     card_reader: CardReader | None = None
     printer: Printer | None = None
     qr_camera: QrScanner | None = None
+    id_card_reader: CardReader | None = None
 
     def health(self) -> dict[str, DeviceHealth]:
         """For the heartbeat: every device, absent ones included."""
@@ -53,6 +59,7 @@ class Devices:
             "card_reader": self.card_reader.health() if self.card_reader else absent,
             "printer": self.printer.health() if self.printer else absent,
             "qr_camera": self.qr_camera.health() if self.qr_camera else absent,
+            "id_card_reader": self.id_card_reader.health() if self.id_card_reader else absent,
         }
 
 
@@ -76,6 +83,20 @@ def build_card_reader(section: Mapping[str, Any]) -> CardReader:
     from kiosk.devices.sscard import SocialSecurityCard
 
     return PcscCardReader(_get(section, "reader", str, "card_reader"), SocialSecurityCard())
+
+
+def build_id_card_reader(section: Mapping[str, Any]) -> CardReader:
+    """The resident ID card reader module on a serial line (``kiosk.devices.idcard``)."""
+    driver = section.get("driver")
+    if driver != "serial":
+        raise DeviceConfigError(f"devices.id_card_reader.driver must be 'serial', got {driver!r}")
+    port = _get(section, "port", str, "id_card_reader")
+    baudrate = section.get("baudrate", 115200)
+    if isinstance(baudrate, bool) or not isinstance(baudrate, int) or baudrate <= 0:
+        raise DeviceConfigError(f"devices.id_card_reader.baudrate must be a rate, got {baudrate!r}")
+    from kiosk.devices.idcard import SerialIdCardReader
+
+    return SerialIdCardReader(port, baudrate=baudrate)
 
 
 def printer_connection(section: Mapping[str, Any]) -> Callable[[], Any]:
@@ -132,11 +153,14 @@ def build_qr_camera(section: Mapping[str, Any]) -> QrScanner:
 
 def build_devices(config: Mapping[str, Any]) -> Devices:
     """``config`` is the ``devices`` table; unknown device names are an error."""
-    unknown = sorted(set(config) - {"card_reader", "printer", "qr_camera"})
+    unknown = sorted(set(config) - {"card_reader", "id_card_reader", "printer", "qr_camera"})
     if unknown:
         raise DeviceConfigError(f"unknown device(s) in devices: {', '.join(unknown)}")
     return Devices(
         card_reader=build_card_reader(config["card_reader"]) if "card_reader" in config else None,
         printer=build_printer(config["printer"]) if "printer" in config else None,
         qr_camera=build_qr_camera(config["qr_camera"]) if "qr_camera" in config else None,
+        id_card_reader=(
+            build_id_card_reader(config["id_card_reader"]) if "id_card_reader" in config else None
+        ),
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.properties import ListProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
+from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
+from kiosk.screens.base import KioskScreen
+from kiosk.widgets import KioskButton
 
 PREFIX = "ZX"
 # The back office's reference alphabet: no 0/O, 1/I/L or U, which people misread.
@@ -16,25 +17,23 @@ ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 LENGTH = 8
 
 
-class AnswerScreen(Screen):
+class AnswerScreen(KioskScreen):
     voice_key = "voice.answer"
     typed = StringProperty("")
     # The answer or why there is none, in both languages.
     result = ListProperty(["", ""])
 
     def on_kv_post(self, base_widget: object) -> None:
-        from kiosk.app import KioskButton
-
-        app: Any = App.get_running_app()
+        shell = self.shell
         for key in (*ALPHABET, "delete"):
             button = KioskButton(key=key, text=key)
             button.bind(on_release=lambda b: self.press(b.key))
             self.ids.answer_keys.add_widget(button)
             if key == "delete":
-                button.text = app.tr("keypad.delete", app.language)
-                app.bind(
+                button.text = tr("keypad.delete", shell.language)
+                shell.bind(
                     language=lambda _app, lang, b=button: setattr(
-                        b, "text", app.tr("keypad.delete", lang)
+                        b, "text", tr("keypad.delete", lang)
                     )
                 )
 
@@ -51,21 +50,14 @@ class AnswerScreen(Screen):
     def feedback(self, typed: str, result: list[str], language: str) -> str:
         if result[0]:
             return result[1] if language == "en" else result[0]
-        app: Any = App.get_running_app()
-        text: str = app.tr("answer.typing", language)
-        return text.format(count=len(typed), left=LENGTH - len(typed))
+        return tr("answer.typing", language).format(count=len(typed), left=LENGTH - len(typed))
 
     def lookup(self) -> None:
         if len(self.typed) == LENGTH:
-            app: Any = App.get_running_app()
-            app.read_answer(PREFIX + self.typed)
+            self.flows.consult.read_answer(PREFIX + self.typed)
 
-    def say(self, key: str, **values: str) -> None:
-        app: Any = App.get_running_app()
-        self.result = [
-            str(app.tr(key, "zh")).format(**values),
-            str(app.tr(key, "en")).format(**values),
-        ]
+    def say(self, key: str, **values: Any) -> None:
+        self.result = [tr(key, lang).format(**values) for lang in ("zh", "en")]
 
     def wipe(self) -> None:
         self.typed = ""

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.properties import ListProperty, NumericProperty, OptionProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-from kivy.uix.screenmanager import Screen
 
 from kiosk import theme
 from kiosk.booklet import BookletLine, BookletPrint
+from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
+from kiosk.screens.base import KioskScreen
 
 # Preview rows per screen: fewer and larger in elder mode.
 ROWS = 7
@@ -33,14 +33,15 @@ PHASES = (
 class BookletRow(BoxLayout):
     """One row of the preview: line number, date, kind, institution, total, self-paid."""
 
-    def __init__(self, cells: tuple[str, ...], heading: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, cells: tuple[str, ...], font_size: float, heading: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(orientation="horizontal", size_hint_y=None, **kwargs)
-        app: Any = App.get_running_app()
-        self.height = app.font_small * 1.5
+        self.height = font_size * 1.5
         for text, weight in zip(cells, COLUMN_WEIGHTS, strict=True):
             label = Label(
                 text=text,
-                font_size=app.font_small,
+                font_size=font_size,
                 color=theme.INK_MUTED if heading else theme.INK,
                 bold=heading,
                 size_hint_x=weight,
@@ -53,7 +54,7 @@ class BookletRow(BoxLayout):
             self.add_widget(label)
 
 
-class BookletScreen(Screen):
+class BookletScreen(KioskScreen):
     voice_key = "voice.booklet"
     phase = OptionProperty("loading", options=PHASES)
     # What the screen says, in Chinese and English.
@@ -67,43 +68,27 @@ class BookletScreen(Screen):
         super().__init__(**kwargs)
         self.booklet: BookletPrint | None = None
 
-    # --- what the app tells the screen ----------------------------------------------------------
+    # --- what the booklet flow tells the screen (kiosk.flows.booklet.BookletView) --------------
 
-    def begin(self) -> None:
+    def loading(self, message: tuple[str, str]) -> None:
         self.booklet = None
         self.view_index = 0
-        self.say("loading", "booklet.loading")
+        self.tell("loading", message)
 
-    def preview(self, booklet: BookletPrint) -> None:
+    def preview(self, booklet: BookletPrint, message: tuple[str, str]) -> None:
         self.booklet = booklet
         self.view_index = 0
-        first = booklet.remaining[0].position
-        key = "booklet.waiting"
-        values = {"count": str(len(booklet.remaining)), "page": str(first.page)}
-        values["line"] = str(first.line)
-        self.say("preview", key, **values)
-        if booklet.booklet_full:
-            app: Any = App.get_running_app()
-            zh, en = (str(app.tr("booklet.full_after", lang)) for lang in ("zh", "en"))
-            self.message = [f"{self.message[0]}。{zh}", f"{self.message[1]}. {en}"]
-        self.refresh()
+        self.tell("preview", message)
 
-    def say(self, phase: str, key: str, **values: str) -> None:
-        app: Any = App.get_running_app()
+    def tell(self, phase: str, message: tuple[str, str]) -> None:
         self.phase = phase
-        self.message = [str(app.tr(key, lang)).format(**values) for lang in ("zh", "en")]
-        self.refresh()
-
-    def say_text(self, phase: str, chinese: str, english: str) -> None:
-        self.phase = phase
-        self.message = [chinese, english]
+        self.message = list(message)
         self.refresh()
 
     # --- the preview ----------------------------------------------------------------------------
 
     def rows(self) -> int:
-        app: Any = App.get_running_app()
-        return ELDER_ROWS if app.elder_mode else ROWS
+        return ELDER_ROWS if self.shell.elder_mode else ROWS
 
     def turn(self, step: int) -> None:
         self.view_index = max(0, min(self.view_count - 1, self.view_index + step))
@@ -123,15 +108,15 @@ class BookletScreen(Screen):
         if not views:
             return
         page, part, parts, lines = views[self.view_index]
-        app: Any = App.get_running_app()
         self.view_title = [
-            str(app.tr("booklet.view", lang)).format(page=page, part=part, parts=parts)
+            tr("booklet.view", lang).format(page=page, part=part, parts=parts)
             for lang in ("zh", "en")
         ]
-        heads = ("行" if app.language == "zh" else "Line", *_heads(app.language))
-        paper.add_widget(BookletRow(heads, heading=True))
+        language, size = self.language(), self.shell.font_small
+        heads = ("行" if language == "zh" else "Line", *_heads(language))
+        paper.add_widget(BookletRow(heads, size, heading=True))
         for line in lines:
-            paper.add_widget(BookletRow(_cells(line)))
+            paper.add_widget(BookletRow(_cells(line), size))
 
     def in_language(self, pair: list[str], language: str) -> str:
         return pair[1] if language == "en" else pair[0]

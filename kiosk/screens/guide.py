@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.label import Label
-from kivy.uix.screenmanager import Screen
 from kivy.uix.togglebutton import ToggleButton
 
 from kiosk.catalog import GuidePage, Matter, PageKind, guide_pages
+from kiosk.flows.guides import missing_text
+from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
-
-PLACE_FIELDS = ("place", "hours", "fee", "time_limit")
+from kiosk.screens.base import KioskScreen
+from kiosk.widgets import KioskButton, PrimaryButton
 
 
 class GuideText(Label):
@@ -28,19 +28,8 @@ class MaterialToggle(ToggleButton):
     # The check box's side, which grows with the text in elder mode.
     box = NumericProperty(0.0)
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        app: Any = App.get_running_app()
-        self.box = app.font_body * 1.1
 
-    def on_release(self) -> None:
-        app: Any = App.get_running_app()
-        app.speak_action(self.text)
-        screen = app.screens.get_screen("guide")
-        screen.tick(self.code, self.state == "down")
-
-
-class GuideScreen(Screen):
+class GuideScreen(KioskScreen):
     voice_key = "voice.guide"
     matter_code = StringProperty("")
     page_index = NumericProperty(0)
@@ -50,6 +39,8 @@ class GuideScreen(Screen):
     notice = ListProperty(["", ""])
     reference = StringProperty("")
 
+    # --- what the flows tell the screen (kiosk.flows.guides.GuideView) -------------------------
+
     def open(self, code: str) -> None:
         self.matter_code = code
         self.ticked = []
@@ -58,19 +49,26 @@ class GuideScreen(Screen):
         self.page_index = 0
         self.refresh()
 
+    def say(self, key: str, **values: Any) -> None:
+        """Show the outcome of a print or consult on the last page."""
+        self.notice = [tr(key, lang).format(**values) for lang in ("zh", "en")]
+        self.refresh()
+
+    def show_reference(self, reference: str) -> None:
+        """The consult went through: its reference number stays on the last page."""
+        self.reference = reference
+        self.notice = ["", ""]
+        self.refresh()
+
+    # --- the pages ------------------------------------------------------------------------------
+
     @property
     def matter(self) -> Matter | None:
-        app: Any = App.get_running_app()
-        catalog = app.catalog_store.catalog
-        if catalog is None or self.matter_code not in catalog.items:
-            return None
-        matter: Matter = catalog.items[self.matter_code]
-        return matter
+        return self.flows.browse.matter(self.matter_code) if self.matter_code else None
 
     def pages(self) -> list[GuidePage]:
-        app: Any = App.get_running_app()
         matter = self.matter
-        return guide_pages(matter, bool(app.elder_mode)) if matter else []
+        return guide_pages(matter, bool(self.shell.elder_mode)) if matter else []
 
     def current(self) -> GuidePage | None:
         pages = self.pages()
@@ -85,34 +83,23 @@ class GuideScreen(Screen):
         self.ticked = [*ticked, code] if have else ticked
 
     def missing_text(self, language: str) -> str:
-        app: Any = App.get_running_app()
-        matter = self.matter
-        if matter is None or not matter.materials:
-            return str(app.tr("precheck.none", language))
-        missing = matter.missing(set(self.ticked))
-        if not missing:
-            return str(app.tr("precheck.complete", language))
-        separator = ", " if language == "en" else "、"
-        names = separator.join(m.name[language] for m in missing)
-        return str(app.tr("precheck.missing", language)).format(count=len(missing), names=names)
+        return missing_text(self.matter, set(self.ticked), "en" if language == "en" else "zh")
 
     def title_text(self, language: str) -> str:
         matter = self.matter
         return matter.name[language] if matter else ""
 
     def heading_text(self, language: str) -> str:
-        app: Any = App.get_running_app()
         page = self.current()
         if page is None or page.kind == PageKind.NEXT:
             return ""  # the last page's buttons say what they do; the room goes to them
-        heading = str(app.tr(f"guide.{page.kind.value}", language))
+        heading = tr(f"guide.{page.kind.value}", language)
         if page.parts > 1:
-            heading += str(app.tr("guide.part", language)).format(part=page.part, parts=page.parts)
+            heading += tr("guide.part", language).format(part=page.part, parts=page.parts)
         return heading
 
     def refresh(self, *_args: object) -> None:
-        app: Any = App.get_running_app()
-        language = "en" if app.language == "en" else "zh"
+        language = self.language()
         content = self.ids.content
         content.clear_widgets()
         pages = self.pages()
@@ -130,65 +117,54 @@ class GuideScreen(Screen):
                     GuideText(text=f"{number + 1}. {matter.steps[number][language]}")
                 )
         elif page.kind == PageKind.MATERIALS:
-            by_code = {m.code: m for m in matter.materials}
-            for code in page.entries:
-                material = by_code[code]
-                text = material.question[language]
-                if not material.required:
-                    text += str(app.tr("guide.optional", language))
-                toggle = MaterialToggle(code=code, text=text)
-                toggle.state = "down" if code in self.ticked else "normal"
-                content.add_widget(toggle)
+            self._materials(matter, page, language)
         elif page.kind == PageKind.PLACE:
             for field in page.entries:
                 value = getattr(matter, field)[language]
-                line = str(app.tr(f"guide.field.{field}", language)).format(value=value)
+                line = tr(f"guide.field.{field}", language).format(value=value)
                 content.add_widget(GuideText(text=line))
         else:
-            self._next_steps(language)
+            self._next_steps(matter, language)
 
-    def _next_steps(self, language: str) -> None:
-        from kiosk.app import KioskButton, PrimaryButton
+    def _materials(self, matter: Matter, page: GuidePage, language: str) -> None:
+        by_code = {m.code: m for m in matter.materials}
+        for code in page.entries:
+            material = by_code[code]
+            text = material.question[language]
+            if not material.required:
+                text += tr("guide.optional", language)
+            toggle = MaterialToggle(code=code, text=text, box=self.shell.font_body * 1.1)
+            toggle.state = "down" if code in self.ticked else "normal"
+            toggle.bind(on_release=self._toggled)
+            self.ids.content.add_widget(toggle)
 
-        app: Any = App.get_running_app()
+    def _toggled(self, toggle: MaterialToggle) -> None:
+        self.shell.prompts.speak_action(toggle.text)
+        self.tick(toggle.code, toggle.state == "down")
+
+    def _next_steps(self, matter: Matter, language: str) -> None:
         content = self.ids.content
-        matter = self.matter
-        assert matter is not None
         if self.reference:
-            sent = str(app.tr("consult.sent", language)).format(reference=self.reference)
+            sent = tr("consult.sent", language).format(reference=self.reference)
             content.add_widget(GuideText(text=sent))
         if self.notice[0]:
             content.add_widget(GuideText(text=self.notice[1 if language == "en" else 0]))
         elif matter.materials and not self.reference:
             content.add_widget(GuideText(text=self.missing_text(language)))
-        size = {"size_hint_y": None, "height": app.button_height}
-        print_button = PrimaryButton(text=app.tr("guide.print", language), **size)
-        print_button.bind(on_release=lambda _b: app.print_guide(matter.code))
+        size = {"size_hint_y": None, "height": self.shell.button_height}
+        flows, code = self.flows, matter.code
+        print_button = PrimaryButton(text=tr("guide.print", language), **size)
+        print_button.bind(on_release=lambda _b: flows.browse.print_guide(code, set(self.ticked)))
         content.add_widget(print_button)
         if self.reference:
-            again = KioskButton(text=app.tr("consult.print", language), **size)
-            again.bind(on_release=lambda _b: app.print_reference(self.reference))
+            again = KioskButton(text=tr("consult.print", language), **size)
+            again.bind(on_release=lambda _b: flows.consult.print_reference(self.reference))
             content.add_widget(again)
         else:
             key = "guide.consult.precheck" if matter.materials else "guide.consult"
-            consult = KioskButton(text=app.tr(key, language), **size)
-            consult.bind(on_release=lambda _b: app.send_consult(matter.code, list(self.ticked)))
+            consult = KioskButton(text=tr(key, language), **size)
+            consult.bind(on_release=lambda _b: flows.consult.send(code, set(self.ticked)))
             content.add_widget(consult)
-
-    def say(self, key: str, **values: str) -> None:
-        """Show the outcome of a print or consult on the last page."""
-        app: Any = App.get_running_app()
-        self.notice = [
-            str(app.tr(key, "zh")).format(**values),
-            str(app.tr(key, "en")).format(**values),
-        ]
-        self.refresh()
-
-    def show_reference(self, reference: str) -> None:
-        """The consult went through: its reference number stays on the last page."""
-        self.reference = reference
-        self.notice = ["", ""]
-        self.refresh()
 
     def wipe(self) -> None:
         self.matter_code = ""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 
+from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
+from kiosk.screens.base import KioskScreen
 
 # The home tiles in their order; a tile's key is its i18n key.
 HOME_TILES: tuple[str, ...] = (
@@ -27,13 +28,19 @@ class HomeTile(ButtonBehavior, BoxLayout):
     background = ListProperty([1.0, 1.0, 1.0, 1.0])
 
 
-class HomeScreen(Screen):
+class HomeScreen(KioskScreen):
     voice_key = "voice.home"
 
     def on_kv_post(self, base_widget: object) -> None:
         grid = self.ids.tiles
         for key in HOME_TILES:
-            grid.add_widget(HomeTile(key=key))
+            tile = HomeTile(key=key)
+            tile.bind(on_release=self._tapped)
+            grid.add_widget(tile)
+
+    def _tapped(self, tile: HomeTile) -> None:
+        self.shell.prompts.speak_action(tr(tile.key, self.shell.language))
+        self.flows.home.open(tile.key)
 
 
 load_kv_beside(__file__)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from kivy.properties import StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.kvload import load_kv_beside
+from kiosk.screens.base import KioskScreen
 
 
-class IdentifyScreen(Screen):
+class IdentifyScreen(KioskScreen):
     voice_key = "voice.identify"
     # The service that asked for proof (an i18n key); reopened once the person is identified.
     service_key = StringProperty("tile.medical_booklet")

@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.properties import StringProperty
-from kivy.uix.screenmanager import Screen
 
+from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
+from kiosk.screens.base import KioskScreen
 from kiosk.typed_id import LENGTH, TypedIdState, accepts, feedback, grouped
+from kiosk.widgets import KioskButton
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "delete")
 
 
-class KeypadScreen(Screen):
+class KeypadScreen(KioskScreen):
     voice_key = "voice.keypad"
     typed = StringProperty("")
     state = StringProperty(TypedIdState.EMPTY.value)
 
     def on_kv_post(self, base_widget: object) -> None:
-        from kiosk.app import KioskButton
-
-        app = App.get_running_app()
+        shell = self.shell
         for key in KEYS:
             button = KioskButton(key=key, text=key)
             button.bind(on_release=lambda b: self.press(b.key))
             self.ids.keypad_keys.add_widget(button)
             if key == "delete":
-                button.text = app.tr("keypad.delete", app.language)
-                app.bind(
+                button.text = tr("keypad.delete", shell.language)
+                shell.bind(
                     language=lambda _app, lang, b=button: setattr(
-                        b, "text", app.tr("keypad.delete", lang)
+                        b, "text", tr("keypad.delete", lang)
                     )
                 )
 
@@ -41,8 +40,7 @@ class KeypadScreen(Screen):
         self.state = feedback(self.typed).value
 
     def feedback_text(self, state: str, typed: str, language: str) -> str:
-        app = App.get_running_app()
-        text: str = app.tr(f"keypad.feedback.{state}", language)
+        text = tr(f"keypad.feedback.{state}", language)
         return text.format(count=len(typed), left=LENGTH - len(typed))
 
     def display(self, typed: str) -> str:
@@ -53,7 +51,7 @@ class KeypadScreen(Screen):
             return
         number, self.typed = self.typed, ""
         self.state = TypedIdState.EMPTY.value
-        App.get_running_app().type_id_number(number)
+        self.flows.identify.type_id_number(number)
 
     def wipe(self) -> None:
         self.typed = ""

@@ -5,12 +5,12 @@ the other services still work)."""
 from __future__ import annotations
 
 from kivy.properties import ListProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.kvload import load_kv_beside
+from kiosk.screens.base import KioskScreen
 
 
-class OutOfServiceScreen(Screen):
+class OutOfServiceScreen(KioskScreen):
     voice_key = StringProperty("voice.out_of_service")
     # The service that cannot run (an i18n key); "" while the whole kiosk is locked.
     service_key = StringProperty("")

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, OptionProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
 from kiosk import theme
 from kiosk.kvload import load_kv_beside
+from kiosk.screens.base import KioskScreen
 
 LEVELS = (5, 4, 3, 2, 1)
 THANKS_S = 8.0
@@ -87,11 +86,8 @@ class RatingFace(ButtonBehavior, BoxLayout):
 class ReasonButton(ToggleButton):
     reason = OptionProperty(REASONS[0], options=list(REASONS))
 
-    def on_release(self) -> None:
-        App.get_running_app().speak_action(self.text)
 
-
-class RatingScreen(Screen):
+class RatingScreen(KioskScreen):
     phase = OptionProperty("faces", options=["faces", "reasons", "thanks"])
     level = NumericProperty(0)
     chosen = ListProperty([])
@@ -107,9 +103,16 @@ class RatingScreen(Screen):
 
     def on_kv_post(self, base_widget: object) -> None:
         for level in LEVELS:
-            self.ids.faces.add_widget(RatingFace(level=level))
+            face = RatingFace(level=level)
+            face.bind(on_release=lambda f: self.choose(int(f.level)))
+            self.ids.faces.add_widget(face)
         for reason in REASONS:
-            self.ids.reasons.add_widget(ReasonButton(reason=reason))
+            button = ReasonButton(reason=reason)
+            button.bind(
+                on_release=lambda b: self.shell.prompts.speak_action(b.text),
+                state=lambda b, state: self.toggle_reason(b.reason, state == "down"),
+            )
+            self.ids.reasons.add_widget(button)
 
     def choose(self, level: int) -> None:
         self.level = level
@@ -129,31 +132,27 @@ class RatingScreen(Screen):
         self._send()
 
     def skip(self) -> None:
-        app = App.get_running_app()
-        app.finish_without_rating()
+        self.flows.rating.skip()
 
     def _send(self) -> None:
-        app = App.get_running_app()
         level, reasons = self.level, list(self.chosen)
-        app.submit_rating(level, reasons)
+        self.flows.rating.submit(level, reasons)
         # The visit has ended and wiped this screen; show thanks (nothing personal in it).
         self.phase = "thanks"
         self.sent = True
-        app.show("rating")
+        self.shell.show("rating")
         # Back to the home screen for the next person unless someone taps first.
         Clock.schedule_once(self._leave_thanks, THANKS_S)
 
     def _leave_thanks(self, _dt: float) -> None:
-        app = App.get_running_app()
         if self.phase == "thanks" and self.manager is not None:
             self.phase = "faces"
             if self.manager.current == self.name:
-                app.go_home()
+                self.flows.home.go_home()
 
     def _announce(self) -> None:
-        app = App.get_running_app()
         if self.manager is not None and self.manager.current == self.name:
-            app.announce(self.voice_key)
+            self.shell.prompts.announce(self.voice_key)
 
     def wipe(self) -> None:
         self.phase = "faces"

@@ -4,17 +4,16 @@ the report or without it."""
 from __future__ import annotations
 
 import io
-from typing import Any
 
-from kivy.app import App
 from kivy.core.image import Image as CoreImage
 from kivy.properties import BooleanProperty, ListProperty
-from kivy.uix.screenmanager import Screen
 
+from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
+from kiosk.screens.base import KioskScreen, pick
 
 
-class ReportPhotoScreen(Screen):
+class ReportPhotoScreen(KioskScreen):
     voice_key = "voice.report.photo"
     taken = BooleanProperty(False)
     # What went wrong with the last try, in Chinese and English ("" when nothing did).
@@ -26,17 +25,19 @@ class ReportPhotoScreen(Screen):
         self.notice = ["", ""]
 
     def say(self, key: str) -> None:
-        app: Any = App.get_running_app()
-        self.notice = [str(app.tr(key, "zh")), str(app.tr(key, "en"))]
+        self.notice = [tr(key, "zh"), tr(key, "en")]
 
     def pick(self, texts: list[str], language: str) -> str:
-        return str(texts[1] if language == "en" else texts[0])
+        return pick(texts, language)
 
-    def wipe(self) -> None:
+    def clear(self) -> None:
         """The photo may show the person who held it up: it leaves the screen with them."""
         self.ids.photo.texture = None
         self.taken = False
         self.notice = ["", ""]
+
+    def wipe(self) -> None:
+        self.clear()
 
 
 load_kv_beside(__file__)

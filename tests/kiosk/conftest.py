@@ -38,7 +38,9 @@ def _set_kivy_environment() -> None:
     os.environ["SDL_DISKAUDIOFILE"] = str(AUDIO_CAPTURE)
 
 
-AUDIO_CAPTURE = REPO_ROOT / "var" / "test-kivy" / "audio-out.raw"
+# One capture file per process: SDL truncates the file when it opens it, so two test processes
+# sharing one file would erase what the other is listening for.
+AUDIO_CAPTURE = REPO_ROOT / "var" / "test-kivy" / f"audio-out-{os.getpid()}.raw"
 VOICE_CACHE = REPO_ROOT / "var" / "test-kivy" / "voice"
 _set_kivy_environment()
 
@@ -125,7 +127,7 @@ class KioskUI:
     def tick(self, seconds: float) -> None:
         """Let ``seconds`` pass on the visit clock and run the app's visit timer once."""
         self.ticker.advance(seconds)
-        self.app._tick_visit(0)
+        self.app.idle.tick()
         self.pump()
 
     def find(self, text_or_id: str) -> Any:

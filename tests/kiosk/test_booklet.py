@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.settings import Settings
@@ -138,11 +139,11 @@ def test_card_preview_print_paper_out_resume_and_confirm_once(
 
     records = _resident(live_server)
     ui: KioskUI = _enrolled(live_server, tmp_path, make_kiosk_ui)
-    ui.app.printer = build_printer(
+    ui.app.devices.printer = build_printer(
         {"driver": "escpos", "backend": "network", "host": "127.0.0.1", "port": printer_peer.port}
     )
     reader = FakeReader()
-    ui.app.card_reader = reader
+    ui.app.devices.card_readers = [reader]
     screen = ui.app.screens.get_screen("booklet")
 
     ui.tap(ui.find("医保就医记录册"))
@@ -216,12 +217,12 @@ def test_offline_the_booklet_says_plainly_it_cannot_be_looked_up(
 
     ui: KioskUI = make_kiosk_ui(language="en")
     printer = {"driver": "escpos", "backend": "file", "device": str(tmp_path / "printer.bin")}
-    ui.app.printer = build_printer(printer)
+    ui.app.devices.printer = build_printer(printer)
     ui.app.agent.state = AgentState.OFFLINE
     ui.app._poll_agent(0)
-    ui.app.note_activity()
+    ui.app.visits.touch()
     ui.app.visit.identify(Identity(Proof.CARD, masked_name="张*明", secret=""))
-    ui.app.open_service("tile.medical_booklet")
+    ui.app.flows.home.open("tile.medical_booklet")
     ui.pump()
     assert ui.find("booklet_message").text == (
         "No connection: visit records cannot be looked up now. Try later or ask at the counter"
@@ -231,6 +232,10 @@ def test_offline_the_booklet_says_plainly_it_cannot_be_looked_up(
     assert ui.app.screens.current == "rating"
 
 
+def _unreachable(*_args: Any) -> Any:
+    raise requests.ConnectionError("no back office in this test")
+
+
 def test_a_printer_out_of_paper_puts_the_booklet_out_of_service_with_the_way_home(
     make_kiosk_ui: Any, printer_peer: PrinterPeer
 ) -> None:
@@ -238,14 +243,15 @@ def test_a_printer_out_of_paper_puts_the_booklet_out_of_service_with_the_way_hom
     from kiosk.visit import Identity, Proof
 
     ui: KioskUI = make_kiosk_ui()
-    ui.app.client = object()  # online: the printer is asked before any record is fetched
-    ui.app.printer = build_printer(
+    # Online (the agent can send): the printer is asked before any record is fetched.
+    ui.agent.send = _unreachable
+    ui.app.devices.printer = build_printer(
         {"driver": "escpos", "backend": "network", "host": "127.0.0.1", "port": printer_peer.port}
     )
     printer_peer.set_fault("paper_out")
-    ui.app.note_activity()
+    ui.app.visits.touch()
     ui.app.visit.identify(Identity(Proof.SUISHEN, masked_name="张*明", secret=""))
-    ui.app.open_service("tile.medical_booklet")
+    ui.app.flows.home.open("tile.medical_booklet")
     _pump_until(ui, lambda: ui.app.screens.current == "out_of_service")
     assert ui.find("out_of_service_title").text == "“医保就医记录册”暂停服务"
     assert ui.find("lock_message").text == "打印机缺纸，请联系工作人员加纸"

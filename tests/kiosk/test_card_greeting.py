@@ -36,7 +36,7 @@ def _pump_until(ui: Any, condition: Any, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         assert time.monotonic() < deadline, "the card event never reached the screen"
-        ui.app._drain_devices(0)
+        ui.app.flows.identify.drain()
         ui.pump(1)
 
 
@@ -45,7 +45,7 @@ def test_a_real_card_greets_by_masked_name_and_pulling_it_wipes(
     kiosk_ui: Any, reader: PcscCardReader
 ) -> None:
     ui = kiosk_ui
-    ui.app.card_reader = reader
+    ui.app.devices.card_readers = [reader]
     ui.tap(ui.find("医保就医记录册"))
     card = VirtualCard(SocialSecurityCardModel(DEMO_HOLDER), reader=0)
     card.insert()

@@ -20,27 +20,27 @@ from tests.kiosk.conftest import AUDIO_CAPTURE, KioskUI
 
 
 def _home(ui: KioskUI) -> None:
-    ui.app.go_home()
-    ui.app.note_activity()  # someone touches the screen: a visit begins
+    ui.app.flows.home.go_home()
+    ui.app.visits.touch()  # someone touches the screen: a visit begins
 
 
 def _matters(ui: KioskUI) -> None:
-    ui.app.open_service("tile.high_frequency")
+    ui.app.flows.home.open("tile.high_frequency")
 
 
 def _categories(ui: KioskUI) -> None:
-    ui.app.open_service("tile.guides")
+    ui.app.flows.home.open("tile.guides")
 
 
 def _no_certificate(ui: KioskUI) -> None:
-    ui.app.open_service("tile.no_certificate")
+    ui.app.flows.home.open("tile.no_certificate")
 
 
 def _guide_page(kind: str) -> Callable[[KioskUI], None]:
     """A guide with four materials (SI-SURVIVOR) on its first page of ``kind``."""
 
     def reach(ui: KioskUI) -> None:
-        ui.app.open_matter("SI-SURVIVOR")
+        ui.app.flows.browse.open_matter("SI-SURVIVOR")
         guide = ui.app.screens.get_screen("guide")
         while guide.current().kind.value != kind:
             guide.turn(1)
@@ -52,12 +52,12 @@ def _guide_page(kind: str) -> Callable[[KioskUI], None]:
 
 
 def _report_types(ui: KioskUI) -> None:
-    ui.app.open_service("tile.report_problem")
+    ui.app.flows.home.open("tile.report_problem")
 
 
 def _report_roads(ui: KioskUI) -> None:
     _report_types(ui)
-    ui.app.choose_report("report_type", "E-0506")
+    ui.app.flows.report.choose("report_type", "E-0506")
 
 
 def _report_photo(taken: bool) -> Callable[[KioskUI], None]:
@@ -65,18 +65,18 @@ def _report_photo(taken: bool) -> Callable[[KioskUI], None]:
         from tests.kiosk.test_identify import FakeScanner
         from tests.kiosk.test_report import street_photo
 
-        ui.app.qr_scanner = FakeScanner(jpeg=street_photo())
+        ui.app.devices.qr_scanner = FakeScanner(jpeg=street_photo())
         _report_roads(ui)
-        ui.app.choose_report("report_road", "JSL-R01")
+        ui.app.flows.report.choose("report_road", "JSL-R01")
         if taken:
-            ui.app.take_report_photo()
+            ui.app.flows.report.take_photo()
 
     return reach
 
 
 def _report_done(ui: KioskUI) -> None:
     _report_roads(ui)
-    ui.app.choose_report("report_road", "JSL-R01")
+    ui.app.flows.report.choose("report_road", "JSL-R01")
 
 
 def _answer(ui: KioskUI) -> None:
@@ -88,8 +88,8 @@ def _answer(ui: KioskUI) -> None:
 
 
 def _rating(ui: KioskUI) -> None:
-    ui.app.note_activity()
-    ui.app.finish()
+    ui.app.visits.touch()
+    ui.app.flows.rating.ask()
 
 
 def _rating_reasons(ui: KioskUI) -> None:
@@ -107,16 +107,16 @@ def _out_of_service(ui: KioskUI) -> None:
 
 
 def _service_out(ui: KioskUI) -> None:
-    ui.app.note_activity()
-    ui.app.open_service("tile.medical_booklet")  # no card reader, no camera
+    ui.app.visits.touch()
+    ui.app.flows.home.open("tile.medical_booklet")  # no card reader, no camera
 
 
 def _identify(ui: KioskUI) -> None:
-    ui.app.ask_identity("tile.medical_booklet")
+    ui.app.flows.identify.ask("tile.medical_booklet")
 
 
 def _keypad(ui: KioskUI) -> None:
-    ui.app.ask_identity("tile.medical_booklet")
+    ui.app.flows.identify.ask("tile.medical_booklet")
     ui.app.show("keypad")
     keypad = ui.app.screens.get_screen("keypad")
     for key in "11010519491232":
@@ -128,14 +128,14 @@ def _greeting(ui: KioskUI) -> None:
     from tests.kiosk.test_identify import CARD, FakeReader
 
     reader = FakeReader()
-    ui.app.card_reader = reader
+    ui.app.devices.card_readers = [reader]
     reader.events.put(CardInserted(CARD))
-    ui.app._drain_devices(0)
+    ui.app.flows.identify.drain()
 
 
 def _idle(ui: KioskUI) -> None:
-    ui.app.open_service("tile.report_problem")
-    ui.app.note_activity()
+    ui.app.flows.home.open("tile.report_problem")
+    ui.app.visits.touch()
     ui.tick(60 * (2 if ui.app.elder_mode else 1))
 
 
@@ -143,9 +143,9 @@ def _booklet_preview(ui: KioskUI) -> None:
     from kiosk.backoffice_client import Answer
     from tests.kiosk.test_booklet import _answer
 
-    ui.app.note_activity()
+    ui.app.visits.touch()
     ui.app.show("booklet")
-    ui.app._booklet_answered(ui.app.visit, Answer(200, _answer(20)))
+    ui.app.flows.booklet._answered(ui.app.visit, Answer(200, _answer(20)))
 
 
 def _booklet_stopped(ui: KioskUI) -> None:
@@ -153,7 +153,7 @@ def _booklet_stopped(ui: KioskUI) -> None:
 
     _booklet_preview(ui)
     booklet = ui.app.screens.get_screen("booklet").booklet
-    ui.app._booklet_stopped(ui.app.visit, booklet, PaperOut())
+    ui.app.flows.booklet._stopped(ui.app.visit, booklet, PaperOut())
 
 
 def _booklet_done(ui: KioskUI) -> None:
@@ -162,13 +162,13 @@ def _booklet_done(ui: KioskUI) -> None:
     _booklet_preview(ui)
     booklet = ui.app.screens.get_screen("booklet").booklet
     printed = PrintProgress(tuple(x.position for x in booklet.lines), 2)
-    ui.app._booklet_page_printed(ui.app.visit, booklet, printed, 1, 1)
+    ui.app.flows.booklet._printed(ui.app.visit, booklet, printed, 1, 1)
 
 
 def _booklet_nothing(ui: KioskUI) -> None:
-    ui.app.note_activity()
+    ui.app.visits.touch()
     ui.app.show("booklet")
-    ui.app._booklet_ended("booklet.nothing")
+    ui.app.flows.booklet._ended("booklet.nothing")
 
 
 def _paper_out_words(language: str) -> str:
@@ -395,21 +395,21 @@ def test_every_elder_screen_speaks_its_prompt(
 
 def test_standard_mode_stays_silent(make_kiosk_ui: Callable[..., KioskUI]) -> None:
     ui = make_kiosk_ui(language="zh", elder_mode=False)
-    ui.app.open_service("tile.guides")
+    ui.app.flows.home.open("tile.guides")
     ui.pump()
     assert ui.app.voice.requested == 0
 
 
 def test_a_tapped_button_is_read_aloud_in_elder_mode(make_kiosk_ui: Callable[..., KioskUI]) -> None:
     ui = make_kiosk_ui(language="en", elder_mode=True)
-    ui.app.open_service("tile.guides")
+    ui.app.flows.home.open("tile.guides")
     ui.pump()
     ui.app.voice.wait_rendered()
     ui.pump()
     before = ui.app.voice.requested
     # Standard mode is a toggle that keeps the screen: its words are spoken.
     rating = ui.app.screens.get_screen("rating")
-    ui.app.finish()
+    ui.app.flows.rating.ask()
     ui.pump()
     ui.tap(ui.find(tr("rating.level.2", "en")).parent)
     ui.pump()
@@ -426,9 +426,9 @@ def test_a_tapped_button_is_read_aloud_in_elder_mode(make_kiosk_ui: Callable[...
 
 def test_volume_resets_for_each_visit(make_kiosk_ui: Callable[..., KioskUI]) -> None:
     ui = make_kiosk_ui(elder_mode=True)
-    ui.app.note_activity()
+    ui.app.visits.touch()
     ui.app.voice.set_volume(1.0)
     ui.app.visit.volume = 1.0
-    ui.app.finish_without_rating()
-    ui.app.note_activity()
+    ui.app.flows.rating.skip()
+    ui.app.visits.touch()
     assert ui.app.voice.volume == 0.8

@@ -305,6 +305,6 @@ def test_offline_banner_says_plainly_what_cannot_be_done(kiosk_ui: Any) -> None:
 
 
 def test_a_visit_without_a_matter_is_reported_but_has_nothing_to_rate(kiosk_ui: Any) -> None:
-    kiosk_ui.app.submit_rating(4, [])
+    kiosk_ui.app.flows.rating.submit(4, [])
     assert [i.kind for i in kiosk_ui.app.outbox.items()] == [Kind.VISIT]
     assert kiosk_ui.app.outbox.items()[0].body["outcome"] == EndReason.FINISHED.value

@@ -18,7 +18,6 @@ from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, make_session_factory, session_scope
 from backoffice.identity.roles import Role
 from kiosk.agent import AgentState, FleetAgent
-from kiosk.backoffice_client import BackOfficeClient
 from kiosk.catalog import CatalogStore, Refresh
 from kiosk.config import KioskConfig
 from kiosk.outbox import ItemState, Kind
@@ -124,7 +123,7 @@ def test_no_certificate_queries_list_the_catalogs_24_after_reading_an_answer(
 def test_a_guide_page_by_page_with_the_material_pre_check(kiosk_ui: KioskUI) -> None:
     ui = kiosk_ui
     ui.tap(ui.find("English"))
-    ui.app.open_service("tile.high_frequency")
+    ui.app.flows.home.open("tile.high_frequency")
     ui.pump()
     ui.tap(_tile(ui, _name("SI-CARD-REPLACE", "en")))
     guide = ITEMS["SI-CARD-REPLACE"]["guide"]
@@ -168,7 +167,7 @@ def test_a_guide_page_by_page_with_the_material_pre_check(kiosk_ui: KioskUI) -> 
 
 def test_elder_mode_puts_two_steps_on_a_page(make_kiosk_ui: Callable[..., KioskUI]) -> None:
     ui = make_kiosk_ui(elder_mode=True)
-    ui.app.open_matter("SI-SURVIVOR")
+    ui.app.flows.browse.open_matter("SI-SURVIVOR")
     ui.pump()
     assert ui.find("heading").text == "办理步骤（1/2）"
     steps = ITEMS["SI-SURVIVOR"]["guide"]["steps"]
@@ -192,10 +191,10 @@ def test_a_guide_slip_prints_through_the_driver(
     from kiosk.devices.factory import build_printer
 
     ui = kiosk_ui
-    ui.app.printer = build_printer(
+    ui.app.devices.printer = build_printer(
         {"driver": "escpos", "backend": "network", "host": "127.0.0.1", "port": printer_peer.port}
     )
-    ui.app.open_matter("SI-RECORD-PRINT")
+    ui.app.flows.browse.open_matter("SI-RECORD-PRINT")
     ui.pump()
     _to_page(ui, "next")
 
@@ -220,7 +219,7 @@ def test_a_guide_slip_prints_through_the_driver(
 
 def test_without_a_printer_the_guide_says_so(kiosk_ui: KioskUI) -> None:
     ui = kiosk_ui
-    ui.app.open_matter("SI-RECORD-PRINT")
+    ui.app.flows.browse.open_matter("SI-RECORD-PRINT")
     ui.pump()
     _to_page(ui, "next")
     ui.tap(ui.find("打印办事指南"))
@@ -231,7 +230,7 @@ def test_a_consult_while_offline_is_refused_in_plain_words(kiosk_ui: KioskUI) ->
     ui = kiosk_ui
     ui.agent.state = AgentState.OFFLINE
     ui.app._poll_agent(0)
-    ui.app.open_matter("SI-RECORD-PRINT")
+    ui.app.flows.browse.open_matter("SI-RECORD-PRINT")
     ui.pump()
     _to_page(ui, "next")
     ui.tap(ui.find("把材料预审发给工作人员"))
@@ -257,9 +256,6 @@ def _enrolled(live_server: LiveServer, tmp_path: Path, make_kiosk_ui: Any) -> Ki
     assert agent.enroll_once() is True
     assert agent.heartbeat_once() is True
     ui.app.agent = agent
-    from kivy.clock import Clock
-
-    ui.app.client = BackOfficeClient(agent.send, lambda fn: Clock.schedule_once(lambda _dt: fn()))
     ui.app._poll_agent(0)
     return ui
 
@@ -269,7 +265,7 @@ def test_catalog_is_fetched_cached_with_its_etag_and_served_offline(
 ) -> None:
     ui = _enrolled(live_server, tmp_path, make_kiosk_ui)
     assert ui.app.catalog_store.catalog is None
-    ui.app.refresh_catalog()
+    ui.app.flows.catalog.refresh()
     _pump_until(ui, lambda: ui.app.catalog_store.catalog is not None)
     store = ui.app.catalog_store
     assert store.catalog.high_frequency == tuple(HIGH_FREQUENCY)
@@ -302,7 +298,7 @@ def test_one_tap_consult_reference_answer_and_a_rating_with_the_real_matter_code
     live_server: LiveServer, tmp_path: Path, make_kiosk_ui: Any
 ) -> None:
     ui = _enrolled(live_server, tmp_path, make_kiosk_ui)
-    ui.app.refresh_catalog()
+    ui.app.flows.catalog.refresh()
     _pump_until(ui, lambda: ui.app.catalog_store.catalog is not None)
     ui.tap(ui.find("一键通咨询"))
     ui.tap(_tile(ui, "社会保险"))
@@ -377,7 +373,7 @@ def test_a_ticked_material_shows_a_check_mark_not_only_a_colour(kiosk_ui: KioskU
     from PIL import Image
 
     ui = kiosk_ui
-    ui.app.open_matter("SI-SURVIVOR")
+    ui.app.flows.browse.open_matter("SI-SURVIVOR")
     ui.pump()
     _to_page(ui, "materials")
     toggles = [w for w in ui.visible_widgets() if type(w).__name__ == "MaterialToggle"]

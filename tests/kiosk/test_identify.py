@@ -68,12 +68,12 @@ CARD = CardIdentity(
 
 def _with_reader(ui: Any) -> FakeReader:
     reader = FakeReader()
-    ui.app.card_reader = reader
+    ui.app.devices.card_readers = [reader]
     return reader
 
 
 def _deliver(ui: Any) -> None:
-    ui.app._drain_devices(0)
+    ui.app.flows.identify.drain()
     ui.pump()
 
 
@@ -173,7 +173,7 @@ def test_a_typed_id_number_is_checked_as_typed_and_never_opens_records(kiosk_ui:
 
 def test_a_suishen_code_without_the_back_office_is_explained(kiosk_ui: Any) -> None:
     scanner = FakeScanner()
-    kiosk_ui.app.qr_scanner = scanner
+    kiosk_ui.app.devices.qr_scanner = scanner
     kiosk_ui.tap(kiosk_ui.find("医保就医记录册"))
     scanner.events.put(QrScanned("SSM1.demo.payload"))
     _deliver(kiosk_ui)

@@ -111,11 +111,11 @@ def test_visits_and_ratings_reach_the_back_office_once_through_the_outbox(
     catalog = httpx.get(f"{live_server.url}/api/v1/catalog").json()
     matter = catalog["high_frequency"][0]
 
-    visit = ui.app.begin_visit()
+    visit = ui.app.visits.begin()
     visit.choose_matter(matter)
-    ui.app.submit_rating(2, ["too_slow"])
-    other = ui.app.begin_visit()
-    ui.app.finish_without_rating()
+    ui.app.flows.rating.submit(2, ["too_slow"])
+    other = ui.app.visits.begin()
+    ui.app.flows.rating.skip()
 
     first = agent.deliver_outbox()
     assert first is not None and (first.sent, first.refused, first.pending) == (3, 0, 0)

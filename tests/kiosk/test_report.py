@@ -68,7 +68,7 @@ def test_a_photo_from_the_kiosk_camera_goes_with_the_report(kiosk_ui: KioskUI) -
     ui = kiosk_ui
     photo = street_photo()
     scanner = FakeScanner(jpeg=None)
-    ui.app.qr_scanner = scanner
+    ui.app.devices.qr_scanner = scanner
     ui.tap(ui.find("问题上报"))
     _choose(ui, "共享单车违停")
     _choose(ui, "江苏路")
@@ -104,14 +104,14 @@ def test_a_report_gets_its_case_number_online_and_a_resend_files_once(
 ) -> None:
     ui = _enrolled(live_server, tmp_path, make_kiosk_ui)
     assert ui.app.report_choices.choices is None
-    ui.app.refresh_catalog()
+    ui.app.flows.catalog.refresh()
     _pump_until(ui, lambda: ui.app.report_choices.choices is not None)
     saved = json.loads(ui.app.report_choices.path.read_text("utf-8"))
     assert saved == seed_report_choices()
 
     from tests.kiosk.test_identify import FakeScanner
 
-    ui.app.qr_scanner = FakeScanner(jpeg=street_photo())
+    ui.app.devices.qr_scanner = FakeScanner(jpeg=street_photo())
     ui.tap(ui.find("English"))
     ui.tap(ui.find("Report a problem"))
     _choose(ui, "Exposed litter")
@@ -130,13 +130,13 @@ def test_a_report_gets_its_case_number_online_and_a_resend_files_once(
     photos = httpx.get(f"{live_server.url}/api/v1/cases/{number}/comparison", headers=staff)
     [before] = photos.json()["before"]
     stored = httpx.get(f"{live_server.url}{before['url']}", headers=staff)
-    assert stored.content == ui.app.qr_scanner.jpeg
-    ui.app.qr_scanner = None  # no camera: the next report goes straight out
+    assert stored.content == ui.app.devices.qr_scanner.jpeg
+    ui.app.devices.qr_scanner = None  # no camera: the next report goes straight out
 
     # Offline: kept in the outbox; sent later, and a second delivery of it files nothing new.
     ui.app.agent.state = type(ui.app.agent.state)("offline")
     ui.app._poll_agent(0)
-    ui.app.go_home()
+    ui.app.flows.home.go_home()
     ui.pump()
     ui.tap(ui.find("Report a problem"))
     _choose(ui, "Waterlogging")

@@ -12,6 +12,7 @@ from kiosk.visit import (
     Identity,
     IdlePhase,
     Proof,
+    ReportDraft,
     Visit,
     VisitEnded,
     VisitSummary,
@@ -100,7 +101,8 @@ def test_ending_wipes_everything_personal_and_reports_nothing_personal(reason: E
     visit.choose_matter("medical_booklet")
     visit.choose_matter("guides")
     visit.choose_matter("medical_booklet")
-    visit.scratch["records"] = ["2026-10-02 瑞金医院 门诊 ¥35.00"]
+    visit.identification_token = "token-for-records"
+    visit.report = ReportDraft("E-0506", "JSL-R01", photo=b"\xff\xd8 a face")
     visit.volume = 1.0
     ticker.advance(42)
 
@@ -108,7 +110,8 @@ def test_ending_wipes_everything_personal_and_reports_nothing_personal(reason: E
 
     assert visit.identity is None
     assert visit.matter is None
-    assert visit.scratch == {}
+    assert visit.identification_token is None
+    assert visit.report is None
     assert visit.greeting_name == ""
     assert visit.volume == DEFAULT_VOLUME
     assert summary.as_json() == {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.devices.base import CardError, CardInserted, CardRemoved
+from kiosk.devices.idcard import SerialIdCardReader
 from kiosk.devices.pcsc import PcscCardReader
 from kiosk.devices.sscard import SocialSecurityCard
 from simulators.__main__ import main
@@ -48,7 +49,7 @@ def test_help_lists_the_commands() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "simulators", "--help"], capture_output=True, text=True, check=True
     )
-    for command in ("printer", "card", "camera", "fault"):
+    for command in ("printer", "card", "camera", "idcard", "fault"):
         assert command in result.stdout
 
 
@@ -82,3 +83,45 @@ def test_card_command_inserts_and_pulls_through_pcscd() -> None:
         process.terminate()
         process.wait(10)
         reader.stop()
+
+
+def test_idcard_module_serves_the_driver_over_tcp_and_takes_faults() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulators", "idcard", "--port", "0", "--control-port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    reader: SerialIdCardReader | None = None
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = line.split(" on ", 1)[1].split(",", 1)[0]
+        assert url.startswith("socket://127.0.0.1:")
+        port = line.rsplit(" ", 1)[1].strip()
+        reader = SerialIdCardReader(url, poll_s=0.02)
+        reader.start()
+        assert main(["fault", "--control-port", port, "place"]) == 0
+        event = reader.events.get(timeout=10)
+        assert isinstance(event, CardInserted) and event.identity.masked_name == "王*英"
+        assert main(["fault", "--control-port", port, "expired"]) == 0
+        assert main(["fault", "--control-port", port, "place"]) == 0
+        event = reader.events.get(timeout=10)
+        assert isinstance(event, CardError) and event.reason_code == "card_expired"
+        assert main(["fault", "--control-port", port, "jam"]) == 1
+    finally:
+        if reader is not None:
+            reader.stop()
+        process.terminate()
+        process.wait(10)
+
+
+def test_idcard_module_is_written_without_the_driver() -> None:
+    """The peer has its own encoder: importing it loads nothing from kiosk or backoffice."""
+    probe = (
+        "import sys, simulators.idcard_module; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kiosk', 'backoffice')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -30,7 +30,7 @@ def test_factory_builds_the_configured_drivers() -> None:
     assert isinstance(devices.qr_camera, OpenCvQrScanner)
     assert build_devices({}).health() == {
         name: DeviceHealth(DeviceState.ABSENT, "not configured")
-        for name in ("card_reader", "printer", "qr_camera")
+        for name in ("card_reader", "printer", "qr_camera", "id_card_reader")
     }
 
 

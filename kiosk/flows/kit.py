@@ -1,0 +1,109 @@
+"""All the flows of one kiosk, wired together in one place from the window's views."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.catalog import CATALOG_TILES, CatalogStore, Sender
+from kiosk.flows.booklet import SERVICE as BOOKLET_SERVICE
+from kiosk.flows.booklet import BookletFlow, BookletView
+from kiosk.flows.browse import BrowseFlow, CatalogSync
+from kiosk.flows.consult import AnswerView, ConsultFlow
+from kiosk.flows.guides import GuideView, SlipPrinter
+from kiosk.flows.home import HomeMenu
+from kiosk.flows.identify import IdentifyFlow, IdentifyView
+from kiosk.flows.lists import Lists, ListView
+from kiosk.flows.ports import BackOffice, KioskDevices, Runner, Screens
+from kiosk.flows.rating import RatingFlow
+from kiosk.flows.report import ReportDoneView, ReportFlow, ReportPhotoView
+from kiosk.outbox import Outbox
+from kiosk.report import ChoicesStore
+from kiosk.visit import Visits
+
+REPORT_SERVICE = "tile.report_problem"
+# Services that open personal records: only a card or a verified Suishen code unlocks them.
+PROOF_NEEDED = frozenset({BOOKLET_SERVICE})
+
+
+@dataclass(frozen=True)
+class Views:
+    """The screens the flows fill, each seen through its flow's protocol."""
+
+    screens: Screens
+    identify: IdentifyView
+    lists: ListView
+    guide: GuideView
+    answer: AnswerView
+    booklet: BookletView
+    report_photo: ReportPhotoView
+    report_done: ReportDoneView
+
+
+@dataclass(frozen=True)
+class Flows:
+    home: HomeMenu
+    identify: IdentifyFlow
+    lists: Lists
+    browse: BrowseFlow
+    consult: ConsultFlow
+    booklet: BookletFlow
+    report: ReportFlow
+    rating: RatingFlow
+    catalog: CatalogSync
+
+
+def build_flows(
+    *,
+    views: Views,
+    backoffice: BackOffice,
+    devices: KioskDevices,
+    outbox: Outbox,
+    visits: Visits,
+    catalog: CatalogStore,
+    choices: ChoicesStore,
+    sender: Callable[[], Sender | None],
+    runner: Runner,
+    catalog_refreshed: Callable[[], None],
+) -> Flows:
+    screens = views.screens
+    lists = Lists(screens, views.lists)
+    slips = SlipPrinter(devices, visits, screens, views.guide, runner)
+    browse = BrowseFlow(catalog, visits, screens, lists, views.guide, slips)
+    consult = ConsultFlow(backoffice, visits, screens, browse, views.guide, views.answer, slips)
+    # The identify flow reopens the service that asked for proof through the home menu.
+    identify = IdentifyFlow(
+        backoffice, devices, visits, screens, views.identify, lambda key: home.open(key)
+    )
+    booklet = BookletFlow(
+        backoffice, devices, outbox, visits, screens, views.booklet, identify, runner
+    )
+    report = ReportFlow(
+        choices,
+        backoffice,
+        devices,
+        outbox,
+        visits,
+        screens,
+        lists,
+        views.report_photo,
+        views.report_done,
+    )
+    routes: dict[str, Callable[[], None]] = {
+        tile: functools.partial(browse.open_tile, tile) for tile in CATALOG_TILES
+    }
+    routes[REPORT_SERVICE] = report.open
+    routes[BOOKLET_SERVICE] = booklet.open
+    home = HomeMenu(screens, devices, identify, routes, PROOF_NEEDED)
+    return Flows(
+        home=home,
+        identify=identify,
+        lists=lists,
+        browse=browse,
+        consult=consult,
+        booklet=booklet,
+        report=report,
+        rating=RatingFlow(visits, outbox, screens),
+        catalog=CatalogSync(catalog, choices, sender, runner, catalog_refreshed),
+    )
