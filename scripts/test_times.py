@@ -1,8 +1,8 @@
 """Where the suite's time goes: sums a pytest JUnit XML report by folder and by file, and, when
 the fixture timing plugin wrote a JSON file beside it, by fixture set-up.
 
-    pytest --junitxml=var/junit.xml -p tests.fixture_times   # ZHILI_FIXTURE_TIMES=var/fixtures.json
-    .venv/bin/python scripts/test_times.py var/junit.xml [--fixtures var/fixtures.json] [--top 30]
+    ZHILI_FIXTURE_TIMES=var/fixtures.json pytest --junitxml=var/junit.xml -p tests.fixture_times
+    .venv/bin/python scripts/test_times.py var/junit.xml [--fixtures var/fixtures*.json] [--top 30]
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def summarise(junit: Path, top: int) -> None:
         print(f"{sum(times):8.1f} {sum(times) / total:6.1%} {len(times):6d} {each:6.1f}  {name}")
 
 
-def summarise_fixtures(path: Path, top: int) -> None:
-    records = json.loads(path.read_text())
+def summarise_fixtures(paths: list[Path], top: int) -> None:
+    records = [record for path in paths for record in json.loads(path.read_text())]
     per_fixture: dict[str, list[float]] = defaultdict(list)
     for record in records:
         per_fixture[f"{record['fixture']} ({record['scope']})"].append(record["seconds"])
@@ -62,7 +62,7 @@ def summarise_fixtures(path: Path, top: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("junit", type=Path)
-    parser.add_argument("--fixtures", type=Path)
+    parser.add_argument("--fixtures", type=Path, nargs="*", help="one file per xdist worker")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
     summarise(args.junit, args.top)

@@ -7,10 +7,12 @@ that need committed data get a fresh database cloned from a migrated template.
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,21 +50,10 @@ DB_FIXTURES = {"engine", "db", "app", "client", "fresh_database", "live_server"}
 # tests are marked `db` but not `pg`; a test here that does exercise SQL opts in with
 # @pytest.mark.pg.
 INCIDENTAL_DB_FOLDERS = {"kiosk", "browser", "e2e", "simulators"}
-# Tests that share a resource of this machine run one at a time, in one xdist worker (`pytest
-# -n N --dist loadgroup`): the kiosk's Kivy window (one per process, writing its voice to one
-# disk-audio file under var/test-kivy) and the PC/SC daemon with its two virtual readers on the
-# fixed ports 35963/35964; the browser (one Chromium for all page tests).
-KIOSK_DEVICES_GROUP, BROWSER_GROUP = "kiosk-window-and-pcscd", "browser"
 
 
-def _resource_group(item: pytest.Item, fixtures: set[str]) -> str | None:
-    if "kivy_window" in fixtures or item.get_closest_marker("pcsc") is not None:
-        return KIOSK_DEVICES_GROUP
-    if "browser" in fixtures:
-        return BROWSER_GROUP
-    return None
-
-
+# First, so that -m reads the marks set here.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -71,9 +62,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         folder = Path(item.path).relative_to(ROOT / "tests").parts[0]
         if item.get_closest_marker("db") and folder not in INCIDENTAL_DB_FOLDERS:
             item.add_marker(pytest.mark.pg)
-        group = _resource_group(item, fixtures)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+
+
+# pcscd and its two virtual readers (vsmartcard-vpcd on the fixed ports 35963/35964) serve the
+# whole machine: a test marked `pcsc` holds this lock while it runs, so such tests take turns
+# across xdist workers, the SQLite and PostgreSQL passes, and any other test run on the machine.
+PCSCD_LOCK = Path(tempfile.gettempdir()) / "zhili-pcscd-virtual-readers.lock"
+
+
+@pytest.fixture(autouse=True)
+def _one_test_at_a_time_on_the_virtual_readers(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("pcsc") is None:
+        yield
+        return
+    with PCSCD_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class _HashEachPasswordOnce(PasswordHasher):
