@@ -1,4 +1,4 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: the assembled back office (`wiring`) behind its routers."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from backoffice import __version__
-from backoffice.cases.analytics_router import router as reports_router
+from backoffice import __version__, wiring
 from backoffice.cases.kiosk_reports import router as kiosk_reports_router
+from backoffice.cases.reports.router import router as reports_router
 from backoffice.cases.router import router as cases_router
-from backoffice.cases.sla_router import router as time_limits_router
+from backoffice.cases.sla.router import router as time_limits_router
 from backoffice.catalog.router import router as catalog_router
 from backoffice.clock import Clock, SystemClock
 from backoffice.consult.router import router as consult_router
-from backoffice.db import create_db_engine, make_session_factory, writing_engine
+from backoffice.db import create_db_engine
 from backoffice.errors import install_error_handler
 from backoffice.fleet.router import router as fleet_router
 from backoffice.health.router import router as health_router
@@ -28,7 +28,6 @@ from backoffice.notify.router import router as notify_router
 from backoffice.open311.router import router as open311_router
 from backoffice.places.router import router as places_router
 from backoffice.ratings.router import router as ratings_router
-from backoffice.scheduler import background_jobs, install_case_listeners
 from backoffice.settings import Settings, get_settings
 from backoffice.suishen.router import router as identification_router
 from backoffice.units.router import router as units_router
@@ -38,48 +37,52 @@ from backoffice.web.router import install as install_web_pages
 
 log = logging.getLogger(__name__)
 
+ROUTERS = (
+    fleet_router,
+    cases_router,
+    health_router,
+    identity_router,
+    units_router,
+    notify_router,
+    reports_router,
+    time_limits_router,
+    open311_router,
+    catalog_router,
+    identification_router,
+    medical_router,
+    visits_router,
+    consult_router,
+    ratings_router,
+    kiosk_reports_router,
+    places_router,
+    vision_router,
+)
+
 
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, engine: Engine | None = None
 ) -> FastAPI:
+    """The HTTP app: the back office assembled by `wiring` (on `app.state`), its routers in
+    routing order, and a lifespan that migrates, then runs the background work."""
     settings = settings or get_settings()
     url = settings.resolved_database_url()
     engine = engine or create_db_engine(url)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             upgrade(url)
         log.info("back office %s ready on %s", __version__, engine.url.render_as_string())
-        async with background_jobs(_app):
+        async with wiring.background(app):
             yield
         engine.dispose()
 
     app = FastAPI(title="Zhili back office", version=__version__, lifespan=lifespan)
-    app.state.settings = settings
-    app.state.clock = clock or SystemClock()
-    app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
-    # Requests that change things (POST, PUT, PATCH, DELETE) begin as writers on SQLite.
-    app.state.writer_session_factory = make_session_factory(writing_engine(engine))
+    wiring.install(app, settings, clock or SystemClock(), engine)
     install_error_handler(app)
     # Fleet first: routing walks the routers in order, and kiosk heartbeats are the most
     # frequent request by far (see bench/heartbeat.py); filings next (bench/cases.py).
-    for router in (fleet_router, cases_router, health_router, identity_router, units_router):
+    for router in ROUTERS:
         app.include_router(router)
-    app.include_router(notify_router)
-    app.include_router(reports_router)
-    app.include_router(time_limits_router)
-    app.include_router(open311_router)
-    install_case_listeners()
-    app.include_router(catalog_router)
-    app.include_router(identification_router)
-    app.include_router(medical_router)
-    app.include_router(visits_router)
-    app.include_router(consult_router)
-    app.include_router(ratings_router)
-    app.include_router(kiosk_reports_router)
-    app.include_router(places_router)
-    app.include_router(vision_router)
     install_web_pages(app)
     return app

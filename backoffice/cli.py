@@ -7,14 +7,15 @@ import getpass
 import sys
 from collections.abc import Sequence
 
+from backoffice.access import Role
 from backoffice.clock import SystemClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.db import create_db_engine, session_scope
 from backoffice.errors import DomainError
-from backoffice.identity.roles import Role
 from backoffice.logs import configure_logging
 from backoffice.migrate import upgrade
 from backoffice.settings import get_settings
 from backoffice.vision.cli import add_vision_commands
+from backoffice.wiring import session_factory
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -33,11 +34,11 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _seed_demo(_args: argparse.Namespace) -> int:
-    from backoffice.demo import seed_demo
+    from backoffice.demo.seed import seed_demo
 
     url = get_settings().resolved_database_url()
     upgrade(url)
-    factory = make_session_factory(create_db_engine(url))
+    factory = session_factory(create_db_engine(url))
     with session_scope(factory) as session:
         logins = seed_demo(session, SystemClock().now())
     print("demo data is in place. Staff logins (username / password / role):")
@@ -52,7 +53,7 @@ def _create_staff(args: argparse.Namespace) -> int:
     password = args.password or getpass.getpass(f"Password for {args.username}: ")
     url = get_settings().resolved_database_url()
     upgrade(url)
-    factory = make_session_factory(create_db_engine(url))
+    factory = session_factory(create_db_engine(url))
     with session_scope(factory) as session:
         create_staff(
             session,
@@ -72,7 +73,7 @@ def _open311_issue_key(args: argparse.Namespace) -> int:
 
     url = get_settings().resolved_database_url()
     upgrade(url)
-    factory = make_session_factory(create_db_engine(url))
+    factory = session_factory(create_db_engine(url))
     with session_scope(factory) as session:
         key = issue_key(session, args.name, SystemClock().now())
     # The key alone on stdout, so scripts can capture it; it is not stored and not shown again.

@@ -80,6 +80,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
 
 _SQLITE_IMMEDIATE = "zhili_sqlite_immediate"
 _WRITING = "zhili.sqlite_write_lock"
+_RELEASES_LOCK = "zhili.releases_write_lock"
 # One writer at a time per SQLite file in this process, queued on a lock rather than polling
 # SQLite's busy handler (which sleeps up to 100 ms between tries).
 _write_locks: dict[str, threading.Lock] = {}
@@ -104,15 +105,15 @@ def begin_writing(db: Session) -> None:
     bind = db.get_bind()
     if db.in_transaction() or not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
         return
-    with _write_locks_guard:
-        lock = _write_locks.setdefault(str(bind.url), threading.Lock())
-    # Bounded: past the busy timeout, SQLite's own lock decides as it would without this one.
-    if lock.acquire(timeout=30):
-        db.info[_WRITING] = lock
+    if db.info.get(_RELEASES_LOCK):  # a session that cannot release it queues on SQLite's
+        with _write_locks_guard:
+            lock = _write_locks.setdefault(str(bind.url), threading.Lock())
+        # Bounded: past the busy timeout, SQLite's own lock decides as it would without this.
+        if lock.acquire(timeout=30):
+            db.info[_WRITING] = lock
     db.connection(execution_options={_SQLITE_IMMEDIATE: True})
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _end_writing(db: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None and not transaction.nested:
         lock: threading.Lock | None = db.info.pop(_WRITING, None)
@@ -120,8 +121,17 @@ def _end_writing(db: Session, transaction: SessionTransaction) -> None:
             lock.release()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Sessions on `engine` that release `begin_writing`'s lock when their transaction ends.
+    The back office's own sessions come from `backoffice.wiring.session_factory`, which adds
+    the domains' hooks; a bare factory from here runs none of them."""
+    factory = sessionmaker(
+        bind=engine, expire_on_commit=False, info={**(info or {}), _RELEASES_LOCK: True}
+    )
+    event.listen(factory, "after_transaction_end", _end_writing)
+    return factory
 
 
 def database_answers(engine: Engine) -> bool:

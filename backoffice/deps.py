@@ -1,11 +1,12 @@
 """FastAPI dependencies shared by every router, as Annotated aliases.
 
-Who-is-calling dependencies (`CurrentPrincipal`, `authorize`) live in `identity.access`.
+Who-is-calling dependencies (`CurrentPrincipal`, `CurrentTerminal`, `authorize`) live in
+`access`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Annotated
@@ -16,6 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.clock import Clock
+from backoffice.db import session_scope
 from backoffice.settings import Settings
 
 SessionSource = Callable[[], AbstractContextManager[Session]]
@@ -55,26 +57,11 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 
 def _finishing_limiter(app: FastAPI) -> anyio.CapacityLimiter:
-    # Commits get worker threads of their own: requests waiting for SQLite's write lock
-    # (`db.begin_writing`) may hold every thread of the shared pool, and the writer they
-    # wait for must still be able to commit.
-    limiter: anyio.CapacityLimiter | None = getattr(app.state, "finishing_limiter", None)
-    if limiter is None:
-        limiter = app.state.finishing_limiter = anyio.CapacityLimiter(40)
+    # Commits get worker threads of their own (`wiring.COMMIT_THREADS`): requests waiting for
+    # SQLite's write lock (`db.begin_writing`) may hold every thread of the shared pool, and
+    # the writer they wait for must still be able to commit.
+    limiter: anyio.CapacityLimiter = app.state.commit_limiter
     return limiter
-
-
-@contextmanager
-def _factory_session(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def session_source(app: FastAPI) -> tuple[SessionSource, bool]:
@@ -89,7 +76,7 @@ def session_source(app: FastAPI) -> tuple[SessionSource, bool]:
     if override is not None:
         return contextmanager(override), False
     factory: sessionmaker[Session] = app.state.session_factory
-    return (lambda: _factory_session(factory)), True
+    return (lambda: session_scope(factory)), True
 
 
 # The getters are async: they only read the app state, and FastAPI runs a plain `def`

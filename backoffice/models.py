@@ -1,6 +1,5 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
-from backoffice.cases.analytics import CaseDailyCount
 from backoffice.cases.models import (
     Case,
     CaseCategory,
@@ -11,7 +10,9 @@ from backoffice.cases.models import (
     CaseType,
     DispatchRule,
 )
-from backoffice.cases.sla import CaseClock, TimeLimit
+from backoffice.cases.reports.rollup import CaseDailyCount
+from backoffice.cases.sla.watch import CaseClock
+from backoffice.cases.time_limits import TimeLimit
 from backoffice.catalog.models import CatalogCategory, CatalogItem, CatalogVersion
 from backoffice.consult.models import Consult
 from backoffice.db import Base

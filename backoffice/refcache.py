@@ -3,6 +3,8 @@ checked against a version token per kind of data that every ORM write of it rene
 
 Every process reads the tokens once per transaction (one small query) and rebuilds a cache
 whose token no longer matches, so an edit made through any process is seen by all of them.
+The cache is keyed by token, so the apps of one process share it safely; the hooks that renew
+the tokens are installed on each session factory (`install`, called by the assembly point).
 Tokens are random, never counters: a rolled-back edit's token never comes back, so data read
 inside an uncommitted edit can never be taken for committed data.
 """
@@ -22,6 +24,7 @@ from sqlalchemy.orm import (
     SessionTransaction,
     UOWTransaction,
     mapped_column,
+    sessionmaker,
 )
 
 from backoffice.db import Base
@@ -42,8 +45,7 @@ class ReferenceVersion(Base):
     token: Mapped[str] = mapped_column(String(32))
 
 
-# Table -> the kind of reference data whose token a write to it renews. By table name, so the
-# hooks work in every process that imports this module, whatever else it imports.
+# Table -> the kind of reference data whose token a write to it renews (by table name).
 WATCHED: dict[str, str] = {
     "places": "places",
     "dispatch_rules": "rules",
@@ -135,7 +137,14 @@ def renew(db: Session, kind: str) -> None:
         current[kind] = token
 
 
-@event.listens_for(Session, "before_flush")
+def install(sessions: sessionmaker[Session]) -> None:
+    """Renew the tokens on every write of reference data made through these sessions (the
+    assembly point installs this on every session factory the back office makes)."""
+    event.listen(sessions, "before_flush", _renew_on_flush)
+    event.listen(sessions, "do_orm_execute", _renew_on_bulk_write)
+    event.listen(sessions, "after_transaction_end", _forget_tokens)
+
+
 def _renew_on_flush(db: Session, _flush: UOWTransaction, _instances: Any) -> None:
     kinds: set[str] = set()
     for obj in (*db.new, *db.deleted):
@@ -150,7 +159,6 @@ def _renew_on_flush(db: Session, _flush: UOWTransaction, _instances: Any) -> Non
         renew(db, kind)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _renew_on_bulk_write(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete or state.is_insert):
         return
@@ -160,7 +168,6 @@ def _renew_on_bulk_write(state: ORMExecuteState) -> None:
         renew(state.session, kind)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_tokens(db: Session, transaction: SessionTransaction) -> None:
     # The next transaction reads the tokens afresh: another process may have renewed them.
     # A flush's inner transaction ends nothing; a savepoint may have rolled a renewal back.

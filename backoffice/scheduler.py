@@ -1,27 +1,27 @@
-"""In-process periodic jobs driven by the app clock (time-limit checks, webhook deliveries).
+"""In-process periodic jobs driven by the app clock.
 
-A job is a plain function of (session, now). `Scheduler.run_due(now)` runs the jobs whose
-time has come, each in its own transaction; the app's lifespan calls it every few seconds,
-tests call it with a ManualClock. To move the work to a queue of workers, pass a `runner`
-that enqueues `(job.name, now)` instead of running it here: the jobs need nothing else.
+A job is a plain function of (session, now) that returns how many things it handled; which
+jobs the back office runs is decided by the assembly point (`backoffice.wiring.jobs`: time
+limits, notification delivery, silent terminals, the AI patrol). `Scheduler.run_due(now)` runs
+the jobs whose time has come, each in its own transaction; the app's lifespan runs them every
+few seconds under a real clock, tests call it with a ManualClock. To move the work to a queue
+of workers, pass a `runner` that enqueues `(job.name, now)` instead of running it here: the
+jobs need nothing else.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.clock import Clock, SystemClock
 from backoffice.db import session_scope
-from backoffice.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,78 +65,53 @@ class Scheduler:
     runner: JobRunner
     _next_run: dict[str, datetime] = field(default_factory=dict)
 
-    def run_due(self, now: datetime) -> list[JobOutcome]:
-        """Run every job that is due at `now`; a failing job is logged and tried next period."""
-        outcomes: list[JobOutcome] = []
+    def due(self, now: datetime) -> list[Job]:
+        """The jobs due at `now`; each is then not due again for its period."""
+        due = []
         for job in self.jobs:
-            due = self._next_run.get(job.name)
-            if due is not None and due > now:
+            next_run = self._next_run.get(job.name)
+            if next_run is not None and next_run > now:
                 continue
             self._next_run[job.name] = now + job.every
-            try:
-                handled = self.runner(job, now)
-            except Exception as exc:
-                log.exception("scheduled job %s failed", job.name)
-                outcomes.append(JobOutcome(job.name, None, f"{type(exc).__name__}: {exc}"))
-                continue
-            if handled:
-                log.info("scheduled job %s handled %d", job.name, handled)
-            outcomes.append(JobOutcome(job.name, handled))
-        return outcomes
+            due.append(job)
+        return due
+
+    def run(self, job: Job, now: datetime) -> JobOutcome:
+        """Run one job; a failing job is logged and tried again next period."""
+        try:
+            handled = self.runner(job, now)
+        except Exception as exc:
+            log.exception("scheduled job %s failed", job.name)
+            return JobOutcome(job.name, None, f"{type(exc).__name__}: {exc}")
+        if handled:
+            log.info("scheduled job %s handled %d", job.name, handled)
+        return JobOutcome(job.name, handled)
+
+    def run_due(self, now: datetime) -> list[JobOutcome]:
+        """Run every job that is due at `now`, one after the other."""
+        return [self.run(job, now) for job in self.due(now)]
 
     async def run_forever(self, clock: Clock, poll_s: float) -> None:
-        """Poll the clock; the jobs run in a worker thread so requests are never blocked."""
-        while True:
-            await asyncio.to_thread(self.run_due, clock.now())
-            await asyncio.sleep(poll_s)
-
-
-def standard_jobs() -> list[Job]:
-    """The back office's periodic jobs."""
-    # Imported here: the scheduler is foundation code and must not import domains at load time.
-    from backoffice.cases.sla import check_time_limits
-    from backoffice.fleet.alerts import check_silent_terminals
-    from backoffice.notify.worker import deliver_due
-
-    return [
-        Job("notify.deliver", timedelta(seconds=5), deliver_due),
-        Job("cases.time_limits", timedelta(minutes=1), check_time_limits),
-        Job("fleet.silent_terminals", timedelta(minutes=1), check_silent_terminals),
-    ]
-
-
-def install_case_listeners() -> None:
-    """What runs in the same transaction as each case change (idempotent), in this order:
-    the time limit of the case's type and level, the daily rollup, the notifications outbox."""
-    from backoffice.cases import analytics, lifecycle, sla
-    from backoffice.notify import case_events
-
-    for listener in (sla.on_transition, analytics.on_transition, case_events.on_transition):
-        lifecycle.add_transition_listener(listener)
+        """Poll the clock; each due job runs in a worker thread of its own, so requests are never
+        blocked and a slow patrol round does not hold the deliveries up. A job still running
+        when it is due again is not started twice."""
+        running: dict[str, asyncio.Task[JobOutcome]] = {}
+        try:
+            while True:
+                now = clock.now()
+                for name in [n for n, task in running.items() if task.done()]:
+                    del running[name]
+                for job in self.due(now):
+                    if job.name not in running:
+                        running[job.name] = asyncio.create_task(
+                            asyncio.to_thread(self.run, job, now), name=f"zhili-job-{job.name}"
+                        )
+                await asyncio.sleep(poll_s)
+        finally:
+            for task in running.values():
+                task.cancel()
 
 
 def runs_in_background(clock: Clock, poll_s: float) -> bool:
     """Only a real clock drives the loop: under a ManualClock the test calls run_due itself."""
     return poll_s > 0 and isinstance(clock, SystemClock)
-
-
-@contextlib.asynccontextmanager
-async def background_jobs(app: FastAPI) -> AsyncIterator[None]:
-    """For the app's lifespan: build the scheduler (app.state.scheduler) and, under a real
-    clock, run it every `scheduler_poll_s` seconds until shutdown."""
-    settings: Settings = app.state.settings
-    clock: Clock = app.state.clock
-    scheduler = Scheduler(standard_jobs(), InlineRunner(app.state.session_factory))
-    app.state.scheduler = scheduler
-    if not runs_in_background(clock, settings.scheduler_poll_s):
-        yield
-        return
-    task = asyncio.create_task(
-        scheduler.run_forever(clock, settings.scheduler_poll_s), name="zhili-scheduler"
-    )
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

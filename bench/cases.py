@@ -47,16 +47,18 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, func, select, text
 
-from backoffice.cases import analytics, rules
+from backoffice.access import Role
+from backoffice.cases import rules
 from backoffice.cases.models import Case, CaseReportRow, CaseType, DispatchRule
+from backoffice.cases.reports import analytics
 from backoffice.cases.seed import seed_reference_data
-from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.identity.roles import Role
+from backoffice.db import create_db_engine, session_scope
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
 from backoffice.places.geometry import point_in_polygon
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
+from backoffice.wiring import session_factory
 from backoffice.workcal import SHANGHAI
 from bench import server as bench_server
 
@@ -121,7 +123,7 @@ class Reference:
 
 
 def reference(engine: Engine) -> Reference:
-    with session_scope(make_session_factory(engine)) as db:
+    with session_scope(session_factory(engine)) as db:
         seed_reference_data(db)
         types = [
             (t.id, t.code, t.time_limit_h, t.working_hours, t.priority.value, t.default_unit_kind)
@@ -319,7 +321,7 @@ def median_time(fn: Callable[[], object], runs: int = 5) -> float:
 
 
 def report_timings(engine: Engine) -> tuple[float, float, dict[str, Any]]:
-    factory = make_session_factory(engine)
+    factory = session_factory(engine)
     week = analytics.week_start(NOW.astimezone(SHANGHAI).date()) - timedelta(days=7)
     with factory() as db:
         report = analytics.weekly_report(db, week, NOW)
@@ -338,7 +340,7 @@ def report_timings(engine: Engine) -> tuple[float, float, dict[str, Any]]:
 
 
 def dispatch_decision_ms(engine: Engine, rounds: int = 2000) -> float:
-    factory = make_session_factory(engine)
+    factory = session_factory(engine)
     rng = random.Random(3)
     with factory() as db:
         types = [(t.code, t.category.code) for t in db.scalars(select(CaseType))]
@@ -448,7 +450,7 @@ def filings_per_s(
     engine = create_db_engine(url)
     now = datetime.now(UTC)  # the server runs on the system clock
     username = f"bench-inspector-{time.time_ns()}"
-    with session_scope(make_session_factory(engine)) as db:
+    with session_scope(session_factory(engine)) as db:
         staff = create_staff(
             db,
             username=username,

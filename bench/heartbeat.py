@@ -29,11 +29,12 @@ from sqlalchemy import func, select
 
 from backoffice.app import create_app
 from backoffice.clock import SystemClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.db import create_db_engine, session_scope
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import Terminal, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
 from backoffice.migrate import upgrade
+from backoffice.wiring import session_factory
 from bench import server as bench_server
 
 HEARTBEAT = {
@@ -86,7 +87,7 @@ def _seed(url: str, count: int) -> list[str]:
     engine = create_db_engine(url)
     now = SystemClock().now()
     tokens = []
-    with session_scope(make_session_factory(engine)) as db:
+    with session_scope(session_factory(engine)) as db:
         for n in range(count):
             terminal = fleet.register_terminal(
                 db,

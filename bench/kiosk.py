@@ -79,7 +79,7 @@ def _in_process_app(work: Path) -> tuple[Any, Any, Any]:
         terminal_code: str | None = "BENCH"
         commands: queue.Queue[dict[str, Any]] = queue.Queue()
 
-    from backoffice.seed_views import seed_catalog, seed_report_choices
+    from backoffice.demo.kiosk_views import seed_catalog, seed_report_choices
     from kiosk.catalog import CatalogStore
 
     # As a kiosk is after its first contact: the catalog and the report choices in its cache.

@@ -21,15 +21,16 @@ import numpy as np
 
 from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.db import create_db_engine, session_scope
 from backoffice.migrate import upgrade
-from backoffice.vision import service
+from backoffice.vision import frames, service
 from backoffice.vision.config import SHIPPED_CLASS_MAP, SHIPPED_WEIGHTS
 from backoffice.vision.detector import YoloDetector, shared_detector
 from backoffice.vision.models import SourceKind
 from backoffice.vision.rules import RuleKind, ZoneState, measure, step
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
 from backoffice.vision.synth import Split, random_scene, render
+from backoffice.wiring import session_factory
 
 NO_PARKING = ((0.05, 0.55), (0.55, 0.55), (0.55, 0.98), (0.05, 0.98))
 COLLECTION = ((0.6, 0.55), (0.98, 0.55), (0.98, 0.98), (0.6, 0.98))
@@ -83,7 +84,7 @@ def condition_to_dispatch(detector: YoloDetector, cases: int) -> list[float]:
     with tempfile.TemporaryDirectory(prefix="zhili-bench-vision-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         upgrade(url)
-        factory = make_session_factory(create_db_engine(url))
+        factory = session_factory(create_db_engine(url))
         now = datetime(2026, 11, 2, 3, 30, tzinfo=UTC)
         with session_scope(factory) as db:
             seed_reference_data(db)
@@ -119,7 +120,7 @@ def condition_to_dispatch(detector: YoloDetector, cases: int) -> list[float]:
             start = time.perf_counter()
             with session_scope(factory) as db:
                 camera = service.get_camera(db, f"CAM-B{i:03d}")
-                result = service.process_frame(db, camera, frame, detections, now, photo_dir=photos)
+                result = frames.process_frame(db, camera, frame, detections, now, photo_dir=photos)
             timings.append((time.perf_counter() - start) * 1000)
             filing = result.zones[0].filing
             assert filing is not None and filing.dispatched_to == "BIKE-HELLO", result

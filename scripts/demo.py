@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from backoffice.clock import SystemClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.demo import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
-from backoffice.demo_history import seed_ops_data
+from backoffice.db import create_db_engine, session_scope
+from backoffice.demo.history import seed_ops_data
+from backoffice.demo.seed import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
 from backoffice.migrate import upgrade
-from backoffice.scheduler import install_case_listeners
+from backoffice.wiring import session_factory
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "var" / "demo"
@@ -56,9 +56,8 @@ def wait_healthy(proc: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
 def seed(database_url: str) -> tuple[list[DemoLogin], str | None]:
     """Demo rows, a week and a day of history on first run, and an enrollment code."""
     upgrade(database_url)
-    install_case_listeners()
     token_file = DEMO_DIR / "kiosk-token.json"
-    with session_scope(make_session_factory(create_db_engine(database_url))) as db:
+    with session_scope(session_factory(create_db_engine(database_url))) as db:
         now = SystemClock().now()
         if db.scalars(select(Case.id).limit(1)).first() is None:
             history = seed_ops_data(db, now, DEMO_DIR / "photos")

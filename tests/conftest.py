@@ -25,16 +25,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.app import create_app
 from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.db import create_db_engine, session_scope
 from backoffice.deps import get_db
 from backoffice.identity import secrets as password_secrets
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
 from backoffice.settings import Settings
+from backoffice.wiring import session_factory
 from tests.server_launcher import ServerLauncher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,7 +185,7 @@ def seeded_engine(databases: Databases) -> Iterator[Engine]:
     """A database with the reference data from assets/ (units, places, taxonomy, rules)
     committed once per session: seeding takes longer than most tests that need it."""
     eng = create_db_engine(databases.clone())
-    with session_scope(make_session_factory(eng)) as session:
+    with session_scope(session_factory(eng)) as session:
         seed_reference_data(session)
     yield eng
     eng.dispose()
@@ -200,12 +201,12 @@ def engine(request: pytest.FixtureRequest) -> Engine:
 
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test."""
+    """A session inside a transaction that is rolled back after the test, with the back
+    office's session hooks and a case-hooks object of its own (no verifier unless the test adds
+    one); requests of the `app` fixture run on it."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
+    session = session_factory(engine)(bind=connection, join_transaction_mode="create_savepoint")
     try:
         yield session
     finally:

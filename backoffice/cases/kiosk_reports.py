@@ -3,12 +3,11 @@ report as a case with the kiosk as its source (terminal tokens only)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from backoffice.access import CurrentTerminal
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import CaseType
 from backoffice.cases.photos import Photo, PhotoKind
@@ -17,14 +16,10 @@ from backoffice.cases.states import CaseSource
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput
 from backoffice.fleet.models import Terminal
-from backoffice.identity.access import authorize
-from backoffice.identity.scope import Principal
 from backoffice.places.models import Place, PlaceKind
 from backoffice.settings import Settings
-from backoffice.suishen.router import terminal_id_of
 
 router = APIRouter(prefix="/api/v1/kiosk-reports", tags=["cases"])
-Kiosk = Annotated[Principal, authorize(terminals=True)]
 
 # What residents report most at a kiosk, in the order the kiosk shows them; a resident cannot
 # tell a sewer manhole from a telecom one, so the taxonomy's finer types stay with inspectors.
@@ -68,9 +63,8 @@ class KioskReportOut(BaseModel):
 
 
 @router.get("/choices")
-def choices(db: DbSession, kiosk: Kiosk) -> ReportChoices:
+def choices(db: DbSession, _terminal: CurrentTerminal) -> ReportChoices:
     """The types and roads a kiosk offers, in the order it shows them."""
-    terminal_id_of(kiosk)
     types = {t.code: t for t in db.scalars(select(CaseType).where(CaseType.code.in_(KIOSK_TYPES)))}
     roads = db.scalars(select(Place).where(Place.kind == PlaceKind.ROAD).order_by(Place.code))
     return ReportChoices(
@@ -85,10 +79,10 @@ def choices(db: DbSession, kiosk: Kiosk) -> ReportChoices:
 
 @router.post("", status_code=201)
 def file_kiosk_report(
-    body: KioskReportIn, request: Request, db: DbSession, now: Now, kiosk: Kiosk
+    body: KioskReportIn, request: Request, db: DbSession, now: Now, terminal_id: CurrentTerminal
 ) -> KioskReportOut:
     """File a resident's report as a case from this kiosk; the same report_id files once."""
-    terminal = db.get_one(Terminal, terminal_id_of(kiosk))
+    terminal = db.get_one(Terminal, terminal_id)
     if body.type_code not in KIOSK_TYPES:
         raise BadInput(
             f"A kiosk reports only the types {', '.join(KIOSK_TYPES)}; not '{body.type_code}'.",

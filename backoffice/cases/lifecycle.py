@@ -1,13 +1,14 @@
 """The case lifecycle: a table of allowed transitions, and one function per transition's side
 effects. `apply_action` is the only way a case changes state; every change writes a timeline
-row and tells the transition listeners (the notifications outbox) in the same transaction.
+row and tells the session's transition listeners (`cases.hooks`: the daily rollup, the notices
+to the units) in the same transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from backoffice import refcache, workcal
-from backoffice.cases import rules
+from backoffice import refcache
+from backoffice.access import Role
+from backoffice.cases import rules, time_limits
+from backoffice.cases.hooks import hooks_of
 from backoffice.cases.models import Case, CaseCounter, CaseEvent, CasePhoto, CaseType
 from backoffice.cases.photos import Photo, PhotoKind, store_photo
-from backoffice.cases.states import CaseAction, CaseSource, CaseState
+from backoffice.cases.states import RUNNING_STATES, CaseAction, CaseSource, CaseState
 from backoffice.errors import BadInput, Conflict
-from backoffice.identity.roles import Role
 from backoffice.places.geometry import Point
 from backoffice.places.service import Location
 from backoffice.units.models import ResponsibleUnit
@@ -51,13 +53,12 @@ _LEADERS = frozenset({Role.SHIFT_LEADER, Role.ADMIN})
 _DESK = frozenset({Role.OPERATOR, Role.CALL_TAKER, Role.SHIFT_LEADER, Role.ADMIN})
 _DISPATCH = frozenset({Role.DISPATCHER, Role.OPERATOR, Role.SHIFT_LEADER, Role.ADMIN})
 _CHECKERS = frozenset({Role.INSPECTOR, Role.OPERATOR, Role.SHIFT_LEADER, Role.ADMIN})
-_WORKING = frozenset({S.DISPATCHED, S.HANDLING})
 
 TRANSITIONS: dict[CaseAction, Transition] = {
     A.FILE: Transition(frozenset({S.REPORTED}), S.FILED, _DESK),
     A.DISPATCH: Transition(frozenset({S.FILED}), S.DISPATCHED, _DISPATCH),
     A.ACCEPT: Transition(frozenset({S.DISPATCHED}), S.HANDLING, by_unit=True),
-    A.SEND_BACK: Transition(_WORKING, S.FILED, by_unit=True, needs_reason=True),
+    A.SEND_BACK: Transition(RUNNING_STATES, S.FILED, by_unit=True, needs_reason=True),
     A.REPORT_HANDLED: Transition(frozenset({S.HANDLING}), S.HANDLED, by_unit=True),
     A.REQUEST_EXTENSION: Transition(frozenset({S.HANDLING}), None, by_unit=True, needs_reason=True),
     A.APPROVE_EXTENSION: Transition(frozenset({S.HANDLING}), None, _LEADERS),
@@ -96,32 +97,6 @@ class ActionInput:
     photos: tuple[Photo, ...] = ()
     photo_dir: Path | None = None
     by_rule: rules.RuleSpec | None = None
-
-
-TransitionListener = Callable[[Session, Case, CaseEvent], None]
-_listeners: list[TransitionListener] = []
-
-
-def add_transition_listener(listener: TransitionListener) -> None:
-    """Call `listener(db, case, event)` after every timeline row, in the same transaction
-    (the notifications outbox uses this so a crash loses nothing)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def remove_transition_listener(listener: TransitionListener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
-
-
-# --- time limits -----------------------------------------------------------------------------
-
-
-def add_time_limit(start: datetime, hours: float, working: bool) -> datetime:
-    """The moment a time limit of `hours` ends, counted in working hours where the type says."""
-    if working:
-        return workcal.default_calendar().add_working_hours(start, hours)
-    return start + timedelta(hours=hours)
 
 
 # --- creating a case -------------------------------------------------------------------------
@@ -341,7 +316,7 @@ def _record(
     # No flush here: the rows go out with the caller's next flush or query (autoflush), so a
     # filing writes its case, photos and timeline in a few statements.
     case.events.append(event)
-    for listener in list(_listeners):
+    for listener in hooks_of(db).listeners:
         listener(db, case, event)
     return event
 
@@ -386,7 +361,7 @@ def _file(_db: Session, case: Case, _data: ActionInput, _actor: str, now: dateti
     case.filed_at = now
 
 
-def _dispatch(_db: Session, case: Case, data: ActionInput, _actor: str, now: datetime) -> None:
+def _dispatch(db: Session, case: Case, data: ActionInput, _actor: str, now: datetime) -> None:
     if data.unit is None:
         raise BadInput("Name the responsible unit to dispatch to (unit_code).", field="unit_code")
     case.unit = data.unit
@@ -394,8 +369,7 @@ def _dispatch(_db: Session, case: Case, data: ActionInput, _actor: str, now: dat
     case.dispatched_by_rule = data.by_rule is not None
     case.dispatch_rule_id = data.by_rule.rule_id if data.by_rule else None
     case.dispatched_at = now
-    case.due_at = add_time_limit(now, case.time_limit_h, case.working_hours)
-    case.overdue_at = None
+    time_limits.start(db, case, now)
 
 
 def _accept(_db: Session, _case: Case, _data: ActionInput, _actor: str, _now: datetime) -> None:
@@ -408,8 +382,7 @@ def _clear_dispatch(case: Case) -> None:
     case.dispatched_by_rule = None
     case.dispatch_rule_id = None
     case.dispatched_at = None
-    case.due_at = None
-    case.overdue_at = None
+    time_limits.stop(case)
     case.supervisor_unit_id = None
     case.escalation_level = 0
     case.extension_requested_h = None
@@ -458,10 +431,7 @@ def _pending_extension(case: Case) -> float:
 def _approve_extension(
     _db: Session, case: Case, _data: ActionInput, _actor: str, now: datetime
 ) -> None:
-    hours = _pending_extension(case)
-    case.due_at = add_time_limit(case.due_at or now, hours, case.working_hours)
-    case.time_limit_h += hours
-    case.overdue_at = None
+    time_limits.extend(case, _pending_extension(case), now)
     case.extension_requested_h = None
     case.extension_reason = None
 

@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.access import Scope
 from backoffice.cases.photos import PhotoKind
 from backoffice.cases.states import CasePriority, CaseSource, CaseState
 from backoffice.db import Base, UTCDateTime, str_enum
-from backoffice.identity.scope import Scope
 from backoffice.places.models import Place
 from backoffice.units.models import ResponsibleUnit
 

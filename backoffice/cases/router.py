@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
+from backoffice.access import SUBDISTRICT_ROLES, CurrentPrincipal, Principal, Role, authorize
 from backoffice.cases import service
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import Case
@@ -30,9 +31,6 @@ from backoffice.cases.schemas import (
 from backoffice.cases.states import CaseAction, CaseSource, CaseState
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput, Forbidden
-from backoffice.identity.access import CurrentPrincipal, authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import SUBDISTRICT_ROLES, Principal
 from backoffice.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from backoffice.access import Principal, Role, TokenKind
 from backoffice.cases import lifecycle, rules, verification
 from backoffice.cases.lifecycle import TRANSITIONS, ActionInput
 from backoffice.cases.models import Case, CaseCategory, CasePhoto, CaseType, DispatchRule
@@ -27,12 +29,11 @@ from backoffice.cases.schemas import (
 from backoffice.cases.seed import parse_minute
 from backoffice.cases.states import CaseAction, CaseState
 from backoffice.errors import BadInput, Conflict, Forbidden, NotFound
-from backoffice.identity.roles import Role, TokenKind
-from backoffice.identity.scope import Principal
 from backoffice.places.models import Place
 from backoffice.units.models import ResponsibleUnit
 
 UNIT_ACTIONS = [a for a, t in TRANSITIONS.items() if t.by_unit]
+Query = TypeVar("Query", bound=Select[Any])
 
 
 def get_case(db: Session, ref: str) -> Case:
@@ -102,6 +103,15 @@ def perform(
     return case
 
 
+def visible(query: Query, principal: Principal) -> Query:
+    """The cases of `query` the caller may see (the one rule the API and the pages share):
+    the subdistrict's staff see every case; a responsible unit, by its token or its staff, only
+    the cases dispatched to it."""
+    if principal.is_subdistrict_staff:
+        return query
+    return query.where(Case.unit_id == (principal.unit_id or -1))
+
+
 def list_cases(
     db: Session,
     principal: Principal,
@@ -120,8 +130,7 @@ def list_cases(
         selectinload(Case.grid),
         selectinload(Case.place),
     )
-    if is_unit_principal(principal):
-        query = query.where(Case.unit_id == principal.unit_id)
+    query = visible(query, principal)
     if state is not None:
         query = query.where(Case.state == state)
     if unit_code is not None:

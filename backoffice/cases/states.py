@@ -28,6 +28,8 @@ class CaseState(StrEnum):
 
 
 OPEN_STATES = frozenset(CaseState) - {CaseState.CLOSED, CaseState.VOIDED}
+# The time limit runs while the unit has the case and has not reported it handled.
+RUNNING_STATES = frozenset({CaseState.DISPATCHED, CaseState.HANDLING})
 
 
 class CaseAction(StrEnum):

@@ -1,20 +1,20 @@
-"""Closing on evidence: pluggable verifiers decide whether a handled case is fixed.
+"""Closing on evidence: verifiers decide whether a handled case is fixed.
 
-The AI patrol registers a camera verifier (it compares the camera's re-check frame with the
-before photo); every other case waits for the manual path, where an inspector or operator
-compares the before and after photos side by side and verifies or returns the case.
+The app's verifiers (`cases.hooks`, chosen by `backoffice.wiring`: the AI patrol's camera
+verifier compares the camera's re-check frame with the before photo) are asked first; every
+other case waits for the manual path, where an inspector or operator compares the before and
+after photos side by side and verifies or returns the case.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from backoffice.cases import lifecycle
+from backoffice.cases.hooks import Verdict, hooks_of
 from backoffice.cases.lifecycle import ActionInput
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
@@ -22,49 +22,11 @@ from backoffice.cases.states import CaseAction, CaseState
 from backoffice.errors import BadInput
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """Whether the fix holds, why, who or what decided, and the photo that shows it (a
-    camera's re-check frame is stored as the case's after photo)."""
-
-    passed: bool
-    reason: str
-    decided_by: str
-    photo: Photo | None = None
-
-
-class Verifier(Protocol):
-    name: str
-
-    def applies_to(self, case: Case) -> bool: ...
-
-    def verify(self, db: Session, case: Case, now: datetime) -> Verdict | None:
-        """A verdict, or None when it cannot decide now (the case waits for a person)."""
-        ...
-
-
-_registry: dict[str, Verifier] = {}
-
-
-def register_verifier(verifier: Verifier) -> None:
-    """Add a verifier (or replace the one with the same name). Verifiers run in the order
-    they were registered; the first that applies and decides wins."""
-    _registry[verifier.name] = verifier
-
-
-def unregister_verifier(name: str) -> None:
-    _registry.pop(name, None)
-
-
-def registered_verifiers() -> list[Verifier]:
-    return list(_registry.values())
-
-
 def run_verifiers(db: Session, case: Case, now: datetime, photo_dir: Path) -> Verdict | None:
     """Let the first applicable verifier decide a handled case; None leaves it to a person."""
     if case.state is not CaseState.HANDLED:
         return None
-    for verifier in registered_verifiers():
+    for verifier in hooks_of(db).verifiers:
         if not verifier.applies_to(case):
             continue
         verdict = verifier.verify(db, case, now)

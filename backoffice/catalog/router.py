@@ -6,18 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
+from backoffice.access import CurrentTerminal, Principal, Role, authorize
 from backoffice.catalog import service
 from backoffice.catalog.schemas import CatalogOut, CategoryIn, ItemIn, ItemOut
 from backoffice.deps import DbSession, Now
-from backoffice.errors import Forbidden
 from backoffice.fleet.models import Terminal, TerminalKind
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 Editor = Annotated[Principal, authorize(Role.ADMIN, Role.OPERATOR)]
-Kiosk = Annotated[Principal, authorize(terminals=True)]
 
 
 @router.get("", response_model=None)
@@ -40,13 +36,11 @@ def get_catalog(
 def terminal_catalog(
     db: DbSession,
     response: Response,
-    kiosk: Kiosk,
+    terminal_id: CurrentTerminal,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> CatalogOut | Response:
     """The calling terminal's catalog: its kind's items, limited to the services enabled on it."""
-    if kiosk.terminal_id is None:
-        raise Forbidden("Only a terminal has a catalog of its own.")
-    terminal = db.get_one(Terminal, kiosk.terminal_id)
+    terminal = db.get_one(Terminal, terminal_id)
     enabled = list(terminal.enabled_services or [])
     number = service.version(db)
     tag = f'"catalog-{number}-{terminal.kind.value}-{service.services_tag(enabled)}"'

@@ -6,27 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from backoffice.access import CurrentTerminal, Principal, Role, authorize
 from backoffice.consult import service
 from backoffice.consult.models import ConsultStatus
 from backoffice.consult.schemas import AnswerIn, ConsultIn, ConsultOut
 from backoffice.deps import DbSession, Now
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal
-from backoffice.suishen.router import terminal_id_of
 
 router = APIRouter(prefix="/api/v1/consults", tags=["consult"])
 ANSWERERS = (Role.ADMIN, Role.OPERATOR, Role.CALL_TAKER)
-Kiosk = Annotated[Principal, authorize(terminals=True)]
 Answerer = Annotated[Principal, authorize(*ANSWERERS)]
 # Any kiosk reads a consult back by the number on the slip (a no-certificate query).
 Reader = Annotated[Principal, authorize(*ANSWERERS, Role.VIEWER, terminals=True)]
 
 
 @router.post("", status_code=201)
-def ask(body: ConsultIn, db: DbSession, now: Now, kiosk: Kiosk) -> ConsultOut:
+def ask(body: ConsultIn, db: DbSession, now: Now, terminal_id: CurrentTerminal) -> ConsultOut:
     """A question or a material pre-check from a kiosk; the answer gives the slip's number."""
-    return service.out(service.ask(db, body, terminal_id_of(kiosk), now))
+    return service.out(service.ask(db, body, terminal_id, now))
 
 
 @router.get("")

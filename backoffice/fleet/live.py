@@ -8,11 +8,9 @@ A heartbeat answered 200 is in `pending` until the next flush (every
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,13 +19,13 @@ from fastapi import FastAPI
 from sqlalchemy import JSON, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from backoffice.access import Principal
 from backoffice.clock import Clock
 from backoffice.db import UTCDateTime, begin_writing
 from backoffice.deps import SessionSource, session_source
 from backoffice.fleet.models import CommandStatus, Heartbeat, Terminal, TerminalCommand
 from backoffice.fleet.schemas import HeartbeatIn
-from backoffice.identity.access import TokenCache, token_cache
-from backoffice.identity.scope import Principal
+from backoffice.identity.tokens import TokenCache
 from backoffice.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -289,7 +287,8 @@ def _write(db: Session, batch: _Batch) -> None:
 
 
 def store_of(app: FastAPI) -> HeartbeatStore:
-    """The app's heartbeat store, made on first use."""
+    """The app's heartbeat store, made on first use (after a test has put its own session in
+    place of the app's); the assembly point runs its batched writer with the app."""
     store: HeartbeatStore | None = getattr(app.state, "heartbeats", None)
     if store is None:
         sessions, owned = session_source(app)
@@ -298,33 +297,7 @@ def store_of(app: FastAPI) -> HeartbeatStore:
             app.state.clock,
             app.state.settings,
             write_behind=owned,
-            tokens=token_cache(app),
+            tokens=app.state.tokens,
         )
         app.state.heartbeats = store
     return store
-
-
-@contextlib.asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the batched writer while the app serves; write everything left on shutdown."""
-    store = store_of(app)
-    task = (
-        asyncio.create_task(store.run(), name="zhili-heartbeat-writer")
-        if store.write_behind
-        else None
-    )
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            for attempt in range(3):
-                try:
-                    written = await asyncio.to_thread(store.flush)
-                    log.info("heartbeat writer stopped; %d heartbeats written at shutdown", written)
-                    break
-                except Exception:
-                    log.exception("heartbeat flush at shutdown failed (attempt %d)", attempt + 1)
-                    await asyncio.sleep(0.5)

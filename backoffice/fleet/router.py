@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 
+from backoffice.access import Principal, Role, TokenKind, authorize
 from backoffice.clock import Clock
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import Forbidden, NotAuthenticated, NotFound
@@ -39,12 +40,9 @@ from backoffice.fleet.schemas import (
     TerminalOut,
     TerminalUpdate,
 )
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role, TokenKind
-from backoffice.identity.scope import Principal
 from backoffice.settings import Settings
 
-router = APIRouter(prefix="/api/v1/fleet", tags=["fleet"], lifespan=live.lifespan)
+router = APIRouter(prefix="/api/v1/fleet", tags=["fleet"])
 
 FLEET_MANAGERS = (Role.ADMIN, Role.TERMINAL_MANAGER)
 FLEET_READERS = (*FLEET_MANAGERS, Role.OPERATOR, Role.SHIFT_LEADER, Role.VIEWER)
@@ -82,6 +80,14 @@ def _code_of(db: DbSession, terminal_id: int) -> str:
 
 
 BEARER_PREFIX = "bearer "
+
+
+def _code_out(enrollment: service.Enrollment) -> EnrollmentCodeOut:
+    return EnrollmentCodeOut(
+        terminal_code=enrollment.terminal.code,
+        enrollment_code=enrollment.code,
+        expires_at=enrollment.expires_at,
+    )
 
 
 @router.post("/heartbeat", response_model=HeartbeatOut)
@@ -126,20 +132,8 @@ def register_terminal(
     body: TerminalCreate, db: DbSession, now: Now, settings: AppSettings, staff: Manager
 ) -> EnrollmentCodeOut:
     """Register a terminal and get its first one-time enrollment code."""
-    terminal = service.register_terminal(db, body, now)
-    code, expires_at = service.new_enrollment_code(
-        db,
-        terminal,
-        now=now,
-        ttl=timedelta(hours=settings.enrollment_code_ttl_h),
-        created_by=staff.name,
-    )
-    service.audit(
-        db, actor=staff.name, action="register", now=now, terminal=terminal, kind=body.kind.value
-    )
-    return EnrollmentCodeOut(
-        terminal_code=terminal.code, enrollment_code=code, expires_at=expires_at
-    )
+    ttl = timedelta(hours=settings.enrollment_code_ttl_h)
+    return _code_out(service.register(db, body, by=staff.name, now=now, ttl=ttl))
 
 
 @router.post("/terminals/{ref}/enrollment-codes", status_code=201)
@@ -147,17 +141,8 @@ def new_enrollment_code(
     terminal: ManagedTerminal, db: DbSession, now: Now, settings: AppSettings, staff: Manager
 ) -> EnrollmentCodeOut:
     """A new one-time code, to re-enroll a replaced or re-installed terminal."""
-    code, expires_at = service.new_enrollment_code(
-        db,
-        terminal,
-        now=now,
-        ttl=timedelta(hours=settings.enrollment_code_ttl_h),
-        created_by=staff.name,
-    )
-    service.audit(db, actor=staff.name, action="enrollment_code", now=now, terminal=terminal)
-    return EnrollmentCodeOut(
-        terminal_code=terminal.code, enrollment_code=code, expires_at=expires_at
-    )
+    ttl = timedelta(hours=settings.enrollment_code_ttl_h)
+    return _code_out(service.renew_enrollment(db, terminal, by=staff.name, now=now, ttl=ttl))
 
 
 @router.patch("/terminals/{ref}")
@@ -230,12 +215,9 @@ def enroll(
     body: EnrollRequest, db: DbSession, now: Now, settings: AppSettings, request: Request
 ) -> EnrollResponse:
     """A kiosk trades its one-time enrollment code for its bearer token."""
-    terminal, token = service.enroll(db, body.code, body.app_version, now)
-    service.audit(
-        db, actor=f"terminal {terminal.code}", action="enroll", now=now, terminal=terminal
+    terminal, token = service.enroll_terminal(
+        db, body.code, body.app_version, now, live.store_of(request.app)
     )
-    # The old token was revoked just now; stop answering it from the cache at once.
-    live.store_of(request.app).forget_terminal(terminal.id)
     return EnrollResponse(
         terminal_code=terminal.code, token=token, heartbeat_interval_s=settings.heartbeat_interval_s
     )
@@ -254,18 +236,9 @@ def send_command(
     staff: Manager,
 ) -> CommandOut:
     """Queue a command; the terminal gets it in the answer to its next heartbeat."""
-    command = command_service.queue_command(db, terminal, body, by=staff.name, now=now)
-    service.audit(
-        db,
-        actor=staff.name,
-        action="command",
-        now=now,
-        terminal=terminal,
-        command_id=command.id,
-        kind=command.kind.value,
-        payload=command.payload,
+    command = service.send_command(
+        db, terminal, body, by=staff.name, now=now, heartbeats=live.store_of(request.app)
     )
-    live.store_of(request.app).note_command(terminal.id)
     return command_service.describe(command, terminal.code)
 
 

@@ -1,9 +1,12 @@
-"""Register terminals, enroll them with one-time codes, record heartbeats, tell who is online."""
+"""Register terminals, enroll them with one-time codes, record heartbeats, tell who is online;
+and the fleet's use cases (register, renew an enrollment, enroll, send a command), audited,
+which the API and the pages both call."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,9 +14,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import BadInput, Conflict, Gone, NotAuthenticated, NotFound
-from backoffice.fleet.live import LiveState
-from backoffice.fleet.models import EnrollmentCode, FleetAuditEntry, Heartbeat, Terminal
-from backoffice.fleet.schemas import HeartbeatIn, TerminalCreate, TerminalOut, TerminalUpdate
+from backoffice.fleet import commands
+from backoffice.fleet.live import HeartbeatStore, LiveState
+from backoffice.fleet.models import (
+    EnrollmentCode,
+    FleetAuditEntry,
+    Heartbeat,
+    Terminal,
+    TerminalCommand,
+)
+from backoffice.fleet.schemas import (
+    CommandCreate,
+    HeartbeatIn,
+    TerminalCreate,
+    TerminalOut,
+    TerminalUpdate,
+)
 from backoffice.identity.service import issue_terminal_token
 
 # Crockford's base32 without the look-alikes: easy to read aloud and to type on a kiosk.
@@ -192,3 +208,69 @@ def describe(
 
 def list_terminals(db: Session) -> list[Terminal]:
     return list(db.scalars(select(Terminal).order_by(Terminal.code)))
+
+
+# --- what staff and kiosks do, through the API or the pages: one function each, audited -------
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    terminal: Terminal
+    code: str  # shown once
+    expires_at: datetime
+
+
+def register(
+    db: Session, data: TerminalCreate, *, by: str, now: datetime, ttl: timedelta
+) -> Enrollment:
+    """Register a terminal with its first one-time enrollment code."""
+    terminal = register_terminal(db, data, now)
+    code, expires_at = new_enrollment_code(db, terminal, now=now, ttl=ttl, created_by=by)
+    audit(db, actor=by, action="register", now=now, terminal=terminal, kind=data.kind.value)
+    return Enrollment(terminal, code, expires_at)
+
+
+def renew_enrollment(
+    db: Session, terminal: Terminal, *, by: str, now: datetime, ttl: timedelta
+) -> Enrollment:
+    """A new one-time code, to re-enroll a replaced or re-installed terminal."""
+    code, expires_at = new_enrollment_code(db, terminal, now=now, ttl=ttl, created_by=by)
+    audit(db, actor=by, action="enrollment_code", now=now, terminal=terminal)
+    return Enrollment(terminal, code, expires_at)
+
+
+def enroll_terminal(
+    db: Session, code: str, app_version: str, now: datetime, heartbeats: HeartbeatStore
+) -> tuple[Terminal, str]:
+    """A kiosk trades its code for its token; the old token stops working at once (it is
+    revoked, and dropped from the token cache)."""
+    terminal, token = enroll(db, code, app_version, now)
+    audit(db, actor=f"terminal {terminal.code}", action="enroll", now=now, terminal=terminal)
+    heartbeats.forget_terminal(terminal.id)
+    return terminal, token
+
+
+def send_command(
+    db: Session,
+    terminal: Terminal,
+    data: CommandCreate,
+    *,
+    by: str,
+    now: datetime,
+    heartbeats: HeartbeatStore,
+) -> TerminalCommand:
+    """Queue a command for the terminal's next heartbeat, and tell the heartbeat path that the
+    terminal has one waiting."""
+    command = commands.queue_command(db, terminal, data, by=by, now=now)
+    audit(
+        db,
+        actor=by,
+        action="command",
+        now=now,
+        terminal=terminal,
+        command_id=command.id,
+        kind=command.kind.value,
+        payload=command.payload,
+    )
+    heartbeats.note_command(terminal.id)
+    return command

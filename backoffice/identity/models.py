@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.access import Role, TokenKind
 from backoffice.db import Base, UTCDateTime, str_enum
-from backoffice.identity.roles import Role, TokenKind
 from backoffice.units.models import ResponsibleUnit
 
 

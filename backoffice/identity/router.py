@@ -1,4 +1,4 @@
-"""Sign-in for staff, staff accounts, and who-am-I."""
+"""Sign-in for staff, staff accounts, who-am-I, and bearer tokens for responsible units."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from backoffice.access import CurrentPrincipal, Principal, Role, TokenKind, authorize
 from backoffice.deps import DbSession, Now
-from backoffice.fleet.models import Terminal
 from backoffice.identity import service
-from backoffice.identity.access import CurrentPrincipal, authorize
 from backoffice.identity.models import Staff
-from backoffice.identity.roles import Role
 from backoffice.identity.schemas import LoginRequest, Me, StaffCreate, StaffOut, TokenOut
-from backoffice.identity.scope import Principal
 from backoffice.units.models import ResponsibleUnit
+from backoffice.units.service import get_unit
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 Admin = Annotated[Principal, authorize(Role.ADMIN)]
+AdminUnit = Annotated[ResponsibleUnit, authorize(Role.ADMIN, load=get_unit)]
 
 
 def _staff_out(staff: Staff) -> StaffOut:
@@ -42,13 +41,13 @@ def sign_in(body: LoginRequest, db: DbSession, now: Now) -> TokenOut:
 @router.get("/auth/me")
 def who_am_i(principal: CurrentPrincipal, db: DbSession) -> Me:
     unit = db.get(ResponsibleUnit, principal.unit_id) if principal.unit_id else None
-    terminal = db.get(Terminal, principal.terminal_id) if principal.terminal_id else None
     return Me(
         kind=principal.kind,
         name=principal.name,
         role=principal.role,
         unit_code=unit.code if unit else None,
-        terminal_code=terminal.code if terminal else None,
+        # A terminal's token is labelled with its code (fleet.service.enroll).
+        terminal_code=principal.name if principal.kind is TokenKind.TERMINAL else None,
     )
 
 
@@ -69,3 +68,9 @@ def create_staff(body: StaffCreate, db: DbSession, now: Now, _admin: Admin) -> S
 @router.get("/staff")
 def list_staff(db: DbSession, _admin: Admin) -> list[StaffOut]:
     return [_staff_out(s) for s in db.scalars(select(Staff).order_by(Staff.username))]
+
+
+@router.post("/units/{ref}/tokens", status_code=201)
+def issue_unit_token(unit: AdminUnit, db: DbSession, now: Now, _admin: Admin) -> TokenOut:
+    """A bearer token for a responsible unit's own systems (shown once)."""
+    return TokenOut(token=service.issue_unit_token(db, unit, now))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backoffice.identity.roles import Role
+from backoffice.access import Role
 
 USERNAME = r"^[a-z][a-z0-9_.-]{2,63}$"
 

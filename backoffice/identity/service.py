@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role, TokenKind
 from backoffice.errors import BadInput, Conflict, NotAuthenticated, NotFound
-from backoffice.identity.models import ApiToken, Role, Staff, TokenKind
+from backoffice.identity.models import ApiToken, Staff
 from backoffice.identity.secrets import hash_password, new_token, token_digest, verify_password
 from backoffice.units.models import ResponsibleUnit
 
@@ -88,8 +89,9 @@ def issue_unit_token(db: Session, unit: ResponsibleUnit, now: datetime) -> str:
     )
 
 
-def issue_terminal_token(db: Session, terminal_id: int, label: str, now: datetime) -> str:
-    """A terminal holds one live token: issuing a new one revokes the old ones."""
+def issue_terminal_token(db: Session, terminal_id: int, code: str, now: datetime) -> str:
+    """A terminal holds one live token: issuing a new one revokes the old ones. The token is
+    labelled with the terminal's code (its principal's name)."""
     db.execute(
         update(ApiToken)
         .where(ApiToken.terminal_id == terminal_id, ApiToken.revoked_at.is_(None))
@@ -97,7 +99,7 @@ def issue_terminal_token(db: Session, terminal_id: int, label: str, now: datetim
     )
     return _issue(
         db,
-        ApiToken(kind=TokenKind.TERMINAL, terminal_id=terminal_id, label=label, created_at=now),
+        ApiToken(kind=TokenKind.TERMINAL, terminal_id=terminal_id, label=code, created_at=now),
     )
 
 

@@ -6,18 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
+from backoffice.access import CurrentTerminal
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import Forbidden
-from backoffice.identity.access import authorize
-from backoffice.identity.scope import Principal
 from backoffice.medical import service
 from backoffice.medical.schemas import PrintConfirm, ProgressOut, RecordsOut
-from backoffice.medical.source import DemoMedicalSource, MedicalRecordSource, demo_source_path
-from backoffice.suishen.router import terminal_id_of
+from backoffice.medical.source import MedicalRecordSource
 from backoffice.suishen.service import TYPED_REFUSED, resolve
 
 router = APIRouter(prefix="/api/v1/medical", tags=["medical"])
-Kiosk = Annotated[Principal, authorize(terminals=True)]
 IdentificationHeader = Annotated[
     str | None,
     Header(alias="X-Identification", description="Token from POST /api/v1/identifications."),
@@ -26,11 +23,8 @@ TYPED_PARAMETERS = frozenset({"id_number", "id", "idcard", "sfz"})
 
 
 def source_of(request: Request) -> MedicalRecordSource:
-    """The upstream adapter; the demo source (its own SQLite file) unless another was installed."""
-    source: MedicalRecordSource | None = getattr(request.app.state, "medical_source", None)
-    if source is None:
-        source = DemoMedicalSource(demo_source_path(request.app.state.settings.data_dir))
-        request.app.state.medical_source = source
+    """The app's upstream adapter, chosen by the assembly point (`backoffice.wiring`)."""
+    source: MedicalRecordSource = request.app.state.medical_source
     return source
 
 
@@ -44,14 +38,14 @@ def unprinted_records(
     request: Request,
     db: DbSession,
     now: Now,
-    kiosk: Kiosk,
+    terminal_id: CurrentTerminal,
     settings: AppSettings,
     identification: IdentificationHeader = None,
 ) -> RecordsOut:
     """The identified person's records not yet in the booklet, at the page and line each goes,
     and a ticket that confirms their printing later."""
     _refuse_typed(request)
-    who = resolve(db, identification, terminal_id_of(kiosk), now)
+    who = resolve(db, identification, terminal_id, now)
     return service.unprinted(db, source_of(request), who, now, settings.secret_key)
 
 
@@ -61,14 +55,13 @@ def confirm_print(
     request: Request,
     db: DbSession,
     now: Now,
-    kiosk: Kiosk,
+    terminal_id: CurrentTerminal,
     settings: AppSettings,
     identification: IdentificationHeader = None,
 ) -> ProgressOut:
     """Confirm the lines printed up to (page, line), with the records' print ticket or the
     identification; the same confirmation twice is harmless."""
     _refuse_typed(request)
-    terminal_id = terminal_id_of(kiosk)
     if body.ticket is not None:
         who = service.resolve_ticket(db, settings.secret_key, body.ticket, terminal_id, now)
     else:

@@ -80,22 +80,36 @@ class DemoMedicalSource:
     """Demo residents and their records in a SQLite file of its own."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS residents (id_hash TEXT PRIMARY KEY, masked_name TEXT);
-            CREATE TABLE IF NOT EXISTS records (
-                id_hash TEXT, seq INTEGER, visit_date TEXT, institution TEXT, department TEXT,
-                kind TEXT, total_fen INTEGER, fund_fen INTEGER, self_fen INTEGER,
-                PRIMARY KEY (id_hash, seq));
-            """
-        )
+        self._opening = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The file, opened on first use: every app has a source, few ever ask it."""
+        if self._conn is not None:
+            return self._conn
+        with self._opening:
+            if self._conn is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                conn.executescript(
+                    """
+                    CREATE TABLE IF NOT EXISTS residents (
+                        id_hash TEXT PRIMARY KEY, masked_name TEXT);
+                    CREATE TABLE IF NOT EXISTS records (
+                        id_hash TEXT, seq INTEGER, visit_date TEXT, institution TEXT,
+                        department TEXT, kind TEXT, total_fen INTEGER, fund_fen INTEGER,
+                        self_fen INTEGER, PRIMARY KEY (id_hash, seq));
+                    """
+                )
+                self._conn = conn
+        return self._conn
 
     def close(self) -> None:
-        self._db.close()
+        if self._conn is not None:
+            self._conn.close()
 
     def add_resident(self, id_hash: str, masked_name: str, today: date) -> int:
         """Add a demo resident with generated records (once); returns how many records."""

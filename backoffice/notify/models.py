@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.access import Scope
 from backoffice.db import Base, UTCDateTime, str_enum
-from backoffice.identity.scope import Scope
 from backoffice.units.models import ResponsibleUnit
 
 

@@ -7,11 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
+from backoffice.access import Principal, Role, authorize, can_reach
 from backoffice.deps import DbSession, Now
 from backoffice.errors import Forbidden
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal, can_reach
 from backoffice.notify import service
 from backoffice.notify.models import Delivery, DeliveryStatus, OutboxMessage, Subscription
 from backoffice.notify.schemas import (

@@ -8,11 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
+from backoffice.access import SUBDISTRICT_ROLES, Principal, Role, authorize
 from backoffice.deps import DbSession
 from backoffice.errors import BadInput
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import SUBDISTRICT_ROLES, Principal
 from backoffice.places import service
 from backoffice.places.models import Place, PlaceKind
 from backoffice.places.schemas import PlaceCreate, PlaceOut, PlaceUpdate, Resolution

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backoffice.access import Scope
 from backoffice.db import Base, UTCDateTime, str_enum
-from backoffice.identity.scope import Scope
 
 
 class Rating(Base):

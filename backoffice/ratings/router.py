@@ -7,10 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
+from backoffice.access import CurrentTerminal, Principal, Role, authorize
 from backoffice.deps import AppSettings, DbSession, Now
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal
 from backoffice.ratings import lifecycle, service
 from backoffice.ratings.models import Rating, Rectification, RectificationStatus
 from backoffice.ratings.schemas import (
@@ -24,12 +22,10 @@ from backoffice.ratings.schemas import (
     RectificationOut,
     SatisfactionRow,
 )
-from backoffice.suishen.router import terminal_id_of
 
 router = APIRouter(prefix="/api/v1", tags=["ratings"])
 FOLLOW_UP = (Role.ADMIN, Role.OPERATOR, Role.SHIFT_LEADER)
 READERS = (*FOLLOW_UP, Role.VIEWER)
-Kiosk = Annotated[Principal, authorize(terminals=True)]
 Reader = Annotated[Principal, authorize(*READERS, units=True)]
 Decider = Annotated[Principal, authorize(Role.ADMIN, Role.SHIFT_LEADER)]
 FollowedUp = Annotated[
@@ -53,7 +49,7 @@ def rate(
     now: Now,
     settings: AppSettings,
     response: Response,
-    kiosk: Kiosk,
+    terminal_id: CurrentTerminal,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
 ) -> RatingOut:
     """Rate a visit (one rating per visit). A retry with the same Idempotency-Key gets 200 and
@@ -62,7 +58,7 @@ def rate(
         db,
         body,
         key=idempotency_key,
-        terminal_id=terminal_id_of(kiosk),
+        terminal_id=terminal_id,
         now=now,
         working_days=settings.rating_rectification_working_days,
     )

@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backoffice.access import Scope
 from backoffice.db import Base, UTCDateTime, str_enum
-from backoffice.identity.scope import Scope
 
 
 class Proof(StrEnum):

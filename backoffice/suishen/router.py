@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Request
 
+from backoffice.access import CurrentTerminal
 from backoffice.deps import AppSettings, DbSession, Now
-from backoffice.errors import Forbidden
-from backoffice.identity.access import authorize
-from backoffice.identity.scope import Principal
 from backoffice.suishen import service
-from backoffice.suishen.codes import DemoIssuer, SuishenVerifier
+from backoffice.suishen.codes import SuishenVerifier
 from backoffice.suishen.schemas import Evidence, IdentificationOut
 
 router = APIRouter(prefix="/api/v1", tags=["identification"])
-Kiosk = Annotated[Principal, authorize(terminals=True)]
 
 
 def verifier_of(request: Request) -> SuishenVerifier:
-    """The app's Suishen verifier: the demo issuer unless another adapter was installed."""
-    verifier: SuishenVerifier | None = getattr(request.app.state, "suishen", None)
-    if verifier is None:
-        verifier = DemoIssuer(request.app.state.settings.secret_key)
-        request.app.state.suishen = verifier
+    """The app's Suishen verifier, chosen by the assembly point (`backoffice.wiring`)."""
+    verifier: SuishenVerifier = request.app.state.suishen
     return verifier
-
-
-def terminal_id_of(principal: Principal) -> int:
-    if principal.terminal_id is None:
-        raise Forbidden("Only a terminal does this, with its own token.")
-    return principal.terminal_id
 
 
 @router.post("/identifications", status_code=201)
@@ -40,13 +26,13 @@ def identify(
     db: DbSession,
     now: Now,
     settings: AppSettings,
-    kiosk: Kiosk,
+    terminal_id: CurrentTerminal,
 ) -> IdentificationOut:
     """Identify the person at the terminal by a card read or a Suishen code (never typed)."""
     row, token = service.identify(
         db,
         body,
-        terminal_id=terminal_id_of(kiosk),
+        terminal_id=terminal_id,
         secret_key=settings.secret_key,
         verifier=verifier_of(request),
         now=now,

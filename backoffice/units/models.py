@@ -7,8 +7,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backoffice.access import Scope
 from backoffice.db import Base, str_enum
-from backoffice.identity.scope import Scope
 
 
 class HandlingLevel(StrEnum):

@@ -1,4 +1,5 @@
-"""Responsible units: list, read (a unit reaches only itself), create, and issue unit tokens."""
+"""Responsible units: list, read (a unit reaches only itself), create and change them. Their
+bearer tokens are issued by the identity API (`POST /api/v1/units/{code}/tokens`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from backoffice.deps import DbSession, Now
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.schemas import TokenOut
-from backoffice.identity.scope import SUBDISTRICT_ROLES, Principal
-from backoffice.identity.service import issue_unit_token
+from backoffice.access import SUBDISTRICT_ROLES, Principal, Role, authorize
+from backoffice.deps import DbSession
 from backoffice.units import service
 from backoffice.units.models import ResponsibleUnit
 from backoffice.units.schemas import UnitCreate, UnitOut, UnitUpdate
@@ -47,9 +44,3 @@ def create_unit(body: UnitCreate, db: DbSession, _admin: Admin) -> UnitOut:
 def update_unit(body: UnitUpdate, unit: AdminUnit, db: DbSession) -> UnitOut:
     """Rename a unit, change its kind or level, or move it under another parent."""
     return service.describe(service.update_unit(db, unit, body))
-
-
-@router.post("/{ref}/tokens", status_code=201)
-def issue_token(unit: AdminUnit, db: DbSession, now: Now, _admin: Admin) -> TokenOut:
-    """A bearer token for the unit's own systems (shown once)."""
-    return TokenOut(token=issue_unit_token(db, unit, now))

@@ -1,9 +1,10 @@
 """The patrol: visit every enabled camera at its interval, grab a frame, detect, run the zones.
 
-`Patrol.run_due(now)` finds the cameras due and hands each to a `VisitRunner`. The default
-runs the visit here, in its own transaction; at scale a runner that enqueues
-`(camera_code, now)` for a pool of workers (each calling `Patrol.visit`) takes over with
-nothing else changed. The back office's scheduler calls `patrol_job` every few seconds.
+`Patrol.run_due(db, now)` is the periodic job the back office's scheduler runs (every
+`ZHILI_VISION_PATROL_POLL_S`): it visits the cameras due, each in its own commit. A queue of
+workers can take the visits over camera by camera, each calling `Patrol.visit` for one
+`(camera_code, now)` in a transaction of its own. The assembly point (`backoffice.wiring`)
+builds the app's patrol.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from backoffice.db import session_scope
-from backoffice.vision import service
-from backoffice.vision.detector import Detector
+from backoffice.db import begin_writing
+from backoffice.vision import frames, service
+from backoffice.vision.detector import Detector, Frame
 from backoffice.vision.models import Camera, SourceKind
+from backoffice.vision.rules import Detection
 from backoffice.vision.sources import (
     FrameSource,
     PushedFrames,
@@ -61,14 +62,8 @@ def source_for(camera: Camera, limits: SourceLimits = SourceLimits()) -> FrameSo
 class VisitOutcome:
     camera_code: str
     ok: bool
-    result: service.FrameResult | None = None
+    result: frames.FrameResult | None = None
     error: str = ""
-
-
-class VisitRunner(Protocol):
-    def __call__(self, camera_code: str, now: datetime) -> VisitOutcome | None:
-        """Visit one camera (or enqueue the visit and return None)."""
-        ...
 
 
 def due_cameras(db: Session, now: datetime) -> list[str]:
@@ -85,6 +80,15 @@ def due_cameras(db: Session, now: datetime) -> list[str]:
     return list(rows)
 
 
+@dataclass(frozen=True)
+class Look:
+    """What one look at a camera gave: a frame and its detections, or why there is none."""
+
+    frame: Frame | None
+    detections: list[Detection]
+    error: str = ""
+
+
 @dataclass
 class Patrol:
     detector: Callable[[], Detector]
@@ -93,96 +97,68 @@ class Patrol:
     photo_dir: Path | None = None
     sources: Callable[[Camera, SourceLimits], FrameSource] = source_for
 
-    def visit(self, db: Session, camera_code: str, now: datetime) -> VisitOutcome:
-        """One camera: grab, detect, run zones, file cases. A camera that does not answer is
-        marked offline and retried later; nothing it does reaches another camera."""
-        camera = service.get_camera(db, camera_code)
-        camera.next_visit_at = now + timedelta(seconds=camera.interval_s)
+    def look(self, camera: Camera) -> Look:
+        """Grab a frame and detect: no database work, so no transaction need be open. A
+        camera that does not answer, or a detector that fails, gives a look without a frame."""
         try:
             frame = self.sources(camera, self.limits).grab()
         except SourceError as exc:
-            service.mark_offline(camera, str(exc), now, self.backoff_max_s)
+            return Look(None, [], str(exc))
+        try:
+            return Look(frame, self.detector().detect(frame))
+        except Exception as exc:
+            log.exception("detection on camera %s failed", camera.code)
+            return Look(None, [], f"{type(exc).__name__}: {exc}")
+
+    def record(self, db: Session, camera: Camera, seen: Look, now: datetime) -> VisitOutcome:
+        """Run the zones on what the look saw and file cases; a look without a frame marks
+        the camera offline, to be retried later, sooner at first."""
+        camera.next_visit_at = now + timedelta(seconds=camera.interval_s)
+        if seen.frame is None:
+            service.mark_offline(camera, seen.error, now, self.backoff_max_s)
             db.flush()
-            log.warning("camera %s offline (%d in a row): %s", camera.code, camera.failures, exc)
-            return VisitOutcome(camera.code, False, error=str(exc))
-        detections = self.detector().detect(frame)
-        result = service.process_frame(db, camera, frame, detections, now, photo_dir=self.photo_dir)
+            log.warning(
+                "camera %s offline (%d in a row): %s", camera.code, camera.failures, seen.error
+            )
+            return VisitOutcome(camera.code, False, error=seen.error)
+        result = frames.process_frame(
+            db, camera, seen.frame, seen.detections, now, photo_dir=self.photo_dir
+        )
         return VisitOutcome(camera.code, True, result)
 
+    def visit(self, db: Session, camera_code: str, now: datetime) -> VisitOutcome:
+        """One camera in the caller's transaction: look, run the zones, file cases (what a
+        queue worker does for one camera)."""
+        camera = service.get_camera(db, camera_code)
+        return self.record(db, camera, self.look(camera), now)
 
-@dataclass
-class InlineVisits:
-    """Each visit in its own transaction, here and now: one camera's failure (even a bug)
-    rolls back that camera only and the patrol goes on."""
+    def visit_due(self, db: Session, now: datetime) -> list[VisitOutcome]:
+        """Visit every camera due at `now`, each committed on its own. The look (grab and
+        detect, the slow part) runs with no transaction open, and the writes then begin as a
+        writer (`begin_writing`): on SQLite a transaction that read before another committed
+        may not write, and a round must hold no lock while the detector works. A failure
+        (even a bug) rolls back that camera's visit only and marks the camera offline."""
+        codes = due_cameras(db, now)
+        db.commit()
+        outcomes = []
+        for code in codes:
+            camera = service.get_camera(db, code)
+            db.commit()
+            seen = self.look(camera)
+            begin_writing(db)
+            try:
+                outcomes.append(self.record(db, camera, seen, now))
+                db.commit()
+            except Exception as exc:
+                db.rollback()
+                log.exception("patrol visit to camera %s failed", code)
+                error = f"{type(exc).__name__}: {exc}"
+                begin_writing(db)
+                service.mark_offline(service.get_camera(db, code), error, now, self.backoff_max_s)
+                db.commit()
+                outcomes.append(VisitOutcome(code, False, error=error))
+        return outcomes
 
-    patrol: Patrol
-    session_factory: sessionmaker[Session]
-
-    def __call__(self, camera_code: str, now: datetime) -> VisitOutcome | None:
-        try:
-            with session_scope(self.session_factory) as db:
-                return self.patrol.visit(db, camera_code, now)
-        except Exception as exc:
-            log.exception("patrol visit to camera %s failed", camera_code)
-            with session_scope(self.session_factory) as db:
-                camera = service.get_camera(db, camera_code)
-                service.mark_offline(
-                    camera, f"{type(exc).__name__}: {exc}", now, self.patrol.backoff_max_s
-                )
-            return VisitOutcome(camera_code, False, error=f"{type(exc).__name__}: {exc}")
-
-
-def run_due(
-    db: Session, now: datetime, visit: Callable[[str, datetime], VisitOutcome | None]
-) -> list[VisitOutcome]:
-    """Visit every camera due at `now`."""
-    outcomes = []
-    for code in due_cameras(db, now):
-        outcome = visit(code, now)
-        if outcome is not None:
-            outcomes.append(outcome)
-    return outcomes
-
-
-def visit_in_savepoints(patrol: Patrol, db: Session) -> Callable[[str, datetime], VisitOutcome]:
-    """A runner inside one session: each camera in a savepoint (the scheduler's job shape)."""
-
-    def visit(code: str, now: datetime) -> VisitOutcome:
-        try:
-            with db.begin_nested():
-                return patrol.visit(db, code, now)
-        except Exception as exc:
-            log.exception("patrol visit to camera %s failed", code)
-            with db.begin_nested():
-                camera = service.get_camera(db, code)
-                service.mark_offline(
-                    camera, f"{type(exc).__name__}: {exc}", now, patrol.backoff_max_s
-                )
-            return VisitOutcome(code, False, error=f"{type(exc).__name__}: {exc}")
-
-    return visit
-
-
-_configured: Patrol | None = None
-
-
-def configured_patrol() -> Patrol:
-    """The process's patrol, built from ZHILI_VISION_* settings (detector loaded on first use)."""
-    global _configured
-    if _configured is None:
-        from backoffice.vision.config import get_vision_settings
-        from backoffice.vision.detector import configured_detector
-
-        s = get_vision_settings()
-        _configured = Patrol(
-            detector=configured_detector,
-            limits=SourceLimits(s.source_timeout_s, s.max_frame_bytes, s.max_frame_side),
-            backoff_max_s=s.offline_backoff_max_s,
-        )
-    return _configured
-
-
-def patrol_job(db: Session, now: datetime) -> int:
-    """For the back office's scheduler: visit the cameras due now; returns how many."""
-    patrol = configured_patrol()
-    return len(run_due(db, now, visit_in_savepoints(patrol, db)))
+    def run_due(self, db: Session, now: datetime) -> int:
+        """The scheduler's job: visit the cameras due now; returns how many were visited."""
+        return len(self.visit_due(db, now))

@@ -1,28 +1,21 @@
-"""AI patrol API: cameras, zones, pushed frames; its lifespan loads the detector (a bad weights
-file stops start-up), registers the before/after verifier and runs the patrol loop."""
+"""AI patrol API: cameras, zones, pushed frames. The patrol itself is a periodic job and the
+before/after verifier a case verifier, both set up by the assembly point (`backoffice.wiring`)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Body, FastAPI, Header
+from fastapi import APIRouter, Body, Header, Request
 from sqlalchemy import select
 
-from backoffice.clock import Clock, SystemClock
+from backoffice.access import Principal, Role, authorize
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal
-from backoffice.vision import service, verifier
+from backoffice.vision import frames, service
 from backoffice.vision.config import get_vision_settings
-from backoffice.vision.detector import configured_detector
 from backoffice.vision.models import PushedFrame, SourceKind
-from backoffice.vision.patrol import InlineVisits, configured_patrol, due_cameras, source_for
+from backoffice.vision.patrol import Patrol
 from backoffice.vision.schemas import (
     CameraCreate,
     CameraOut,
@@ -44,43 +37,7 @@ Manager = Annotated[Principal, authorize(*MANAGERS)]
 Reader = Annotated[Principal, authorize(*READERS)]
 
 
-@contextlib.asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings = get_vision_settings()
-    configured_detector()  # DetectorError here stops start-up with the file to fix
-    verifier.install(configured_detector, source_for)
-    clock: Clock = app.state.clock
-    if settings.patrol_poll_s <= 0 or not isinstance(clock, SystemClock):
-        yield  # under a ManualClock the tests drive the patrol themselves
-        return
-    patrol = configured_patrol()
-    patrol.photo_dir = app.state.settings.data_dir / "photos"
-    visits = InlineVisits(patrol, app.state.session_factory)
-
-    def once() -> None:
-        with app.state.session_factory() as db:
-            due = due_cameras(db, clock.now())
-        for code in due:
-            visits(code, clock.now())
-
-    async def loop() -> None:
-        while True:
-            try:
-                await asyncio.to_thread(once)
-            except Exception:
-                log.exception("patrol round failed")
-            await asyncio.sleep(settings.patrol_poll_s)
-
-    task = asyncio.create_task(loop(), name="zhili-patrol")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-router = APIRouter(prefix="/api/v1/vision", tags=["vision"], lifespan=lifespan)
+router = APIRouter(prefix="/api/v1/vision", tags=["vision"])
 
 
 @router.post("/cameras", status_code=201)
@@ -122,7 +79,7 @@ def delete_zone(code: str, zone_id: int, db: DbSession, _staff: Manager) -> None
     service.delete_zone(db, service.get_zone(db, service.get_camera(db, code), zone_id))
 
 
-def _frame_out(result: service.FrameResult, replayed: bool = False) -> FrameResultOut:
+def _frame_out(result: frames.FrameResult, replayed: bool = False) -> FrameResultOut:
     return FrameResultOut(
         camera_code=result.camera_code,
         at=result.at,
@@ -149,6 +106,7 @@ def _frame_out(result: service.FrameResult, replayed: bool = False) -> FrameResu
 def push_frame(
     code: str,
     body: Annotated[bytes, Body(media_type="image/jpeg")],
+    request: Request,
     db: DbSession,
     now: Now,
     settings: AppSettings,
@@ -175,9 +133,9 @@ def push_frame(
         frame = decode_image(body, max_bytes=vision.max_frame_bytes, max_side=vision.max_frame_side)
     except BadFrame as exc:
         raise BadInput(str(exc), field="body") from exc
-    detector = configured_detector()
-    detections = detector.detect(frame)
-    result = service.process_frame(
+    patrol: Patrol = request.app.state.patrol
+    detections = patrol.detector().detect(frame)
+    result = frames.process_frame(
         db, camera, frame, detections, now, photo_dir=settings.data_dir / "photos"
     )
     out = _frame_out(result)

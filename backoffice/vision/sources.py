@@ -176,7 +176,7 @@ class VideoFileSource:
 
 class PushedFrames:
     """Frames a gateway pushed are not fetched: they arrive through the API. The verifier
-    reads the newest one from the database instead (see service.latest_frame)."""
+    reads the newest one from the database instead (see frames.latest_frame)."""
 
     def grab(self) -> Frame:
         raise SourceError("this camera pushes its frames; wait for the gateway's next frame")

@@ -1,6 +1,7 @@
-"""Before/after comparison for camera cases, registered as the cases module's verifier: the
-camera looks again; nothing of the kind in the zone and the zone like its clean reference
-closes the case, anything else returns it with the frame and the reason."""
+"""Before/after comparison for camera cases, one of the app's case verifiers (`cases.hooks`,
+added by `backoffice.wiring`): the camera looks again; nothing of the kind in the zone and the
+zone like its clean reference closes the case, anything else returns it with the frame and the
+reason."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from backoffice.cases.hooks import Verdict
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseSource
-from backoffice.cases.verification import Verdict, register_verifier
 from backoffice.errors import NotFound
-from backoffice.vision import service
+from backoffice.vision import frames, references, service
 from backoffice.vision.detector import Detector, Frame
 from backoffice.vision.models import Camera, SourceKind, Zone
 from backoffice.vision.rules import RuleKind, measure
@@ -50,7 +51,7 @@ class CameraVerifier:
     def _frame(self, db: Session, camera: Camera, case: Case, now: datetime) -> Frame | None:
         """A frame taken after the unit said it was handled: the patrol's newest, else a fresh
         one from the camera. None (wait) when the camera has nothing newer to show."""
-        latest = service.latest_frame(db, camera)
+        latest = frames.latest_frame(db, camera)
         handled_at = case.handled_at or case.updated_at
         if latest is not None and latest[0] >= handled_at:
             return latest[1]
@@ -61,7 +62,7 @@ class CameraVerifier:
         except SourceError as exc:
             log.info("verifier: camera %s gave no frame: %s", camera.code, exc)
             return None
-        service.store_latest_frame(db, camera, frame, now)
+        frames.store_latest_frame(db, camera, frame, now)
         return frame
 
     def verify(self, db: Session, case: Case, now: datetime) -> Verdict | None:
@@ -85,7 +86,7 @@ class CameraVerifier:
         h, w = frame.shape[:2]
         rule = service.zone_rule(zone)
         m = measure(rule, self.detector().detect(frame), w, h)
-        similarity = service.similarity_to_reference(zone, frame)
+        similarity = references.similarity_to_reference(zone, frame)
         decided_by = f"AI patrol {zone.camera.code} (before/after)"
         what = "shared bike" if zone.rule is RuleKind.NO_PARKING else "waste pile"
         reasons = []
@@ -100,7 +101,7 @@ class CameraVerifier:
                 f"needs {self.min_similarity:.2f})"
             )
         label = f"re-check {zone.camera.code} / {zone.name}"
-        photo = Photo(PhotoKind.AFTER, service.annotate(frame, zone, m, label), "image/jpeg")
+        photo = Photo(PhotoKind.AFTER, frames.annotate(frame, zone, m, label), "image/jpeg")
         if reasons:
             return Verdict(False, "; ".join(reasons) + ".", decided_by, photo)
         shown = "no reference" if similarity is None else f"similarity {similarity:.2f}"
@@ -110,14 +111,3 @@ class CameraVerifier:
             decided_by,
             photo,
         )
-
-
-def install(
-    detector: Callable[[], Detector],
-    source_for: Callable[[Camera], FrameSource],
-    min_similarity: float = DEFAULT_MIN_SIMILARITY,
-) -> CameraVerifier:
-    """Register the camera verifier with the cases module (replacing an earlier one)."""
-    verifier = CameraVerifier(detector, source_for, min_similarity)
-    register_verifier(verifier)
-    return verifier

@@ -6,18 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
+from backoffice.access import CurrentTerminal, Role, authorize
 from backoffice.deps import DbSession, Now
 from backoffice.fleet.models import Terminal
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal
-from backoffice.suishen.router import terminal_id_of
 from backoffice.visits import service
 from backoffice.visits.models import Visit
 from backoffice.visits.schemas import VisitIn, VisitOut
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
-Kiosk = Annotated[Principal, authorize(terminals=True)]
 VisitInScope = Annotated[
     Visit,
     authorize(
@@ -43,10 +39,10 @@ def _out(db: DbSession, visit: Visit) -> VisitOut:
 
 @router.post("", status_code=201)
 def report_visit(
-    body: VisitIn, db: DbSession, now: Now, response: Response, kiosk: Kiosk
+    body: VisitIn, db: DbSession, now: Now, response: Response, terminal_id: CurrentTerminal
 ) -> VisitOut:
     """A finished visit: 201 the first time, 200 with the same visit when sent again."""
-    visit, created = service.record(db, body, terminal_id_of(kiosk), now)
+    visit, created = service.record(db, body, terminal_id, now)
     if not created:
         response.status_code = 200
     return _out(db, visit)

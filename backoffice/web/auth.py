@@ -1,7 +1,7 @@
 """Page sign-in: server-side sessions behind an HttpOnly cookie, CSRF tokens, lock-out, audit.
 
 Every page resolves the browser's session to the same `Principal` the API uses, so roles and
-object scope are checked by the same rules (`identity.scope.can_reach`).
+object scope are checked by the same rules (`access.can_reach`).
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from backoffice.access import Principal, Role, TokenKind
 from backoffice.deps import DbSession, Now
 from backoffice.errors import NotAuthenticated
 from backoffice.identity import service as identity
 from backoffice.identity.models import Staff
-from backoffice.identity.roles import Role, TokenKind
-from backoffice.identity.scope import Principal
 from backoffice.web.models import LoginAttempt, WebSession
-from backoffice.web.settings import WebSettings, get_web_settings
+from backoffice.web.settings import WebSettings
 
 SESSION_COOKIE = "zhili_session"
 
@@ -253,8 +252,8 @@ def client_of(request: Request) -> str:
 
 
 def web_settings_dep(request: Request) -> WebSettings:
-    settings: WebSettings | None = getattr(request.app.state, "web_settings", None)
-    return settings or get_web_settings()
+    settings: WebSettings = request.app.state.web_settings
+    return settings
 
 
 PageSettings = Annotated[WebSettings, Depends(web_settings_dep)]

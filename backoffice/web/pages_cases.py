@@ -15,17 +15,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from backoffice.cases import analytics, lifecycle, rules
+from backoffice.access import Role, can_reach
+from backoffice.cases import lifecycle, rules
 from backoffice.cases import service as cases
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import Case
 from backoffice.cases.photos import PhotoKind
+from backoffice.cases.reports import analytics
 from backoffice.cases.schemas import ActionIn, PhotoIn, RuleIn
 from backoffice.cases.states import CaseAction, CaseSource, CaseState
+from backoffice.cases.time_limits import is_overdue
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import can_reach
 from backoffice.places.models import PlaceKind
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
@@ -108,7 +109,7 @@ def case_list(
         grids=queries.places_of(db, PlaceKind.GRID),
         units=queries.units(db) if user.principal.is_subdistrict_staff else [],
         now=now,
-        is_overdue=queries.is_overdue,
+        is_overdue=is_overdue,
     )
 
 
@@ -147,7 +148,7 @@ def case_csv(
             [
                 c.number,
                 c.state.value,
-                "yes" if queries.is_overdue(c, now) else "no",
+                "yes" if is_overdue(c, now) else "no",
                 c.source.value,
                 c.type.code,
                 c.type.name_zh,
@@ -197,7 +198,7 @@ def case_page(
         after=[p for p in case.photos if p.kind is PhotoKind.AFTER],
         evidence=[p for p in case.photos if p.kind is PhotoKind.EVIDENCE],
         units=queries.units(db),
-        overdue=queries.is_overdue(case, now),
+        overdue=is_overdue(case, now),
         caller=db.get(CallerContact, case.id),
         now=now,
     )

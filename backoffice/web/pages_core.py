@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from backoffice.cases.time_limits import is_overdue
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import NotAuthenticated
 from backoffice.fleet import live
@@ -231,7 +232,7 @@ def dashboard(
         data=data,
         recent=recent,
         now=now,
-        is_overdue=queries.is_overdue,
+        is_overdue=is_overdue,
         refresh_s=page_settings.refresh_s,
     )
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
+from backoffice.access import can_reach
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.fleet import commands as command_service
@@ -17,7 +18,6 @@ from backoffice.fleet import live
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import CommandKind, FleetAlert, Terminal, TerminalKind
 from backoffice.fleet.schemas import CommandCreate, TerminalCreate
-from backoffice.identity.scope import can_reach
 from backoffice.web import auth
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
 from backoffice.web.forms import attempt
@@ -87,16 +87,8 @@ def register(
             data = TerminalCreate(code=code.strip(), name=name.strip(), kind=kind, place=place)
         except ValueError as error:
             raise BadInput(f"Check the terminal's code, name and kind: {error}") from error
-        terminal = fleet.register_terminal(db, data, now)
-        enrollment, _expires = fleet.new_enrollment_code(
-            db,
-            terminal,
-            now=now,
-            ttl=timedelta(hours=settings.enrollment_code_ttl_h),
-            created_by=user.username,
-        )
-        fleet.audit(db, actor=user.username, action="register", now=now, terminal=terminal)
-        return enrollment
+        ttl = timedelta(hours=settings.enrollment_code_ttl_h)
+        return fleet.register(db, data, by=user.username, now=now, ttl=ttl).code
 
     enrollment = attempt(db, user, run, "")
     if enrollment is not None:
@@ -163,18 +155,8 @@ def send_command(
             raise BadInput(
                 f"Check the command: {error}. A push_config takes a JSON object."
             ) from error
-        command = command_service.queue_command(db, terminal, body, by=user.username, now=now)
-        fleet.audit(
-            db,
-            actor=user.username,
-            action="command",
-            now=now,
-            terminal=terminal,
-            command_id=command.id,
-            kind=command.kind.value,
-            payload=command.payload,
-        )
-        live.store_of(request.app).note_command(terminal.id)
+        heartbeats = live.store_of(request.app)
+        fleet.send_command(db, terminal, body, by=user.username, now=now, heartbeats=heartbeats)
 
     attempt(db, user, run, f"{kind} → {terminal.code}: queued for the next heartbeat.")
     return RedirectResponse(f"/ops/terminals/{terminal.code}", status_code=303)
@@ -192,15 +174,9 @@ def new_enrollment_code(
     auth.check_csrf(user, csrf)
     terminal = _terminal(db, user, code)
     auth.require(user, FLEET_MANAGERS, "enrollment codes")
-    enrollment, _expires = fleet.new_enrollment_code(
-        db,
-        terminal,
-        now=now,
-        ttl=timedelta(hours=settings.enrollment_code_ttl_h),
-        created_by=user.username,
-    )
-    fleet.audit(db, actor=user.username, action="enrollment_code", now=now, terminal=terminal)
-    auth.flash(user, f"{terminal.code}: enrollment code {enrollment}")
+    ttl = timedelta(hours=settings.enrollment_code_ttl_h)
+    enrollment = fleet.renew_enrollment(db, terminal, by=user.username, now=now, ttl=ttl)
+    auth.flash(user, f"{terminal.code}: enrollment code {enrollment.code}")
     return RedirectResponse(f"/ops/terminals/{terminal.code}", status_code=303)
 
 

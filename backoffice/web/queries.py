@@ -9,40 +9,25 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from backoffice.access import Principal
 from backoffice.cases.models import Case, CaseCategory, CaseType
+from backoffice.cases.service import visible
 from backoffice.cases.states import OPEN_STATES, CaseSource, CaseState
-from backoffice.identity.scope import Principal
+from backoffice.cases.time_limits import overdue_clause
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
 from backoffice.web.models import AlarmAck
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-# The time limit runs while the unit has the case and has not reported it handled.
-RUNNING_STATES = (CaseState.DISPATCHED, CaseState.HANDLING)
 ALARM_WINDOW = timedelta(hours=24)
 
 
 def local_midnight(now: datetime) -> datetime:
     local = now.astimezone(LOCAL_ZONE)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def overdue_clause(now: datetime) -> Any:
-    return and_(Case.state.in_(RUNNING_STATES), Case.due_at.is_not(None), Case.due_at <= now)
-
-
-def is_overdue(case: Case, now: datetime) -> bool:
-    return case.state in RUNNING_STATES and case.due_at is not None and case.due_at <= now
-
-
-def scoped(query: Select[Any], principal: Principal) -> Select[Any]:
-    """A unit's staff see only the cases dispatched to their unit (the API's rule)."""
-    if principal.is_subdistrict_staff:
-        return query
-    return query.where(Case.unit_id == (principal.unit_id or -1))
 
 
 @dataclass(frozen=True)
@@ -62,7 +47,7 @@ class CaseCounts:
 
 
 def _count(db: Session, principal: Principal, *where: Any) -> int:
-    query = scoped(select(func.count()).select_from(Case), principal).where(*where)
+    query = visible(select(func.count()).select_from(Case), principal).where(*where)
     return int(db.scalar(query) or 0)
 
 
@@ -127,7 +112,7 @@ def list_cases(
     db: Session, principal: Principal, flt: CaseFilter, now: datetime, limit: int = 500
 ) -> list[Case]:
     road, grid = aliased(Place), aliased(Place)
-    query = scoped(select(Case), principal)
+    query = visible(select(Case), principal)
     if flt.state == "open":
         query = query.where(Case.state.in_(OPEN_STATES))
     elif flt.state:

@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from backoffice.identity.roles import Role
+from backoffice.access import Role
 from backoffice.web import i18n
 from backoffice.web.auth import PageUser, take_flash
 from backoffice.web.roles import NAV

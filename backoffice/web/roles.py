@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import SUBDISTRICT_ROLES
+from backoffice.access import SUBDISTRICT_ROLES, Role
 
 R = Role
 ALL_STAFF = frozenset(Role)

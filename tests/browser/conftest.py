@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.demo_history import OpsData, seed_ops_data
+from backoffice.db import create_db_engine, session_scope
+from backoffice.demo.history import OpsData, seed_ops_data
+from backoffice.wiring import session_factory
 from tests.conftest import ARTIFACTS, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,7 +44,7 @@ def browser() -> Iterator[Browser]:
 def ops(live_server: LiveServer) -> OpsData:
     engine = create_db_engine(live_server.database_url)
     try:
-        with session_scope(make_session_factory(engine)) as db:
+        with session_scope(session_factory(engine)) as db:
             return seed_ops_data(db, datetime.now(UTC), live_server.data_dir / "photos")
     finally:
         engine.dispose()

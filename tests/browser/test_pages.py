@@ -8,8 +8,8 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
-from backoffice.demo_history import OpsData, png
-from backoffice.identity.roles import Role
+from backoffice.access import Role
+from backoffice.demo.history import OpsData, png
 from tests.browser.conftest import Ops, shoot
 from tests.conftest import LiveServer
 
@@ -178,12 +178,14 @@ def test_the_weekly_report_shows_hotspots_with_charts(pages: Ops, ops: OpsData) 
     expect(page.locator("#r-cases")).to_have_text("16")
     first_road = page.locator("#heat-table tbody tr").first
     expect(first_road.locator("td").first).to_have_text("江苏路")
-    # Chart.js drew every chart: each canvas has pixels.
+    # Chart.js drew every chart: each canvas has pixels (waited for: the charts are drawn by a
+    # script that may run after the tables are on the page, later on a busy machine).
     for chart in ("chart-types", "chart-roads", "chart-daily", "chart-units"):
-        drawn = page.locator(f"#{chart}").evaluate(
-            "c => Chart.getChart(c) !== undefined && c.width > 0"
+        page.wait_for_function(
+            "id => { const c = document.getElementById(id);"
+            " return Chart.getChart(c) !== undefined && c.width > 0; }",
+            arg=chart,
         )
-        assert drawn, chart
     shoot(page, "weekly-report")
     page.goto("/ops/lang?to=en&next=/ops/report")
     expect(page.locator("h1")).to_contain_text("Weekly report")

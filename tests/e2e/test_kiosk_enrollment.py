@@ -12,14 +12,15 @@ import httpx
 from sqlalchemy.orm import Session
 
 from backoffice.clock import SystemClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.demo import DEMO_TERMINAL, demo_enrollment_code, seed_demo
+from backoffice.db import create_db_engine, session_scope
+from backoffice.demo.seed import DEMO_TERMINAL, demo_enrollment_code, seed_demo
+from backoffice.wiring import session_factory
 from tests.conftest import ARTIFACTS, LiveServer, bearer
 
 
 def _seed(database_url: str) -> str:
     engine = create_db_engine(database_url)
-    with session_scope(make_session_factory(engine)) as db:
+    with session_scope(session_factory(engine)) as db:
         db_session: Session = db
         seed_demo(db_session, SystemClock().now())
         code = demo_enrollment_code(db_session, SystemClock().now())

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from backoffice.seed_views import seed_catalog, seed_report_choices
+from backoffice.demo.kiosk_views import seed_catalog, seed_report_choices
 
 __all__ = ["seed_catalog", "seed_report_choices"]
 

@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
+from backoffice.access import Role
 from backoffice.catalog.service import load_seed
 from backoffice.clock import SystemClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.identity.roles import Role
+from backoffice.db import create_db_engine, session_scope
+from backoffice.wiring import session_factory
 from kiosk.agent import AgentState, FleetAgent
 from kiosk.catalog import CatalogStore, Refresh
 from kiosk.config import KioskConfig
@@ -243,7 +244,7 @@ def test_a_consult_while_offline_is_refused_in_plain_words(kiosk_ui: KioskUI) ->
 def _enrolled(live_server: LiveServer, tmp_path: Path, make_kiosk_ui: Any) -> KioskUI:
     code = _seed(live_server.database_url)
     engine = create_db_engine(live_server.database_url)
-    with session_scope(make_session_factory(engine)) as db:
+    with session_scope(session_factory(engine)) as db:
         load_seed(db, SystemClock().now())
     engine.dispose()
     config = KioskConfig(

@@ -12,8 +12,8 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from backoffice.demo import DEMO_TERMINAL, demo_password
-from backoffice.identity.roles import Role
+from backoffice.access import Role
+from backoffice.demo.seed import DEMO_TERMINAL, demo_password
 from kiosk.agent import AgentState, FleetAgent
 from kiosk.config import KioskConfig
 from kiosk.outbox import ItemState

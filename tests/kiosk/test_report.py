@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from backoffice.identity.roles import Role
+from backoffice.access import Role
 from kiosk.outbox import ItemState, Kind
 from tests.conftest import LiveServer
 from tests.kiosk.conftest import KioskUI, seed_report_choices

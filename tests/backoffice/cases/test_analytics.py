@@ -14,16 +14,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases import analytics
-from backoffice.cases.analytics import CaseDailyCount, Row
+from backoffice.access import Role
 from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.models import Case, CaseType
+from backoffice.cases.reports import analytics
+from backoffice.cases.reports.analytics import Row
+from backoffice.cases.reports.rollup import CaseDailyCount
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseState
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.places.models import Place
-from backoffice.scheduler import install_case_listeners
 from backoffice.units.models import ResponsibleUnit
 from backoffice.workcal import SHANGHAI
 from tests.conftest import StaffFactory
@@ -291,7 +291,6 @@ def test_the_rollup_is_written_with_each_new_case(
     db: Session, clock: ManualClock, tmp_path: Path
 ) -> None:
     seed_reference_data(db)
-    install_case_listeners()
     clock.set(sh(11, 2, 23, 30))  # 15:30 UTC: counted on the local day, 2 November
     for _ in range(2):
         file_report(

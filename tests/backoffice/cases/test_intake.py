@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.intake import CaseReport, CaseSource, FilingResult, file_report
 from backoffice.cases.models import Case, CasePhoto, CaseReportRow
 from backoffice.cases.photos import MAX_PHOTO_BYTES, Photo, PhotoKind
@@ -26,10 +27,10 @@ from backoffice.cases.taxonomy import (
     TYPE_SHARED_BIKE_PARKING,
 )
 from backoffice.clock import ManualClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.db import create_db_engine, session_scope
 from backoffice.errors import BadInput
-from backoffice.identity.roles import Role
 from backoffice.settings import Settings
+from backoffice.wiring import session_factory
 from tests.backoffice.cases.helpers import (
     ON_JIANGSU_ROAD,
     ON_YANAN_ROAD,
@@ -348,7 +349,7 @@ def test_reports_filed_at_the_same_moment_all_get_through(
     takes the write lock first; on PostgreSQL the year's first case numbers must not collide.
     Every one must be filed, none refused as 'database locked' or a duplicate number."""
     engine = create_db_engine(fresh_database)
-    factory = make_session_factory(engine)
+    factory = session_factory(engine)
     with session_scope(factory) as db:
         seed_reference_data(db)
     now = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.kiosk_reports import KIOSK_TYPES
 from backoffice.cases.models import Case
 from backoffice.cases.states import CaseSource
-from backoffice.identity.roles import Role
 from tests.backoffice.kiosk_terminals import enrolled_terminal
 
 

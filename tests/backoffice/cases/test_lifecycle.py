@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases import lifecycle
 from backoffice.cases.lifecycle import TRANSITIONS, ActionInput
 from backoffice.cases.models import CaseEvent
@@ -17,7 +18,6 @@ from backoffice.cases.photos import PhotoKind
 from backoffice.cases.states import CaseAction, CaseState
 from backoffice.clock import ManualClock
 from backoffice.errors import Conflict
-from backoffice.identity.roles import Role
 from backoffice.identity.service import issue_unit_token
 from backoffice.settings import Settings
 from tests.backoffice.cases.helpers import case_in_state, photo, photo_json, unit

@@ -11,17 +11,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice import refcache
-from backoffice.cases import rules, sla
+from backoffice.cases import rules, time_limits
 from backoffice.cases.models import CaseType, DispatchRule
 from backoffice.cases.schemas import RuleIn
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.service import get_rule, save_rule
 from backoffice.cases.states import CasePriority
-from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.db import create_db_engine, session_scope
 from backoffice.errors import BadInput
 from backoffice.places import service as places
 from backoffice.places.models import Place
 from backoffice.places.schemas import PlaceCreate, PlaceUpdate
+from backoffice.wiring import session_factory
 from tests.backoffice.cases.helpers import ON_JIANGSU_ROAD, new_case, spot_on_jiangsu_road
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -107,14 +108,18 @@ def test_an_edited_case_type_and_unit_are_what_the_next_filing_gets(
 
 def test_a_new_time_limit_applies_to_the_next_dispatch(seeded: Session) -> None:
     lamp = seeded.scalars(select(CaseType).where(CaseType.code == "E-0506")).one()
-    default = sla.limit_for(seeded, lamp, CasePriority.URGENT)
-    sla.set_limit(seeded, lamp, CasePriority.URGENT, 3, False)
-    assert sla.limit_for(seeded, lamp, CasePriority.URGENT) == sla.Limit(3, False) != default
+    default = time_limits.limit_for(seeded, lamp, CasePriority.URGENT)
+    time_limits.set_limit(seeded, lamp, CasePriority.URGENT, 3, False)
+    assert (
+        time_limits.limit_for(seeded, lamp, CasePriority.URGENT)
+        == time_limits.Limit(3, False)
+        != default
+    )
 
 
 def test_edits_committed_by_another_process_and_rolled_back_edits(fresh_database: str) -> None:
     engine = create_db_engine(fresh_database)
-    factory = make_session_factory(engine)
+    factory = session_factory(engine)
     try:
         with session_scope(factory) as db:
             seed_reference_data(db)

@@ -11,16 +11,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.cases import lifecycle, sla
+from backoffice.access import Role
+from backoffice.app import create_app
+from backoffice.cases import lifecycle, time_limits
 from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.models import Case, CaseType
 from backoffice.cases.seed import seed_reference_data
+from backoffice.cases.sla import watch
 from backoffice.cases.states import CaseAction, CasePriority, CaseState
 from backoffice.clock import ManualClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
-from backoffice.identity.roles import Role
+from backoffice.db import create_db_engine, session_scope
 from backoffice.notify.models import OutboxMessage
-from backoffice.scheduler import InlineRunner, Scheduler, install_case_listeners, standard_jobs
+from backoffice.scheduler import Scheduler
+from backoffice.settings import Settings
+from backoffice.wiring import session_factory
 from backoffice.workcal import SHANGHAI
 from tests.conftest import StaffFactory
 
@@ -35,7 +39,6 @@ def sh(m: int, d: int, hh: int, mm: int = 0) -> datetime:
 @pytest.fixture
 def seeded(db: Session) -> Session:
     seed_reference_data(db)
-    install_case_listeners()
     return db
 
 
@@ -80,22 +83,22 @@ def test_a_case_filed_before_golden_week_is_due_after_it_and_escalates_on_breach
     assert outbox(db, case) == [("case.dispatched", unit.code)]
 
     clock.set(sh(10, 7, 23))  # the whole holiday has passed: not a working minute used
-    assert sla.check_time_limits(db, clock.now()) == 0
-    assert sla.time_left(case, clock.now()) == timedelta(hours=46)
+    assert watch.check_time_limits(db, clock.now()) == 0
+    assert time_limits.time_left(case, clock.now()) == timedelta(hours=46)
 
     clock.set(sh(10, 13, 14))  # 4 + 6 = 10 working hours left: more than a fifth (9.6 h)
-    assert sla.check_time_limits(db, clock.now()) == 0
+    assert watch.check_time_limits(db, clock.now()) == 0
     clock.set(sh(10, 13, 15))  # 9 h left: remind the unit once
-    assert sla.check_case(db, case, clock.now()) == ["reminded"]
-    assert sla.check_case(db, case, clock.now() + timedelta(minutes=5)) == []
+    assert watch.check_case(db, case, clock.now()) == ["reminded"]
+    assert watch.check_case(db, case, clock.now() + timedelta(minutes=5)) == []
     assert outbox(db, case)[-1] == ("case.reminder", unit.code)
 
     clock.set(sh(10, 14, 15, 59))
-    assert sla.check_case(db, case, clock.now()) == []
+    assert watch.check_case(db, case, clock.now()) == []
     assert case.overdue_at is None
 
     clock.set(sh(10, 14, 16))  # breach
-    assert sla.check_case(db, case, clock.now()) == ["overdue", "escalated"]
+    assert watch.check_case(db, case, clock.now()) == ["overdue", "escalated"]
     assert case.overdue_at == clock.now()
     assert case.supervisor_unit == unit.parent
     assert case.escalation_level == 1
@@ -110,13 +113,13 @@ def test_a_case_filed_before_golden_week_is_due_after_it_and_escalates_on_breach
     ]
 
     clock.set(sh(10, 15, 9))  # the same breach is not escalated twice
-    assert sla.check_case(db, case, clock.now()) == []
+    assert watch.check_case(db, case, clock.now()) == []
 
     # Another full limit (48 working hours) unhandled: one more level up.
     clock.set(sh(10, 22, 15, 59))
-    assert sla.check_case(db, case, clock.now()) == []
+    assert watch.check_case(db, case, clock.now()) == []
     clock.set(sh(10, 22, 16))
-    assert sla.check_case(db, case, clock.now()) == ["escalated"]
+    assert watch.check_case(db, case, clock.now()) == ["escalated"]
     assert unit.parent.parent is not None
     assert case.supervisor_unit == unit.parent.parent
     assert case.escalation_level == 2
@@ -128,14 +131,16 @@ def test_the_limit_of_the_type_and_level_applies_at_dispatch(
     db = seeded
     lamp = db.scalars(select(CaseType).where(CaseType.code == "C-0110")).one()
     assert lamp.priority is CasePriority.LOW
-    sla.set_limit(db, lamp, CasePriority.LOW, 6, working=False)
-    sla.set_limit(db, lamp, CasePriority.URGENT, 1, working=False)
+    time_limits.set_limit(db, lamp, CasePriority.LOW, 6, working=False)
+    time_limits.set_limit(db, lamp, CasePriority.URGENT, 1, working=False)
     clock.set(sh(9, 30, 16))
     case = file(db, "C-0110", clock.now(), tmp_path)
     assert (case.time_limit_h, case.working_hours) == (6, False)
     assert case.due_at == sh(9, 30, 22)  # natural hours: the holiday does not stop the clock
-    assert sla.limit_for(db, lamp, CasePriority.URGENT) == sla.Limit(1, False)
-    assert sla.limit_for(db, lamp, CasePriority.NORMAL) == sla.Limit(48, True)  # type default
+    assert time_limits.limit_for(db, lamp, CasePriority.URGENT) == time_limits.Limit(1, False)
+    assert time_limits.limit_for(db, lamp, CasePriority.NORMAL) == time_limits.Limit(
+        48, True
+    )  # type default
 
 
 def test_an_approved_extension_moves_the_due_time_and_starts_reminders_over(
@@ -150,7 +155,7 @@ def test_an_approved_extension_moves_the_due_time_and_starts_reminders_over(
         db, case, CaseAction.ACCEPT, lifecycle.ActionInput(), actor=unit_actor, now=clock.now()
     )
     clock.set(sh(11, 4, 14))
-    assert sla.check_case(db, case, clock.now()) == ["reminded"]
+    assert watch.check_case(db, case, clock.now()) == ["reminded"]
     lifecycle.apply_action(
         db,
         case,
@@ -169,9 +174,9 @@ def test_an_approved_extension_moves_the_due_time_and_starts_reminders_over(
     )
     assert case.due_at == sh(11, 5, 18)
     clock.set(sh(11, 5, 10))  # 7 h left of 32: more than a fifth
-    assert sla.check_case(db, case, clock.now()) == []
+    assert watch.check_case(db, case, clock.now()) == []
     clock.set(sh(11, 5, 11))  # 6 h left (lunch is not working time): reminded again
-    assert sla.check_case(db, case, clock.now()) == ["reminded"]
+    assert watch.check_case(db, case, clock.now()) == ["reminded"]
 
 
 def test_handled_and_held_cases_are_never_flagged(
@@ -189,7 +194,7 @@ def test_handled_and_held_cases_are_never_flagged(
         now=clock.now(),
     )
     clock.set(sh(12, 30, 9))
-    assert sla.check_time_limits(db, clock.now()) == 0
+    assert watch.check_time_limits(db, clock.now()) == 0
     assert held.overdue_at is None and held.escalation_level == 0
 
 
@@ -197,13 +202,15 @@ def test_the_scheduler_runs_the_time_limit_job_in_its_own_transactions(
     fresh_database: str, clock: ManualClock, tmp_path: Path
 ) -> None:
     engine = create_db_engine(fresh_database)
-    factory = make_session_factory(engine)
-    install_case_listeners()
+    factory = session_factory(engine)
     clock.set(sh(11, 2, 9))
     with session_scope(factory) as db:
         seed_reference_data(db)
         number = file(db, "C-0101", clock.now(), tmp_path).number  # 4 natural hours
-    scheduler = Scheduler(standard_jobs(), InlineRunner(factory))
+    app = create_app(
+        Settings(data_dir=tmp_path, migrate_on_start=False), clock=clock, engine=engine
+    )
+    scheduler: Scheduler = app.state.scheduler
 
     def run(at: datetime) -> dict[str, tuple[int | None, str | None]]:
         ours = {"notify.deliver", "cases.time_limits"}

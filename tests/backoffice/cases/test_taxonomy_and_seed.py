@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.models import CaseCategory, CaseType, DispatchRule
 from backoffice.cases.seed import SeedCounts, seed_reference_data
 from backoffice.cases.taxonomy import (
@@ -16,8 +17,7 @@ from backoffice.cases.taxonomy import (
     TYPE_SHARED_BIKE_PARKING,
 )
 from backoffice.clock import ManualClock
-from backoffice.demo import seed_demo
-from backoffice.identity.roles import Role
+from backoffice.demo.seed import seed_demo
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
 from tests.conftest import StaffFactory

@@ -8,9 +8,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.states import CaseState
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.identity.service import issue_unit_token
 from backoffice.settings import Settings
 from tests.backoffice.cases.helpers import ON_YANAN_ROAD, new_case, photo_json, unit

@@ -1,9 +1,8 @@
-"""Closing on evidence: pluggable verifiers (a camera-like one registered here) and the manual
+"""Closing on evidence: the session's verifiers (a camera-like one added here) and the manual
 path where a person compares the before and after photos."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -11,13 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases import verification
+from backoffice.cases.hooks import Verdict, hooks_of
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseSource, CaseState
-from backoffice.cases.verification import Verdict
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.identity.service import issue_unit_token
 from backoffice.settings import Settings
 from tests.backoffice.cases.helpers import jpeg, new_case, photo_json, unit
@@ -46,11 +45,10 @@ class FrameVerifier:
 
 
 @pytest.fixture
-def camera() -> Iterator[FrameVerifier]:
+def camera(db: Session) -> FrameVerifier:
     verifier = FrameVerifier(passed=True)
-    verification.register_verifier(verifier)
-    yield verifier
-    verification.unregister_verifier(verifier.name)
+    hooks_of(db).verifiers.append(verifier)
+    return verifier
 
 
 def _handle(client: TestClient, db: Session, case: Case, clock: ManualClock) -> dict[str, object]:

@@ -6,9 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.catalog.service import SEED_FILE, expand_seed
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from tests.backoffice.kiosk_terminals import seed_catalog
 from tests.conftest import StaffFactory
 

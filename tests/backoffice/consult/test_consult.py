@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from tests.backoffice.kiosk_terminals import enrolled_terminal, seed_catalog
 from tests.conftest import StaffFactory
 

@@ -1,12 +1,16 @@
 """Remote commands: queued by staff, delivered in the heartbeat answer, acknowledged, audited."""
 
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
+from backoffice.settings import Settings
 from tests.backoffice.fleet.test_enrollment import BEAT, TERMINAL, enroll
 from tests.conftest import StaffFactory, bearer
 
@@ -221,12 +225,15 @@ def test_terminal_services_and_place_are_edited_and_audited(
     assert bad.status_code == 422
 
 
-def test_scheduler_runs_the_silent_terminal_check() -> None:
+def test_scheduler_runs_the_silent_terminal_check_with_the_apps_offline_time(
+    app: FastAPI, settings: Settings
+) -> None:
     from backoffice.fleet.alerts import check_silent_terminals
-    from backoffice.scheduler import standard_jobs
 
-    jobs = {job.name: job for job in standard_jobs()}
-    assert jobs["fleet.silent_terminals"].run is check_silent_terminals
+    jobs = {job.name: job for job in app.state.scheduler.jobs}
+    check = jobs["fleet.silent_terminals"].run
+    assert isinstance(check, partial) and check.func is check_silent_terminals
+    assert check.keywords == {"offline_after": timedelta(seconds=settings.offline_after_s)}
 
 
 def test_heartbeat_history_shows_device_health_changes(

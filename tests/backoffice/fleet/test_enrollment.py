@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
 from backoffice.fleet.models import EnrollmentCode, Heartbeat
 from backoffice.identity.models import ApiToken
-from backoffice.identity.roles import Role
 from tests.conftest import StaffFactory, bearer
 
 TERMINAL = {"code": "JSL-01", "name": "社区事务受理服务中心 1号机", "kind": "community_centre"}

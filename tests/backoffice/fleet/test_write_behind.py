@@ -8,15 +8,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from backoffice.access import Role
 from backoffice.app import create_app
 from backoffice.clock import ManualClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
+from backoffice.db import create_db_engine, session_scope
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import Heartbeat, Terminal, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff, issue_staff_token, revoke_token
 from backoffice.settings import Settings
+from backoffice.wiring import session_factory
 from tests.backoffice.fleet.test_enrollment import BEAT
 from tests.conftest import bearer
 
@@ -31,7 +32,7 @@ def engine_of(fresh_database: str) -> Iterator[Engine]:
 def seed(engine: Engine, clock: ManualClock, count: int) -> tuple[list[str], str]:
     """`count` enrolled terminals; returns their tokens and a manager's token."""
     tokens = []
-    with session_scope(make_session_factory(engine)) as db:
+    with session_scope(session_factory(engine)) as db:
         staff = create_staff(
             db,
             username="manager",
@@ -115,7 +116,7 @@ def test_a_revoked_token_stops_working_within_the_cache_time(
     with app_for(fresh_database, tmp_path, clock, engine_of) as client:
         url, headers = "/api/v1/fleet/heartbeat", bearer(tokens[0])
         assert client.post(url, json=BEAT, headers=headers).status_code == 200
-        with session_scope(make_session_factory(engine_of)) as db:
+        with session_scope(session_factory(engine_of)) as db:
             revoke_token(db, tokens[0], clock.now())
         clock.advance(seconds=4)
         assert client.post(url, json=BEAT, headers=headers).status_code == 200  # cached
@@ -145,7 +146,7 @@ def test_commands_queued_elsewhere_reach_the_terminal_after_a_refresh(
         assert [c["kind"] for c in commands] == ["print_test_page"]
         assert client.post(url, json=BEAT, headers=headers).json()["commands"] == []
         # Queued by another process (straight into the database): learnt at the next refresh.
-        with session_scope(make_session_factory(engine_of)) as db:
+        with session_scope(session_factory(engine_of)) as db:
             from backoffice.fleet.commands import queue_command
             from backoffice.fleet.schemas import CommandCreate
 

@@ -6,9 +6,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
 from backoffice.identity.models import ApiToken, Staff
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff
 from backoffice.units.models import HandlingLevel
 from backoffice.units.schemas import UnitCreate

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.medical.models import PrintConfirmation
 from backoffice.medical.source import DemoMedicalSource, VisitRecord, generate_records
 from backoffice.settings import Settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.notify.service import Notice, enqueue
 from backoffice.notify.worker import deliver_due
 from tests.backoffice.notify.test_delivery import make_unit

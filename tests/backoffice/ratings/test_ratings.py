@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.models import Case, CaseType
 from backoffice.cases.taxonomy import TYPE_SERVICE_COMPLAINT, seed_taxonomy
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.ratings.models import Rating
 from backoffice.ratings.service import rectification_deadline
 from tests.backoffice.kiosk_terminals import enrolled_terminal, report_visit, seed_catalog

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.settings import Settings
 from backoffice.suishen.codes import DemoIssuer
 from backoffice.suishen.models import Identification

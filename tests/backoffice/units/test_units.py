@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backoffice.identity.roles import Role
+from backoffice.access import Role
 from backoffice.units.models import HandlingLevel
 from backoffice.units.service import ancestors, get_unit
 from tests.conftest import StaffFactory

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+from sqlalchemy.orm import Session
 
-from backoffice.cases.verification import unregister_verifier
+from backoffice.cases.hooks import hooks_of
 from backoffice.vision import verifier
 from backoffice.vision.config import SHIPPED_CLASS_MAP, SHIPPED_WEIGHTS
 from backoffice.vision.detector import YoloDetector, shared_detector
@@ -19,7 +18,8 @@ def detector() -> YoloDetector:
 
 
 @pytest.fixture
-def camera_verifier(detector: YoloDetector) -> Iterator[verifier.CameraVerifier]:
-    installed = verifier.install(lambda: detector, source_for)
-    yield installed
-    unregister_verifier(installed.name)
+def camera_verifier(db: Session, detector: YoloDetector) -> verifier.CameraVerifier:
+    """The camera verifier among the test session's case verifiers (as the app has it)."""
+    installed = verifier.CameraVerifier(lambda: detector, source_for)
+    hooks_of(db).verifiers.append(installed)
+    return installed

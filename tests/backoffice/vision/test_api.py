@@ -7,14 +7,15 @@ import base64
 from pathlib import Path
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.vision.detector import YoloDetector
-from backoffice.vision.patrol import Patrol, run_due, visit_in_savepoints
+from backoffice.vision.patrol import Patrol
 from backoffice.vision.sources import encode_jpeg
 from tests.backoffice.vision.scenes import NO_PARKING_ZONE, Street
 from tests.conftest import StaffFactory
@@ -156,6 +157,7 @@ def test_pushed_frames_that_are_not_images_too_large_or_for_no_camera_get_4xx(
     assert no_key.status_code == 422
 
 
+@pytest.mark.usefixtures("camera_verifier")
 def test_a_unit_reporting_a_camera_case_handled_gets_it_closed_by_a_fresh_look(
     client: TestClient,
     db: Session,
@@ -179,7 +181,7 @@ def test_a_unit_reporting_a_camera_case_handled_gets_it_closed_by_a_fresh_look(
         "inertia": 1,
     }
     client.post("/api/v1/vision/cameras/CAM-FILE/zones", json=zone, headers=operator)
-    (outcome,) = run_due(db, clock.now(), visit_in_savepoints(Patrol(lambda: detector), db))
+    (outcome,) = Patrol(lambda: detector).visit_due(db, clock.now())
     assert outcome.result is not None
     (filing,) = [z.filing for z in outcome.result.zones if z.filing is not None]
     assert filing.dispatched_to == "BIKE-HELLO"

@@ -16,7 +16,7 @@ from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseAction, CaseState
 from backoffice.clock import ManualClock
-from backoffice.vision import service
+from backoffice.vision import frames, service
 from backoffice.vision.detector import YoloDetector
 from backoffice.vision.models import SourceKind
 from backoffice.vision.rules import EventKind, RuleKind
@@ -55,9 +55,9 @@ class Site:
         )
         self.zone = service.add_zone(db, self.camera, zone, clock.now())
 
-    def feed(self, things: list[Thing], light: object = DAY) -> service.FrameResult:
+    def feed(self, things: list[Thing], light: object = DAY) -> frames.FrameResult:
         frame = self.street.frame(things, light)  # type: ignore[arg-type]
-        result = service.process_frame(
+        result = frames.process_frame(
             self.db,
             self.camera,
             frame,
@@ -68,7 +68,7 @@ class Site:
         self.clock.advance(minutes=1)
         return result
 
-    def filings(self, results: list[service.FrameResult]) -> list[service.FilingResult]:
+    def filings(self, results: list[frames.FrameResult]) -> list[frames.FilingResult]:
         return [z.filing for r in results for z in r.zones if z.filing is not None]
 
     def unit_reports_handled(self, case: Case) -> None:

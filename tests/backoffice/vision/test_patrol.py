@@ -10,12 +10,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from backoffice.app import create_app
 from backoffice.clock import ManualClock
+from backoffice.db import create_db_engine, session_scope
+from backoffice.settings import Settings
 from backoffice.vision import service
 from backoffice.vision.detector import YoloDetector
 from backoffice.vision.models import CameraStatus, SourceKind
-from backoffice.vision.patrol import Patrol, due_cameras, run_due, visit_in_savepoints
+from backoffice.vision.patrol import Patrol, due_cameras
 from backoffice.vision.schemas import CameraCreate, CameraUpdate
+from backoffice.wiring import session_factory
 from tests.backoffice.vision.scenes import Street
 from tests.backoffice.vision.test_sources import SnapshotCamera
 
@@ -60,7 +64,7 @@ def test_each_camera_is_visited_at_its_own_interval(
     patrol = Patrol(detector=lambda: detector)
     visited: list[list[str]] = []
     for _ in range(6):
-        outcomes = run_due(db, clock.now(), visit_in_savepoints(patrol, db))
+        outcomes = patrol.visit_due(db, clock.now())
         visited.append([o.camera_code for o in outcomes if o.ok])
         clock.advance(minutes=1)
     assert visited == [
@@ -88,15 +92,14 @@ def test_a_camera_that_stops_answering_goes_offline_is_retried_and_comes_back(
     _camera(db, clock, "CAM-SNAP", SourceKind.SNAPSHOT, snapshot_camera.url)
     _camera(db, clock, "CAM-FILE", SourceKind.FILE, str(still))
     patrol = Patrol(detector=lambda: detector, backoff_max_s=300)
-    visit = visit_in_savepoints(patrol, db)
     start = clock.now()
-    run_due(db, clock.now(), visit)
+    patrol.visit_due(db, clock.now())
     snapshot_camera.stop()  # the camera goes dark
 
     retries = []
     for _minute in range(12):
         clock.advance(minutes=1)
-        for outcome in run_due(db, clock.now(), visit):
+        for outcome in patrol.visit_due(db, clock.now()):
             if outcome.camera_code == "CAM-SNAP":
                 retries.append((int((clock.now() - start).total_seconds() // 60), outcome.ok))
             else:
@@ -114,7 +117,7 @@ def test_a_camera_that_stops_answering_goes_offline_is_retried_and_comes_back(
         service.update_camera(db, snap, CameraUpdate(source_url=back.url), clock.now())
         clock.set(start + timedelta(minutes=13))
         assert "CAM-SNAP" in due_cameras(db, clock.now())
-        (outcome,) = [o for o in run_due(db, clock.now(), visit) if o.camera_code == "CAM-SNAP"]
+        (outcome,) = [o for o in patrol.visit_due(db, clock.now()) if o.camera_code == "CAM-SNAP"]
     finally:
         back.stop()
     assert outcome.ok
@@ -136,9 +139,60 @@ def test_a_bug_in_one_visit_is_contained_to_that_camera(
             raise RuntimeError("model crashed")
         return detector
 
-    outcomes = run_due(db, clock.now(), visit_in_savepoints(Patrol(flaky_detector), db))
+    outcomes = Patrol(flaky_detector).visit_due(db, clock.now())
     assert [(o.camera_code, o.ok, o.error) for o in outcomes] == [
         ("CAM-A", False, "RuntimeError: model crashed"),
         ("CAM-B", True, ""),
     ]
     assert service.get_camera(db, "CAM-A").status is CameraStatus.OFFLINE
+
+
+def test_the_apps_scheduler_patrols_the_cameras_due(
+    fresh_database: str, clock: ManualClock, detector: YoloDetector, tmp_path: Path
+) -> None:
+    engine = create_db_engine(fresh_database)
+    settings = Settings(data_dir=tmp_path, migrate_on_start=False)
+    app = create_app(settings, clock=clock, engine=engine)
+    still = tmp_path / "still.jpg"
+    still.write_bytes(Street().jpeg([]))
+    with session_scope(app.state.session_factory) as db:
+        _camera(db, clock, "CAM-FILE", SourceKind.FILE, str(still), interval_s=60)
+
+    def patrolled() -> tuple[int | None, str | None] | None:
+        outcomes = {o.name: o for o in app.state.scheduler.run_due(clock.now())}
+        patrol = outcomes.get("vision.patrol")
+        return None if patrol is None else (patrol.handled, patrol.error)
+
+    assert patrolled() == (1, None)
+    with session_scope(app.state.session_factory) as db:
+        camera = service.get_camera(db, "CAM-FILE")
+        assert (camera.status, camera.last_frame_at) == (CameraStatus.ONLINE, clock.now())
+    clock.advance(seconds=5)  # the patrol looks every 5 s; the camera is due every 60 s
+    assert patrolled() == (0, None)
+    clock.advance(seconds=55)
+    assert patrolled() == (1, None)
+    engine.dispose()
+
+
+def test_a_write_committed_while_the_detector_works_does_not_fail_the_visit(
+    fresh_database: str, clock: ManualClock, detector: YoloDetector, tmp_path: Path
+) -> None:
+    # On SQLite a transaction that read before another connection committed may not write
+    # ("database is locked"); heartbeat batches and requests commit all the time while the
+    # detector works, so the patrol looks with no transaction open.
+    engine = create_db_engine(fresh_database)
+    sessions = session_factory(engine)
+    still = tmp_path / "still.jpg"
+    still.write_bytes(Street().jpeg([]))
+    with session_scope(sessions) as db:
+        _camera(db, clock, "CAM-FILE", SourceKind.FILE, str(still))
+
+    def detector_while_others_write() -> YoloDetector:
+        with session_scope(sessions) as other:
+            _camera(other, clock, "CAM-PUSHED", SourceKind.PUSH, "")
+        return detector
+
+    with session_scope(sessions) as db:
+        (outcome,) = Patrol(detector_while_others_write).visit_due(db, clock.now())
+    assert (outcome.camera_code, outcome.ok, outcome.error) == ("CAM-FILE", True, "")
+    engine.dispose()

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.visits.models import Visit
 from tests.backoffice.kiosk_terminals import enrolled_terminal, seed_catalog
 from tests.conftest import StaffFactory

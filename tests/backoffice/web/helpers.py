@@ -9,13 +9,13 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseSource
 from backoffice.clock import ManualClock
 from backoffice.identity.models import Staff
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff
 
 PASSWORD = "correct horse battery"

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.web.models import LoginAttempt, WebSession
 from tests.backoffice.web.helpers import PASSWORD, csrf_of, hidden, log_in, make_staff
 

@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.models import Case
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseSource, CaseState
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.settings import Settings
 from backoffice.web.models import CallerContact
 from tests.backoffice.web.helpers import (

@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseSource
 from backoffice.clock import ManualClock
-from backoffice.identity.roles import Role
 from backoffice.settings import Settings
 from backoffice.web.models import AlarmAck
 from tests.backoffice.web.helpers import ON_YANAN_ROAD, file_case, sign_in_as

@@ -8,11 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.clock import ManualClock
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import CommandKind, CommandStatus, TerminalCommand, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
-from backoffice.identity.roles import Role
 from tests.backoffice.web.helpers import sign_in_as
 
 

@@ -8,6 +8,7 @@ import uuid
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.seed import seed_reference_data
 from backoffice.catalog.service import load_seed
 from backoffice.clock import ManualClock
@@ -17,7 +18,6 @@ from backoffice.consult.schemas import ConsultIn
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
-from backoffice.identity.roles import Role
 from backoffice.ratings import service as ratings
 from backoffice.ratings.schemas import RatingIn
 from backoffice.visits import service as visits

@@ -8,14 +8,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from backoffice.cases import sla
+from backoffice.access import Principal, Role, authorize
 from backoffice.cases.models import CaseType
 from backoffice.cases.states import CasePriority
+from backoffice.cases.time_limits import TimeLimit, set_limit
 from backoffice.deps import DbSession
 from backoffice.errors import NotFound
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal
 
 router = APIRouter(prefix="/api/v1/time-limits", tags=["cases"])
 
@@ -46,9 +44,9 @@ def _type(db: DbSession, code: str) -> CaseType:
 def list_time_limits(db: DbSession, _who: Reader) -> list[TimeLimitOut]:
     """The limits set per type and level; other cases use their type's default limit."""
     rows = db.execute(
-        select(sla.TimeLimit, CaseType.code)
-        .join(CaseType, sla.TimeLimit.type_id == CaseType.id)
-        .order_by(CaseType.code, sla.TimeLimit.priority)
+        select(TimeLimit, CaseType.code)
+        .join(CaseType, TimeLimit.type_id == CaseType.id)
+        .order_by(CaseType.code, TimeLimit.priority)
     ).all()
     return [
         TimeLimitOut(
@@ -66,7 +64,7 @@ def set_time_limit(
     type_code: str, priority: CasePriority, body: TimeLimitIn, db: DbSession, _who: Admin
 ) -> TimeLimitOut:
     """Set the limit of one type at one level; it applies to cases dispatched from now on."""
-    row = sla.set_limit(db, _type(db, type_code), priority, body.time_limit_h, body.working_hours)
+    row = set_limit(db, _type(db, type_code), priority, body.time_limit_h, body.working_hours)
     return TimeLimitOut(
         type_code=type_code,
         priority=row.priority,
@@ -80,9 +78,7 @@ def remove_time_limit(type_code: str, priority: CasePriority, db: DbSession, _wh
     """Back to the type's default limit for this level."""
     case_type = _type(db, type_code)
     row = db.scalars(
-        select(sla.TimeLimit).where(
-            sla.TimeLimit.type_id == case_type.id, sla.TimeLimit.priority == priority
-        )
+        select(TimeLimit).where(TimeLimit.type_id == case_type.id, TimeLimit.priority == priority)
     ).first()
     if row is None:
         raise NotFound(f"{type_code} has no time limit of its own at level '{priority}'.")

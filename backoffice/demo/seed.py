@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.seed import seed_reference_data
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import Terminal, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
 from backoffice.identity.models import Staff
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff
 from backoffice.medical.demo import seed_services_demo
 from backoffice.settings import get_settings

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases import lifecycle
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.lifecycle import ActionInput
@@ -22,9 +23,8 @@ from backoffice.catalog.service import load_seed
 from backoffice.consult import service as consults
 from backoffice.consult.models import ConsultKind
 from backoffice.consult.schemas import ConsultIn
-from backoffice.demo import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
+from backoffice.demo.seed import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
 from backoffice.fleet import service as fleet
-from backoffice.identity.roles import Role
 from backoffice.identity.service import create_staff
 from backoffice.ratings import service as ratings
 from backoffice.ratings.schemas import RatingIn

@@ -2,8 +2,8 @@
 
 Weeks and months are local (Asia/Shanghai): a week runs Monday 00:00 to Monday 00:00. The
 weekly report looks at the cases reported in the week (its cohort) and the week before; the
-trends read `case_daily_counts`, a per-day-per-type-per-road rollup written in the same
-transaction as each new case, so a year of weeks is read from a few hundred thousand rows.
+trends read `case_daily_counts`, a per-day-per-type-per-road rollup (`rollup`) written in
+the same transaction as each new case, so a year of weeks is read from a few hundred thousand rows.
 """
 
 from __future__ import annotations
@@ -11,35 +11,31 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     Date,
-    ForeignKey,
     Integer,
     String,
     and_,
     case,
     cast,
     delete,
-    event,
     func,
     literal,
     or_,
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from backoffice.cases.models import Case, CaseEvent, CaseType
+from backoffice.cases.models import Case, CaseType
+from backoffice.cases.reports import rollup
+from backoffice.cases.reports.rollup import NO_ROAD, CaseDailyCount, local_day
 from backoffice.cases.states import OPEN_STATES
-from backoffice.db import Base
 from backoffice.errors import BadInput
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
@@ -48,79 +44,6 @@ from backoffice.workcal import SHANGHAI
 TOP_TYPES = 10
 MONTHLY_MARKED_TYPES = 5
 MONTHLY_MARKED_AREAS = 3
-NO_ROAD = 0  # the rollup's road_id for cases away from every road
-
-
-class CaseDailyCount(Base):
-    """Cases reported per local day, type and road (road 0: none)."""
-
-    __tablename__ = "case_daily_counts"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    type_id: Mapped[int] = mapped_column(
-        ForeignKey("case_types.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
-    )
-    road_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    n: Mapped[int] = mapped_column(Integer)
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
-
-
-@lru_cache(maxsize=4)
-def _upsert_statement(dialect: str) -> Any:
-    # Built once per dialect and executed with parameters, so SQLAlchemy caches its compilation.
-    maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = maker(CaseDailyCount)
-    return stmt.on_conflict_do_update(
-        index_elements=["day", "type_id", "road_id"],
-        set_={"n": CaseDailyCount.n + stmt.excluded.n},
-    )
-
-
-def _upsert(db: Session, rows: Sequence[dict[str, Any]]) -> None:
-    db.execute(_upsert_statement(db.get_bind().dialect.name), list(rows))
-
-
-_PENDING = "zhili.rollup_pending"
-
-
-def count_new_case(db: Session, case: Case) -> None:
-    """Count the case in its day's row. The count is written with the session's next flush
-    (the one that inserts the case), so a filing's rollup costs no flush of its own."""
-    type_id = case.type_id if case.type_id is not None else case.type.id
-    road_id = case.road_id if case.road_id is not None else (case.road.id if case.road else None)
-    pending: Counter[tuple[date, int, int]] = db.info.setdefault(_PENDING, Counter())
-    pending[(local_day(case.reported_at), type_id, road_id or NO_ROAD)] += 1
-
-
-def _write_pending(db: Session) -> None:
-    pending: Counter[tuple[date, int, int]] | None = db.info.pop(_PENDING, None)
-    if pending:
-        rows = [{"day": d, "type_id": t, "road_id": r, "n": n} for (d, t, r), n in pending.items()]
-        db.connection().execute(_upsert_statement(db.get_bind().dialect.name), rows)
-
-
-@event.listens_for(Session, "before_flush")
-def _rollup_on_flush(db: Session, _flush: Any, _instances: Any) -> None:
-    _write_pending(db)
-
-
-@event.listens_for(Session, "before_commit")
-def _rollup_on_commit(db: Session) -> None:
-    _write_pending(db)
-
-
-@event.listens_for(Session, "after_rollback")
-def _rollup_forget(db: Session) -> None:
-    db.info.pop(_PENDING, None)
-
-
-def on_transition(db: Session, case: Case, event: CaseEvent) -> None:
-    """Transition listener: a new case (its first timeline row) counts in the rollup."""
-    if event.from_state is None:
-        count_new_case(db, case)
 
 
 def rebuild_rollup(db: Session, start: date, end: date) -> int:
@@ -135,7 +58,7 @@ def rebuild_rollup(db: Session, start: date, end: date) -> int:
         counts[(local_day(_ts(reported)), type_id, road_id or NO_ROAD)] += 1
     rows = [{"day": d, "type_id": t, "road_id": r, "n": n} for (d, t, r), n in counts.items()]
     for i in range(0, len(rows), 5000):
-        _upsert(db, rows[i : i + 5000])
+        rollup.upsert(db, rows[i : i + 5000])
     db.flush()
     return len(rows)
 

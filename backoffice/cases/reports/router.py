@@ -9,12 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from backoffice.cases import analytics
+from backoffice.access import Principal, Role, authorize
+from backoffice.cases.reports import analytics
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput
-from backoffice.identity.access import authorize
-from backoffice.identity.roles import Role
-from backoffice.identity.scope import Principal
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 

@@ -1,0 +1,198 @@
+"""The back office assembled in one place: everything that runs beside the domain code is chosen
+and registered here, and kept on the app's state, never in module globals.
+
+- `session_factory`: every session the back office makes. Its hooks renew the reference-cache
+  tokens on each write (`refcache`), write the daily rollup with each new case
+  (`cases.reports.rollup`), and carry the app's case hooks.
+- `case_hooks`: the transition listeners (the rollup count, the notices to the units) and the
+  verifiers (the camera's before/after re-check) of one app.
+- `patrol` and `jobs`: the periodic jobs, plain functions of (session, now) that a queue worker
+  could run as well: notification delivery, time limits, silent terminals, the AI patrol.
+- `install`: the app's state (settings, clock, engine, sessions, token cache, adapters, the
+  scheduler); `background`: what runs while the app serves (the scheduler's loop, the
+  heartbeat batch writer) and stops with it.
+
+Two apps in one process share only the loaded detector (one model per process) and the
+reference cache (keyed by version token, so sharing it is safe).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
+from functools import partial
+
+import anyio
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from backoffice import refcache
+from backoffice.cases import notices
+from backoffice.cases.hooks import CaseHooks, Verifier
+from backoffice.cases.reports import rollup
+from backoffice.cases.sla.watch import check_time_limits
+from backoffice.clock import Clock
+from backoffice.db import make_session_factory, writing_engine
+from backoffice.fleet import live
+from backoffice.fleet.alerts import check_silent_terminals
+from backoffice.identity.tokens import TokenCache
+from backoffice.medical.source import DemoMedicalSource, demo_source_path
+from backoffice.notify.worker import deliver_due
+from backoffice.scheduler import InlineRunner, Job, Scheduler, runs_in_background
+from backoffice.settings import Settings
+from backoffice.suishen.codes import DemoIssuer
+from backoffice.vision.config import VisionSettings, get_vision_settings
+from backoffice.vision.detector import shared_detector
+from backoffice.vision.patrol import Patrol, SourceLimits, source_for
+from backoffice.vision.verifier import CameraVerifier
+from backoffice.web.settings import get_web_settings
+
+log = logging.getLogger(__name__)
+
+# Commits run on worker threads of their own (deps.get_db, the filing endpoint): requests
+# waiting for SQLite's write lock may hold every thread of the shared pool, and the writer
+# they wait for must still be able to commit.
+COMMIT_THREADS = 40
+
+
+def case_hooks(verifiers: Sequence[Verifier] = ()) -> CaseHooks:
+    """What runs beside each case change, in this order: the daily rollup, then the notices
+    to the units; and who may close a handled case on evidence."""
+    return CaseHooks(
+        listeners=[rollup.on_transition, notices.on_transition], verifiers=list(verifiers)
+    )
+
+
+def session_factory(engine: Engine, hooks: CaseHooks | None = None) -> sessionmaker[Session]:
+    """Sessions with every hook the back office's data needs (see the module docstring), for
+    the app, scripts, workers and tests alike. Without `hooks`, the standard listeners and no
+    verifier."""
+    factory = make_session_factory(
+        engine, info=(hooks if hooks is not None else case_hooks()).session_info()
+    )
+    refcache.install(factory)
+    rollup.install(factory)
+    return factory
+
+
+def patrol(settings: Settings, vision: VisionSettings) -> Patrol:
+    """The AI patrol: the detector the vision settings name (loaded on first use, once per
+    process), how cameras are read, and where evidence photos go."""
+    return Patrol(
+        detector=partial(
+            shared_detector,
+            vision.weights,
+            vision.class_map,
+            imgsz=vision.imgsz,
+            confidence=vision.confidence,
+        ),
+        limits=SourceLimits(vision.source_timeout_s, vision.max_frame_bytes, vision.max_frame_side),
+        backoff_max_s=vision.offline_backoff_max_s,
+        photo_dir=settings.data_dir / "photos",
+    )
+
+
+def camera_verifier(patrol: Patrol) -> CameraVerifier:
+    """The before/after verifier: it looks again with the patrol's detector and camera reads."""
+    return CameraVerifier(
+        detector=patrol.detector, source_for=partial(source_for, limits=patrol.limits)
+    )
+
+
+def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job]:
+    """The periodic jobs. A queue worker would run the same functions by name."""
+    out = [
+        Job("notify.deliver", timedelta(seconds=5), deliver_due),
+        Job("cases.time_limits", timedelta(minutes=1), check_time_limits),
+        Job(
+            "fleet.silent_terminals",
+            timedelta(minutes=1),
+            partial(
+                check_silent_terminals, offline_after=timedelta(seconds=settings.offline_after_s)
+            ),
+        ),
+    ]
+    if vision.patrol_poll_s > 0:
+        out.append(Job("vision.patrol", timedelta(seconds=vision.patrol_poll_s), patrol.run_due))
+    return out
+
+
+def install(
+    app: FastAPI,
+    settings: Settings,
+    clock: Clock,
+    engine: Engine,
+    vision: VisionSettings | None = None,
+) -> None:
+    """Put the assembled back office on the app's state."""
+    vision = vision or get_vision_settings()
+    the_patrol = patrol(settings, vision)
+    hooks = case_hooks(verifiers=[camera_verifier(the_patrol)])
+    state = app.state
+    state.settings = settings
+    state.clock = clock
+    state.engine = engine
+    state.case_hooks = hooks
+    state.session_factory = session_factory(engine, hooks)
+    # Requests that change things (POST, PUT, PATCH, DELETE) begin as writers on SQLite.
+    state.writer_session_factory = session_factory(writing_engine(engine), hooks)
+    state.commit_limiter = anyio.CapacityLimiter(COMMIT_THREADS)
+    state.tokens = TokenCache(timedelta(seconds=settings.token_cache_s))
+    state.patrol = the_patrol
+    state.scheduler = Scheduler(
+        jobs(settings, vision, the_patrol), InlineRunner(state.session_factory)
+    )
+    # Adapters to the world outside: the demo ones until a later issue chooses by settings.
+    state.suishen = DemoIssuer(settings.secret_key)
+    state.medical_source = DemoMedicalSource(demo_source_path(settings.data_dir))
+    state.web_settings = get_web_settings()
+
+
+@contextlib.asynccontextmanager
+async def background(app: FastAPI) -> AsyncIterator[None]:
+    """For the app's lifespan: check that the detector loads (a bad weights file stops start-up
+    with the file to fix), then run the scheduler's loop (under a real clock) and the heartbeat
+    batch writer until shutdown, and write the heartbeats left."""
+    the_patrol: Patrol = app.state.patrol
+    the_patrol.detector()
+    settings: Settings = app.state.settings
+    clock: Clock = app.state.clock
+    scheduler: Scheduler = app.state.scheduler
+    store = live.store_of(app)
+    tasks = []
+    if runs_in_background(clock, settings.scheduler_poll_s):
+        tasks.append(
+            asyncio.create_task(
+                scheduler.run_forever(clock, settings.scheduler_poll_s), name="zhili-scheduler"
+            )
+        )
+    if store.write_behind:
+        tasks.append(asyncio.create_task(store.run(), name="zhili-heartbeat-writer"))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if store.write_behind:
+            await _write_last_heartbeats(store)
+        medical = app.state.medical_source
+        if isinstance(medical, DemoMedicalSource):
+            medical.close()
+
+
+async def _write_last_heartbeats(store: live.HeartbeatStore) -> None:
+    for attempt in range(3):
+        try:
+            written = await asyncio.to_thread(store.flush)
+            log.info("heartbeat writer stopped; %d heartbeats written at shutdown", written)
+            return
+        except Exception:
+            log.exception("heartbeat flush at shutdown failed (attempt %d)", attempt + 1)
+            await asyncio.sleep(0.5)
