@@ -1,6 +1,6 @@
 # Zhili: two commands. Both set up what they need first (venv, pip, Debian packages as root).
 #   make demo   back office on http://127.0.0.1:8000 + one kiosk with simulated devices (SQLite)
-#   make test   ruff, mypy, pytest on SQLite, then the database tests again on PostgreSQL
+#   make test   ruff, then mypy, pytest on SQLite and the `pg` tests on PostgreSQL side by side
 
 SHELL := /bin/bash
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import queue
 import shutil
 import subprocess
@@ -38,7 +39,9 @@ def render_wav(text: str, language: Language, cache_dir: Path) -> Path:
     if binary is None:
         raise SpeechUnavailable("espeak-ng is not installed (apt-get install espeak-ng)")
     cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
+    # One partial file per process: two processes sharing the cache (parallel test workers)
+    # may render the same text at the same moment.
+    partial = target.with_suffix(f".{os.getpid()}.part")
     result = subprocess.run(
         [binary, "-v", voice, "-s", str(SPEECH_RATE_WPM), "-w", str(partial), "--", text],
         capture_output=True,

@@ -7,32 +7,43 @@ that need committed data get a fresh database cloned from a migrated template.
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 import shutil
 import socket
-import subprocess
-import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.app import create_app
+from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
-from backoffice.db import create_db_engine
+from backoffice.db import create_db_engine, session_scope
 from backoffice.deps import get_db
+from backoffice.identity import secrets as password_secrets
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
 from backoffice.settings import Settings
 from backoffice.wiring import session_factory
+from tests.server_launcher import ServerLauncher
+
+# Hypothesis' default deadline (200 ms an example) is a wall-clock assertion: with the passes and
+# their workers side by side on two cores an example can take longer with nothing wrong (seen:
+# 262 ms in tests/backoffice/workcal). The examples and their number stay as they are.
+hypothesis_settings.register_profile("zhili", deadline=None)
+hypothesis_settings.load_profile("zhili")
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -41,12 +52,76 @@ PG_ADMIN_URL = os.environ.get(
     "ZHILI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 DB_FIXTURES = {"engine", "db", "app", "client", "fresh_database", "live_server"}
+# Folders whose tests reach the database only through a live back office (a kiosk window, a
+# browser, a built kiosk, a simulator): their SQL is the back office's, which the tests under
+# tests/backoffice (services, API, jobs, migrations) already run on PostgreSQL. Their database
+# tests are marked `db` but not `pg`; a test here that does exercise SQL opts in with
+# @pytest.mark.pg.
+INCIDENTAL_DB_FOLDERS = {"kiosk", "browser", "e2e", "simulators"}
 
 
+# First, so that -m reads the marks set here.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if DB_FIXTURES & fixtures:
             item.add_marker(pytest.mark.db)
+        folder = Path(item.path).relative_to(ROOT / "tests").parts[0]
+        if item.get_closest_marker("db") and folder not in INCIDENTAL_DB_FOLDERS:
+            item.add_marker(pytest.mark.pg)
+
+
+# pcscd and its two virtual readers (vsmartcard-vpcd on the fixed ports 35963/35964) serve the
+# whole machine: a test marked `pcsc` holds this lock while it runs, so such tests take turns
+# across xdist workers, the SQLite and PostgreSQL passes, and any other test run on the machine.
+PCSCD_LOCK = Path(tempfile.gettempdir()) / "zhili-pcscd-virtual-readers.lock"
+
+
+@pytest.fixture(autouse=True)
+def _one_test_at_a_time_on_the_virtual_readers(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("pcsc") is None:
+        yield
+        return
+    with PCSCD_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class _HashEachPasswordOnce(PasswordHasher):
+    """Argon2id at the production cost, with each distinct password hashed once per test
+    process and its hash reused: a real hash that verification checks in full (only the salt
+    repeats between accounts with the same password). The suite creates hundreds of accounts
+    with a handful of passwords, at about 0.2 s of CPU per hash."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        super().__init__(
+            time_cost=real.time_cost,
+            memory_cost=real.memory_cost,
+            parallelism=real.parallelism,
+            hash_len=real.hash_len,
+            salt_len=real.salt_len,
+            type=real.type,
+        )
+        self._hashes: dict[str | bytes, str] = {}
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        if salt is not None:
+            return super().hash(password, salt=salt)
+        if password not in self._hashes:
+            self._hashes[password] = super().hash(password)
+        return self._hashes[password]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hash_each_password_once() -> Iterator[None]:
+    real = password_secrets._hasher
+    password_secrets._hasher = _HashEachPasswordOnce(real)
+    yield
+    password_secrets._hasher = real
 
 
 class Databases:
@@ -106,10 +181,29 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
 
 
 @pytest.fixture(scope="session")
-def engine(databases: Databases) -> Iterator[Engine]:
+def empty_engine(databases: Databases) -> Iterator[Engine]:
     eng = create_db_engine(databases.clone())
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(databases: Databases) -> Iterator[Engine]:
+    """A database with the reference data from assets/ (units, places, taxonomy, rules)
+    committed once per session: seeding takes longer than most tests that need it."""
+    eng = create_db_engine(databases.clone())
+    with session_scope(session_factory(eng)) as session:
+        seed_reference_data(session)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """The database of the `db` session: the seeded one when the test asks for `seeded`."""
+    wanted = "seeded_engine" if "seeded" in request.fixturenames else "empty_engine"
+    eng: Engine = request.getfixturevalue(wanted)
+    return eng
 
 
 @pytest.fixture
@@ -126,6 +220,13 @@ def db(engine: Engine) -> Iterator[Session]:
         session.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def seeded(db: Session) -> Session:
+    """The session with units, places, taxonomy and rules loaded from assets/ (on the seeded
+    database, see `engine`); what the test changes is rolled back like any `db` test."""
+    return db
 
 
 @pytest.fixture
@@ -209,9 +310,19 @@ class LiveServer:
         self.data_dir = data_dir
 
 
+@pytest.fixture(scope="session")
+def server_launcher() -> Iterator[ServerLauncher]:
+    launcher = ServerLauncher()
+    yield launcher
+    launcher.close()
+
+
 @pytest.fixture
-def live_server(fresh_database: str, tmp_path: Path) -> Iterator[LiveServer]:
-    """The real back office in its own process, on a free port, with its own database."""
+def live_server(
+    fresh_database: str, tmp_path: Path, server_launcher: ServerLauncher
+) -> Iterator[LiveServer]:
+    """The real back office (`zhili-backoffice serve`) in its own process, on a free port,
+    with its own database; forked from a launcher that has imported it (tests/server_launcher)."""
     port = free_port()
     data_dir = tmp_path / "server-data"
     env = {
@@ -220,33 +331,22 @@ def live_server(fresh_database: str, tmp_path: Path) -> Iterator[LiveServer]:
         "ZHILI_DATA_DIR": str(data_dir),
         "ZHILI_HEARTBEAT_INTERVAL_S": "5",
     }
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
+    log = tmp_path / "server.log"
+    pid = server_launcher.start(["serve", "--port", str(port)], env=env, cwd=tmp_path, log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Generous: on a busy machine (two test processes per core) a start can take 10 s or more.
+    deadline = time.monotonic() + 60
     while True:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 break
         except httpx.TransportError:
             pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            raise RuntimeError((tmp_path / "server.log").read_text())
+        if server_launcher.poll(pid) is not None or time.monotonic() > deadline:
+            server_launcher.stop(pid, timeout_s=0)
+            raise RuntimeError(log.read_text())
         time.sleep(0.1)
     try:
         yield LiveServer(url, fresh_database, data_dir)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        server_launcher.stop(pid)
