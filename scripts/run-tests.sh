@@ -46,9 +46,9 @@ launch() {
 launch mypy mypy
 launch import-linter lint-imports
 launch "pytest SQLite" env ZHILI_TEST_DB=sqlite ZHILI_FIXTURE_TIMES="$logs/fixtures-sqlite.json" \
-  pytest -n "$sqlite_workers" --dist worksteal -p tests.fixture_times --junitxml="$logs/sqlite.xml"
+  python -m pytest -n "$sqlite_workers" --dist worksteal -p tests.fixture_times --junitxml="$logs/sqlite.xml"
 launch "pytest PostgreSQL" env ZHILI_TEST_DB=postgres ZHILI_FIXTURE_TIMES="$logs/fixtures-postgres.json" \
-  pytest -m pg -n "$pg_workers" --dist worksteal -p tests.fixture_times --junitxml="$logs/postgres.xml"
+  python -m pytest -m pg -n "$pg_workers" --dist worksteal -p tests.fixture_times --junitxml="$logs/postgres.xml"
 
 failed=()
 summary=()
