@@ -8,13 +8,14 @@ every router, depends on no domain.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -166,18 +167,29 @@ def authorize(
     if load is None:
         return Depends(principal_dep)
 
-    # Closures: FastAPI cannot resolve a local name inside a string annotation, so these
-    # use default-value dependencies.
-    def object_dep(
-        request: Request,
-        db: DbSession,
-        principal: Principal = Depends(principal_dep),  # noqa: B008
-    ) -> T:
-        obj = load(db, request.path_params[path_param])
+    def object_dep(db: Session, principal: Principal, **path: str) -> T:
+        obj = load(db, path[path_param])
         if not can_reach(principal, obj):
             raise Forbidden("This belongs to another unit or terminal; you may not reach it.")
         return obj
 
+    # The signature FastAPI reads: the path parameter is declared (so the API document names
+    # it) under the name the route's path uses, which is only known here.
+    object_dep.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("db", inspect.Parameter.KEYWORD_ONLY, annotation=DbSession),
+            inspect.Parameter(
+                "principal",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Principal,
+                default=Depends(principal_dep),
+            ),
+            inspect.Parameter(
+                path_param, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[str, Path()]
+            ),
+        ],
+        return_annotation=Any,
+    )
     return Depends(object_dep)
 
 

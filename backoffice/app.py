@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from backoffice import __version__, wiring
+from backoffice.bodies import BodyGuard, UploadLimit
 from backoffice.cases.kiosk_reports import router as kiosk_reports_router
+from backoffice.cases.photos import MAX_PHOTO_REQUEST_BYTES
 from backoffice.cases.reports.router import router as reports_router
 from backoffice.cases.router import router as cases_router
 from backoffice.cases.sla.router import router as time_limits_router
@@ -18,19 +20,23 @@ from backoffice.catalog.router import router as catalog_router
 from backoffice.clock import Clock, SystemClock
 from backoffice.consult.router import router as consult_router
 from backoffice.db import create_db_engine
-from backoffice.errors import install_error_handler
+from backoffice.errors import ERROR_RESPONSES, install_error_handler
+from backoffice.fleet.commands import MAX_SCREENSHOT_BYTES
 from backoffice.fleet.router import router as fleet_router
 from backoffice.health.router import router as health_router
 from backoffice.identity.router import router as identity_router
 from backoffice.medical.router import router as medical_router
 from backoffice.migrate import upgrade
 from backoffice.notify.router import router as notify_router
+from backoffice.open311.router import PREFIX as OPEN311_PREFIX
+from backoffice.open311.router import error_answer as open311_errors
 from backoffice.open311.router import router as open311_router
 from backoffice.places.router import router as places_router
 from backoffice.ratings.router import router as ratings_router
 from backoffice.settings import Settings, get_settings
 from backoffice.suishen.router import router as identification_router
 from backoffice.units.router import router as units_router
+from backoffice.vision.config import get_vision_settings
 from backoffice.vision.router import router as vision_router
 from backoffice.visits.router import router as visits_router
 from backoffice.web.router import install as install_web_pages
@@ -59,6 +65,25 @@ ROUTERS = (
 )
 
 
+def upload_limits() -> list[UploadLimit]:
+    """The addresses that take more than a small JSON body, and how much."""
+    segment = "[^/]+"
+    return [
+        UploadLimit("POST", "/api/v1/cases", MAX_PHOTO_REQUEST_BYTES),
+        UploadLimit("POST", f"/api/v1/cases/{segment}/actions/{segment}", MAX_PHOTO_REQUEST_BYTES),
+        UploadLimit("POST", "/api/v1/kiosk-reports", MAX_PHOTO_REQUEST_BYTES),
+        UploadLimit("POST", f"/ops/cases/{segment}/actions/{segment}", MAX_PHOTO_REQUEST_BYTES),
+        UploadLimit(
+            "POST",
+            f"/api/v1/vision/cameras/{segment}/frames",
+            get_vision_settings().max_frame_bytes,
+        ),
+        UploadLimit(
+            "PUT", f"/api/v1/fleet/commands/{segment}/screenshot", MAX_SCREENSHOT_BYTES + 1
+        ),
+    ]
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, engine: Engine | None = None
 ) -> FastAPI:
@@ -77,9 +102,17 @@ def create_app(
             yield
         engine.dispose()
 
-    app = FastAPI(title="Zhili back office", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="Zhili back office",
+        version=__version__,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
     wiring.install(app, settings, clock or SystemClock(), engine)
     install_error_handler(app)
+    app.state.error_renderers = {f"{OPEN311_PREFIX}/": open311_errors}
+    # Added last, so it runs first: a body is measured before anything else reads it.
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes, uploads=upload_limits())
     # Fleet first: routing walks the routers in order, and kiosk heartbeats are the most
     # frequent request by far (see bench/heartbeat.py); filings next (bench/cases.py).
     for router in ROUTERS:

@@ -1,11 +1,23 @@
-"""Domain errors that carry their HTTP status, and the one handler that answers them."""
+"""Domain errors that carry their HTTP status, the one error model every answer uses, and the
+handlers that answer them: domain errors, validation errors, HTTP errors and, as a last resort,
+anything unhandled, always as JSON that serialises whatever the input held."""
 
 from __future__ import annotations
 
+import json
+import logging
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -43,12 +55,175 @@ class Gone(DomainError):
     status_code = 410
 
 
+class TooLarge(DomainError):
+    status_code = 413
+
+
+# --- the one error model ---------------------------------------------------------------------
+
+
+class ValidationIssue(BaseModel):
+    """One thing wrong with the request, where it is (`loc`) and why (`msg`)."""
+
+    loc: list[str | int] = Field(description="Where: body, query, path or header, then names.")
+    msg: str
+    type: str = Field(description="A machine-readable kind, e.g. missing, int_parsing.")
+
+
+class ErrorOut(BaseModel):
+    """Every error answer of the API (4xx): a text for people, or for a request that failed
+    validation the list of what is wrong; `field` names the input a domain check refused."""
+
+    detail: str | list[ValidationIssue]
+    field: str | None = Field(default=None, description="The input at fault, when one is.")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorOut, "description": "The request was refused; `detail` says why."}
+}
+
+
+# --- answers that always serialise -------------------------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    """`text` with lone surrogates (which UTF-8 cannot carry) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, bool | int) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return clean_text(str(value))
+
+
+class SafeJSONResponse(Response):
+    """JSON that renders whatever it is given: lone surrogates and non-finite numbers are made
+    representable instead of failing the answer."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            _clean(content), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode("utf-8")
+
+
+def error_body(detail: str | list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"detail": detail, **{k: v for k, v in extra.items() if v is not None}}
+
+
+def _issues(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # The input itself is not echoed back: it may hold anything (and need not serialise).
+    return [
+        {
+            "loc": [p if isinstance(p, int) else str(p) for p in err.get("loc", ())],
+            "msg": str(err.get("msg", "")),
+            "type": str(err.get("type", "value_error")),
+        }
+        for err in exc.errors()
+    ]
+
+
+# Path prefixes whose errors take another form (Open311 answers GeoReport error lists), on
+# `app.state.error_renderers` (the app factory puts the domain's renderer there, so this module
+# knows no domain).
+ErrorRenderer = Callable[[Request, int, str], Response]
+
+
+def _renderer_for(request: Request) -> ErrorRenderer | None:
+    app = request.scope.get("app")
+    renderers: dict[str, ErrorRenderer] = getattr(
+        getattr(app, "state", None), "error_renderers", {}
+    )
+    path = request.url.path
+    return next((r for prefix, r in renderers.items() if path.startswith(prefix)), None)
+
+
+def _text_of(issues: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in i['loc'][1:]) or i['loc'][0]}: {i['msg']}" for i in issues
+    )
+
+
+def answer_error(
+    request: Request,
+    status_code: int,
+    detail: str | list[dict[str, Any]],
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    renderer = _renderer_for(request)
+    if renderer is not None:
+        text = detail if isinstance(detail, str) else _text_of(detail)
+        response = renderer(request, status_code, clean_text(text))
+        if headers:
+            response.headers.update(headers)
+        return response
+    return SafeJSONResponse(error_body(detail, **extra), status_code=status_code, headers=headers)
+
+
 def install_error_handler(app: FastAPI) -> None:
-    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+    async def domain(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(
-            {"detail": exc.message, **exc.extra}, status_code=exc.status_code, headers=headers
-        )
+        return answer_error(request, exc.status_code, exc.message, headers, **exc.extra)
 
-    app.add_exception_handler(DomainError, handle)
+    async def validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return answer_error(request, 422, _issues(exc))
+
+    async def http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code in (204, 304):
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return answer_error(request, exc.status_code, detail, exc.headers)
+
+    app.add_exception_handler(DomainError, domain)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http)
+    app.add_middleware(AnswerUnhandled)
+
+
+class AnswerUnhandled:
+    """The last resort: an exception nothing handled is logged and answered as a JSON 500,
+    and not raised further, so the server keeps the client's keep-alive connection open
+    (uvicorn closes it when an exception reaches it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("unhandled error answering %s %s", scope["method"], scope["path"])
+            if started:
+                raise  # half an answer is out; only closing the connection can end it
+            body = {"detail": "Something went wrong on our side; it was logged. Try again."}
+            response = SafeJSONResponse(body, status_code=500)
+            await response(scope, receive, send)

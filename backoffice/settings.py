@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
 
@@ -86,6 +88,43 @@ class Settings(BaseSettings):
             "deliveries); 0 turns the in-process scheduler off, e.g. when workers run them."
         ),
     )
+
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body, in bytes, for every address that takes no upload (JSON, "
+            "forms); a larger one is answered 413 before it is read further. Uploads (photos, "
+            "frames, screenshots) have their own limits."
+        ),
+    )
+    outbound_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Addresses (IP networks such as 10.2.0.0/16 or 127.0.0.1) in the private, loopback, "
+            "link-local or multicast ranges that webhooks and cameras may still reach; every "
+            "other address in those ranges is refused. JSON list or comma-separated."
+        ),
+    )
+    camera_file_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Folders whose files 'file' cameras may play; a path outside them is refused. "
+            "Empty: the folder camera-files under data_dir. JSON list or comma-separated."
+        ),
+    )
+
+    @field_validator("outbound_allow", "camera_file_dirs", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def resolved_camera_file_dirs(self) -> list[Path]:
+        return [p.resolve() for p in (self.camera_file_dirs or [self.data_dir / "camera-files"])]
 
     def resolved_database_url(self) -> str:
         if self.database_url:

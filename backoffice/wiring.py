@@ -42,12 +42,14 @@ from backoffice.fleet.alerts import check_silent_terminals
 from backoffice.identity.tokens import TokenCache
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.notify.worker import deliver_due
+from backoffice.outbound import OutboundPolicy
 from backoffice.scheduler import InlineRunner, Job, Scheduler, runs_in_background
 from backoffice.settings import Settings
 from backoffice.suishen.codes import DemoIssuer
 from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
 from backoffice.vision.patrol import Patrol, SourceLimits, source_for
+from backoffice.vision.sources import Reach
 from backoffice.vision.verifier import CameraVerifier
 from backoffice.web.settings import get_web_settings
 
@@ -90,7 +92,15 @@ def patrol(settings: Settings, vision: VisionSettings) -> Patrol:
             imgsz=vision.imgsz,
             confidence=vision.confidence,
         ),
-        limits=SourceLimits(vision.source_timeout_s, vision.max_frame_bytes, vision.max_frame_side),
+        limits=SourceLimits(
+            vision.source_timeout_s,
+            vision.max_frame_bytes,
+            vision.max_frame_side,
+            Reach(
+                OutboundPolicy.from_entries(settings.outbound_allow),
+                tuple(settings.resolved_camera_file_dirs()),
+            ),
+        ),
         backoff_max_s=vision.offline_backoff_max_s,
         photo_dir=settings.data_dir / "photos",
     )
@@ -106,7 +116,11 @@ def camera_verifier(patrol: Patrol) -> CameraVerifier:
 def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job]:
     """The periodic jobs. A queue worker would run the same functions by name."""
     out = [
-        Job("notify.deliver", timedelta(seconds=5), deliver_due),
+        Job(
+            "notify.deliver",
+            timedelta(seconds=5),
+            partial(deliver_due, outbound=OutboundPolicy.from_entries(settings.outbound_allow)),
+        ),
         Job("cases.time_limits", timedelta(minutes=1), check_time_limits),
         Job(
             "fleet.silent_terminals",

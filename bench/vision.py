@@ -32,9 +32,10 @@ from backoffice.vision import frames, service
 from backoffice.vision.config import SHIPPED_CLASS_MAP, SHIPPED_IMGSZ, SHIPPED_WEIGHTS
 from backoffice.vision.detector import YoloDetector, shared_detector
 from backoffice.vision.models import SourceKind
-from backoffice.vision.patrol import Patrol
+from backoffice.vision.patrol import Patrol, SourceLimits
 from backoffice.vision.rules import RuleKind, ZoneState
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
+from backoffice.vision.sources import Reach
 from backoffice.vision.training.datasets import Stream, scene
 from backoffice.wiring import session_factory
 
@@ -70,6 +71,7 @@ def patrol_against_raw(detector: YoloDetector, jpegs: list[bytes]) -> dict[str, 
                     source_url=str(picture),
                 ),
                 clock.now(),
+                Reach(file_dirs=(Path(tmp),)),
             )
             for name, rule, polygon in (
                 ("no parking", RuleKind.NO_PARKING, NO_PARKING),
@@ -84,7 +86,11 @@ def patrol_against_raw(detector: YoloDetector, jpegs: list[bytes]) -> dict[str, 
                     repeat_every_s=60,
                 )
                 service.add_zone(db, camera, zone, clock.now())
-        patrol = Patrol(detector=lambda: detector, photo_dir=Path(tmp) / "photos")
+        patrol = Patrol(
+            detector=lambda: detector,
+            limits=SourceLimits(reach=Reach(file_dirs=(Path(tmp),))),
+            photo_dir=Path(tmp) / "photos",
+        )
         detector.predict_raw(decoded[:1])  # warm-up
 
         def visit() -> None:

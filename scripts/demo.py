@@ -123,6 +123,8 @@ def main() -> int:
         "ZHILI_DATA_DIR": str(DEMO_DIR),
         "ZHILI_DATABASE_URL": database_url,
         "ZHILI_HEARTBEAT_INTERVAL_S": "10",
+        # The demo's own peers: the camera feed's pictures are files under the data folder.
+        "ZHILI_CAMERA_FILE_DIRS": str(DEMO_DIR / "vision" / "demo"),
         "YOLO_OFFLINE": "true",
         "YOLO_AUTOINSTALL": "false",
         "YOLO_CONFIG_DIR": str(ROOT / "var" / "ultralytics"),

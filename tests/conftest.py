@@ -35,7 +35,10 @@ from backoffice.deps import get_db
 from backoffice.identity import secrets as password_secrets
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
+from backoffice.outbound import OutboundPolicy
 from backoffice.settings import Settings
+from backoffice.vision.patrol import SourceLimits
+from backoffice.vision.sources import Reach
 from backoffice.wiring import session_factory
 from tests.server_launcher import ServerLauncher
 
@@ -240,9 +243,30 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+# The tests' own peers (webhook receivers, snapshot cameras, RTSP peers) listen on loopback: the
+# outbound allow-list names it, as an operator names a local receiver (ZHILI_OUTBOUND_ALLOW).
+TEST_PEER_ADDRESSES = ["127.0.0.1", "::1"]
+TEST_PEERS = OutboundPolicy.from_entries(TEST_PEER_ADDRESSES)
+
+
+def peer_reach(folder: Path) -> Reach:
+    """What the tests' cameras may reach: their loopback peers and files under `folder`."""
+    return Reach(TEST_PEERS, (folder,))
+
+
+# Cameras of tests that build the patrol themselves: loopback peers, files under the temp folder.
+TEST_REACH = peer_reach(Path(tempfile.gettempdir()))
+TEST_LIMITS = SourceLimits(reach=TEST_REACH)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", migrate_on_start=False)
+    return Settings(
+        data_dir=tmp_path / "data",
+        migrate_on_start=False,
+        outbound_allow=TEST_PEER_ADDRESSES,
+        camera_file_dirs=[tmp_path],
+    )
 
 
 @pytest.fixture
@@ -330,6 +354,8 @@ def live_server(
         "ZHILI_DATABASE_URL": fresh_database,
         "ZHILI_DATA_DIR": str(data_dir),
         "ZHILI_HEARTBEAT_INTERVAL_S": "5",
+        "ZHILI_OUTBOUND_ALLOW": ",".join(TEST_PEER_ADDRESSES),
+        "ZHILI_CAMERA_FILE_DIRS": str(tmp_path),
     }
     log = tmp_path / "server.log"
     pid = server_launcher.start(["serve", "--port", str(port)], env=env, cwd=tmp_path, log=log)

@@ -36,7 +36,8 @@ __all__ = [
 
 # Reports from the public reach a call-taker first; every other source is trusted to file.
 NEEDS_CALL_TAKER = frozenset({CaseSource.OPEN311})
-MAX_DESCRIPTION = 2000
+# Every intake; each API keeps its own, lower limit (2,000 for staff, 4,000 for Open311).
+MAX_DESCRIPTION = 6000
 
 
 @dataclass(frozen=True)

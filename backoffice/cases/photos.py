@@ -8,12 +8,16 @@ from enum import StrEnum
 from pathlib import Path
 
 from backoffice.errors import BadInput
+from backoffice.images import BadImage, inspect_image
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# A request that carries photos (JSON with base64, or a form) takes up to three full-size ones.
+MAX_PHOTO_REQUEST_BYTES = 3 * (MAX_PHOTO_BYTES * 4 // 3 + 8) + 64 * 1024
 _MAGIC = {
     "image/jpeg": (b"\xff\xd8\xff",),
     "image/png": (b"\x89PNG\r\n\x1a\n",),
 }
+PHOTO_FORMATS = frozenset({"JPEG", "PNG"})
 PHOTO_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png"}
 
 
@@ -59,6 +63,14 @@ def check_image(content: bytes, content_type: str) -> None:
             f"A photo declared as {content_type} is not one (its first bytes do not match); "
             "send a real JPEG or PNG image.",
             field="photos",
+        )
+    try:
+        info = inspect_image(content, formats=PHOTO_FORMATS, what="photo")
+    except BadImage as exc:
+        raise BadInput(str(exc), field="photos") from None
+    if info.media_type != content_type:
+        raise BadInput(
+            f"A photo declared as {content_type} is a {info.media_type}.", field="photos"
         )
 
 

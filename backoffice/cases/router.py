@@ -3,7 +3,6 @@ staff and for responsible units, photos, the taxonomy and the dispatch rules."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +30,7 @@ from backoffice.cases.schemas import (
 from backoffice.cases.states import CaseAction, CaseSource, CaseState
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput, Forbidden
+from backoffice.inputs import MAX_ID, IdParam, Moment
 from backoffice.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -120,7 +120,7 @@ def list_cases(
     type_code: str | None = None,
     queue: Annotated[str | None, Query(description="'manual': filed cases no rule matched")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[CaseSummary]:
     """Staff see every case; a responsible unit sees only the cases dispatched to it."""
     if queue not in (None, "manual"):
@@ -142,13 +142,10 @@ def list_cases(
 def dispatch_stats(
     db: DbSession,
     _staff: Staff,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> DispatchStats:
     """The auto-dispatch rate: cases dispatched by rule out of all dispatched in the window."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise BadInput(f"{name} needs a time zone (e.g. 2026-11-02T00:00:00+08:00).")
     return service.dispatch_stats(db, since, until)
 
 
@@ -169,8 +166,15 @@ def comparison(case: CaseInScope) -> Comparison:
     )
 
 
-@router.get("/cases/{number}/photos/{photo_id}", response_class=FileResponse)
-def get_photo(case: CaseInScope, photo_id: int, photo_dir: PhotoDir) -> FileResponse:
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get(
+    "/cases/{number}/photos/{photo_id}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": BINARY, "image/png": BINARY}}},
+)
+def get_photo(case: CaseInScope, photo_id: IdParam, photo_dir: PhotoDir) -> FileResponse:
     photo = service.get_photo(case, photo_id)
     return FileResponse(photo_dir / photo.path, media_type=photo.content_type)
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
 from backoffice.access import CurrentTerminal, Principal, Role, authorize
 from backoffice.catalog import service
-from backoffice.catalog.schemas import CatalogOut, CategoryIn, ItemIn, ItemOut
+from backoffice.catalog.schemas import CatalogOut, CategoryIn, CategorySaved, ItemIn, ItemOut
 from backoffice.deps import DbSession, Now
 from backoffice.fleet.models import Terminal, TerminalKind
 
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Unchanged since the ETag sent in If-None-Match."}
+}
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 Editor = Annotated[Principal, authorize(Role.ADMIN, Role.OPERATOR)]
 
 
-@router.get("", response_model=None)
+@router.get("", response_model=CatalogOut, responses=NOT_MODIFIED)
 def get_catalog(
     db: DbSession,
     response: Response,
@@ -32,7 +35,7 @@ def get_catalog(
     return service.build(db, kind)
 
 
-@router.get("/mine", response_model=None)
+@router.get("/mine", response_model=CatalogOut, responses=NOT_MODIFIED)
 def terminal_catalog(
     db: DbSession,
     response: Response,
@@ -96,9 +99,9 @@ def put_category(
     response: Response,
     staff: Editor,
     if_match: Annotated[str | None, Header()] = None,
-) -> dict[str, str | int]:
+) -> CategorySaved:
     service.check_if_match(db, if_match)
     category = service.put_category(db, code, body, by=staff.name, now=now)
     number = service.version(db)
     response.headers["ETag"] = service.etag(number, None)
-    return {"code": category.code, "version": number}
+    return CategorySaved(code=category.code, version=number)

@@ -80,3 +80,8 @@ class CatalogOut(BaseModel):
     categories: list[CategoryOut]
     high_frequency: list[str]
     no_certificate: list[str]
+
+
+class CategorySaved(BaseModel):
+    code: str
+    version: int = Field(description="The catalog's version after the change.")

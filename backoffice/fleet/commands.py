@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 from backoffice.errors import BadInput, Conflict, NotFound
 from backoffice.fleet.models import CommandKind, CommandStatus, Terminal, TerminalCommand
 from backoffice.fleet.schemas import CommandCreate, CommandOut
+from backoffice.images import BadImage, inspect_image
+from backoffice.inputs import parse_id
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
+MAX_SCREENSHOT_SIDE = 8192  # a kiosk screen, even a tall 4K one, fits
 FINISHED = frozenset({CommandStatus.SUCCEEDED, CommandStatus.FAILED, CommandStatus.CANCELLED})
 
 
@@ -58,7 +61,8 @@ def queue_command(
 
 
 def get_command(db: Session, ref: str) -> TerminalCommand:
-    command = db.get(TerminalCommand, int(ref)) if ref.isdigit() else None
+    command_id = parse_id(ref)
+    command = db.get(TerminalCommand, command_id) if command_id is not None else None
     if command is None:
         raise NotFound(f"No command has the id '{ref}'.")
     return command
@@ -107,6 +111,12 @@ def store_screenshot(
         raise BadInput("The upload is not a PNG image (send the bytes of a .png file).")
     if len(png) > MAX_SCREENSHOT_BYTES:
         raise BadInput(f"The screenshot is over {MAX_SCREENSHOT_BYTES // (1024 * 1024)} MB.")
+    try:
+        inspect_image(
+            png, formats=frozenset({"PNG"}), max_side=MAX_SCREENSHOT_SIDE, what="screenshot"
+        )
+    except BadImage as exc:
+        raise BadInput(str(exc)) from None
     folder = data_dir / "screenshots" / terminal.code
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"command-{command.id}.png"

@@ -36,6 +36,7 @@ from backoffice.fleet.schemas import (
     HeartbeatIn,
     HeartbeatOut,
     HeartbeatRecordOut,
+    SilentCheckOut,
     TerminalCreate,
     TerminalOut,
     TerminalUpdate,
@@ -292,7 +293,11 @@ async def upload_screenshot(
     return command_service.describe(command, terminal.code)
 
 
-@router.get("/commands/{command_id}/screenshot")
+@router.get(
+    "/commands/{command_id}/screenshot",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}},
+)
 def download_screenshot(command: ReadableCommand, settings: AppSettings) -> FileResponse:
     if command.screenshot_path is None:
         raise NotFound(f"Command {command.id} has no screenshot (yet).")
@@ -329,9 +334,9 @@ def list_alerts(
 @router.post("/alerts/check")
 def run_silent_check(
     db: DbSession, now: Now, offline_after: OfflineAfter, _staff: Manager
-) -> dict[str, int]:
+) -> SilentCheckOut:
     """Run the silent-terminal check now (the scheduler runs it every minute)."""
-    return {"changed": check_silent_terminals(db, now, offline_after)}
+    return SilentCheckOut(changed=check_silent_terminals(db, now, offline_after))
 
 
 @router.get("/audit")

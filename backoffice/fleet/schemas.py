@@ -169,3 +169,7 @@ class AuditOut(BaseModel):
     action: str
     terminal_code: str | None
     detail: dict[str, Any]
+
+
+class SilentCheckOut(BaseModel):
+    changed: int = Field(description="Terminals whose online state the check changed.")

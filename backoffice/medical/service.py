@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import BadInput, Forbidden, NotAuthenticated, NotFound
+from backoffice.inputs import parse_id
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.medical.schemas import ProgressOut, RecordLine, RecordsOut
 from backoffice.medical.source import MedicalRecordSource, VisitRecord
@@ -90,10 +91,11 @@ def resolve_ticket(
     """The identification a print ticket stands for; refused at another terminal, when forged,
     or when older than PRINT_TICKET_LIFETIME."""
     number, _, mac = ticket.partition(".")
-    if not number.isdigit() or not mac:
+    identification_id = parse_id(number)
+    if identification_id is None or not mac:
         raise BadInput("The print ticket is malformed; send the print_ticket of GET /records.")
-    expected = _ticket_mac(secret_key, int(number), terminal_id)
-    who = db.get(Identification, int(number))
+    expected = _ticket_mac(secret_key, identification_id, terminal_id)
+    who = db.get(Identification, identification_id)
     if who is None or not hmac.compare_digest(mac, expected):
         raise Forbidden("This print ticket was not issued to this terminal.")
     if who.created_at + PRINT_TICKET_LIFETIME <= now:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from backoffice.access import Principal, Role, authorize, can_reach
-from backoffice.deps import DbSession, Now
+from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import Forbidden
 from backoffice.notify import service
 from backoffice.notify.models import Delivery, DeliveryStatus, OutboxMessage, Subscription
@@ -19,6 +19,7 @@ from backoffice.notify.schemas import (
     SubscriptionCreated,
     SubscriptionOut,
 )
+from backoffice.outbound import OutboundPolicy
 from backoffice.units.models import ResponsibleUnit
 from backoffice.units.service import get_unit
 
@@ -71,11 +72,13 @@ def _delivery_out(d: Delivery) -> DeliveryOut:
 
 @router.post("/units/{unit_code}/subscriptions", status_code=201)
 def create_subscription(
-    body: SubscriptionCreate, unit: UnitInScope, db: DbSession, now: Now
+    body: SubscriptionCreate, unit: UnitInScope, db: DbSession, now: Now, settings: AppSettings
 ) -> SubscriptionCreated:
-    """Subscribe a unit's webhook or WeCom robot; the signing secret is shown only here."""
+    """Subscribe a unit's webhook or WeCom robot; the signing secret is shown only here. The URL
+    must name a public address (or one in the outbound allow-list)."""
+    outbound = OutboundPolicy.from_entries(settings.outbound_allow)
     sub = service.create_subscription(
-        db, unit, kind=body.kind, url=body.url, events=body.events, now=now
+        db, unit, kind=body.kind, url=body.url, events=body.events, now=now, outbound=outbound
     )
     return SubscriptionCreated(**_out(sub).model_dump(), secret=sub.secret)
 

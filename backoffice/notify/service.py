@@ -7,19 +7,26 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice import refcache
 from backoffice.errors import BadInput, NotFound
+from backoffice.inputs import parse_id
 from backoffice.notify.models import (
     ChannelKind,
     Delivery,
     DeliveryStatus,
     OutboxMessage,
     Subscription,
+)
+from backoffice.outbound import (
+    HTTP_SCHEMES,
+    NO_PRIVATE_ADDRESSES,
+    BadUrl,
+    OutboundPolicy,
+    check_url,
 )
 from backoffice.units.models import ResponsibleUnit
 
@@ -104,10 +111,11 @@ def enqueue(db: Session, notice: Notice, now: datetime) -> OutboxMessage:
     return message
 
 
-def _check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise BadInput(f"'{url}' is not an http(s) URL; give the full address, e.g. https://…")
+def _check_url(url: str, outbound: OutboundPolicy) -> str:
+    try:
+        check_url(url, HTTP_SCHEMES, outbound)
+    except BadUrl as exc:
+        raise BadInput(str(exc), field="url") from None
     return url
 
 
@@ -119,12 +127,15 @@ def create_subscription(
     url: str,
     events: list[str],
     now: datetime,
+    outbound: OutboundPolicy = NO_PRIVATE_ADDRESSES,
 ) -> Subscription:
+    """A new subscription; its URL is refused when malformed or a non-public address (names
+    are resolved and checked again at each delivery)."""
     cleaned = sorted({e.strip() for e in events if e.strip()}) or ["*"]
     sub = Subscription(
         unit_id=unit.id,
         kind=kind,
-        url=_check_url(url),
+        url=_check_url(url, outbound),
         secret=secrets.token_hex(32),
         events=",".join(cleaned),
         active=True,
@@ -136,7 +147,8 @@ def create_subscription(
 
 
 def get_subscription(db: Session, ref: str) -> Subscription:
-    sub = db.get(Subscription, int(ref)) if ref.isdigit() else None
+    sub_id = parse_id(ref)
+    sub = db.get(Subscription, sub_id) if sub_id is not None else None
     if sub is None:
         raise NotFound(f"No notification subscription has the id '{ref}'.")
     return sub

@@ -21,6 +21,7 @@ from backoffice.notify.formats import (
 )
 from backoffice.notify.models import ChannelKind, Delivery, DeliveryAttempt, DeliveryStatus
 from backoffice.notify.service import DEFAULT_RETRY, RetryPolicy
+from backoffice.outbound import NO_PRIVATE_ADDRESSES, OutboundPolicy, guarded_request
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,10 @@ def _request(delivery: Delivery) -> tuple[bytes, dict[str, str]]:
 
 
 def _failure_of(sub_kind: ChannelKind, response: httpx.Response) -> str:
-    """Empty when the receiver took it; otherwise why not."""
+    """Empty when the receiver took it; otherwise why not. The receiver's answer itself is
+    never kept: the log is shown to the unit, and the answer may come from anywhere."""
     if not response.is_success:
-        return f"HTTP {response.status_code}: {response.text[:200]}"
+        return f"HTTP {response.status_code}"
     if sub_kind is ChannelKind.WECOM:
         # The robot answers 200 with errcode != 0 when it refuses the message.
         try:
@@ -64,7 +66,12 @@ def _failure_of(sub_kind: ChannelKind, response: httpx.Response) -> str:
         except ValueError:
             return "the WeCom robot did not answer JSON"
         if not isinstance(answer, dict) or answer.get("errcode") != 0:
-            return f"WeCom refused it: {str(answer)[:200]}"
+            code = answer.get("errcode") if isinstance(answer, dict) else None
+            return (
+                f"WeCom refused it (errcode {code})"
+                if isinstance(code, int)
+                else ("WeCom refused it")
+            )
     return ""
 
 
@@ -74,13 +81,16 @@ def attempt(
     now: datetime,
     client: httpx.Client,
     policy: RetryPolicy = DEFAULT_RETRY,
+    outbound: OutboundPolicy = NO_PRIVATE_ADDRESSES,
 ) -> bool:
     """One try at one delivery; records it and schedules the next try on failure."""
     body, headers = _request(delivery)
     started = time.monotonic()
     status_code: int | None = None
     try:
-        response = client.post(delivery.subscription.url, content=body, headers=headers)
+        response = guarded_request(
+            client, "POST", delivery.subscription.url, outbound, content=body, headers=headers
+        )
         status_code = response.status_code
         error = _failure_of(delivery.subscription.kind, response)
     except httpx.HTTPError as exc:
@@ -117,6 +127,7 @@ def deliver_due(
     *,
     client: httpx.Client | None = None,
     policy: RetryPolicy = DEFAULT_RETRY,
+    outbound: OutboundPolicy = NO_PRIVATE_ADDRESSES,
 ) -> int:
     """Send every pending delivery that is due; returns how many arrived.
 
@@ -146,7 +157,7 @@ def deliver_due(
     arrived = 0
     try:
         for delivery in due:
-            arrived += attempt(db, delivery, now, http, policy)
+            arrived += attempt(db, delivery, now, http, policy, outbound)
             db.commit()
     finally:
         if own_client:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.cases.models import Case
@@ -34,3 +35,22 @@ class Open311Token(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     case: Mapped[Case] = relationship()
+
+
+class Open311Request(Base):
+    """What an app posted for a case, as GeoReport reads it back: the description as posted
+    (the case's own may say more for staff), the address given, the photo link, and the
+    service's attributes."""
+
+    __tablename__ = "open311_requests"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    key_id: Mapped[int] = mapped_column(ForeignKey("open311_keys.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address_string: Mapped[str] = mapped_column(String(500), default="")
+    address_id: Mapped[str] = mapped_column(String(40), default="")
+    media_url: Mapped[str] = mapped_column(String(2000), default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

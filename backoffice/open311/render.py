@@ -19,7 +19,10 @@ class Format(StrEnum):
     XML = "xml"
 
 
-MEDIA_TYPES = {Format.JSON: "application/json", Format.XML: "text/xml; charset=utf-8"}
+MEDIA_TYPES = {
+    Format.JSON: "application/json; charset=utf-8",
+    Format.XML: "text/xml; charset=utf-8",
+}
 
 
 def _text(value: Any) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from backoffice.inputs import Moment
 from backoffice.places.models import PlaceKind
 
 
@@ -19,8 +20,8 @@ class PlaceCreate(BaseModel):
     parent_code: str | None = None
     unit_code: str | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
-    active_from: datetime | None = None
-    active_until: datetime | None = None
+    active_from: Moment | None = None
+    active_until: Moment | None = None
 
 
 class PlaceUpdate(BaseModel):
@@ -30,8 +31,8 @@ class PlaceUpdate(BaseModel):
     parent_code: str | None = None
     unit_code: str | None = None
     attributes: dict[str, Any] | None = None
-    active_from: datetime | None = None
-    active_until: datetime | None = None
+    active_from: Moment | None = None
+    active_until: Moment | None = None
 
 
 class PlaceOut(BaseModel):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
 from backoffice.access import CurrentTerminal, Principal, Role, authorize
 from backoffice.deps import AppSettings, DbSession, Now
+from backoffice.inputs import Day
 from backoffice.ratings import lifecycle, service
 from backoffice.ratings.models import Rating, Rectification, RectificationStatus
 from backoffice.ratings.schemas import (
@@ -37,9 +37,9 @@ DecidedOn = Annotated[
     authorize(Role.ADMIN, Role.SHIFT_LEADER, load=service.get_rectification, path_param="rect_id"),
 ]
 Since = Annotated[
-    date | None, Query(description="First Shanghai calendar day (default: 30 days ago).")
+    Day | None, Query(description="First Shanghai calendar day (default: 30 days ago).")
 ]
-Until = Annotated[date | None, Query(description="Last Shanghai calendar day (default: today).")]
+Until = Annotated[Day | None, Query(description="Last Shanghai calendar day (default: today).")]
 
 
 @router.post("/ratings", status_code=201)

@@ -16,6 +16,7 @@ from backoffice.cases.taxonomy import TYPE_SERVICE_COMPLAINT
 from backoffice.catalog.models import CatalogItem
 from backoffice.errors import BadInput, Conflict, Forbidden, NotFound
 from backoffice.fleet.models import Terminal
+from backoffice.inputs import parse_id
 from backoffice.ratings.models import Rating, Rectification, RectificationStatus
 from backoffice.ratings.schemas import (
     LEVEL_NAMES,
@@ -174,7 +175,8 @@ def rectification_of(db: Session, rating: Rating) -> Rectification | None:
 
 
 def get_rectification(db: Session, ref: str) -> Rectification:
-    rect = db.get(Rectification, int(ref)) if ref.isdigit() else None
+    rect_id = parse_id(ref)
+    rect = db.get(Rectification, rect_id) if rect_id is not None else None
     if rect is None:
         raise NotFound(f"No rectification has the id '{ref}'.")
     return rect

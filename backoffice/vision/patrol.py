@@ -24,8 +24,10 @@ from backoffice.vision.detector import Detector, Frame
 from backoffice.vision.models import Camera, SourceKind
 from backoffice.vision.rules import Detection
 from backoffice.vision.sources import (
+    NOTHING_PRIVATE,
     FrameSource,
     PushedFrames,
+    Reach,
     RtspSource,
     SnapshotSource,
     SourceError,
@@ -40,6 +42,7 @@ class SourceLimits:
     timeout_s: float = 10.0
     max_bytes: int = 8 * 1024 * 1024
     max_side: int = 4096
+    reach: Reach = NOTHING_PRIVATE
 
 
 def source_for(camera: Camera, limits: SourceLimits = SourceLimits()) -> FrameSource:
@@ -50,11 +53,14 @@ def source_for(camera: Camera, limits: SourceLimits = SourceLimits()) -> FrameSo
             timeout_s=limits.timeout_s,
             max_bytes=limits.max_bytes,
             max_side=limits.max_side,
+            outbound=limits.reach.outbound,
         )
     if camera.source_kind is SourceKind.RTSP:
-        return RtspSource(camera.source_url, timeout_s=limits.timeout_s)
+        return RtspSource(
+            camera.source_url, timeout_s=limits.timeout_s, outbound=limits.reach.outbound
+        )
     if camera.source_kind is SourceKind.FILE:
-        return VideoFileSource(camera.source_url)
+        return VideoFileSource(camera.source_url, reach=limits.reach)
     return PushedFrames()
 
 

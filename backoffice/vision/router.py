@@ -12,6 +12,8 @@ from sqlalchemy import select
 from backoffice.access import Principal, Role, authorize
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput
+from backoffice.inputs import IdParam
+from backoffice.outbound import OutboundPolicy
 from backoffice.vision import frames, service
 from backoffice.vision.config import get_vision_settings
 from backoffice.vision.models import PushedFrame, SourceKind
@@ -26,7 +28,7 @@ from backoffice.vision.schemas import (
     ZoneOut,
     ZoneResultOut,
 )
-from backoffice.vision.sources import BadFrame, decode_image
+from backoffice.vision.sources import BadFrame, Reach, decode_image
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +42,21 @@ Reader = Annotated[Principal, authorize(*READERS)]
 router = APIRouter(prefix="/api/v1/vision", tags=["vision"])
 
 
+def reach_of(settings: AppSettings) -> Reach:
+    """What cameras may reach, from the settings."""
+    return Reach(
+        OutboundPolicy.from_entries(settings.outbound_allow),
+        tuple(settings.resolved_camera_file_dirs()),
+    )
+
+
 @router.post("/cameras", status_code=201)
-def create_camera(body: CameraCreate, db: DbSession, now: Now, _staff: Manager) -> CameraOut:
-    return service.describe_camera(service.create_camera(db, body, now))
+def create_camera(
+    body: CameraCreate, db: DbSession, now: Now, settings: AppSettings, _staff: Manager
+) -> CameraOut:
+    """Add a camera. Its source must be reachable: a public address (or one in the outbound
+    allow-list), or a file under the configured folders."""
+    return service.describe_camera(service.create_camera(db, body, now, reach_of(settings)))
 
 
 @router.get("/cameras")
@@ -57,9 +71,9 @@ def get_camera(code: str, db: DbSession, _staff: Reader) -> CameraOut:
 
 @router.patch("/cameras/{code}")
 def update_camera(
-    code: str, body: CameraUpdate, db: DbSession, now: Now, _staff: Manager
+    code: str, body: CameraUpdate, db: DbSession, now: Now, settings: AppSettings, _staff: Manager
 ) -> CameraOut:
-    camera = service.update_camera(db, service.get_camera(db, code), body, now)
+    camera = service.update_camera(db, service.get_camera(db, code), body, now, reach_of(settings))
     return service.describe_camera(camera)
 
 
@@ -75,7 +89,7 @@ def list_zones(code: str, db: DbSession, _staff: Reader) -> list[ZoneOut]:
 
 
 @router.delete("/cameras/{code}/zones/{zone_id}", status_code=204)
-def delete_zone(code: str, zone_id: int, db: DbSession, _staff: Manager) -> None:
+def delete_zone(code: str, zone_id: IdParam, db: DbSession, _staff: Manager) -> None:
     service.delete_zone(db, service.get_zone(db, service.get_camera(db, code), zone_id))
 
 

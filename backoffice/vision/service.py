@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 from backoffice.cases.models import CaseType
 from backoffice.cases.taxonomy import TYPE_BULKY_WASTE, TYPE_SHARED_BIKE_PARKING
 from backoffice.errors import BadInput, Conflict, NotFound
+from backoffice.inputs import parse_id
+from backoffice.outbound import BadUrl, check_url
 from backoffice.places.models import Place, PlaceKind
 from backoffice.vision.models import Camera, CameraStatus, SourceKind, Zone
 from backoffice.vision.rules import ObjectFilter, RuleKind, ZoneRule, ZoneState
 from backoffice.vision.schemas import CameraCreate, CameraOut, CameraUpdate, ZoneCreate, ZoneOut
+from backoffice.vision.sources import CAMERA_SCHEMES, NOTHING_PRIVATE, Reach
 from backoffice.vision.zones import ZoneGeometryError, validate_polygon
 
 DEFAULT_TYPE = {
@@ -36,7 +39,7 @@ def get_camera(db: Session, code: str) -> Camera:
     return camera
 
 
-def _check_source(kind: SourceKind, url: str) -> str:
+def _check_source(kind: SourceKind, url: str, reach: Reach) -> str:
     url = url.strip()
     if kind is SourceKind.SNAPSHOT and not url.startswith(("http://", "https://")):
         raise BadInput("A snapshot camera needs an http:// or https:// URL.", field="source_url")
@@ -48,10 +51,20 @@ def _check_source(kind: SourceKind, url: str) -> str:
         raise BadInput(
             "A camera that pushes frames has no source URL; leave it empty.", field="source_url"
         )
+    try:
+        if kind is SourceKind.FILE:
+            reach.check_file(url)
+        elif kind in (SourceKind.SNAPSHOT, SourceKind.RTSP):
+            check_url(url, CAMERA_SCHEMES[kind.value], reach.outbound)
+    except BadUrl as exc:
+        raise BadInput(str(exc), field="source_url") from None
     return url
 
 
-def create_camera(db: Session, data: CameraCreate, now: datetime) -> Camera:
+def create_camera(
+    db: Session, data: CameraCreate, now: datetime, reach: Reach = NOTHING_PRIVATE
+) -> Camera:
+    """A new camera; a source outside what cameras may reach (`reach`) is refused."""
     if db.scalars(select(Camera.id).where(Camera.code == data.code)).first() is not None:
         raise Conflict(f"A camera with the code '{data.code}' exists already.")
     camera = Camera(
@@ -63,7 +76,7 @@ def create_camera(db: Session, data: CameraCreate, now: datetime) -> Camera:
         lon=data.lon,
         lat=data.lat,
         source_kind=data.source_kind,
-        source_url=_check_source(data.source_kind, data.source_url),
+        source_url=_check_source(data.source_kind, data.source_url, reach),
         interval_s=data.interval_s,
         enabled=data.enabled,
         status=CameraStatus.UNKNOWN,
@@ -77,11 +90,13 @@ def create_camera(db: Session, data: CameraCreate, now: datetime) -> Camera:
     return camera
 
 
-def update_camera(db: Session, camera: Camera, data: CameraUpdate, now: datetime) -> Camera:
+def update_camera(
+    db: Session, camera: Camera, data: CameraUpdate, now: datetime, reach: Reach = NOTHING_PRIVATE
+) -> Camera:
     if data.name is not None:
         camera.name = data.name
     if data.source_url is not None:
-        camera.source_url = _check_source(camera.source_kind, data.source_url)
+        camera.source_url = _check_source(camera.source_kind, data.source_url, reach)
     if data.interval_s is not None:
         camera.interval_s = data.interval_s
     if data.enabled is not None:
@@ -211,7 +226,8 @@ def parse_dedupe_key(key: str | None) -> tuple[str, int] | None:
     if not key or not key.startswith(DEDUPE_PREFIX) or "/zone:" not in key:
         return None
     camera_code, _, zone_id = key[len(DEDUPE_PREFIX) :].partition("/zone:")
-    return (camera_code, int(zone_id)) if zone_id.isdigit() else None
+    parsed = parse_id(zone_id)
+    return (camera_code, parsed) if parsed is not None else None
 
 
 def mark_offline(camera: Camera, error: str, now: datetime, backoff_max_s: int) -> None:

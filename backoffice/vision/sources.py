@@ -4,6 +4,7 @@ frames pushed by a gateway. Every failure is a SourceError with a message for th
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol
 
@@ -11,10 +12,21 @@ import cv2
 import httpx
 import numpy as np
 
+from backoffice.images import BadImage, inspect_image
+from backoffice.outbound import (
+    HTTP_SCHEMES,
+    NO_PRIVATE_ADDRESSES,
+    BadUrl,
+    OutboundPolicy,
+    guarded_request,
+    pinned_url,
+)
 from backoffice.vision.detector import Frame
 
+CAMERA_SCHEMES = {"snapshot": HTTP_SCHEMES, "rtsp": ("rtsp", "rtsps")}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM")
+FRAME_FORMATS = frozenset({"JPEG", "PNG", "BMP"})
 
 
 class SourceError(RuntimeError):
@@ -25,6 +37,29 @@ class BadFrame(ValueError):
     """Bytes that are not a usable image; the message says why."""
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What cameras may reach: non-public addresses only in the outbound allow-list, files only
+    under the configured folders. Checked when a camera is saved and again at every read."""
+
+    outbound: OutboundPolicy = NO_PRIVATE_ADDRESSES
+    file_dirs: tuple[Path, ...] = ()
+
+    def check_file(self, path: str | Path) -> Path:
+        """The file's real path (links followed) if it lies under a configured folder."""
+        real = Path(path).expanduser().resolve()
+        if not any(real.is_relative_to(folder.resolve()) for folder in self.file_dirs):
+            where = ", ".join(str(f) for f in self.file_dirs) or "none is configured"
+            raise BadUrl(
+                f"'{path}' is not under the folders video-file cameras may read ({where}; "
+                "ZHILI_CAMERA_FILE_DIRS)."
+            )
+        return real
+
+
+NOTHING_PRIVATE = Reach()  # public addresses only, no files
+
+
 class FrameSource(Protocol):
     def grab(self) -> Frame:
         """One current frame (BGR), or SourceError."""
@@ -32,53 +67,27 @@ class FrameSource(Protocol):
 
 
 def decode_image(data: bytes, *, max_bytes: int, max_side: int) -> Frame:
-    """A JPEG, PNG or BMP decoded to BGR, refusing what is too large or not an image."""
+    """A JPEG, PNG or BMP decoded to BGR, refusing what is too large or not an image.
+
+    The size is read by Pillow's parsers before anything is decoded: a small file can hold a
+    huge image, and the decoder's idea of the size is the one that counts."""
     if not data:
         raise BadFrame("The frame is empty; send the JPEG or PNG bytes as the request body.")
     if len(data) > max_bytes:
         raise BadFrame(f"The frame has {len(data)} bytes; the limit is {max_bytes}.")
     if not data.startswith(_MAGIC):
         raise BadFrame("The frame is not a JPEG, PNG or BMP image (its first bytes do not match).")
-    size = image_size(data)
-    if size is not None and max(size) > max_side:
-        # Checked from the header, before decoding: a small file can hold a huge image.
-        raise BadFrame(
-            f"The frame is {size[0]}x{size[1]} pixels; the largest side allowed is {max_side}."
-        )
+    try:
+        info = inspect_image(data, formats=FRAME_FORMATS, max_side=max_side, what="frame")
+    except BadImage as exc:
+        raise BadFrame(str(exc)) from None
     frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if frame is None:
         raise BadFrame("The frame could not be decoded as an image; it may be truncated.")
-    if max(frame.shape[:2]) > max_side:
-        raise BadFrame(
-            f"The frame is {frame.shape[1]}x{frame.shape[0]} pixels; the largest side allowed "
-            f"is {max_side}."
-        )
+    # Sorted: OpenCV turns a JPEG upright by its EXIF orientation, Pillow reports it as stored.
+    if sorted(frame.shape[:2]) != sorted((info.width, info.height)):
+        raise BadFrame("The frame's headers and its picture disagree on its size.")
     return frame
-
-
-def image_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG, BMP or JPEG header, or None if the header is not found."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if data.startswith(b"BM") and len(data) >= 26:
-        w = int.from_bytes(data[18:22], "little", signed=True)
-        h = int.from_bytes(data[22:26], "little", signed=True)
-        return abs(w), abs(h)
-    i = 2
-    while data.startswith(b"\xff\xd8") and i + 9 < len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            i += 2
-            continue
-        length = int.from_bytes(data[i + 2 : i + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            h = int.from_bytes(data[i + 5 : i + 7], "big")
-            w = int.from_bytes(data[i + 7 : i + 9], "big")
-            return w, h
-        i += 2 + length
-    return None
 
 
 def encode_jpeg(frame: Frame, quality: int = 85) -> bytes:
@@ -91,15 +100,35 @@ def encode_jpeg(frame: Frame, quality: int = 85) -> bytes:
 class SnapshotSource:
     """GET a URL that answers one image per request (most IP cameras have one)."""
 
-    def __init__(self, url: str, *, timeout_s: float, max_bytes: int, max_side: int) -> None:
+    MAX_REDIRECTS = 3
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_s: float,
+        max_bytes: int,
+        max_side: int,
+        outbound: OutboundPolicy = NO_PRIVATE_ADDRESSES,
+    ) -> None:
         self.url = url
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
         self.max_side = max_side
+        self.outbound = outbound
 
     def grab(self) -> Frame:
+        # Resolved, checked and connected to the checked address; each redirect checked again.
         try:
-            response = httpx.get(self.url, timeout=self.timeout_s, follow_redirects=True)
+            with httpx.Client(timeout=self.timeout_s) as client:
+                response = guarded_request(
+                    client,
+                    "GET",
+                    self.url,
+                    self.outbound,
+                    max_redirects=self.MAX_REDIRECTS,
+                    max_bytes=self.max_bytes,
+                )
         except httpx.HTTPError as exc:
             raise SourceError(f"snapshot {self.url}: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
@@ -116,18 +145,26 @@ class RtspSource:
     Opening per visit costs a second but keeps no socket open between patrols a minute apart,
     and a camera that rebooted in between needs nothing special."""
 
-    def __init__(self, url: str, *, timeout_s: float) -> None:
+    def __init__(
+        self, url: str, *, timeout_s: float, outbound: OutboundPolicy = NO_PRIVATE_ADDRESSES
+    ) -> None:
         self.url = url
         self.timeout_ms = int(timeout_s * 1000)
+        self.outbound = outbound
 
     def grab(self) -> Frame:
+        # FFmpeg is handed the address that was checked, not the name (no second lookup).
+        try:
+            target, _, _ = pinned_url(self.url, self.outbound, ("rtsp", "rtsps"))
+        except httpx.HTTPError as exc:
+            raise SourceError(f"RTSP {self.url}: {exc}") from exc
         params = [
             cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
             self.timeout_ms,
             cv2.CAP_PROP_READ_TIMEOUT_MSEC,
             self.timeout_ms,
         ]
-        capture = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
+        capture = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
         try:
             if not capture.isOpened():
                 raise SourceError(f"RTSP {self.url}: the stream could not be opened")
@@ -146,10 +183,15 @@ class VideoFileSource:
     _captures: ClassVar[dict[str, cv2.VideoCapture]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, reach: Reach = NOTHING_PRIVATE) -> None:
         self.path = Path(path)
+        self.reach = reach
 
     def grab(self) -> Frame:
+        try:
+            self.reach.check_file(self.path)  # again: a link may have changed since
+        except BadUrl as exc:
+            raise SourceError(str(exc)) from exc
         if not self.path.is_file():
             raise SourceError(f"video file {self.path} does not exist")
         if self.path.suffix.lower() in IMAGE_SUFFIXES:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput, NotFound
+from backoffice.inputs import parse_id
 from backoffice.vision import service as vision
 from backoffice.vision.models import Camera, LatestFrame
 from backoffice.vision.rules import RuleKind
@@ -150,7 +151,8 @@ def save_zone(
             data = ZoneCreate.model_validate(fields)
         except ValueError as error:
             raise BadInput(f"Check the zone: {error}") from error
-        old = vision.get_zone(db, camera, int(replace_id)) if replace_id.isdigit() else None
+        old_id = parse_id(replace_id)
+        old = vision.get_zone(db, camera, old_id) if old_id is not None else None
         vision.add_zone(db, camera, data, now)
         if old is not None:
             vision.delete_zone(db, old)

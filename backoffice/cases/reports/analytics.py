@@ -37,6 +37,7 @@ from backoffice.cases.reports import rollup
 from backoffice.cases.reports.rollup import NO_ROAD, CaseDailyCount, local_day
 from backoffice.cases.states import OPEN_STATES
 from backoffice.errors import BadInput
+from backoffice.inputs import check_day
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
 from backoffice.workcal import SHANGHAI
@@ -93,6 +94,13 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _number(text: str) -> int:
+    """ASCII digits only: int() takes '²', '٣' and ' 7 '."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
+        raise ValueError(text)
+    return int(text)
+
+
 def parse_week(text: str | None, now: datetime) -> date:
     """'2026-W45' or a date inside the week; default: the last complete week."""
     if not text:
@@ -100,8 +108,8 @@ def parse_week(text: str | None, now: datetime) -> date:
     try:
         if "W" in text.upper():
             year, week = text.upper().split("-W")
-            return date.fromisocalendar(int(year), int(week), 1)
-        return week_start(date.fromisoformat(text))
+            return check_day(date.fromisocalendar(_number(year), _number(week), 1))
+        return week_start(check_day(date.fromisoformat(text)))
     except ValueError:
         raise BadInput(f"week '{text}' is not like 2026-W45 or 2026-11-02.") from None
 
@@ -113,7 +121,7 @@ def parse_month(text: str | None, now: datetime) -> date:
         return (first - timedelta(days=1)).replace(day=1)
     try:
         year, month = text.split("-")
-        return date(int(year), int(month), 1)
+        return check_day(date(_number(year), _number(month), 1))
     except ValueError:
         raise BadInput(f"month '{text}' is not like 2026-10.") from None
 

@@ -32,6 +32,7 @@ from backoffice.vision import service
 from backoffice.vision.models import SourceKind
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
+from backoffice.vision.sources import Reach
 from backoffice.vision.training.street import COLLECTION_ZONE, DAY, DUSK, NO_PARKING_ZONE, Street
 from backoffice.vision.training.synth import Light, Thing
 
@@ -63,7 +64,9 @@ class DemoCamera:
         tmp.replace(self.picture)  # the patrol never reads a half-written picture
 
 
-def ensure_cameras(db: Session, folder: Path, count: int) -> list[DemoCamera]:
+def ensure_cameras(
+    db: Session, folder: Path, count: int, file_dirs: tuple[Path, ...] = ()
+) -> list[DemoCamera]:
     """The demo cameras (video-file cameras reading a picture this feed rewrites)."""
     now = SystemClock().now()
     cameras = []
@@ -85,6 +88,7 @@ def ensure_cameras(db: Session, folder: Path, count: int) -> list[DemoCamera]:
                     interval_s=INTERVAL_S,
                 ),
                 now,
+                Reach(file_dirs=file_dirs or (folder,)),
             )
             service.add_zone(
                 db,

@@ -12,9 +12,10 @@ from backoffice.access import Role
 from backoffice.clock import ManualClock
 from backoffice.settings import Settings
 from tests.backoffice.fleet.test_enrollment import BEAT, TERMINAL, enroll
+from tests.backoffice.test_bodies import real_png
 from tests.conftest import StaffFactory, bearer
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = real_png()
 
 
 @pytest.fixture

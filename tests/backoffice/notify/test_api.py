@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 from backoffice.access import Role
 from backoffice.clock import ManualClock
 from backoffice.notify.service import Notice, enqueue
-from backoffice.notify.worker import deliver_due
-from tests.backoffice.notify.test_delivery import make_unit
+from tests.backoffice.notify.test_delivery import deliver_due, make_unit
 from tests.conftest import StaffFactory
 
 

@@ -7,6 +7,7 @@ import hmac
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.clock import ManualClock
+from backoffice.notify import service, worker
 from backoffice.notify.formats import sign, verify, wecom_markdown
 from backoffice.notify.models import (
     ChannelKind,
@@ -22,19 +24,17 @@ from backoffice.notify.models import (
     DeliveryStatus,
     OutboxMessage,
 )
-from backoffice.notify.service import (
-    DEFAULT_RETRY,
-    Notice,
-    RetryPolicy,
-    create_subscription,
-    enqueue,
-    retry_delivery,
-)
-from backoffice.notify.worker import LEASE, deliver_due
+from backoffice.notify.service import DEFAULT_RETRY, Notice, RetryPolicy, enqueue, retry_delivery
+from backoffice.notify.worker import LEASE
 from backoffice.units.models import HandlingLevel, ResponsibleUnit
 from backoffice.units.schemas import UnitCreate
 from backoffice.units.service import create_unit
 from tests.backoffice.notify.receiver import Receiver
+from tests.conftest import TEST_PEERS
+
+# The receivers listen on loopback, which the tests' outbound allow-list names.
+create_subscription = partial(service.create_subscription, outbound=TEST_PEERS)
+deliver_due = partial(worker.deliver_due, outbound=TEST_PEERS)
 
 NOTICE_FACTS = {"案件编号": "JSL-2026-000007", "类型": "乱堆物堆料", "地点": "江苏路 46 号"}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,7 @@ from backoffice.vision import verifier
 from backoffice.vision.config import SHIPPED_CLASS_MAP, SHIPPED_WEIGHTS
 from backoffice.vision.detector import YoloDetector, shared_detector
 from backoffice.vision.patrol import source_for
+from tests.conftest import TEST_LIMITS
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +23,6 @@ def detector() -> YoloDetector:
 @pytest.fixture
 def camera_verifier(db: Session, detector: YoloDetector) -> verifier.CameraVerifier:
     """The camera verifier among the test session's case verifiers (as the app has it)."""
-    installed = verifier.CameraVerifier(lambda: detector, source_for)
+    installed = verifier.CameraVerifier(lambda: detector, partial(source_for, limits=TEST_LIMITS))
     hooks_of(db).verifiers.append(installed)
     return installed

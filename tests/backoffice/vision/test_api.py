@@ -18,7 +18,7 @@ from backoffice.vision.detector import YoloDetector
 from backoffice.vision.patrol import Patrol
 from backoffice.vision.sources import encode_jpeg
 from tests.backoffice.vision.scenes import NO_PARKING_ZONE, Street
-from tests.conftest import StaffFactory
+from tests.conftest import TEST_LIMITS, StaffFactory
 
 CAMERA = {
     "code": "CAM-GW-1",
@@ -181,7 +181,7 @@ def test_a_unit_reporting_a_camera_case_handled_gets_it_closed_by_a_fresh_look(
         "inertia": 1,
     }
     client.post("/api/v1/vision/cameras/CAM-FILE/zones", json=zone, headers=operator)
-    (outcome,) = Patrol(lambda: detector).visit_due(db, clock.now())
+    (outcome,) = Patrol(lambda: detector, limits=TEST_LIMITS).visit_due(db, clock.now())
     assert outcome.result is not None
     (filing,) = [z.filing for z in outcome.result.zones if z.filing is not None]
     assert filing.dispatched_to == "BIKE-HELLO"

@@ -26,6 +26,7 @@ from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
 from backoffice.vision.yolo import yolo_class
 from tests.backoffice.vision.scenes import NO_PARKING_ZONE, Street
+from tests.conftest import TEST_LIMITS, TEST_REACH
 
 
 def coco_names() -> dict[int, str]:
@@ -103,6 +104,7 @@ def test_the_patrol_files_a_case_with_a_coco_style_model_at_416(
             interval_s=60,
         ),
         clock.now(),
+        TEST_REACH,
     )
     service.add_zone(
         db,
@@ -116,7 +118,7 @@ def test_the_patrol_files_a_case_with_a_coco_style_model_at_416(
         ),
         clock.now(),
     )
-    patrol = Patrol(detector=lambda: detector, photo_dir=tmp_path / "photos")
+    patrol = Patrol(detector=lambda: detector, limits=TEST_LIMITS, photo_dir=tmp_path / "photos")
     outcomes = []
     for _ in range(4):
         outcomes += patrol.visit_due(db, clock.now())

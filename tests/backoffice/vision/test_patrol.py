@@ -22,6 +22,7 @@ from backoffice.vision.schemas import CameraCreate, CameraUpdate
 from backoffice.wiring import session_factory
 from tests.backoffice.vision.scenes import Street
 from tests.backoffice.vision.test_sources import SnapshotCamera
+from tests.conftest import TEST_LIMITS, TEST_REACH
 
 
 @pytest.fixture
@@ -38,6 +39,7 @@ def _camera(
         db,
         CameraCreate(code=code, name=code, source_kind=kind, source_url=url, interval_s=interval_s),
         clock.now(),
+        TEST_REACH,
     )
 
 
@@ -60,8 +62,8 @@ def test_each_camera_is_visited_at_its_own_interval(
         source_url=str(still),
         enabled=False,
     )
-    service.create_camera(db, off, clock.now())
-    patrol = Patrol(detector=lambda: detector)
+    service.create_camera(db, off, clock.now(), TEST_REACH)
+    patrol = Patrol(detector=lambda: detector, limits=TEST_LIMITS)
     visited: list[list[str]] = []
     for _ in range(6):
         outcomes = patrol.visit_due(db, clock.now())
@@ -91,7 +93,7 @@ def test_a_camera_that_stops_answering_goes_offline_is_retried_and_comes_back(
     still.write_bytes(Street().jpeg([]))
     _camera(db, clock, "CAM-SNAP", SourceKind.SNAPSHOT, snapshot_camera.url)
     _camera(db, clock, "CAM-FILE", SourceKind.FILE, str(still))
-    patrol = Patrol(detector=lambda: detector, backoff_max_s=300)
+    patrol = Patrol(detector=lambda: detector, limits=TEST_LIMITS, backoff_max_s=300)
     start = clock.now()
     patrol.visit_due(db, clock.now())
     snapshot_camera.stop()  # the camera goes dark
@@ -114,7 +116,7 @@ def test_a_camera_that_stops_answering_goes_offline_is_retried_and_comes_back(
 
     back = SnapshotCamera(Street().jpeg([]))  # the camera is back, at a new address
     try:
-        service.update_camera(db, snap, CameraUpdate(source_url=back.url), clock.now())
+        service.update_camera(db, snap, CameraUpdate(source_url=back.url), clock.now(), TEST_REACH)
         clock.set(start + timedelta(minutes=13))
         assert "CAM-SNAP" in due_cameras(db, clock.now())
         (outcome,) = [o for o in patrol.visit_due(db, clock.now()) if o.camera_code == "CAM-SNAP"]
@@ -139,7 +141,7 @@ def test_a_bug_in_one_visit_is_contained_to_that_camera(
             raise RuntimeError("model crashed")
         return detector
 
-    outcomes = Patrol(flaky_detector).visit_due(db, clock.now())
+    outcomes = Patrol(flaky_detector, limits=TEST_LIMITS).visit_due(db, clock.now())
     assert [(o.camera_code, o.ok, o.error) for o in outcomes] == [
         ("CAM-A", False, "RuntimeError: model crashed"),
         ("CAM-B", True, ""),
@@ -151,7 +153,7 @@ def test_the_apps_scheduler_patrols_the_cameras_due(
     fresh_database: str, clock: ManualClock, detector: YoloDetector, tmp_path: Path
 ) -> None:
     engine = create_db_engine(fresh_database)
-    settings = Settings(data_dir=tmp_path, migrate_on_start=False)
+    settings = Settings(data_dir=tmp_path, migrate_on_start=False, camera_file_dirs=[tmp_path])
     app = create_app(settings, clock=clock, engine=engine)
     still = tmp_path / "still.jpg"
     still.write_bytes(Street().jpeg([]))
@@ -193,6 +195,7 @@ def test_a_write_committed_while_the_detector_works_does_not_fail_the_visit(
         return detector
 
     with session_scope(sessions) as db:
-        (outcome,) = Patrol(detector_while_others_write).visit_due(db, clock.now())
+        patrol = Patrol(detector_while_others_write, limits=TEST_LIMITS)
+        (outcome,) = patrol.visit_due(db, clock.now())
     assert (outcome.camera_code, outcome.ok, outcome.error) == ("CAM-FILE", True, "")
     engine.dispose()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
@@ -74,7 +76,10 @@ ON_YANAN_ROAD = (121.4250, 31.2146)
 
 
 def jpeg(tag: bytes = b"") -> bytes:
-    return b"\xff\xd8\xff\xe0\x00\x10JFIF" + tag + bytes(64)
+    """A real 16x12 JPEG (photos are measured by Pillow), made distinct by the tag."""
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (90, 120, 60)).save(out, "JPEG", comment=tag)
+    return out.getvalue()
 
 
 def file_case(
