@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -42,6 +43,8 @@ from backoffice.visits.router import router as visits_router
 from backoffice.web.router import install as install_web_pages
 
 log = logging.getLogger(__name__)
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
 
 ROUTERS = (
     fleet_router,
@@ -84,6 +87,29 @@ def upload_limits() -> list[UploadLimit]:
     ]
 
 
+def document_errors_as_json(app: FastAPI) -> None:
+    """Error answers are JSON whatever the operation's success answer is (CSV, images): FastAPI
+    files the error model under the success media type, so the document is corrected once."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for operations in document["paths"].values():
+                for operation in operations.values():
+                    refused = operation.get("responses", {}).get("4XX")
+                    content = (refused or {}).get("content", {})
+                    if "application/json" not in content and any(
+                        v.get("schema", {}).get("$ref", "").endswith("/ErrorOut")
+                        for v in content.values()
+                    ):
+                        refused["content"] = {"application/json": {"schema": ERROR_SCHEMA}}
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, engine: Engine | None = None
 ) -> FastAPI:
@@ -118,4 +144,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     install_web_pages(app)
+    document_errors_as_json(app)
     return app

@@ -4,6 +4,7 @@ paths and methods included), are lists of {code, description} in the path's form
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -93,9 +94,12 @@ def _float(params: dict[str, Any], name: str) -> float | None:
     if not isinstance(raw, str | int | float) or isinstance(raw, bool):
         raise BadInput(f"{name} is not a number of degrees.")
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise BadInput(f"{name} '{raw}' is not a number of degrees.") from None
+    if not math.isfinite(value):
+        raise BadInput(f"{name} '{raw}' is not a number of degrees.")
+    return value
 
 
 def _discovery(request: Request, fmt: str) -> Response:

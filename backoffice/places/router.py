@@ -37,8 +37,8 @@ def list_places(
 def resolve(
     db: DbSession,
     _caller: Reader,
-    lon: Annotated[float, Query()],
-    lat: Annotated[float, Query()],
+    lon: Annotated[float, Query(ge=-180, le=180, description="WGS84 longitude.")],
+    lat: Annotated[float, Query(ge=-90, le=90, description="WGS84 latitude.")],
 ) -> Resolution:
     """The grid, community, nearest road (with its distance in metres) and site of a point."""
     if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
