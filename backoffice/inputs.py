@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import AfterValidator
 
-# Ids are database integers; JSON clients (and PostgreSQL's bigint) are safe up to 2**53 - 1.
-MAX_ID = 2**53 - 1
+# Ids are database integer columns: PostgreSQL's integer stops at 2**31 - 1 (a larger id in a
+# query is an error there, not a miss).
+MAX_ID = 2**31 - 1
 _MAX_ID_DIGITS = len(str(MAX_ID))
 
 # The days the back office reasons about. Dates outside overflow the arithmetic of windows and

@@ -2,6 +2,7 @@
 anonymous, a kiosk terminal, an admin and a responsible unit's staff.
 
     .venv/bin/python -m bench.contract [--max-examples 30] [--seed 15] [--phases ...]
+                                       [--roles admin,...] [--postgres ADMIN_URL]
 
 A back office runs in its own process (`zhili-backoffice serve`, a SQLite file with the
 reference data and the demo history in a temporary data dir). Each role's run drives every
@@ -29,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
 
 from backoffice.access import Role
 from backoffice.cases.seed import seed_reference_data
@@ -89,9 +91,36 @@ def prepare(database_url: str) -> dict[str, dict[str, str]]:
 
 
 @contextmanager
-def back_office(workdir: Path) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
+def database(workdir: Path, postgres: str | None) -> Iterator[str]:
+    """A new database: a SQLite file, or one created on the PostgreSQL server `postgres` (an
+    admin URL) and dropped afterwards."""
+    if postgres is None:
+        yield f"sqlite:///{workdir / 'contract.sqlite3'}"
+        return
+    name = f"zhili_contract_{os.getpid()}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def back_office(
+    workdir: Path, postgres: str | None = None
+) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
     """A back office in its own process on a prepared database; (its URL, headers per role)."""
-    url = f"sqlite:///{workdir / 'contract.sqlite3'}"
+    with database(workdir, postgres) as url, _serving(workdir, url) as served:
+        yield served
+
+
+@contextmanager
+def _serving(workdir: Path, url: str) -> Iterator[tuple[str, dict[str, dict[str, str]]]]:
     upgrade(url)
     headers = prepare(url)
     port = free_port()
@@ -187,11 +216,16 @@ def run_role(
 
 
 def sweep(
-    *, max_examples: int, seed: int, phases: str, roles: tuple[str, ...] = ROLES
+    *,
+    max_examples: int,
+    seed: int,
+    phases: str,
+    roles: tuple[str, ...] = ROLES,
+    postgres: str | None = None,
 ) -> dict[str, list[Failure]]:
     workdir = Path(tempfile.mkdtemp(prefix="zhili-contract-"))
     try:
-        with back_office(workdir) as (base, headers):
+        with back_office(workdir, postgres) as (base, headers):
             return {
                 role: run_role(
                     base,
@@ -212,9 +246,21 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=30)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--phases", default="examples,coverage,fuzzing")
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        help="run on a new PostgreSQL database, e.g. postgresql+psycopg://postgres@127.0.0.1/postgres",
+    )
+    parser.add_argument("--roles", default=",".join(ROLES), help="comma-separated roles")
     args = parser.parse_args()
     started = time.monotonic()
-    found = sweep(max_examples=args.max_examples, seed=args.seed, phases=args.phases)
+    found = sweep(
+        max_examples=args.max_examples,
+        seed=args.seed,
+        phases=args.phases,
+        roles=tuple(args.roles.split(",")),
+        postgres=args.postgres,
+    )
     for role, failures in found.items():
         print(f"== {role}: {len(failures)} failures")
         for failure in failures:

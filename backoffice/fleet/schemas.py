@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,10 +85,33 @@ class HeartbeatIn(BaseModel):
     disk_free_mb: int | None = Field(default=None, ge=0, le=100_000_000)
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
+class CommandPayload(BaseModel):
+    """What a command carries: a lock's message, or push_config's settings; absent keys are
+    left out of the answer."""
+
+    message: str | None = Field(default=None, exclude_if=_absent)
+    config: dict[str, str | int | float | bool] | None = Field(default=None, exclude_if=_absent)
+
+
+class PendingCommand(BaseModel):
+    id: int
+    kind: CommandKind
+    payload: CommandPayload
+
+
+class DeviceHealthOut(BaseModel):
+    state: DeviceState
+    reason: str | None = None
+
+
 class HeartbeatOut(BaseModel):
     server_time: datetime
     heartbeat_interval_s: int
-    commands: list[dict[str, Any]]
+    commands: list[PendingCommand]
 
 
 class TerminalOut(BaseModel):
@@ -103,7 +126,7 @@ class TerminalOut(BaseModel):
     last_seen_at: datetime | None
     app_version: str | None
     screen: str | None
-    devices: dict[str, Any]
+    devices: dict[str, DeviceHealthOut]
     enabled_services: list[str] = Field(default_factory=list)
     heartbeat_count: int = 0
 
@@ -114,7 +137,7 @@ class HeartbeatRecordOut(BaseModel):
     screen: str
     language: str
     elder_mode: bool
-    devices: dict[str, Any]
+    devices: dict[str, DeviceHealthOut]
     disk_free_mb: int | None
 
 
@@ -137,7 +160,7 @@ class CommandOut(BaseModel):
     id: int
     terminal_code: str
     kind: CommandKind
-    payload: dict[str, Any]
+    payload: CommandPayload
     status: CommandStatus
     created_by: str
     created_at: datetime
@@ -168,7 +191,7 @@ class AuditOut(BaseModel):
     actor: str
     action: str
     terminal_code: str | None
-    detail: dict[str, Any]
+    detail: dict[str, str | int | float | bool | list[str] | CommandPayload | None]
 
 
 class SilentCheckOut(BaseModel):

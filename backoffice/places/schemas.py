@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from backoffice.inputs import Moment
 from backoffice.places.models import PlaceKind
+
+# A place's attributes: flat facts (an address, a setting, a threshold), nothing nested.
+AttributeValue = str | int | float | bool | None
+Position = list[float]  # [lon, lat]
+
+
+class GeometryOut(BaseModel):
+    """A GeoJSON geometry in WGS84, positions as [lon, lat]."""
+
+    type: Literal["Point", "LineString", "Polygon", "MultiLineString", "MultiPolygon"]
+    coordinates: Position | list[Position] | list[list[Position]] | list[list[list[Position]]]
 
 
 class PlaceCreate(BaseModel):
@@ -19,7 +30,7 @@ class PlaceCreate(BaseModel):
     geometry: dict[str, Any] = Field(description="GeoJSON geometry in WGS84 [lon, lat]")
     parent_code: str | None = None
     unit_code: str | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     active_from: Moment | None = None
     active_until: Moment | None = None
 
@@ -30,7 +41,7 @@ class PlaceUpdate(BaseModel):
     geometry: dict[str, Any] | None = None
     parent_code: str | None = None
     unit_code: str | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: dict[str, AttributeValue] | None = None
     active_from: Moment | None = None
     active_until: Moment | None = None
 
@@ -42,8 +53,8 @@ class PlaceOut(BaseModel):
     name_en: str
     parent_code: str | None
     unit_code: str | None
-    geometry: dict[str, Any]
-    attributes: dict[str, Any]
+    geometry: GeometryOut
+    attributes: dict[str, AttributeValue]
     active_from: datetime | None
     active_until: datetime | None
 

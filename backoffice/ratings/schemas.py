@@ -55,6 +55,13 @@ class RatingIn(BaseModel):
     comment: str = Field(default="", max_length=500)
 
 
+class AppealDecisionOut(BaseModel):
+    upheld: bool
+    note: str
+    by: str
+    at: datetime
+
+
 class RectificationOut(BaseModel):
     id: int
     rating_id: int
@@ -66,7 +73,7 @@ class RectificationOut(BaseModel):
     callback_note: str | None
     resident_satisfied: bool | None
     appeal_reason: str | None
-    appeal_decision: dict[str, object] | None
+    appeal_decision: AppealDecisionOut | None
     outcome: str | None
     closed_at: datetime | None
     closed_on_time: bool | None

@@ -103,14 +103,14 @@ def test_the_validation_error_array_keeps_its_shape(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "ref", ["²", "٣", "1²", "+1", " 1", "1_0", "-1", "9" * 30, str(2**53), "", "1.0"]
+    "ref", ["²", "٣", "1²", "+1", " 1", "1_0", "-1", "9" * 30, str(2**31), "", "1.0"]
 )
 def test_ids_are_ascii_digits_within_bounds(ref: str) -> None:
     assert parse_id(ref) is None
 
 
 def test_ids_in_bounds_parse() -> None:
-    assert parse_id("42") == 42 and parse_id(str(2**53 - 1)) == 2**53 - 1
+    assert parse_id("42") == 42 and parse_id(str(2**31 - 1)) == 2**31 - 1
 
 
 def test_unicode_digits_and_huge_ids_in_paths_are_404(
@@ -127,10 +127,12 @@ def test_unicode_digits_and_huge_ids_in_paths_are_404(
         headers=admin,
     )
     assert outcome.status_code == 404
-    for photo in ("1" * 30, "-1", "²"):
+    for photo in ("1" * 30, "-1", "²", str(2**31)):
         answer = client.get(f"/api/v1/cases/X/photos/{photo}", headers=admin)
         assert answer.status_code in (404, 422), photo
     assert client.get("/api/v1/cases?offset=" + "9" * 30, headers=admin).status_code == 422
+    zone = client.delete(f"/api/v1/vision/cameras/00/zones/{2**53 - 2}", headers=admin)
+    assert zone.status_code == 422  # past PostgreSQL's integer: found by the fuzzer there
 
 
 @pytest.mark.parametrize(

@@ -58,3 +58,41 @@ def test_every_success_answer_has_a_typed_schema(client: TestClient) -> None:
                 if content.get("schema", {}) == {}:
                     untyped.append(f"{method} {path} {code} {media_type}")
     assert untyped == []
+
+
+def _free_form(schema: dict[str, Any], components: dict[str, Any], seen: set[str]) -> list[str]:
+    """Where `schema` allows any JSON object (no properties, additionalProperties absent or
+    true), following references."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return []
+        seen.add(name)
+        return [f"{name}{p}" for p in _free_form(components[name], components, seen)]
+    found = []
+    extra = schema.get("additionalProperties")
+    if extra is True or (
+        schema.get("type") == "object" and not schema.get("properties") and extra is None
+    ):
+        found.append("")
+    for name, child in schema.get("properties", {}).items():
+        found += [f".{name}{p}" for p in _free_form(child, components, seen)]
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            found += [f"[]{p}" for p in _free_form(schema[key], components, seen)]
+    for key in ("anyOf", "oneOf", "allOf"):
+        for child in schema.get(key, []):
+            found += _free_form(child, components, seen)
+    return found
+
+
+def test_no_success_answer_is_any_json_object(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    components = document["components"]["schemas"]
+    loose = set()
+    for _method, _path, operation in operations(document):
+        for code, response in operation["responses"].items():
+            for content in response.get("content", {}).values():
+                if code.startswith("2"):
+                    loose.update(_free_form(content.get("schema", {}), components, set()))
+    assert loose == set()
