@@ -6,7 +6,7 @@ import base64
 import binascii
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.cases.photos import MAX_PHOTO_BYTES, Photo, PhotoKind
 from backoffice.cases.states import CaseAction, CasePriority, CaseSource, CaseState
@@ -37,6 +37,19 @@ class PhotoIn(BaseModel):
 
 class CaseCreate(BaseModel):
     """A report taken by an inspector or a call-taker (hotline, non-police 110 call)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type_code": "E-0506",
+                    "description": "江苏路 46 号门口共享单车乱停, 约 10 辆",
+                    "lon": 121.4326,
+                    "lat": 31.2235,
+                }
+            ]
+        }
+    )
 
     source: CaseSource | None = Field(
         default=None, description="inspector, hotline or police_110; defaults from your role"

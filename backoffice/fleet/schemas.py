@@ -48,6 +48,10 @@ class EnrollmentCodeOut(BaseModel):
 
 
 class EnrollRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"code": "ABCDE-FGH23", "app_version": "0.1.0"}]}
+    )
+
     code: str = Field(min_length=4, max_length=40)
     app_version: str = Field(pattern=APP_VERSION)
 
@@ -73,7 +77,21 @@ class DeviceHealth(BaseModel):
 
 
 class HeartbeatIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "app_version": "0.1.0",
+                    "screen": "home",
+                    "language": "zh",
+                    "elder_mode": False,
+                    "devices": {"printer": {"state": "ready"}, "card_reader": {"state": "ready"}},
+                    "disk_free_mb": 20480,
+                }
+            ]
+        },
+    )
 
     app_version: str = Field(pattern=APP_VERSION)
     screen: str = Field(pattern=SCREEN_NAME)

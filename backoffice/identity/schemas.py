@@ -12,6 +12,10 @@ USERNAME = r"^[a-z][a-z0-9_.-]{2,63}$"
 
 
 class LoginRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username": "wang.dispatch", "password": "…"}]}
+    )
+
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
 

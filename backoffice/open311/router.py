@@ -231,7 +231,45 @@ def _attributes(params: dict[str, Any]) -> dict[str, object]:
     return found
 
 
-@router.post("/v2/requests.{fmt}", responses=documented(list[PostedOut], "The new request's id."))
+_POST_FIELDS: dict[str, Any] = {
+    "type": "object",
+    "required": ["api_key", "service_code"],
+    "properties": {
+        "api_key": {"type": "string"},
+        "service_code": {"type": "string", "examples": ["C-0110"]},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "long": {"type": "number", "minimum": -180, "maximum": 180},
+        "address_string": {"type": "string", "maxLength": 500},
+        "address_id": {"type": "string", "description": "A place code from GET requests."},
+        "description": {"type": "string", "maxLength": 4000},
+        "media_url": {"type": "string", "maxLength": 2000},
+        "email": {"type": "string"},
+        "device_id": {"type": "string"},
+        "account_id": {"type": "string"},
+        "first_name": {"type": "string"},
+        "last_name": {"type": "string"},
+        "phone": {"type": "string"},
+    },
+    "additionalProperties": {
+        "type": "string",
+        "description": "attribute[CODE]=value for the service's attributes",
+    },
+}
+
+
+@router.post(
+    "/v2/requests.{fmt}",
+    responses=documented(list[PostedOut], "The new request's id."),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": _POST_FIELDS},
+                "application/json": {"schema": _POST_FIELDS},
+            },
+        }
+    },
+)
 async def post_request(
     fmt: FormatParam, request: Request, db: DbSession, now: Now, settings: AppSettings
 ) -> Response:
