@@ -43,6 +43,14 @@ class Gone(DomainError):
     status_code = 410
 
 
+class TooManyRequests(DomainError):
+    status_code = 429
+
+
+class Unavailable(DomainError):
+    status_code = 503
+
+
 def install_error_handler(app: FastAPI) -> None:
     async def handle(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)

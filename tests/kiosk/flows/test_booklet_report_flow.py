@@ -9,17 +9,20 @@ from typing import Any
 
 import pytest
 
+from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.settings import Settings
 from backoffice.suishen.personal import keyed_hash
+from kiosk.backoffice_client import BackOfficeClient
 from kiosk.catalog import Sender
-from kiosk.devices.base import CardIdentity, CardInserted
+from kiosk.devices.base import CardIdentity
 from kiosk.devices.factory import build_printer
 from kiosk.fonts import font_path
 from kiosk.outbox import Kind
 from kiosk.visit import EndReason
 from simulators.escpos_decoder import pieces, texts
 from simulators.printer_peer import PrinterPeer
+from tests.cards import proven
 from tests.conftest import LiveServer
 from tests.kiosk.flows.conftest import Kiosk
 from tests.kiosk.test_identify import FakeReader, FakeScanner
@@ -69,7 +72,7 @@ def test_card_preview_print_paper_out_resume_each_page_confirmed_once(
     source = DemoMedicalSource(demo_source_path(office.data_dir))
     try:
         records = source.add_resident(
-            keyed_hash(Settings().secret_key, HOLDER.id_number), "李*兰", dt.date.today()
+            keyed_hash(Keys.of(Settings()), HOLDER.id_number), "李*兰", dt.date.today()
         )
     finally:
         source.close()
@@ -80,7 +83,8 @@ def test_card_preview_print_paper_out_resume_each_page_confirmed_once(
     kiosk.flows.home.open("tile.medical_booklet")
     assert kiosk.window.screen == "identify"
 
-    reader.events.put(CardInserted(HOLDER))
+    client = BackOfficeClient(lambda: office_sender, kiosk.runner)
+    reader.events.put(proven(HOLDER, client.card_challenge))
     kiosk.flows.identify.drain()
 
     assert (kiosk.window.screen, kiosk.booklet.phase) == ("booklet", "preview")
