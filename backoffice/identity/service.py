@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import column, select, table, update
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role, TokenKind
+from backoffice.db import UTCDateTime
 from backoffice.errors import BadInput, Conflict, NotAuthenticated, NotFound
 from backoffice.identity.models import AccessAuditEntry, ApiToken, Staff
 from backoffice.identity.secrets import hash_password, new_token, token_digest, verify_password
@@ -144,15 +145,25 @@ def get_staff(db: Session, username: str) -> Staff:
     return staff
 
 
+# The pages' session table (backoffice.web.models.WebSession), named here without importing the
+# pages: disabling an account ends its sessions for good, so enabling it again means signing in.
+_web_sessions = table("web_sessions", column("staff_id"), column("ended_at", UTCDateTime()))
+
+
 def set_active(db: Session, staff: Staff, active: bool, now: datetime) -> None:
-    """Enable or disable an account. Disabling revokes its API tokens; its page sessions stop
-    with it (every page request checks the account)."""
+    """Enable or disable an account. Disabling revokes its API tokens and ends its page
+    sessions (every page request also checks the account)."""
     staff.active = active
     if not active:
         db.execute(
             update(ApiToken)
             .where(ApiToken.staff_id == staff.id, ApiToken.revoked_at.is_(None))
             .values(revoked_at=now)
+        )
+        db.execute(
+            update(_web_sessions)
+            .where(_web_sessions.c.staff_id == staff.id, _web_sessions.c.ended_at.is_(None))
+            .values(ended_at=now)
         )
     db.flush()
 

@@ -239,6 +239,10 @@ def test_revoked_access_stops_at_once(
         assert http.get(me, headers=operator).status_code == 401
         page = browser.get("/ops/", follow_redirects=False)
         assert page.status_code == 303 and page.headers["location"].startswith("/ops/login")
+        # Enabled again, the account signs in anew: its old session stays ended.
+        on = http.patch("/api/v1/staff/operator", json={"active": True}, headers=admin)
+        assert on.status_code == 200
+        assert browser.get("/ops/", follow_redirects=False).status_code == 303
 
     # A unit token expires in 90 days and can be revoked.
     units = http.post(
@@ -299,6 +303,7 @@ def test_revoked_access_stops_at_once(
     assert actions == [
         "logout",
         "disable_staff",
+        "enable_staff",
         "issue_unit_token",
         "revoke_unit_token",
         "issue_open311_key",
