@@ -115,6 +115,7 @@ class TerminalCommand(Base):
 
 class AlertKind(StrEnum):
     SILENT = "silent"
+    OUTBOX = "outbox"  # the kiosk reported a refused item or a corrupt outbox file
 
 
 class FleetAlert(Base):
