@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 # errno values that mean "no room": no space, over quota, past the file-size limit.
 STORAGE_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 STORAGE_FULL_MESSAGE = (
-    "The back office's storage is full, so nothing was saved; send it again later. "
-    "Operators: free disk space on the data folder or the database."
+    "The back office could not write to its storage (the disk is full or failing), so nothing "
+    "was saved; send it again later. Operators: free disk space on the data folder or the "
+    "database."
 )
 
 
@@ -68,13 +69,29 @@ class StorageFull(DomainError):
 
 
 def is_storage_full(exc: BaseException) -> bool:
-    """A full disk, quota or file-size limit, from the file system or the database."""
+    """A full disk, quota or file-size limit, from the file system or the database. SQLite
+    says 'database or disk is full' for ENOSPC but 'disk I/O error' for EFBIG (a file-size
+    limit); PostgreSQL gives SQLSTATE 53100 (disk_full). The chain of causes counts too: a
+    failed write may surface as the rollback that followed it ('no such savepoint')."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if _storage_full_here(cause):
+            return True
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return False
+
+
+def _storage_full_here(exc: BaseException) -> bool:
     if isinstance(exc, OSError):
         return exc.errno in STORAGE_FULL_ERRNOS
     if isinstance(exc, OperationalError):
         text = str(exc.orig).lower()
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        return "disk is full" in text or "could not extend file" in text or code == "53100"
+        return code == "53100" or any(
+            words in text for words in ("disk is full", "disk i/o error", "could not extend file")
+        )
     return False
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import http.client
 import json
 import os
 import resource
@@ -568,50 +569,72 @@ def file_size_limit(pid: int, limit: int) -> Iterator[None]:
 
 
 def _disk_full(office: Office, size: int) -> dict[str, int]:
-    """Kiosk reports with a photo while the back office cannot write a file past a limit: each
-    answers 503 with a JSON message and leaves no .part file; sent again once there is room,
-    each is filed once."""
+    """Kiosk reports while the back office cannot write a file past a limit: first just past
+    its largest file (a report's photo does not fit), then at 64 KiB (on SQLite its write-ahead
+    log soon does not fit either). Each answer is 2xx or a 503 with a JSON message, no .part
+    file is left, and the keep-alive connection survives every error; sent again once there is
+    room, each report is filed once. One connection (http.client), so a reset is seen."""
     token = _terminal_token(office)
-    ids = [str(uuid.uuid4()) for _ in range(size)]
+    with_photo = [str(uuid.uuid4()) for _ in range(size)]
+    without = [str(uuid.uuid4()) for _ in range(size)]
     photo = base64.b64encode(b"\xff\xd8\xff\xe0" + os.urandom(384 * 1024)).decode()
     largest = max((p.stat().st_size for p in office.data_dir.rglob("*") if p.is_file()), default=0)
+    host, port = office.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     statuses: Counter[int] = Counter()
-    unclear = 0
-    with httpx.Client(
-        base_url=office.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
-    ) as client:
+    unclear = resets = 0
 
-        def send(report_id: str) -> httpx.Response:
-            return client.post(
-                "/api/v1/kiosk-reports",
-                json={
-                    "type_code": "E-0102",
-                    "road_code": ROAD,
-                    "report_id": report_id,
-                    "photo_jpeg_base64": photo,
-                },
-            )
+    def send(report_id: str, photo_b64: str | None) -> tuple[int, str]:
+        nonlocal resets
+        body: dict[str, Any] = {"type_code": "E-0102", "road_code": ROAD, "report_id": report_id}
+        if photo_b64 is not None:
+            body["photo_jpeg_base64"] = photo_b64
+        for _ in range(2):
+            try:
+                conn.request("POST", "/api/v1/kiosk-reports", json.dumps(body), headers)
+                answer = conn.getresponse()
+                return answer.status, answer.read().decode(errors="replace")
+            except (http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine):
+                resets += 1  # the server closed the keep-alive connection; send again
+                conn.close()
+        raise RuntimeError("the back office closed the connection twice in a row")
 
+    def full(report_id: str, photo_b64: str | None) -> None:
+        nonlocal unclear
+        status, text = send(report_id, photo_b64)
+        statuses[status] += 1
+        if status == 503:
+            unclear += "nothing was saved" not in json.loads(text).get("detail", "")
+        elif status not in (200, 201):
+            unclear += 1
+
+    try:
         with file_size_limit(office.pid, largest + 128 * 1024):
-            for report_id in ids:
-                answer = send(report_id)
-                statuses[answer.status_code] += 1
-                if answer.status_code == 503:
-                    detail = answer.json().get("detail", "")
-                    unclear += "storage is full" not in detail
-                else:
-                    unclear += 1
-        for report_id in ids:  # room again: the kiosk's outbox sends them again
-            statuses[send(report_id).status_code] += 1
+            for report_id in with_photo:
+                full(report_id, photo)
+        with file_size_limit(office.pid, 64 * 1024):
+            for report_id in without:
+                full(report_id, None)
+        refused_while_full = statuses[503]
+        for report_id in with_photo:  # room again: the kiosk's outbox sends them again
+            statuses[send(report_id, photo)[0]] += 1
+        for report_id in without:
+            statuses[send(report_id, None)[0]] += 1
+    finally:
+        conn.close()
     parts = sum(1 for _ in office.data_dir.rglob("*.part"))
+    ids = with_photo + without
     reports = _reports_held(office, ids)
     return {
         "lost": sum(1 for i in ids if reports[i] == 0),
         "doubled": sum(c - 1 for c in reports.values() if c > 1),
         "stuck": parts,
+        "refused_while_full": refused_while_full,
         "unclear_errors": unclear,
         "errors_500": statuses[500],
-        "requests": 2 * size,
+        "connection_resets": resets,
+        "requests": 4 * size,
     }
 
 

@@ -33,6 +33,8 @@ def test_every_fault_loses_doubles_and_strands_nothing(
     assert table["same_key_race"]["errors"] == 0, summary
     assert table["disk_full"]["unclear_errors"] == 0, summary
     assert table["disk_full"]["errors_500"] == 0, summary
+    assert table["disk_full"]["connection_resets"] == 0, summary
+    assert table["disk_full"]["refused_while_full"] >= SIZE, summary  # every photo, at least
     assert table["outbox_corrupt"]["moved_aside"] == 1, summary
     assert table["outbox_corrupt"]["reported"] == 1, summary
     assert table["receiver_hanging"]["deliveries"] == SIZE
