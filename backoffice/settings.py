@@ -208,6 +208,28 @@ class Settings(BaseSettings):
                 "ZHILI_DEMO=1 for a demo."
             )
 
+    notify_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Webhook and WeCom requests the delivery job sends at the same time.",
+    )
+    notify_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="Seconds one delivery request may take before it counts as a failed attempt.",
+    )
+    notify_budget_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description=(
+            "Seconds one run of the delivery job may start requests for; what is left waits for "
+            "the next run, so a hanging receiver never holds the other periodic jobs up."
+        ),
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
