@@ -11,7 +11,7 @@ from backoffice.access import Role
 from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, session_scope
 from backoffice.errors import DomainError
-from backoffice.logs import configure_logging
+from backoffice.logs import configure_logging, uvicorn_log_config
 from backoffice.migrate import upgrade
 from backoffice.settings import get_settings
 from backoffice.vision.cli import add_vision_commands
@@ -23,7 +23,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     from backoffice.app import create_app
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
     return 0
 
 

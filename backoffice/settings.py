@@ -78,6 +78,20 @@ class Settings(BaseSettings):
         default=5, ge=1, le=60, description="Working days to rectify after a bad rating."
     )
     log_level: str = Field(default="INFO", description="Python logging level name.")
+    demo: bool = Field(
+        default=False,
+        description=(
+            "Demo mode (ZHILI_DEMO=1, what `make demo` runs): the pages on plain "
+            "http://127.0.0.1, so their cookies go without Secure; the API documentation is on."
+        ),
+    )
+    api_docs: bool = Field(
+        default=False,
+        description=(
+            "Serve the API documentation at /docs and its schema at /openapi.json (always on "
+            "in demo mode). Off in production: the schema maps every endpoint for an attacker."
+        ),
+    )
     scheduler_poll_s: float = Field(
         default=5.0,
         ge=0,
@@ -86,6 +100,10 @@ class Settings(BaseSettings):
             "deliveries); 0 turns the in-process scheduler off, e.g. when workers run them."
         ),
     )
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs or self.demo
 
     def resolved_database_url(self) -> str:
         if self.database_url:
