@@ -11,14 +11,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.notify.formats import (
-    DELIVERY_HEADER,
-    EVENT_HEADER,
-    SIGNATURE_HEADER,
-    sign,
-    webhook_body,
-    wecom_body,
-)
+from backoffice.notify.formats import EVENT_HEADER, signed_headers, webhook_body, wecom_body
 from backoffice.notify.models import ChannelKind, Delivery, DeliveryAttempt, DeliveryStatus
 from backoffice.notify.service import DEFAULT_RETRY, RetryPolicy
 
@@ -30,7 +23,7 @@ TIMEOUT_S = 10.0
 LEASE = timedelta(seconds=BATCH * TIMEOUT_S + 60)
 
 
-def _request(delivery: Delivery) -> tuple[bytes, dict[str, str]]:
+def _request(delivery: Delivery, sent_at: datetime) -> tuple[bytes, dict[str, str]]:
     message, sub = delivery.message, delivery.subscription
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if sub.kind is ChannelKind.WECOM:
@@ -45,11 +38,8 @@ def _request(delivery: Delivery) -> tuple[bytes, dict[str, str]]:
         data=message.data,
         occurred_at=message.created_at,
     )
-    headers |= {
-        SIGNATURE_HEADER: sign(sub.secret, body),
-        DELIVERY_HEADER: delivery.id,
-        EVENT_HEADER: message.event,
-    }
+    headers |= signed_headers(sub.secret, delivery.id, sent_at, body)
+    headers[EVENT_HEADER] = message.event
     return body, headers
 
 
@@ -74,9 +64,12 @@ def attempt(
     now: datetime,
     client: httpx.Client,
     policy: RetryPolicy = DEFAULT_RETRY,
+    *,
+    sent_at: datetime | None = None,
 ) -> bool:
-    """One try at one delivery; records it and schedules the next try on failure."""
-    body, headers = _request(delivery)
+    """One try at one delivery; records it and schedules the next try on failure. The
+    signature's timestamp is `sent_at` (default `now`): receivers refuse old ones."""
+    body, headers = _request(delivery, sent_at or now)
     started = time.monotonic()
     status_code: int | None = None
     try:
@@ -144,9 +137,13 @@ def deliver_due(
     own_client = client is None
     http = client or httpx.Client(timeout=TIMEOUT_S)
     arrived = 0
+    started = time.monotonic()
     try:
         for delivery in due:
-            arrived += attempt(db, delivery, now, http, policy)
+            # Signed with when it leaves, not when the batch began: a slow batch must not
+            # send timestamps that receivers already find too old.
+            sent_at = now + timedelta(seconds=time.monotonic() - started)
+            arrived += attempt(db, delivery, now, http, policy, sent_at=sent_at)
             db.commit()
     finally:
         if own_client:
