@@ -42,7 +42,7 @@ from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, session_scope
 from backoffice.demo.seed import DEMO_TERMINAL, demo_enrollment_code, seed_demo
 from backoffice.fleet.models import AlertKind, FleetAlert
-from backoffice.notify.formats import DELIVERY_HEADER
+from backoffice.notify.formats import ID_HEADER
 from backoffice.notify.models import (
     ChannelKind,
     Delivery,
@@ -112,7 +112,7 @@ class Receiver:
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver._lock:
-                    receiver.answered[self.headers.get(DELIVERY_HEADER, "")] += 1
+                    receiver.answered[self.headers.get(ID_HEADER, "")] += 1
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
