@@ -1,9 +1,11 @@
 """Domain errors that carry their HTTP status, the one error model every answer uses, and the
-handlers that answer them: domain errors, validation errors, HTTP errors and, as a last resort,
-anything unhandled, always as JSON that serialises whatever the input held."""
+handlers that answer them: domain errors, validation errors, HTTP errors, a full disk or database
+(503 with what to do) and, as a last resort, anything unhandled (a JSON 500 that leaves the
+keep-alive connection usable), always as JSON that serialises whatever the input held."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -14,10 +16,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
+
+# errno values that mean "no room": no space, over quota, past the file-size limit.
+STORAGE_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+STORAGE_FULL_MESSAGE = (
+    "The back office could not write to its storage (the disk is full or failing), so nothing "
+    "was saved; send it again later. Operators: free disk space on the data folder or the "
+    "database."
+)
+INTERNAL_ERROR = "Something went wrong in the back office; it was logged. Try again later."
 
 
 class DomainError(Exception):
@@ -59,6 +71,50 @@ class TooLarge(DomainError):
     status_code = 413
 
 
+class TooManyRequests(DomainError):
+    status_code = 429
+
+
+class Unavailable(DomainError):
+    status_code = 503
+
+
+class StorageFull(Unavailable):
+    """A write failed for want of room (disk, quota, file-size limit): retry later."""
+
+    status_code = 503
+
+    def __init__(self, message: str = STORAGE_FULL_MESSAGE, **extra: Any) -> None:
+        super().__init__(message, **extra)
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """A full disk, quota or file-size limit, from the file system or the database. SQLite
+    says 'database or disk is full' for ENOSPC but 'disk I/O error' for EFBIG (a file-size
+    limit); PostgreSQL gives SQLSTATE 53100 (disk_full). The chain of causes counts too: a
+    failed write may surface as the rollback that followed it ('no such savepoint')."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if _storage_full_here(cause):
+            return True
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return False
+
+
+def _storage_full_here(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in STORAGE_FULL_ERRNOS
+    if isinstance(exc, OperationalError):
+        text = str(exc.orig).lower()
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return code == "53100" or any(
+            words in text for words in ("disk is full", "disk i/o error", "could not extend file")
+        )
+    return False
+
+
 # --- the one error model ---------------------------------------------------------------------
 
 
@@ -79,7 +135,11 @@ class ErrorOut(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    "4XX": {"model": ErrorOut, "description": "The request was refused; `detail` says why."}
+    "4XX": {"model": ErrorOut, "description": "The request was refused; `detail` says why."},
+    503: {
+        "model": ErrorOut,
+        "description": "The storage is full or the database does not answer; nothing was saved.",
+    },
 }
 
 
@@ -192,16 +252,28 @@ def install_error_handler(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return answer_error(request, exc.status_code, detail, exc.headers)
 
+    async def storage(request: Request, exc: Exception) -> Response:
+        if is_storage_full(exc):
+            log.error("storage full: %s", exc)
+            return SafeJSONResponse({"detail": STORAGE_FULL_MESSAGE}, status_code=503)
+        log.exception("unexpected %s", type(exc).__name__, exc_info=exc)
+        if isinstance(exc, OperationalError):
+            detail = "The database is not answering; send it again later."
+            return SafeJSONResponse({"detail": detail}, status_code=503)
+        return SafeJSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+
     app.add_exception_handler(DomainError, domain)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
-    app.add_middleware(AnswerUnhandled)
+    app.add_exception_handler(OSError, storage)
+    app.add_exception_handler(OperationalError, storage)
+    app.add_middleware(JsonErrors)
 
 
-class AnswerUnhandled:
-    """The last resort: an exception nothing handled is logged and answered as a JSON 500,
-    and not raised further, so the server keeps the client's keep-alive connection open
-    (uvicorn closes it when an exception reaches it)."""
+class JsonErrors:
+    """The last resort: an exception nothing handled is logged and answered as a JSON 500 (503
+    for a full disk), and not raised further, so the server keeps the client's keep-alive
+    connection open (uvicorn closes it when an exception reaches it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -220,10 +292,13 @@ class AnswerUnhandled:
 
         try:
             await self.app(scope, receive, watch)
-        except Exception:
-            log.exception("unhandled error answering %s %s", scope["method"], scope["path"])
+        except Exception as exc:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise  # half an answer is out; only closing the connection can end it
-            body = {"detail": "Something went wrong on our side; it was logged. Try again."}
-            response = SafeJSONResponse(body, status_code=500)
+            storage = is_storage_full(exc)
+            response = SafeJSONResponse(
+                {"detail": STORAGE_FULL_MESSAGE if storage else INTERNAL_ERROR},
+                status_code=503 if storage else 500,
+            )
             await response(scope, receive, send)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -129,6 +130,8 @@ def _serving(workdir: Path, url: str) -> Iterator[tuple[str, dict[str, dict[str,
         "ZHILI_DATABASE_URL": url,
         "ZHILI_DATA_DIR": str(workdir / "data"),
         "ZHILI_SCHEDULER_POLL_S": "0",  # nothing in the background: answers depend on requests
+        "ZHILI_API_DOCS": "1",  # the document the fuzzer reads
+        "ZHILI_SECRET_KEY": os.environ.get("ZHILI_SECRET_KEY") or secrets.token_urlsafe(48),
     }
     log = (workdir / "server.log").open("wb")
     server = subprocess.Popen(

@@ -36,6 +36,7 @@ from backoffice.identity import secrets as password_secrets
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
 from backoffice.outbound import OutboundPolicy
+from backoffice.privacy import mask_personal_numbers, personal_numbers_in
 from backoffice.settings import Settings
 from backoffice.vision.patrol import SourceLimits
 from backoffice.vision.sources import Reach
@@ -260,13 +261,15 @@ TEST_LIMITS = SourceLimits(reach=TEST_REACH)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        migrate_on_start=False,
-        outbound_allow=TEST_PEER_ADDRESSES,
-        camera_file_dirs=[tmp_path],
-    )
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The app's settings; a test changes some with
+    `@pytest.mark.parametrize("settings", [{"name": value}], indirect=True)`."""
+    changes = {
+        "outbound_allow": TEST_PEER_ADDRESSES,
+        "camera_file_dirs": [tmp_path],
+        **getattr(request, "param", {}),
+    }
+    return Settings(data_dir=tmp_path / "data", migrate_on_start=False, **changes)
 
 
 @pytest.fixture
@@ -290,7 +293,8 @@ def app(engine: Engine, db: Session, clock: ManualClock, settings: Settings) -> 
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    # https: outside demo mode the pages' cookies are Secure, and sent over HTTPS only.
+    with TestClient(app, base_url="https://testserver") as test_client:
         yield test_client
 
 
@@ -328,10 +332,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, database_url: str, data_dir: Path) -> None:
+    def __init__(self, url: str, database_url: str, data_dir: Path, pid: int = 0) -> None:
         self.url = url
         self.database_url = database_url
         self.data_dir = data_dir
+        self.pid = pid  # the server process (a fault test may limit its file sizes)
 
 
 @pytest.fixture(scope="session")
@@ -343,12 +348,17 @@ def server_launcher() -> Iterator[ServerLauncher]:
 
 @pytest.fixture
 def live_server(
-    fresh_database: str, tmp_path: Path, server_launcher: ServerLauncher
+    fresh_database: str,
+    tmp_path: Path,
+    server_launcher: ServerLauncher,
+    request: pytest.FixtureRequest,
 ) -> Iterator[LiveServer]:
     """The real back office (`zhili-backoffice serve`) in its own process, on a free port,
-    with its own database; forked from a launcher that has imported it (tests/server_launcher)."""
+    with its own database; forked from a launcher that has imported it (tests/server_launcher).
+    A test marked `server_env(NAME=value, ...)` adds those variables to its environment."""
     port = free_port()
     data_dir = tmp_path / "server-data"
+    marker = request.node.get_closest_marker("server_env")
     env = {
         **os.environ,
         "ZHILI_DATABASE_URL": fresh_database,
@@ -356,6 +366,7 @@ def live_server(
         "ZHILI_HEARTBEAT_INTERVAL_S": "5",
         "ZHILI_OUTBOUND_ALLOW": ",".join(TEST_PEER_ADDRESSES),
         "ZHILI_CAMERA_FILE_DIRS": str(tmp_path),
+        **(marker.kwargs if marker else {}),
     }
     log = tmp_path / "server.log"
     pid = server_launcher.start(["serve", "--port", str(port)], env=env, cwd=tmp_path, log=log)
@@ -373,6 +384,11 @@ def live_server(
             raise RuntimeError(log.read_text())
         time.sleep(0.1)
     try:
-        yield LiveServer(url, fresh_database, data_dir)
+        yield LiveServer(url, fresh_database, data_dir, pid)
     finally:
         server_launcher.stop(pid)
+    # Every log a live server writes is checked: no ID number or mobile number in it.
+    leaks = personal_numbers_in(log.read_text(errors="replace"))
+    if leaks:
+        masked = [mask_personal_numbers(n) for n in leaks]
+        pytest.fail(f"the server log {log} shows personal numbers: {masked}")

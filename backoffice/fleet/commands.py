@@ -14,6 +14,7 @@ from backoffice.fleet.models import CommandKind, CommandStatus, Terminal, Termin
 from backoffice.fleet.schemas import CommandCreate, CommandOut
 from backoffice.images import BadImage, inspect_image
 from backoffice.inputs import parse_id
+from backoffice.storage import write_atomically
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
@@ -117,10 +118,8 @@ def store_screenshot(
         )
     except BadImage as exc:
         raise BadInput(str(exc)) from None
-    folder = data_dir / "screenshots" / terminal.code
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"command-{command.id}.png"
-    path.write_bytes(png)
+    path = data_dir / "screenshots" / terminal.code / f"command-{command.id}.png"
+    write_atomically(path, png)
     command.screenshot_path = str(path.relative_to(data_dir))
     db.flush()
     return path

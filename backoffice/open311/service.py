@@ -17,9 +17,11 @@ from backoffice.cases.models import Case, CaseType
 from backoffice.cases.states import OPEN_STATES, CaseState
 from backoffice.cases.taxonomy import TYPE_BULKY_WASTE, TYPE_SHARED_BIKE_PARKING
 from backoffice.errors import BadInput, Conflict, DomainError, NotFound
+from backoffice.identity.service import audit
 from backoffice.open311.models import Open311Key, Open311Request, Open311Token
 from backoffice.places import geometry as geo
 from backoffice.places.models import Place, PlaceKind
+from backoffice.privacy import mask_personal_numbers
 
 KEY_PREFIX = "o311_"
 DEFAULT_WINDOW = timedelta(days=90)  # GeoReport: the default and the widest query window
@@ -46,7 +48,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_key(db: Session, name: str, now: datetime) -> str:
+def issue_key(db: Session, name: str, now: datetime, actor: str = "cli") -> str:
     """A new key for the app `name`; only its digest is kept, so the key is shown once."""
     name = name.strip()
     if not name or len(name) > 100:
@@ -55,8 +57,25 @@ def issue_key(db: Session, name: str, now: datetime) -> str:
         raise Conflict(f"An Open311 key for '{name}' exists already; pick another name.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     db.add(Open311Key(name=name, digest=_digest(key), created_at=now))
+    audit(db, actor=actor, action="issue_open311_key", target=name, now=now)
     db.flush()
     return key
+
+
+def list_keys(db: Session) -> list[Open311Key]:
+    return list(db.scalars(select(Open311Key).order_by(Open311Key.id)))
+
+
+def revoke_key(db: Session, name: str, now: datetime, actor: str) -> Open311Key:
+    """Revoke the key of the app `name` (audited); it is refused from the next request on."""
+    row = db.scalars(select(Open311Key).where(Open311Key.name == name)).first()
+    if row is None:
+        raise NotFound(f"No Open311 key is issued to '{name}'; `open311 list-keys` lists them.")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        audit(db, actor=actor, action="revoke_open311_key", target=name, now=now)
+        db.flush()
+    return row
 
 
 def key_for(db: Session, api_key: object) -> Open311Key:
@@ -182,12 +201,13 @@ def service_type(db: Session, code: str) -> CaseType:
 
 def request_record(case: Case, posted: Open311Request | None = None) -> dict[str, Any]:
     where = [p.name_zh for p in (case.road, case.place) if p is not None]
-    # What an app posted is shown back as posted; staff-written descriptions of other sources
-    # may name people, so those show the case type only.
+    # What an app posted is shown back as posted (personal numbers masked again on the way
+    # out, for requests stored before masking came in); staff-written descriptions of other
+    # sources may name people, so those show the case type only.
     if posted is not None:
-        description = posted.description
+        description = mask_personal_numbers(posted.description)
     elif case.source is CaseSource.OPEN311:
-        description = case.description
+        description = mask_personal_numbers(case.description)
     else:
         description = case.type.name_zh
     return {
@@ -416,8 +436,8 @@ def post_request(
             Open311Request(
                 case_id=result.case_id,
                 key_id=key.id,
-                description=description,
-                address_string=address,
+                description=mask_personal_numbers(description),
+                address_string=mask_personal_numbers(address),
                 address_id=posted.address_id,
                 media_url=media_url,
                 attributes=attributes,

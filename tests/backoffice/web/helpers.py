@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from PIL import Image
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
@@ -19,6 +17,7 @@ from backoffice.cases.states import CaseSource
 from backoffice.clock import ManualClock
 from backoffice.identity.models import Staff
 from backoffice.identity.service import create_staff
+from tests.backoffice.cases.helpers import jpeg
 
 PASSWORD = "correct horse battery"
 _names = itertools.count()
@@ -73,13 +72,6 @@ def sign_in_as(
 ON_JIANGSU_ROAD = (121.4326, 31.2235)
 # On 延安西路 (JSL-R05); E-0506 there goes to BIKE-MEITUAN.
 ON_YANAN_ROAD = (121.4250, 31.2146)
-
-
-def jpeg(tag: bytes = b"") -> bytes:
-    """A real 16x12 JPEG (photos are measured by Pillow), made distinct by the tag."""
-    out = io.BytesIO()
-    Image.new("RGB", (16, 12), (90, 120, 60)).save(out, "JPEG", comment=tag)
-    return out.getvalue()
 
 
 def file_case(
