@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from backoffice.access import CurrentTerminal
+from backoffice.cases import descriptions
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import CaseType
 from backoffice.cases.photos import Photo, PhotoKind
@@ -101,6 +102,7 @@ def file_kiosk_report(
             source=CaseSource.KIOSK,
             type_code=body.type_code,
             description=f"自助终端 {terminal.code} 居民上报",
+            description_fact=descriptions.fact(descriptions.KIOSK_REPORT, terminal=terminal.code),
             road_code=body.road_code,
             reporter=f"kiosk:{terminal.code}",
             external_ref=f"{terminal.code}:{body.report_id}",

@@ -186,6 +186,9 @@ def case_page(
 ) -> HTMLResponse:
     case = _case(db, user, number)
     actions = [a for a in lifecycle.allowed_actions(case.state) if may_take(user, case, a)]
+    evidence = [p for p in case.photos if p.kind is PhotoKind.EVIDENCE]
+    # An AI case has no photo taken as "before": the frame that filed it is its before photo.
+    before = [p for p in case.photos if p.kind is PhotoKind.BEFORE] or evidence[:1]
     return page(
         request,
         "case.html",
@@ -194,9 +197,9 @@ def case_page(
         case=case,
         actions=actions,
         transitions=lifecycle.TRANSITIONS,
-        before=[p for p in case.photos if p.kind is PhotoKind.BEFORE],
+        before=before,
         after=[p for p in case.photos if p.kind is PhotoKind.AFTER],
-        evidence=[p for p in case.photos if p.kind is PhotoKind.EVIDENCE],
+        evidence=evidence,
         units=queries.units(db),
         overdue=is_overdue(case, now),
         caller=db.get(CallerContact, case.id),

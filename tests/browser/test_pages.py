@@ -60,7 +60,7 @@ def test_an_overdue_case_is_sent_back_dispatched_and_closed_with_photos(
     hello.goto("/ops/cases?overdue=1")
     open_case(hello, number)
     take(hello, "send_back", reason="车辆为美团单车，不属于哈啰")
-    expect(hello.locator(".flash.ok")).to_contain_text(f"{number}: send back")
+    expect(hello.locator(".flash.ok")).to_contain_text(f"{number}：回退 ✓")
     expect(hello.locator("#case-table")).not_to_contain_text(number)
 
     dispatcher.goto("/ops/cases?state=filed")
@@ -146,7 +146,7 @@ def test_a_terminal_manager_sends_a_screenshot_command_and_sees_the_kiosks_answe
     page.click(f"a:text-is('{ops.terminal_code}')")
     page.select_option("select[name=kind]", "screenshot")
     page.click("#command-form button[type=submit]")
-    expect(page.locator(".flash.ok")).to_contain_text("queued for the next heartbeat")
+    expect(page.locator(".flash.ok")).to_contain_text("已排队，随下次心跳下发")
     expect(page.locator("#commands tbody tr").first).to_contain_text("待下发")
 
     # The kiosk's side: the next heartbeat carries the command; it uploads and acknowledges.

@@ -132,13 +132,13 @@ def test_the_whole_loop_through_the_pages(
     )
     assert forged.status_code == 403
     html = act(client, unit_csrf, number, "send_back")
-    assert "Give a reason to send back." in html
+    assert "请填写「回退」的理由。" in html  # the service's message, in the page's language
     act(client, unit_csrf, number, "send_back", reason="车辆不属于本公司")
     client.cookies.clear()
 
     _, csrf = sign_in_as(client, db, clock, Role.DISPATCHER)
     html = act(client, csrf, number, "dispatch", unit_code="BIKE-MEITUAN")
-    assert f"{number}: dispatch ✓" in html
+    assert f"{number}：派遣 ✓" in html
     client.cookies.clear()
 
     _, csrf = sign_in_as(client, db, clock, Role.UNIT_STAFF, unit_code="BIKE-MEITUAN")
@@ -149,14 +149,14 @@ def test_the_whole_loop_through_the_pages(
         files=[("photos", ("x.txt", b"not an image", "text/plain"))],
         follow_redirects=True,
     )
-    assert "Photos must be image/jpeg or image/png" in refused.text
+    assert "照片须为 JPEG 或 PNG 格式" in refused.text
     done = client.post(
         f"/ops/cases/{number}/actions/report_handled",
         data={"csrf": csrf, "reason": "已清走"},
         files=[("photos", ("after.jpg", jpeg(b"after"), "image/jpeg"))],
         follow_redirects=True,
     )
-    assert f"{number}: report handled ✓" in done.text
+    assert f"{number}：处置反馈 ✓" in done.text
     client.cookies.clear()
 
     _, csrf = sign_in_as(client, db, clock, Role.INSPECTOR)
@@ -216,7 +216,7 @@ def test_a_call_files_a_case_and_keeps_the_caller_private(
         data={"csrf": csrf, "source": "hotline", "type_code": "E-0502", "description": "x"},
         follow_redirects=True,
     )
-    assert "Pick the road or the grid" in missing.text
+    assert "请在地图上选点，或选择问题所在的道路或网格。" in missing.text
 
 
 def test_a_viewer_may_not_take_calls(
