@@ -324,6 +324,26 @@ ZH: dict[str, str] = {
     "bad_password": "密码错误",
     "locked": "已锁定",
     "logout": "退出",
+    # the map and the location pickers
+    "Map": "地图",
+    "Reported up to": "上报截至",
+    "Layers": "图层",
+    "Grids": "网格",
+    "Compounds, buildings, parks": "小区、楼宇、园区",
+    "Collection points": "堆放点",
+    "Camera": "摄像头",
+    "Reported, filed": "已上报、已立案",
+    "Dispatched, handling": "已派遣、处置中",
+    "Handled, verified": "已处置、已核查",
+    "Closed, voided": "已结案、已作废",
+    "Collection point fill: below, near, over the threshold, no reading": (
+        "堆放点填充率：低于、接近、超过阈值，无读数"
+    ),
+    "Place approximate: no point was reported": "位置为估计：上报时没有点位",
+    "Where: click the place on the map, or pick a road and a landmark or house number": (
+        "位置：在地图上点击问题地点，或选择道路和地标/门牌号"
+    ),
+    "Landmark or house number": "地标或门牌号",
     # messages from the handlers
     "Hours must be a number, like 24.": "小时数须为数字，如 24。",
     "Write the answer the resident will read.": "请填写居民将看到的答复。",
@@ -444,7 +464,7 @@ MESSAGES_ZH: list[tuple[re.Pattern[str], str]] = [
             "请同时给出经度和纬度，或都不给。",
         ),
         (
-            r"The point .* is outside the subdistrict\.?.*",
+            r"The point lon .* lies outside every grid of the subdistrict.*",
             "所选位置不在本街道范围内。",
         ),
     )

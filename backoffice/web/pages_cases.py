@@ -27,6 +27,7 @@ from backoffice.cases.states import CaseAction, CaseSource, CaseState
 from backoffice.cases.time_limits import is_overdue
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
+from backoffice.places.landmarks import landmark_point
 from backoffice.places.models import PlaceKind
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
@@ -307,6 +308,27 @@ def call_form(request: Request, user: CurrentUser, db: DbSession) -> HTMLRespons
     )
 
 
+PICK_A_PLACE = "Pick the place on the map, or a road and a landmark or house number."
+
+
+def _picked_point(
+    db: DbSession, lon: str, lat: str, road_code: str, landmark: str, now: datetime
+) -> tuple[float, float]:
+    """Where the caller says: a point clicked on the map, or a road's landmark or house number.
+    Every call gets a point, so its grid and nearest road follow and de-duplication can find
+    the camera's case for the same spot."""
+    if lon.strip() and lat.strip():
+        try:
+            return (float(lon), float(lat))
+        except ValueError as error:
+            raise BadInput(
+                "Pick the place on the map, or a road and a landmark or house number."
+            ) from error
+    if road_code and landmark:
+        return landmark_point(db, road_code, landmark, now)
+    raise BadInput("Pick the place on the map, or a road and a landmark or house number.")
+
+
 @router.post("/calls")
 def take_call(
     user: CurrentUser,
@@ -317,7 +339,9 @@ def take_call(
     source: Annotated[str, Form()] = "hotline",
     type_code: Annotated[str, Form()] = "",
     road_code: Annotated[str, Form()] = "",
-    grid_code: Annotated[str, Form()] = "",
+    landmark: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "",
+    lat: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     caller_name: Annotated[str, Form()] = "",
     caller_phone: Annotated[str, Form()] = "",
@@ -328,16 +352,15 @@ def take_call(
     def run() -> str:
         if source not in {s.value for s in CALL_SOURCES}:
             raise BadInput("A call comes from the hotline or a non-police 110 call.")
-        if not road_code and not grid_code:
-            raise BadInput("Pick the road or the grid where the problem is.")
+        point = _picked_point(db, lon, lat, road_code, landmark, now)
         result = file_report(
             db,
             CaseReport(
                 source=CaseSource(source),
                 type_code=type_code,
                 description=description,
-                road_code=road_code or None,
-                grid_code=grid_code or None,
+                lon=point[0],
+                lat=point[1],
                 reporter=cases.actor_name(user.principal),
             ),
             now,

@@ -11,7 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backoffice.web import pages_cases, pages_core, pages_fleet, pages_services, pages_vision
+from backoffice.web import (
+    pages_cases,
+    pages_core,
+    pages_fleet,
+    pages_map,
+    pages_services,
+    pages_vision,
+)
 from backoffice.web.auth import CsrfRejected, LoginRequired, PageForbidden
 from backoffice.web.i18n import translate, translate_message
 from backoffice.web.render import language_of, page
@@ -89,6 +96,7 @@ def install(app: FastAPI) -> None:
     for router in (
         pages_core.router,
         pages_cases.router,
+        pages_map.router,
         pages_fleet.router,
         pages_vision.router,
         pages_services.router,

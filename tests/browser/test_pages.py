@@ -105,6 +105,10 @@ def test_a_call_taker_files_a_110_call(pages: Ops, ops: OpsData) -> None:
     page.select_option("select[name=source]", "police_110")
     page.select_option("select[name=type_code]", "E-0502")
     page.select_option("select[name=road_code]", "JSL-R02")
+    # No map click: the road's landmark gives the point (the crossing with Jiangsu Road).
+    expect(page.locator("select[name=landmark]")).to_have_attribute("data-loaded", "JSL-R02")
+    page.select_option("select[name=landmark]", "x:JSL-R01")
+    expect(page.locator("#pick-info")).to_have_attribute("data-grid", re.compile(r"JSL-G\d{4}"))
     page.fill("textarea[name=description]", "愚园路路口有流动摊贩占道经营")
     page.fill("input[name=caller_name]", "李建国")
     page.fill("input[name=caller_phone]", "13912345678")
@@ -223,7 +227,7 @@ def test_each_role_sees_only_what_it_may(pages: Ops, ops: OpsData) -> None:
         viewport={"width": 1366, "height": 768},
     )
     nav = [a.inner_text() for a in hello.locator("nav.nav a").all()]
-    assert nav == ["总览", "案件"]
+    assert nav == ["总览", "案件", "地图"]
     hello.goto("/ops/cases")
     shoot(hello, "cases-unit-staff-laptop")
     rows = hello.locator("#case-table tbody tr")
@@ -237,7 +241,7 @@ def test_each_role_sees_only_what_it_may(pages: Ops, ops: OpsData) -> None:
 
     manager = pages.sign_in("demo-terminal-manager", ops.logins[Role.TERMINAL_MANAGER].password)
     nav = [a.inner_text() for a in manager.locator("nav.nav a").all()]
-    assert nav == ["总览", "案件", "派单规则", "自助终端"]
+    assert nav == ["总览", "案件", "地图", "派单规则", "自助终端"]
     viewer = pages.sign_in("demo-viewer", ops.logins[Role.VIEWER].password)
     viewer.goto(f"/ops/cases/{ops.patrol_number}")
     expect(viewer.locator("details.action")).to_have_count(0)
