@@ -324,6 +324,8 @@ ZH: dict[str, str] = {
     "bad_password": "密码错误",
     "locked": "已锁定",
     "logout": "退出",
+    "escalated to the shift leader": "已升级至值班长",
+    "{m} min unacknowledged": "{m} 分钟未确认",
     # the map and the location pickers
     "Map": "地图",
     "Reported up to": "上报截至",

@@ -19,12 +19,13 @@ from backoffice.fleet import live
 from backoffice.fleet import service as fleet
 from backoffice.vision import service as vision
 from backoffice.vision.models import CameraStatus
-from backoffice.web import auth, queries
+from backoffice.web import alarms, auth, queries
 from backoffice.web.auth import CurrentUser, PageSettings, PageUser
 from backoffice.web.i18n import translate
 from backoffice.web.models import AlarmAck, LoginAttempt
 from backoffice.web.pages_services import satisfaction_rate
 from backoffice.web.render import LANG_COOKIE, language_of, page
+from backoffice.web.settings import WebSettings
 from backoffice.web.roles import (
     ALARM_WATCHERS,
     AUDIT_READERS,
@@ -194,6 +195,8 @@ def summary(
             "total": len(cameras),
         }
     if user.role in ALARM_WATCHERS:
+        web_settings: WebSettings = request.app.state.web_settings
+        escalate_after = timedelta(minutes=web_settings.alarm_escalate_minutes)
         data["alarms"] = [
             {
                 "id": c.id,
@@ -203,6 +206,9 @@ def summary(
                 if c.road
                 else "",
                 "at": c.reported_at.isoformat(),
+                "minutes": int((now - c.reported_at).total_seconds() // 60),
+                # Past the escalation time: the shift leader has it (web.alarms).
+                "escalated": alarms.is_escalated(c, now, escalate_after),
             }
             for c in queries.unacknowledged_alarms(db, now)
         ]

@@ -16,7 +16,10 @@ from backoffice.access import Role
 from backoffice.demo.history import OpsData
 from tests.browser.conftest import Ops, shoot
 
-LABELS = "h1, h2, nav a, button, th, dt, label, .tile-label, .brand-name, .map-legend span, a.btn"
+LABELS = (
+    "h1, h2, nav a, button, th, dt, label, .tile-label, .brand-name, .map-legend span, a.btn, "
+    "svg text"
+)
 
 # Returns, for each visible label, the characters drawn as the missing-glyph box.
 FIND_TOFU = """
@@ -47,8 +50,12 @@ FIND_TOFU = """
     latinIsNot: !isTofu("A", probe),
   };
   for (const el of document.querySelectorAll(selector)) {
-    if (!el.offsetParent && getComputedStyle(el).position !== "fixed") { continue; }
-    const text = (el.innerText || "").trim();
+    const isSvg = el instanceof SVGElement;
+    const hidden = isSvg
+      ? !el.getBBox().width
+      : !el.offsetParent && getComputedStyle(el).position !== "fixed";
+    if (hidden) { continue; }
+    const text = ((isSvg ? el.textContent : el.innerText) || "").trim();
     if (!text) { continue; }
     const style = getComputedStyle(el);
     const font = style.fontWeight + " 32px " + style.fontFamily;
