@@ -25,7 +25,6 @@ from backoffice.web.i18n import translate
 from backoffice.web.models import AlarmAck, LoginAttempt
 from backoffice.web.pages_services import satisfaction_rate
 from backoffice.web.render import LANG_COOKIE, language_of, page
-from backoffice.web.settings import WebSettings
 from backoffice.web.roles import (
     ALARM_WATCHERS,
     AUDIT_READERS,
@@ -34,6 +33,7 @@ from backoffice.web.roles import (
     FLEET_READERS,
     RATING_READERS,
 )
+from backoffice.web.settings import WebSettings
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "zhili_login_csrf"
