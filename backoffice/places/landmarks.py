@@ -1,6 +1,7 @@
 """Landmarks along a road, from the places' own geometry: its crossings with other roads, the
 compounds, buildings and parks on it (with their house numbers) and its collection points,
-ordered from the road's start. A caller who names a road and a landmark gives a point."""
+ordered from the road's start. A site is on a road when the road is its nearest, or its
+address or its attributes name the road. A caller who names a road and a landmark gives a point."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from backoffice.places.service import SITE_KINDS, get_place
 
 # Two roads whose ends come this close meet (a T-junction drawn a little short of the other).
 JUNCTION_M = 25.0
-# A site is "on" a road when the road is its nearest, or its address names the road.
 CROSSING_PREFIX = "x:"
 
 
@@ -126,61 +126,66 @@ def _active(place: Place, now: datetime | None) -> bool:
     )
 
 
-def landmarks(db: Session, road_code: str, now: datetime | None = None) -> list[Landmark]:
-    """The road's crossings and the sites on it, from its start to its end."""
-    road = get_place(db, road_code)
-    if road.kind is not PlaceKind.ROAD:
-        raise BadInput(f"'{road_code}' is not a road.", field="road_code")
-    line = road.geometry["coordinates"]
-    roads = list(db.scalars(select(Place).where(Place.kind == PlaceKind.ROAD)))
-    found: list[Landmark] = []
-    for other in roads:
-        if other.id == road.id:
-            continue
-        met = crossing(line, other.geometry["coordinates"])
-        if met is None:
-            continue
-        found.append(
-            Landmark(
-                code=CROSSING_PREFIX + other.code,
-                kind="crossing",
-                name_zh=f"{road.name_zh}{other.name_zh}路口",
-                name_en=f"{road.name_en} at {other.name_en}",
-                lon=round(met[0], 7),
-                lat=round(met[1], 7),
-                along_m=along_m(met, line),
+def all_landmarks(db: Session, now: datetime | None = None) -> dict[str, list[Landmark]]:
+    """Every road's landmarks (road code -> its crossings and sites, from its start)."""
+    roads = list(db.scalars(select(Place).where(Place.kind == PlaceKind.ROAD).order_by(Place.code)))
+    found: dict[str, list[Landmark]] = {road.code: [] for road in roads}
+    for road in roads:
+        line = road.geometry["coordinates"]
+        for other in roads:
+            if other.id == road.id:
+                continue
+            met = crossing(line, other.geometry["coordinates"])
+            if met is None:
+                continue
+            found[road.code].append(
+                Landmark(
+                    code=CROSSING_PREFIX + other.code,
+                    kind="crossing",
+                    name_zh=f"{road.name_zh}{other.name_zh}路口",
+                    name_en=f"{road.name_en} at {other.name_en}",
+                    lon=round(met[0], 7),
+                    lat=round(met[1], 7),
+                    along_m=along_m(met, line),
+                )
             )
-        )
     sites = db.scalars(select(Place).where(Place.kind.in_(SITE_KINDS)).order_by(Place.code))
     for site in sites:
         if not _active(site, now):
             continue
         centre = _centre(site.geometry)
-        address = str((site.attributes or {}).get("address", ""))
-        on_road = (site.attributes or {}).get("road_code") == road.code or (
-            address.startswith(road.name_zh)
+        attributes = site.attributes or {}
+        address = str(attributes.get("address", ""))
+        nearest = min(
+            roads, key=lambda r: geo.distance_to_polyline_m(centre, r.geometry["coordinates"])
         )
-        if not on_road:
-            nearest = min(
-                roads, key=lambda r: geo.distance_to_polyline_m(centre, r.geometry["coordinates"])
-            )
-            on_road = nearest.id == road.id
-        if not on_road:
-            continue
         number = address if _HOUSE_NUMBER.search(address) else ""
-        found.append(
-            Landmark(
-                code=site.code,
-                kind=site.kind.value,
-                name_zh=f"{number} {site.name_zh}".strip(),
-                name_en=f"{site.name_en} ({number})" if number else site.name_en,
-                lon=round(centre[0], 7),
-                lat=round(centre[1], 7),
-                along_m=along_m(centre, line),
+        for road in roads:
+            named = attributes.get("road_code") == road.code or address.startswith(road.name_zh)
+            if not (named or road.id == nearest.id):
+                continue
+            found[road.code].append(
+                Landmark(
+                    code=site.code,
+                    kind=site.kind.value,
+                    name_zh=f"{number} {site.name_zh}".strip(),
+                    name_en=f"{site.name_en} ({number})" if number else site.name_en,
+                    lon=round(centre[0], 7),
+                    lat=round(centre[1], 7),
+                    along_m=along_m(centre, road.geometry["coordinates"]),
+                )
             )
-        )
-    found.sort(key=lambda landmark: (landmark.along_m, landmark.code))
+    for listed in found.values():
+        listed.sort(key=lambda landmark: (landmark.along_m, landmark.code))
     return found
+
+
+def landmarks(db: Session, road_code: str, now: datetime | None = None) -> list[Landmark]:
+    """The road's crossings and the sites on it, from its start to its end."""
+    road = get_place(db, road_code)
+    if road.kind is not PlaceKind.ROAD:
+        raise BadInput(f"'{road_code}' is not a road.", field="road_code")
+    return all_landmarks(db, now)[road.code]
 
 
 def landmark_point(
