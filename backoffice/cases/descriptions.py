@@ -1,5 +1,6 @@
-"""What the system writes on a case (AI patrol, kiosk filings, time-limit escalations), kept as a
-fact (a kind and its parameters) and rendered in the reader's language when shown.
+"""What the system writes on a case (AI patrol, kiosk filings, bad ratings, time-limit
+escalations, rule dispatch), kept as a fact (a kind and its parameters) and rendered in the
+reader's language when shown.
 
 The stored `description` / `reason` text stays the Chinese rendering, for the APIs and exports
 that read text; pages render the fact in their own language.
@@ -17,6 +18,7 @@ AI_FILL = "ai_fill"
 KIOSK_REPORT = "kiosk_report"
 SLA_BREACH = "sla_breach"
 RULE_DISPATCH = "rule_dispatch"
+BAD_RATING = "bad_rating"
 
 # Parameters are formatted by Python's str.format; percentages are given as shares (0.52).
 TEMPLATES: dict[str, dict[str, str]] = {
@@ -47,6 +49,16 @@ TEMPLATES: dict[str, dict[str, str]] = {
     SLA_BREACH: {
         "zh": "超过处置时限（应于 {due} 前处置）",
         "en": "Time limit breached (due {due})",
+    },
+    BAD_RATING: {
+        "zh": (
+            "政务服务差评（{level}级 {level_zh}）：事项 {item} {item_zh}；终端 {terminal}"
+            "（{place}）；原因：{reasons}；评价内容：{comment}"
+        ),
+        "en": (
+            "Bad service rating (level {level}, {level_en}): matter {item} {item_en}; terminal "
+            "{terminal} ({place}); reasons: {reasons}; comment: {comment}"
+        ),
     },
     RULE_DISPATCH: {
         "zh": "按派单规则 {rule} 自动派遣",
