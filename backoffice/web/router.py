@@ -16,6 +16,7 @@ from backoffice.web import (
     pages_core,
     pages_fleet,
     pages_map,
+    pages_notify,
     pages_services,
     pages_vision,
 )
@@ -100,6 +101,7 @@ def install(app: FastAPI) -> None:
         pages_fleet.router,
         pages_vision.router,
         pages_services.router,
+        pages_notify.router,
     ):
         app.include_router(router)
     app.mount("/ops/static", StaticFiles(directory=STATIC_DIR), name="ops-static")
