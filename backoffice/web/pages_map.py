@@ -27,6 +27,7 @@ from backoffice.vision import service as vision
 from backoffice.vision.rules import RuleKind
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser
+from backoffice.web.i18n import translate_message
 from backoffice.web.render import language_of, page
 from backoffice.web.roles import CAMERA_READERS, CASE_READERS, FLEET_READERS, MAP_READERS
 
@@ -190,7 +191,7 @@ def locate_json(
     try:
         where = places.locate(db, point=(lon, lat))
     except BadInput as error:
-        return JSONResponse({"detail": error.message}, status_code=422)
+        return JSONResponse({"detail": translate_message(error.message, lang)}, status_code=422)
     return JSONResponse(
         {
             "grid": where.grid.code if where.grid else None,
