@@ -106,7 +106,6 @@ def _case_entry(case: Case, lang: str, now: datetime) -> dict[str, Any]:
         "overdue": is_overdue(case, now),
         "type": case.type.code,
         "type_name": _name(case.type, lang),
-        "category": case.type.code.rsplit("-", 1)[0][:4],
         "source": case.source.value,
         "lon": lon,
         "lat": lat,

@@ -86,6 +86,13 @@ def test_a_hotline_report_picked_on_the_map_merges_with_the_camera_case(
     pages: Ops, ops: OpsData
 ) -> None:
     page = pages.sign_in("demo-operator", ops.logins[Role.OPERATOR].password)
+    # Without a place the call is refused, saying what to do.
+    page.goto("/ops/calls/new")
+    page.select_option("select[name=type_code]", "E-0506")
+    page.fill("textarea[name=description]", "共享单车乱停")
+    page.click("#call-form button[type=submit]")
+    expect(page.locator(".flash.bad")).to_have_text("请在地图上选点，或选择道路和地标/门牌号。")
+
     number = file_call_at(
         page, "rect.camera[data-code='CAM-YA-01']", "E-0506", "延安西路人行道上共享单车乱停"
     )
@@ -93,12 +100,3 @@ def test_a_hotline_report_picked_on_the_map_merges_with_the_camera_case(
     expect(page.locator(".facts")).to_contain_text("2 次上报")
     expect(page.locator(".flash.ok")).to_contain_text(ops.patrol_number)
     shoot(page, "call-merged")
-
-
-def test_a_call_without_a_place_is_refused_with_what_to_do(pages: Ops, ops: OpsData) -> None:
-    page = pages.sign_in("demo-call-taker", ops.logins[Role.CALL_TAKER].password)
-    page.goto("/ops/calls/new")
-    page.select_option("select[name=type_code]", "C-0109")
-    page.fill("textarea[name=description]", "路灯不亮")
-    page.click("#call-form button[type=submit]")
-    expect(page.locator(".flash.bad")).to_have_text("请在地图上选点，或选择道路和地标/门牌号。")
