@@ -235,6 +235,14 @@ def answer_error(
     return SafeJSONResponse(error_body(detail, **extra), status_code=status_code, headers=headers)
 
 
+def http_error_answer(request: Request, exc: StarletteHTTPException) -> Response:
+    """An HTTP error (no route, wrong method, ...) in the one error form (or the path's own)."""
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return answer_error(request, exc.status_code, detail, exc.headers)
+
+
 def install_error_handler(app: FastAPI) -> None:
     async def domain(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
@@ -247,10 +255,7 @@ def install_error_handler(app: FastAPI) -> None:
 
     async def http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        if exc.status_code in (204, 304):
-            return Response(status_code=exc.status_code, headers=exc.headers)
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return answer_error(request, exc.status_code, detail, exc.headers)
+        return http_error_answer(request, exc)
 
     async def storage(request: Request, exc: Exception) -> Response:
         if is_storage_full(exc):

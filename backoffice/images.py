@@ -5,14 +5,18 @@ use, so a small file that unpacks into a huge image (a decompression bomb) is re
 from __future__ import annotations
 
 import io
-import re
-import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import BmpImagePlugin, ImageFile, JpegImagePlugin, PngImagePlugin
 
 # The formats the back office takes, by Pillow's name, with their media types.
 MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "BMP": "image/bmp"}
+_MAGIC = {"JPEG": b"\xff\xd8\xff", "PNG": b"\x89PNG\r\n\x1a\n", "BMP": b"BM"}
+_PARSERS: dict[str, type[ImageFile.ImageFile]] = {
+    "JPEG": JpegImagePlugin.JpegImageFile,
+    "PNG": PngImagePlugin.PngImageFile,
+    "BMP": BmpImagePlugin.BmpImageFile,
+}
 # 50 megapixels: more than a phone's photo (12 MP) or a camera frame; at 3 bytes a pixel an
 # image at the cap decodes to 150 MB.
 MAX_PIXELS = 50_000_000
@@ -47,26 +51,22 @@ def inspect_image(
     names = " or ".join(sorted(formats))
     if not data:
         raise BadImage(f"The {what} is empty; send the {names} bytes themselves.")
+    found = next((name for name, magic in _MAGIC.items() if data.startswith(magic)), None)
+    if found is None or found not in formats:
+        raise BadImage(f"The {what} could not be read as one ({names}); send a real image.")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=sorted(formats)) as image:
-                found, (width, height) = str(image.format), image.size
-                _check_size(width, height, max_pixels, max_side, what)
-                image.verify()  # the structure (PNG chunk checksums, JPEG markers), no pixels
+        # The format's own parser, called directly: Image.open is patched by ultralytics (when
+        # vision is loaded) to try an optional HEIF plugin on what it cannot read.
+        with _PARSERS[found](io.BytesIO(data)) as image:
+            width, height = image.size
+            _check_size(width, height, max_pixels, max_side, what)
+            image.verify()  # the structure (PNG chunk checksums, JPEG markers), no pixels
     except BadImage:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        # Pillow's own guard, far above ours, met first: its message holds the pixel count.
-        found_pixels = re.search(r"\((\d+) pixels\)", str(exc))
-        count = f"{int(found_pixels.group(1)):,}" if found_pixels else "too many"
-        raise BadImage(
-            f"The {what} has {count} pixels; at most {max_pixels:,} pixels are allowed."
-        ) from None
-    except UnidentifiedImageError:
-        raise BadImage(f"The {what} is not a {names} image that can be read.") from None
     except Exception as exc:  # Pillow raises many kinds (SyntaxError, struct.error, OSError...)
-        raise BadImage(f"The {what} is a damaged {names} image ({type(exc).__name__}).") from None
+        raise BadImage(
+            f"The {what} could not be read as one ({names}): it is damaged ({type(exc).__name__})."
+        ) from None
     return ImageInfo(found, width, height)
 
 

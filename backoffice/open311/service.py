@@ -439,7 +439,7 @@ def post_request(
                 description=mask_personal_numbers(description),
                 address_string=mask_personal_numbers(address),
                 address_id=posted.address_id,
-                media_url=media_url,
+                media_url=mask_personal_numbers(media_url),
                 attributes=attributes,
                 created_at=now,
             )

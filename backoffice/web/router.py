@@ -6,11 +6,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backoffice.errors import http_error_answer
 from backoffice.web import (
     pages_cases,
     pages_core,
@@ -76,7 +76,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             else "You may not open this page."
         )
         return _error_page(request, exc.status_code, message)
-    return await http_exception_handler(request, exc)
+    return http_error_answer(request, exc)
 
 
 async def _csrf(request: Request, _exc: Exception) -> Response:

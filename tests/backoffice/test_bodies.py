@@ -118,7 +118,7 @@ def test_a_small_body_passes_through_whole(client: TestClient) -> None:
 
 
 def test_pillow_reads_the_real_size_past_a_stray_byte() -> None:
-    with pytest.raises(BadImage, match="256,000,000 pixels"):
+    with pytest.raises(BadImage, match="16000x16000 pixels, it has 256,000,000"):
         inspect_image(jpeg_claiming(16000, 16000), formats=frozenset({"JPEG"}))
     with pytest.raises(BadImage, match="largest side allowed is 4096"):
         inspect_image(jpeg_claiming(5000, 100), formats=frozenset({"JPEG"}), max_side=4096)
@@ -148,7 +148,7 @@ def test_a_decompression_bomb_frame_is_refused_with_422(
         headers={**admin, "Content-Type": "image/jpeg", "Idempotency-Key": "k1"},
     )
     assert answer.status_code == 422
-    assert "256,000,000 pixels" in answer.json()["detail"]
+    assert "16000x16000 pixels" in answer.json()["detail"]
 
 
 def test_a_huge_png_screenshot_header_is_refused(
@@ -168,7 +168,7 @@ def test_a_huge_png_screenshot_header_is_refused(
         headers={**kiosk, "Content-Type": "image/png"},
     )
     assert answer.status_code == 422
-    assert "40,000,000,000 pixels" in answer.json()["detail"]
+    assert "200000x200000 pixels" in answer.json()["detail"]
 
 
 def _beat() -> dict[str, object]:

@@ -39,13 +39,13 @@ def test_the_discovery_document_in_json_and_xml(client: TestClient) -> None:
         document = client.get(f"{path}.json").json()
         [endpoint] = document["endpoints"]
         assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-        assert endpoint["url"] == "http://testserver/open311/v2"
+        assert endpoint["url"].endswith("://testserver/open311/v2")
         assert endpoint["formats"] == ["text/xml", "application/json"]
         assert endpoint["type"] == "production"
         assert document["changeset"] and document["key_service"]
     root = xml_of(client.get("/open311/discovery.xml").content)
     assert root.tag == "discovery"
-    assert root.findtext("endpoints/endpoint/url") == "http://testserver/open311/v2"
+    assert str(root.findtext("endpoints/endpoint/url")).endswith("://testserver/open311/v2")
     assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == [
         "text/xml",
         "application/json",

@@ -21,11 +21,12 @@ from backoffice.settings import Settings
 from backoffice.web import pages_cases, pages_core, pages_fleet, pages_services, pages_vision
 from tests.backoffice.fleet.test_enrollment import BEAT
 from tests.backoffice.kiosk_terminals import enrolled_terminal
+from tests.backoffice.test_bodies import real_png
 from tests.backoffice.web.helpers import file_case, log_in, make_staff, sign_in_as
 from tests.conftest import StaffFactory
 
 PAGE_MODULES = (pages_core, pages_cases, pages_fleet, pages_vision, pages_services)
-PNG_SCREENSHOT = b"\x89PNG\r\n\x1a\n" + bytes(32)
+PNG_SCREENSHOT = real_png()  # screenshots are measured by Pillow
 # Routes that answer an uploaded file rather than a page.
 UPLOADS = {
     "/ops/cases/{number}/photos/{photo_id}",

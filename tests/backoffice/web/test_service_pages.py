@@ -138,9 +138,14 @@ def test_the_notifications_page_shows_failing_endpoints_and_retries_a_failed_del
     from sqlalchemy import select
 
     from backoffice.notify.models import ChannelKind, Delivery, DeliveryStatus
-    from backoffice.notify.service import RetryPolicy, create_subscription, enqueue
-    from backoffice.notify.worker import DeliveryLimits, deliver_due
-    from tests.backoffice.notify.test_delivery import make_unit, notice
+    from backoffice.notify.service import RetryPolicy, enqueue
+    from backoffice.notify.worker import DeliveryLimits
+    from tests.backoffice.notify.test_delivery import (
+        create_subscription,
+        deliver_due,
+        make_unit,
+        notice,
+    )
 
     unit = make_unit(db, "U-PAGE")
     create_subscription(
