@@ -98,7 +98,11 @@ def choices(db: DbSession, now: Now, _terminal: CurrentTerminal) -> ReportChoice
     )
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses={200: {"model": KioskReportOut, "description": "A resend: the first case."}},
+)
 def file_kiosk_report(
     body: KioskReportIn,
     request: Request,

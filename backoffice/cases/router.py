@@ -63,7 +63,12 @@ async def _photo_dir(request: Request) -> Path:
 PhotoDir = Annotated[Path, Depends(_photo_dir)]
 
 
-@router.post("/cases", status_code=201, response_model=FilingOut)
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=FilingOut,
+    responses={200: {"model": FilingOut, "description": "Attached to an open case as evidence."}},
+)
 def create_case(
     body: CaseCreate,
     db: DbSession,

@@ -42,7 +42,11 @@ Since = Annotated[
 Until = Annotated[Day | None, Query(description="Last Shanghai calendar day (default: today).")]
 
 
-@router.post("/ratings", status_code=201)
+@router.post(
+    "/ratings",
+    status_code=201,
+    responses={200: {"model": RatingOut, "description": "A retry: the first answer."}},
+)
 def rate(
     body: RatingIn,
     db: DbSession,

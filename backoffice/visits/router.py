@@ -37,7 +37,11 @@ def _out(db: DbSession, visit: Visit) -> VisitOut:
     )
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses={200: {"model": VisitOut, "description": "Sent again: the same visit."}},
+)
 def report_visit(
     body: VisitIn, db: DbSession, now: Now, response: Response, terminal_id: CurrentTerminal
 ) -> VisitOut:
