@@ -30,6 +30,7 @@ from kiosk.devices.base import (
     QrRejected,
     QrScanned,
     QrScanner,
+    ResidentIdentity,
 )
 from kiosk.devices.health import DeviceState
 
@@ -190,7 +191,10 @@ def check_identification(config: KioskConfig, name: str, identity: CardIdentity)
 
     # No UI thread here: answers are handed over on the calling thread.
     client = BackOfficeClient(lambda: agent.send, Background(lambda call: call()))
-    client.identify_card(identity.id_number, identity.name, finished)
+    if isinstance(identity, ResidentIdentity):  # taken on the terminal's token, as the app does
+        client.identify_id_card(identity.id_number, identity.name, identity.valid_to, finished)
+    else:
+        client.identify_card(identity.id_number, identity.name, finished)
     if not done.wait(HTTP_WAIT_S):
         return Check(check_name, False, "the back office did not answer")
     answer = answers[0]

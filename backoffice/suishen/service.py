@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +19,12 @@ from backoffice.suishen.personal import (
     mask_id_number,
     mask_name,
 )
-from backoffice.suishen.schemas import CardEvidence, SuishenEvidence, TypedEvidence
+from backoffice.suishen.schemas import (
+    CardEvidence,
+    IdCardEvidence,
+    SuishenEvidence,
+    TypedEvidence,
+)
 
 # Long enough for one visit at the kiosk; the kiosk wipes it when the visit ends anyway.
 IDENTIFICATION_TTL = timedelta(minutes=10)
@@ -27,21 +33,46 @@ TYPED_REFUSED = (
     "A typed ID number does not prove who is at the terminal. Read the ID card or social "
     "security card, or scan the Suishen code."
 )
+# An ID card's validity ends on a local (Shanghai) day.
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+ID_CARD_EXPIRED = (
+    "This resident ID card has expired; it cannot identify anyone. Use a valid card, the social "
+    "security card or the Suishen code."
+)
+
+
+def _id_card_number(evidence: IdCardEvidence, now: datetime) -> str:
+    """The ID number of a resident ID card read, checked; an expired card is refused."""
+    number = evidence.id_number.strip().upper()
+    if not is_valid_id_number(number):
+        raise BadInput("The ID number read from the card fails its check; read it again.")
+    valid_to = evidence.valid_to
+    if valid_to is not None and valid_to < now.astimezone(LOCAL_ZONE).date():
+        raise BadInput(ID_CARD_EXPIRED)
+    return number
 
 
 def identify(
     db: Session,
-    evidence: CardEvidence | SuishenEvidence | TypedEvidence,
+    evidence: CardEvidence | IdCardEvidence | SuishenEvidence | TypedEvidence,
     *,
     terminal_id: int,
     secret_key: str,
     verifier: SuishenVerifier,
     now: datetime,
 ) -> tuple[Identification, str]:
-    """Record who the terminal identified; returns the row and its token (shown once)."""
+    """Record who the terminal identified; returns the row and its token (shown once).
+
+    A resident ID card read (``id_card``) rests on the terminal's token alone: its reader's
+    security module proves the card to the reader, not to the back office."""
     if isinstance(evidence, TypedEvidence):
         raise Forbidden(TYPED_REFUSED)
-    if isinstance(evidence, CardEvidence):
+    if isinstance(evidence, IdCardEvidence):
+        number = _id_card_number(evidence, now)
+        proof, id_hash = Proof.ID_CARD, keyed_hash(secret_key, number)
+        masked_id, masked = mask_id_number(number), mask_name(evidence.name)
+        expires_at = now + IDENTIFICATION_TTL
+    elif isinstance(evidence, CardEvidence):
         number = evidence.id_number.strip().upper()
         if not is_valid_id_number(number):
             raise BadInput("The ID number read from the card fails its check; read it again.")

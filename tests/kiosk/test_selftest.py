@@ -206,8 +206,8 @@ def test_selftest_says_which_device_failed(
         {
             "name": "id_card_reader",
             "ok": False,
-            "detail": "card_expired: This ID card has expired. Please use a valid card or go to "
-            "a service counter.",
+            "detail": "card_expired: This ID card has expired. Please use your social security "
+            "card or Suishen code, or go to a counter.",
         },
         {"name": "qr_camera", "ok": True, "detail": "decoded a code of 27 characters: SUISHEN:…"},
         {"name": "printer", "ok": False, "detail": "status paper_out"},
