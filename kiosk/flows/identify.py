@@ -141,7 +141,7 @@ class IdentifyFlow:
             if isinstance(card, ResidentIdentity):
                 self._backoffice.identify_id_card(card.id_number, card.name, card.valid_to, done)
             else:
-                self._backoffice.identify_card(card.id_number, card.name, done)
+                self._backoffice.identify_card(card, event.answer, done)
             self._offer_elder_mode(visit, card.birth_date)
             self._after_identification()
         elif isinstance(event, CardRemoved):

@@ -162,6 +162,8 @@ EXPECTED_CHECKS = [
         "ok": True,
         "detail": "the back office identified 王*英 110***********002X",
     },
+    # The resident ID card cannot prove its read: it is identified on the terminal's token
+    # (proof id_card), counted toward the terminal's limit on people per hour.
     {
         "name": "identification (id_card_reader)",
         "ok": True,
