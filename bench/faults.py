@@ -42,6 +42,9 @@ from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, session_scope
 from backoffice.demo.seed import DEMO_TERMINAL, demo_enrollment_code, seed_demo
 from backoffice.fleet.models import AlertKind, FleetAlert
+from backoffice.medical.models import BookletProgress, PrintConfirmation
+from backoffice.medical.service import LINES_PER_PAGE
+from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.notify.formats import DELIVERY_HEADER
 from backoffice.notify.models import (
     ChannelKind,
@@ -52,6 +55,8 @@ from backoffice.notify.models import (
 from backoffice.notify.service import Notice, enqueue
 from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.ratings.models import Rating
+from backoffice.settings import Settings
+from backoffice.suishen.personal import keyed_hash
 from backoffice.units.models import HandlingLevel
 from backoffice.units.schemas import UnitCreate
 from backoffice.units.service import create_unit
@@ -74,6 +79,7 @@ FAULTS = (
     "kiosk_killed",
     "outbox_corrupt",
     "same_key_race",
+    "print_race",
     "disk_full",
 )
 
@@ -555,6 +561,79 @@ def _same_key_race(office: Office, size: int) -> dict[str, int]:
     }
 
 
+def _print_race(office: Office, size: int) -> dict[str, int]:
+    """A booklet's lines confirmed one position after another, each position sent twice at the
+    same moment (the first pair also races to create the person's booklet position): every
+    answer 200, one confirmation row per position, the position where the last one left it."""
+    token = _terminal_token(office)
+    id_number = _id_number(uuid.uuid4().int)
+    source = DemoMedicalSource(demo_source_path(office.data_dir))
+    try:
+        id_hash = keyed_hash(Settings().secret_key, id_number)
+        records = source.add_resident(id_hash, "王*", SystemClock().now().date())
+    finally:
+        source.close()
+    positions = [
+        (1 + i // LINES_PER_PAGE, 1 + i % LINES_PER_PAGE) for i in range(min(size, records))
+    ]
+    statuses: Counter[int] = Counter()
+    with httpx.Client(
+        base_url=office.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as client:
+        who = client.post(
+            "/api/v1/identifications",
+            json={"proof": "card", "id_number": id_number, "name": "王五"},
+        )
+        who.raise_for_status()
+        headers = {api.IDENTIFICATION_HEADER: who.json()["token"]}
+        for page, line in positions:
+            barrier = threading.Barrier(2)
+
+            def confirm(_: int, page: int = page, line: int = line, barrier: Any = barrier) -> int:
+                barrier.wait()
+                answer = client.post(
+                    api.MEDICAL_PRINTS, json={"page": page, "line": line}, headers=headers
+                )
+                return answer.status_code
+
+            with ThreadPoolExecutor(2) as pair:
+                statuses.update(pair.map(confirm, range(2)))
+        left = client.get(api.MEDICAL_RECORDS, headers=headers).json()
+    engine = create_db_engine(office.database_url)
+    with engine.connect() as conn:
+        rows = conn.scalar(
+            select(func.count())
+            .select_from(PrintConfirmation)
+            .where(PrintConfirmation.id_hash == id_hash)
+        )
+        progress = conn.scalar(
+            select(func.count())
+            .select_from(BookletProgress)
+            .where(BookletProgress.id_hash == id_hash)
+        )
+    engine.dispose()
+    last = positions[-1]
+    expected_next = (last[0], last[1] + 1) if last[1] < LINES_PER_PAGE else (last[0] + 1, 1)
+    errors = {str(s): c for s, c in statuses.items() if s != 200}
+    if errors:
+        print(f"print_race: answers other than 200: {errors}", file=sys.stderr)
+    return {
+        "lost": 0 if (left["next_page"], left["next_line"]) == expected_next else 1,
+        "doubled": max(0, int(rows or 0) - len(positions)) + max(0, int(progress or 0) - 1),
+        "stuck": 0,
+        "errors": sum(errors.values()),
+        "requests": 2 * len(positions),
+    }
+
+
+def _id_number(serial: int) -> str:
+    """A valid resident ID number (GB 11643 check character) for a made-up person."""
+    body = f"31010519900101{serial % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(body, weights, strict=True))
+    return body + "10X98765432"[total % 11]
+
+
 def _reports_held(office: Office, ids: list[str]) -> Counter[str]:
     engine = create_db_engine(office.database_url)
     with engine.connect() as conn:
@@ -663,6 +742,7 @@ def run_table(office: Office, size: int, work: Path) -> dict[str, dict[str, int]
     table["kiosk_killed"] = _kiosk_killed(office, size, work)
     table["outbox_corrupt"] = _outbox_corrupt(office, size, work)
     table["same_key_race"] = _same_key_race(office, size)
+    table["print_race"] = _print_race(office, size)
     table["disk_full"] = _disk_full(office, size)
     return table
 
