@@ -27,6 +27,7 @@ from backoffice.migrate import upgrade
 from backoffice.notify.router import router as notify_router
 from backoffice.open311.router import router as open311_router
 from backoffice.places.router import router as places_router
+from backoffice.protect import Guard
 from backoffice.ratings.router import router as ratings_router
 from backoffice.settings import Settings, get_settings
 from backoffice.suishen.router import router as identification_router
@@ -65,6 +66,12 @@ def create_app(
     """The HTTP app: the back office assembled by `wiring` (on `app.state`), its routers in
     routing order, and a lifespan that migrates, then runs the background work."""
     settings = settings or get_settings()
+    settings.check_safe_to_serve()
+    if settings.demo:
+        log.warning(
+            "DEMO MODE (ZHILI_DEMO=1): development secret and demo adapters allowed; "
+            "never serve real residents like this"
+        )
     url = settings.resolved_database_url()
     engine = engine or create_db_engine(url)
 
@@ -72,12 +79,25 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             upgrade(url)
-        log.info("back office %s ready on %s", __version__, engine.url.render_as_string())
+        log.info(
+            "back office %s ready on %s%s",
+            __version__,
+            engine.url.render_as_string(),
+            " (DEMO MODE)" if settings.demo else "",
+        )
         async with wiring.background(app):
             yield
         engine.dispose()
 
-    app = FastAPI(title="Zhili back office", version=__version__, lifespan=lifespan)
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="Zhili back office",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     wiring.install(app, settings, clock or SystemClock(), engine)
     install_error_handler(app)
     # Fleet first: routing walks the routers in order, and kiosk heartbeats are the most
@@ -85,4 +105,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     install_web_pages(app)
+    app.add_middleware(Guard)
     return app

@@ -59,7 +59,15 @@ class Gone(DomainError):
     status_code = 410
 
 
-class StorageFull(DomainError):
+class TooManyRequests(DomainError):
+    status_code = 429
+
+
+class Unavailable(DomainError):
+    status_code = 503
+
+
+class StorageFull(Unavailable):
     """A write failed for want of room (disk, quota, file-size limit): retry later."""
 
     status_code = 503

@@ -45,7 +45,7 @@ from backoffice.fleet.models import AlertKind, FleetAlert
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.medical.service import LINES_PER_PAGE
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
-from backoffice.notify.formats import DELIVERY_HEADER
+from backoffice.notify.formats import ID_HEADER
 from backoffice.notify.models import (
     ChannelKind,
     Delivery,
@@ -118,7 +118,7 @@ class Receiver:
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver._lock:
-                    receiver.answered[self.headers.get(DELIVERY_HEADER, "")] += 1
+                    receiver.answered[self.headers.get(ID_HEADER, "")] += 1
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

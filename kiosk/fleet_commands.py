@@ -5,6 +5,7 @@ command id so a resend is counted once."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,10 @@ class Kiosk(Protocol):
     def unlock(self) -> None: ...
 
     def showing(self) -> str: ...
+
+    def personal_data_shown(self) -> str: ...
+
+    def public_top_px(self) -> int: ...
 
 
 class CommandRunner:
@@ -184,9 +189,13 @@ class CommandRunner:
         path = Path(saved)
         data = path.read_bytes()
         path.unlink()
-        return CommandResult(
-            True, f"screenshot of screen {self.app.showing()}, {len(data)} bytes", png=data
-        )
+        detail = f"screenshot of screen {self.app.showing()}"
+        reason = self.app.personal_data_shown()
+        if reason:
+            # Blanked here, before the picture is kept anywhere or leaves the kiosk.
+            data = blank_below(data, self.app.public_top_px())
+            detail += f", blanked below the title bar: {reason}"
+        return CommandResult(True, f"{detail}, {len(data)} bytes", png=data)
 
     def _test_print(self, _params: dict[str, Any]) -> CommandResult:
         printer = self.app.devices.printer
@@ -240,3 +249,18 @@ class CommandRunner:
         if app.visits.current is None:
             app.language = config.language
             app.elder_mode = config.elder_mode
+
+
+BLANK = (128, 128, 128)
+
+
+def blank_below(png: bytes, top_px: int) -> bytes:
+    """The screenshot with everything below its first `top_px` rows painted one flat grey."""
+    from PIL import Image, ImageDraw
+
+    with Image.open(io.BytesIO(png)) as shot:
+        picture = shot.convert("RGB")
+    ImageDraw.Draw(picture).rectangle((0, top_px, picture.width, picture.height), fill=BLANK)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()

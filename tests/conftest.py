@@ -35,6 +35,7 @@ from backoffice.deps import get_db
 from backoffice.identity import secrets as password_secrets
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
+from backoffice.privacy import mask_personal_numbers, personal_numbers_in
 from backoffice.settings import Settings
 from backoffice.wiring import session_factory
 from tests.server_launcher import ServerLauncher
@@ -241,8 +242,11 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", migrate_on_start=False)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The app's settings; a test changes some with
+    `@pytest.mark.parametrize("settings", [{"name": value}], indirect=True)`."""
+    changes = getattr(request, "param", {})
+    return Settings(data_dir=tmp_path / "data", migrate_on_start=False, **changes)
 
 
 @pytest.fixture
@@ -266,7 +270,8 @@ def app(engine: Engine, db: Session, clock: ManualClock, settings: Settings) -> 
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    # https: outside demo mode the pages' cookies are Secure, and sent over HTTPS only.
+    with TestClient(app, base_url="https://testserver") as test_client:
         yield test_client
 
 
@@ -357,3 +362,8 @@ def live_server(
         yield LiveServer(url, fresh_database, data_dir, pid)
     finally:
         server_launcher.stop(pid)
+    # Every log a live server writes is checked: no ID number or mobile number in it.
+    leaks = personal_numbers_in(log.read_text(errors="replace"))
+    if leaks:
+        masked = [mask_personal_numbers(n) for n in leaks]
+        pytest.fail(f"the server log {log} shows personal numbers: {masked}")

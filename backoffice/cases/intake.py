@@ -22,6 +22,7 @@ from backoffice.cases.states import CaseSource
 from backoffice.db import begin_writing, create_once
 from backoffice.errors import BadInput
 from backoffice.places import service as places
+from backoffice.privacy import mask_personal_numbers
 from backoffice.settings import get_settings
 from backoffice.units.models import ResponsibleUnit
 
@@ -73,6 +74,7 @@ def file_report(
     db: Session, report: CaseReport, now: datetime, *, photo_dir: Path | None = None
 ) -> FilingResult:
     """File a report: a new case (filed and dispatched by rule), or evidence on an open one.
+    ID numbers and mobile numbers in the description are masked before anything keeps it.
 
     Raises BadInput (422) for an unknown type or place, malformed coordinates or bad photos,
     before anything is written.
@@ -108,7 +110,7 @@ def _file(
     db: Session, report: CaseReport, source: CaseSource, now: datetime, photo_dir: Path
 ) -> FilingResult:
     case_type = _case_type(db, report.type_code)
-    description = report.description.strip()
+    description = mask_personal_numbers(report.description.strip())
     if not description:
         raise BadInput("Describe the problem: the description is empty.", field="description")
     if len(description) > MAX_DESCRIPTION:
@@ -247,7 +249,7 @@ def _record_report(
             "external_ref": report.external_ref,
             "dedupe_key": report.dedupe_key,
             "reporter": report.reporter[:100],
-            "description": report.description.strip()[:MAX_DESCRIPTION],
+            "description": mask_personal_numbers(report.description.strip())[:MAX_DESCRIPTION],
             "lon": report.lon,
             "lat": report.lat,
             "created_case": created,

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.fleet.models import AlertKind, CommandKind, CommandStatus, TerminalKind
+from backoffice.privacy import FreeText
 
 TERMINAL_CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$"
 APP_VERSION = r"^\d{1,4}\.\d{1,4}(\.\d{1,4})?([-+.][0-9A-Za-z.]{1,20})?$"
@@ -69,7 +70,7 @@ class DeviceHealth(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     state: DeviceState
-    reason: str | None = Field(default=None, max_length=200)
+    reason: FreeText | None = Field(default=None, max_length=200)
 
 
 class OutboxProblem(BaseModel):
@@ -142,7 +143,7 @@ class CommandCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: CommandKind
-    message: str | None = Field(
+    message: FreeText | None = Field(
         default=None,
         min_length=1,
         max_length=200,
@@ -171,7 +172,7 @@ class CommandAck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ok: bool
-    result: str = Field(default="", max_length=500)
+    result: FreeText = Field(default="", max_length=500)
 
 
 class AlertOut(BaseModel):

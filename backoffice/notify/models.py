@@ -75,7 +75,7 @@ class OutboxMessage(Base):
 
 
 class Delivery(Base):
-    """One message to one subscription. Its id is the X-Zhili-Delivery header, stable across
+    """One message to one subscription. Its id is the webhook-id header, stable across
     retries, so the receiver applies it once however often it arrives."""
 
     __tablename__ = "notify_deliveries"

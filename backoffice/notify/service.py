@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from backoffice import refcache
 from backoffice.errors import BadInput, NotFound
+from backoffice.notify.formats import new_secret
 from backoffice.notify.models import (
     ChannelKind,
     Delivery,
@@ -127,7 +127,7 @@ def create_subscription(
         unit_id=unit.id,
         kind=kind,
         url=_check_url(url),
-        secret=secrets.token_hex(32),
+        secret=new_secret(),
         events=",".join(cleaned),
         active=True,
         created_at=now,

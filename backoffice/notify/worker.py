@@ -16,10 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice.notify.formats import (
-    DELIVERY_HEADER,
     EVENT_HEADER,
-    SIGNATURE_HEADER,
-    sign,
+    signed_headers,
     webhook_body,
     wecom_body,
 )
@@ -84,7 +82,7 @@ class Outcome:
     duration_ms: int
 
 
-def _request(delivery: Delivery) -> Outgoing:
+def _request(delivery: Delivery, sent_at: datetime) -> Outgoing:
     message, sub = delivery.message, delivery.subscription
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if sub.kind is ChannelKind.WECOM:
@@ -101,11 +99,8 @@ def _request(delivery: Delivery) -> Outgoing:
         data=message.data,
         occurred_at=message.created_at,
     )
-    headers |= {
-        SIGNATURE_HEADER: sign(sub.secret, body),
-        DELIVERY_HEADER: delivery.id,
-        EVENT_HEADER: message.event,
-    }
+    headers |= signed_headers(sub.secret, delivery.id, sent_at, body)
+    headers[EVENT_HEADER] = message.event
     return Outgoing(delivery.id, sub.kind, sub.url, body, headers)
 
 
@@ -191,10 +186,13 @@ def attempt(
     now: datetime,
     client: httpx.Client,
     policy: RetryPolicy = DEFAULT_RETRY,
+    *,
+    sent_at: datetime | None = None,
 ) -> bool:
-    """One try at one delivery, here and now; records it like the job does."""
+    """One try at one delivery, here and now; records it like the job does. The signature's
+    timestamp is `sent_at` (default `now`): receivers refuse old ones."""
     try:
-        out = _request(delivery)
+        out = _request(delivery, sent_at or now)
     except Exception as exc:
         return record(db, delivery, Outcome(None, _error_text(exc), 0), now, policy)
     return record(db, delivery, send(client, out), now, policy)
@@ -294,7 +292,9 @@ def deliver_due(
     arrived = 0
     for delivery in due:
         try:
-            outgoing.append(_request(delivery))
+            # Signed at the job's `now`: requests start within the budget (30 s by default),
+            # far inside the 5 minutes receivers allow a webhook-timestamp.
+            outgoing.append(_request(delivery, now))
         except Exception as exc:  # a message that cannot be encoded fails alone
             arrived += record(db, delivery, Outcome(None, _error_text(exc), 0), now, policy)
     db.commit()

@@ -16,8 +16,10 @@ from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.models import Case, CaseType
 from backoffice.cases.states import OPEN_STATES, CaseState
 from backoffice.errors import BadInput, Conflict, DomainError, NotFound
+from backoffice.identity.service import audit
 from backoffice.open311.models import Open311Key, Open311Token
 from backoffice.places.models import Place, PlaceKind
+from backoffice.privacy import mask_personal_numbers
 
 KEY_PREFIX = "o311_"
 DEFAULT_WINDOW = timedelta(days=90)  # GeoReport: the default and the widest query window
@@ -44,7 +46,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_key(db: Session, name: str, now: datetime) -> str:
+def issue_key(db: Session, name: str, now: datetime, actor: str = "cli") -> str:
     """A new key for the app `name`; only its digest is kept, so the key is shown once."""
     name = name.strip()
     if not name or len(name) > 100:
@@ -53,8 +55,25 @@ def issue_key(db: Session, name: str, now: datetime) -> str:
         raise Conflict(f"An Open311 key for '{name}' exists already; pick another name.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     db.add(Open311Key(name=name, digest=_digest(key), created_at=now))
+    audit(db, actor=actor, action="issue_open311_key", target=name, now=now)
     db.flush()
     return key
+
+
+def list_keys(db: Session) -> list[Open311Key]:
+    return list(db.scalars(select(Open311Key).order_by(Open311Key.id)))
+
+
+def revoke_key(db: Session, name: str, now: datetime, actor: str) -> Open311Key:
+    """Revoke the key of the app `name` (audited); it is refused from the next request on."""
+    row = db.scalars(select(Open311Key).where(Open311Key.name == name)).first()
+    if row is None:
+        raise NotFound(f"No Open311 key is issued to '{name}'; `open311 list-keys` lists them.")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        audit(db, actor=actor, action="revoke_open311_key", target=name, now=now)
+        db.flush()
+    return row
 
 
 def key_for(db: Session, api_key: str | None) -> Open311Key:
@@ -99,7 +118,12 @@ def request_record(case: Case) -> dict[str, Any]:
     where = [p.name_zh for p in (case.road, case.place) if p is not None]
     # Only what the public reported is shown back in full; staff-written descriptions of
     # other sources may name people, so those show the case type only.
-    description = case.description if case.source is CaseSource.OPEN311 else case.type.name_zh
+    # Masked again on the way out for requests stored before masking came in.
+    description = (
+        mask_personal_numbers(case.description)
+        if case.source is CaseSource.OPEN311
+        else case.type.name_zh
+    )
     return {
         "service_request_id": case.number,
         "status": "open" if case.state in OPEN_STATES else "closed",

@@ -10,9 +10,16 @@ ZH: dict[str, str] = {
     "Jiangsu Road subdistrict operations centre": "江苏路街道城市运行管理中心",
     "Sign in": "登录",
     "Sign out": "退出",
+    "Demo mode: made-up data and demo keys. Not for real residents.": (
+        "演示模式：虚构数据与演示密钥，不得用于真实居民。"
+    ),
     "Username": "用户名",
     "Password": "密码",
     "Wrong username or password.": "用户名或密码错误。",
+    "Too many failed sign-ins from this address; try again in {minutes} min.": (
+        "此地址登录失败次数过多，请 {minutes} 分钟后再试。"
+    ),
+    "The sign-in service is busy; try again in a few seconds.": "登录服务繁忙，请稍后几秒再试。",
     "Too many failed sign-ins for this username; try again in {minutes} min.": (
         "该用户名登录失败次数过多，请 {minutes} 分钟后再试。"
     ),

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import hashlib
-import hmac
 import io
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
@@ -27,7 +25,10 @@ from backoffice.cases.states import CaseAction, CaseSource, CaseState
 from backoffice.cases.time_limits import is_overdue
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
+from backoffice.exports import csv_cell
+from backoffice.keys import Keys, Purpose
 from backoffice.places.models import PlaceKind
+from backoffice.privacy import mask_personal_numbers
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
 from backoffice.web.forms import attempt
@@ -145,7 +146,8 @@ def case_csv(
     )
     for c in rows:
         writer.writerow(
-            [
+            csv_cell(cell)
+            for cell in [
                 c.number,
                 c.state.value,
                 "yes" if is_overdue(c, now) else "no",
@@ -159,7 +161,8 @@ def case_csv(
                 local_time(c.dispatched_at) if c.dispatched_at else "",
                 local_time(c.due_at) if c.due_at else "",
                 local_time(c.closed_at) if c.closed_at else "",
-                c.description,
+                # Cases filed before masking came in are masked on the way out too.
+                mask_personal_numbers(c.description),
             ]
         )
     stamp = now.astimezone(LOCAL_ZONE).strftime("%Y%m%d-%H%M")
@@ -284,9 +287,9 @@ def mask_name(name: str) -> str:
     return (name[0] + "*" * (len(name) - 1)) if name else ""
 
 
-def phone_digest(phone: str, secret_key: str) -> str:
+def phone_digest(phone: str, keys: Keys) -> str:
     digits = "".join(ch for ch in phone if ch.isdigit())
-    return hmac.new(secret_key.encode(), digits.encode(), hashlib.sha256).hexdigest()
+    return keys.keyed_hash(Purpose.PHONE, digits)
 
 
 @router.get("/calls/new")
@@ -344,7 +347,7 @@ def take_call(
             db.add(
                 CallerContact(
                     case_id=result.case_id,
-                    phone_digest=phone_digest(caller_phone, settings.secret_key),
+                    phone_digest=phone_digest(caller_phone, Keys.of(settings)),
                     phone_masked=mask_phone(caller_phone),
                     name_masked=mask_name(caller_name)[:20],
                     taken_by=user.username,

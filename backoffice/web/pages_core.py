@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from backoffice.cases.time_limits import is_overdue
 from backoffice.deps import AppSettings, DbSession, Now
-from backoffice.errors import NotAuthenticated
+from backoffice.errors import NotAuthenticated, Unavailable
 from backoffice.fleet import live
 from backoffice.fleet import service as fleet
+from backoffice.identity.guard import Throttled
 from backoffice.vision import service as vision
 from backoffice.vision.models import CameraStatus
 from backoffice.web import auth, queries
@@ -33,6 +34,7 @@ from backoffice.web.roles import (
     FLEET_READERS,
     RATING_READERS,
 )
+from backoffice.web.settings import WebSettings
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "zhili_login_csrf"
@@ -69,9 +71,20 @@ def _login_page(
         status_code=status,
     )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/ops/login"
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/ops/login",
+        secure=_secure_cookies(request),
     )
     return response
+
+
+def _secure_cookies(request: Request) -> bool:
+    """Secure outside demo mode: the pages are served behind TLS there."""
+    settings: WebSettings = request.app.state.web_settings
+    return settings.secure_cookies(request.app.state.settings.demo)
 
 
 @router.get("/ops/login")
@@ -103,14 +116,31 @@ def login(
         )
     try:
         _session, raw = auth.sign_in(
-            db, username, password, now=now, client=auth.client_of(request), settings=settings
+            db,
+            username,
+            password,
+            now=now,
+            client=auth.client_of(request),
+            settings=settings,
+            guard=request.app.state.signin_guard,
         )
-    except auth.LockedOut as locked:
+    except Throttled as locked:
         minutes = max(1, math.ceil((locked.until - now).total_seconds() / 60))
-        message = translate(
-            "Too many failed sign-ins for this username; try again in {minutes} min.", lang
-        ).format(minutes=minutes)
+        which = (
+            "Too many failed sign-ins from this address; try again in {minutes} min."
+            if "address" in locked.message
+            else "Too many failed sign-ins for this username; try again in {minutes} min."
+        )
+        message = translate(which, lang).format(minutes=minutes)
         return _login_page(request, next_url=next_url, error=message, username=username, status=429)
+    except Unavailable:
+        return _login_page(
+            request,
+            next_url=next_url,
+            error=translate("The sign-in service is busy; try again in a few seconds.", lang),
+            username=username,
+            status=503,
+        )
     except NotAuthenticated:
         return _login_page(
             request,
@@ -126,7 +156,7 @@ def login(
         max_age=int(settings.session_hours * 3600),
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=_secure_cookies(request),
         path="/",
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/ops/login")

@@ -1,4 +1,5 @@
-"""A real webhook receiver on 127.0.0.1: verifies signatures, de-duplicates on the delivery id,
+"""A real webhook receiver on 127.0.0.1: verifies signatures and timestamps (Standard Webhooks)
+against its own clock, de-duplicates on the webhook-id,
 and can be taken down, brought back, or made to lose its answer after applying a delivery."""
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from backoffice.notify.formats import DELIVERY_HEADER, SIGNATURE_HEADER, verify
+from backoffice.clock import Clock, SystemClock
+from backoffice.notify.formats import ID_HEADER, verify
 
 
 @dataclass
 class Receiver:
     secret: str = ""
+    clock: Clock = field(default_factory=SystemClock)  # the receiver's clock, for timestamps
     wecom: bool = False  # answer like a WeCom group robot
     wecom_errcode: int = 0
     fail_after_applying: int = 0  # answer 500 this many times after applying (lost answers)
@@ -72,10 +75,10 @@ class Receiver:
                     return 200, {"errcode": self.wecom_errcode, "errmsg": "invalid"}
                 self.applied.append(body)
                 return 200, {"errcode": 0, "errmsg": "ok"}
-            if not verify(self.secret, raw, headers.get(SIGNATURE_HEADER.lower())):
+            if not verify(self.secret, raw, headers, self.clock.now()):
                 self.rejected += 1
                 return 401, {"error": "bad signature"}
-            delivery_id = headers[DELIVERY_HEADER.lower()]
+            delivery_id = headers[ID_HEADER]
             if delivery_id not in self._seen:
                 self._seen.add(delivery_id)
                 self.applied.append(body)

@@ -10,17 +10,20 @@ from typing import Any
 
 import pytest
 
+from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.settings import Settings
 from backoffice.suishen.personal import keyed_hash
+from kiosk.backoffice_client import BackOfficeClient
 from kiosk.catalog import Sender
-from kiosk.devices.base import CardIdentity, CardInserted
+from kiosk.devices.base import CardIdentity
 from kiosk.devices.factory import build_printer
 from kiosk.fonts import font_path
 from kiosk.outbox import Kind
 from kiosk.visit import EndReason
 from simulators.escpos_decoder import pieces, texts
 from simulators.printer_peer import PrinterPeer
+from tests.cards import proven
 from tests.conftest import LiveServer
 from tests.kiosk.flows.conftest import Kiosk
 from tests.kiosk.test_identify import FakeReader, FakeScanner
@@ -70,7 +73,7 @@ def test_card_preview_print_paper_out_resume_each_page_confirmed_once(
     source = DemoMedicalSource(demo_source_path(office.data_dir))
     try:
         records = source.add_resident(
-            keyed_hash(Settings().secret_key, HOLDER.id_number), "李*兰", dt.date.today()
+            keyed_hash(Keys.of(Settings()), HOLDER.id_number), "李*兰", dt.date.today()
         )
     finally:
         source.close()
@@ -81,7 +84,8 @@ def test_card_preview_print_paper_out_resume_each_page_confirmed_once(
     kiosk.flows.home.open("tile.medical_booklet")
     assert kiosk.window.screen == "identify"
 
-    reader.events.put(CardInserted(HOLDER))
+    client = BackOfficeClient(lambda: office_sender, kiosk.runner)
+    reader.events.put(proven(HOLDER, client.card_challenge))
     kiosk.flows.identify.drain()
 
     assert (kiosk.window.screen, kiosk.booklet.phase) == ("booklet", "preview")
@@ -136,7 +140,7 @@ def test_a_dropped_connection_or_an_opened_cover_resumes_with_nothing_reprinted_
     source = DemoMedicalSource(demo_source_path(office.data_dir))
     try:
         records = source.add_resident(
-            keyed_hash(Settings().secret_key, holder.id_number), "李*兰", dt.date.today()
+            keyed_hash(Keys.of(Settings()), holder.id_number), "李*兰", dt.date.today()
         )
     finally:
         source.close()
@@ -145,7 +149,8 @@ def test_a_dropped_connection_or_an_opened_cover_resumes_with_nothing_reprinted_
     reader = FakeReader()
     kiosk.devices.card_readers = [reader]
     kiosk.flows.home.open("tile.medical_booklet")
-    reader.events.put(CardInserted(holder))
+    client = BackOfficeClient(lambda: office_sender, kiosk.runner)
+    reader.events.put(proven(holder, client.card_challenge))
     kiosk.flows.identify.drain()
     assert (kiosk.window.screen, kiosk.booklet.phase) == ("booklet", "preview")
     printer_peer.set_fault(fault, 5 + 16 + 4 + 5 + 3)
