@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
+import io
 import json
 import os
 import resource
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -42,6 +44,7 @@ from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, session_scope
 from backoffice.demo.seed import DEMO_TERMINAL, demo_enrollment_code, seed_demo
 from backoffice.fleet.models import AlertKind, FleetAlert
+from backoffice.keys import Keys
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.medical.service import LINES_PER_PAGE
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
@@ -66,7 +69,9 @@ from bench import server as bench_server
 from kiosk import api
 from kiosk.agent import FleetAgent, KioskStatus
 from kiosk.config import KioskConfig
+from kiosk.devices.apdu import command
 from kiosk.outbox import Kind, Outbox
+from simulators.vpcd_card import SSSE_NAME, CardHolder, SocialSecurityCardModel
 
 MATTER = "SI-RECORD-PRINT"
 ROAD = "JSL-R01"
@@ -409,6 +414,7 @@ import sys, time
 from pathlib import Path
 from kiosk.agent import FleetAgent, KioskStatus
 from kiosk.config import KioskConfig
+from kiosk.devices.apdu import command
 from kiosk.outbox import Outbox
 folder, url = Path(sys.argv[1]), sys.argv[2]
 outbox = Outbox(folder / "outbox.sqlite3")
@@ -569,7 +575,7 @@ def _print_race(office: Office, size: int) -> dict[str, int]:
     id_number = _id_number(uuid.uuid4().int)
     source = DemoMedicalSource(demo_source_path(office.data_dir))
     try:
-        id_hash = keyed_hash(Settings().secret_key, id_number)
+        id_hash = keyed_hash(Keys.of(Settings()), id_number)
         records = source.add_resident(id_hash, "王*", SystemClock().now().date())
     finally:
         source.close()
@@ -580,10 +586,7 @@ def _print_race(office: Office, size: int) -> dict[str, int]:
     with httpx.Client(
         base_url=office.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
     ) as client:
-        who = client.post(
-            "/api/v1/identifications",
-            json={"proof": "card", "id_number": id_number, "name": "王五"},
-        )
+        who = client.post("/api/v1/identifications", json=_card_read(client, id_number, "王五"))
         who.raise_for_status()
         headers = {api.IDENTIFICATION_HEADER: who.json()["token"]}
         for page, line in positions:
@@ -626,6 +629,26 @@ def _print_race(office: Office, size: int) -> dict[str, int]:
     }
 
 
+def _card_read(client: httpx.Client, id_number: str, name: str) -> dict[str, Any]:
+    """A card read proven by the card: the demo issuer's virtual card (the simulator the PC/SC
+    tests use) answers a fresh challenge of the back office."""
+    challenge = client.post("/api/v1/identifications/challenges")
+    challenge.raise_for_status()
+    nonce = challenge.json()["challenge"]
+    card_number = "A01234567"
+    card = SocialSecurityCardModel(
+        CardHolder(name=name, id_number=id_number, card_number=card_number)
+    )
+    card.respond(command(0x00, 0xA4, 0x04, 0x00, SSSE_NAME))
+    raw = card.respond(command(0x00, 0x88, 0x00, 0x00, bytes.fromhex(nonce), le=8))
+    return {
+        "proof": "card",
+        "card": {"card_number": card_number, "id_number": id_number, "name": name},
+        "challenge": nonce,
+        "answer": raw[:-2].hex(),
+    }
+
+
 def _id_number(serial: int) -> str:
     """A valid resident ID number (GB 11643 check character) for a made-up person."""
     body = f"31010519900101{serial % 1000:03d}"
@@ -648,6 +671,15 @@ def _reports_held(office: Office, ids: list[str]) -> Counter[str]:
     return Counter(str(r).split(":", 1)[1] for r in refs if r)
 
 
+def _noise_jpeg(side: int) -> bytes:
+    """A real JPEG (the back office decodes every photo) that does not compress: about
+    side * side * 1.5 bytes."""
+    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
 @contextmanager
 def file_size_limit(pid: int, limit: int) -> Iterator[None]:
     """Writes past `limit` bytes in any file of process `pid` fail with EFBIG (Python ignores
@@ -661,16 +693,15 @@ def file_size_limit(pid: int, limit: int) -> Iterator[None]:
 
 
 def _disk_full(office: Office, size: int) -> dict[str, int]:
-    """Kiosk reports while the back office cannot write a file past a limit: first just past
-    its largest file (a report's photo does not fit), then at 64 KiB (on SQLite its write-ahead
-    log soon does not fit either). Each answer is 2xx or a 503 with a JSON message, no .part
-    file is left, and the keep-alive connection survives every error; sent again once there is
-    room, each report is filed once. One connection (http.client), so a reset is seen."""
+    """Kiosk reports while the back office cannot write any file past 64 KiB: a report's photo
+    does not fit, and on SQLite its write-ahead log soon does not either. Each answer is 2xx
+    or a 503 with a JSON message, no .part file is left, and the keep-alive connection
+    survives every error; sent again once there is room, each report is filed once. One
+    connection (http.client), so a reset is seen."""
     token = _terminal_token(office)
     with_photo = [str(uuid.uuid4()) for _ in range(size)]
     without = [str(uuid.uuid4()) for _ in range(size)]
-    photo = base64.b64encode(b"\xff\xd8\xff\xe0" + os.urandom(384 * 1024)).decode()
-    largest = max((p.stat().st_size for p in office.data_dir.rglob("*") if p.is_file()), default=0)
+    photo = base64.b64encode(_noise_jpeg(400)).decode()
     host, port = office.url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -702,11 +733,10 @@ def _disk_full(office: Office, size: int) -> dict[str, int]:
             unclear += 1
 
     try:
-        with file_size_limit(office.pid, largest + 128 * 1024):
-            for report_id in with_photo:
-                full(report_id, photo)
         with file_size_limit(office.pid, 64 * 1024):
-            for report_id in without:
+            for report_id in with_photo:  # a photo (about 140 KiB) never fits
+                full(report_id, photo)
+            for report_id in without:  # on SQLite its write-ahead log soon does not either
                 full(report_id, None)
         refused_while_full = statuses[503]
         for report_id in with_photo:  # room again: the kiosk's outbox sends them again
