@@ -17,6 +17,7 @@ import io
 import json
 import os
 import resource
+import secrets
 import socket
 import subprocess
 import sys
@@ -784,6 +785,10 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url", default=None, help="a migrated or empty database (default: SQLite)"
     )
     args = parser.parse_args(argv)
+    # The server and this process (which hashes ID numbers for the print race) share one key;
+    # demo mode: the demo terminal and the demo issuer's card.
+    os.environ.setdefault("ZHILI_SECRET_KEY", secrets.token_urlsafe(48))
+    os.environ.setdefault("ZHILI_DEMO", "1")
     with tempfile.TemporaryDirectory(prefix="zhili-faults-") as tmp:
         work = Path(tmp)
         data_dir = work / "data"
