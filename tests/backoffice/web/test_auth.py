@@ -20,13 +20,15 @@ from tests.cards import PRODUCTION
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Small limits, so a test needs few password checks (0.2 s of CPU each)."""
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Small limits, so a test needs few password checks (0.2 s of CPU each); a test changes
+    more with `@pytest.mark.parametrize("settings", [{...}], indirect=True)`."""
     return Settings(
         data_dir=tmp_path / "data",
         migrate_on_start=False,
         signin_account_limits="4/hour",
         signin_address_limits="3/15minutes",
+        **getattr(request, "param", {}),
     )
 
 
