@@ -23,6 +23,7 @@ from backoffice.cases.models import Case
 from backoffice.clock import ManualClock
 from backoffice.db import Base
 from backoffice.open311.service import issue_key
+from tests.backoffice.fleet.test_enrollment import BEAT
 from tests.backoffice.kiosk_terminals import enrolled_terminal, report_visit, seed_catalog
 from tests.backoffice.web.helpers import sign_in_as
 from tests.conftest import StaffFactory
@@ -199,6 +200,17 @@ def lock_message(w: World, text: str) -> str | None:
     return None
 
 
+def command_result(w: World, text: str) -> str | None:
+    body = {"kind": "lock", "message": "维护中"}
+    manager = w.headers(Role.TERMINAL_MANAGER)
+    command = ok(w.client.post("/api/v1/fleet/terminals/JSL-CAC-01/commands", json=body,
+                               headers=manager), 201)  # fmt: skip
+    ok(w.client.post("/api/v1/fleet/heartbeat", json=BEAT, headers=w.kiosk))
+    ok(w.client.post(f"/api/v1/fleet/commands/{command['id']}/ack",
+                     json={"ok": True, "result": text[:500]}, headers=w.kiosk))  # fmt: skip
+    return None
+
+
 INPUTS: list[Callable[[World, str], str | None]] = [
     rating_comment,
     rectification_follow_up,
@@ -212,6 +224,7 @@ INPUTS: list[Callable[[World, str], str | None]] = [
     case_action_page,
     dispatch_rule_note,
     lock_message,
+    command_result,
 ]
 
 
