@@ -8,7 +8,7 @@ SHELL := /bin/bash
 
 demo:
 	@scripts/setup.sh
-	@scripts/with-services.sh .venv/bin/python scripts/demo.py
+	@ZHILI_DEMO=1 scripts/with-services.sh .venv/bin/python scripts/demo.py
 
 test:
 	@scripts/setup.sh

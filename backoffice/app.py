@@ -66,6 +66,12 @@ def create_app(
     """The HTTP app: the back office assembled by `wiring` (on `app.state`), its routers in
     routing order, and a lifespan that migrates, then runs the background work."""
     settings = settings or get_settings()
+    settings.check_safe_to_serve()
+    if settings.demo:
+        log.warning(
+            "DEMO MODE (ZHILI_DEMO=1): development secret and demo adapters allowed; "
+            "never serve real residents like this"
+        )
     url = settings.resolved_database_url()
     engine = engine or create_db_engine(url)
 
@@ -73,7 +79,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             upgrade(url)
-        log.info("back office %s ready on %s", __version__, engine.url.render_as_string())
+        log.info(
+            "back office %s ready on %s%s",
+            __version__,
+            engine.url.render_as_string(),
+            " (DEMO MODE)" if settings.demo else "",
+        )
         async with wiring.background(app):
             yield
         engine.dispose()

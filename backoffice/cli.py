@@ -1,4 +1,5 @@
-"""`zhili-backoffice`: serve, migrate, seed-demo, create-staff, open311 issue-key."""
+"""`zhili-backoffice`: serve, migrate, seed-demo, create-staff, suishen-code (demo mode),
+open311 issue-key | list-keys | revoke-key."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from backoffice.db import create_db_engine, session_scope
 from backoffice.errors import DomainError
 from backoffice.logs import configure_logging, uvicorn_log_config
 from backoffice.migrate import upgrade
-from backoffice.settings import get_settings
+from backoffice.settings import StartupRefused, get_settings
 from backoffice.vision.cli import add_vision_commands
 from backoffice.wiring import session_factory
 
@@ -23,12 +24,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     from backoffice.app import create_app
 
+    try:
+        app = create_app()
+    except StartupRefused as refused:
+        print(f"zhili-backoffice: refusing to start: {refused}", file=sys.stderr)
+        return 2
     uvicorn.run(
-        create_app(),
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        log_config=uvicorn_log_config(),
+        app, host=args.host, port=args.port, log_level="info", log_config=uvicorn_log_config()
     )
     return 0
 
@@ -81,10 +83,63 @@ def _open311_issue_key(args: argparse.Namespace) -> int:
     upgrade(url)
     factory = session_factory(create_db_engine(url))
     with session_scope(factory) as session:
-        key = issue_key(session, args.name, SystemClock().now())
+        key = issue_key(session, args.name, SystemClock().now(), _operator())
     # The key alone on stdout, so scripts can capture it; it is not stored and not shown again.
     print(key)
     print(f"Open311 key for '{args.name}' issued; it is shown only once.", file=sys.stderr)
+    return 0
+
+
+def _suishen_code(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from backoffice.keys import Keys
+    from backoffice.suishen.codes import DemoIssuer
+
+    settings = get_settings()
+    if not settings.demo:
+        print(
+            "error: demo Suishen codes are made in demo mode only (ZHILI_DEMO=1)", file=sys.stderr
+        )
+        return 2
+    issuer = DemoIssuer(Keys.of(settings), timedelta(seconds=settings.suishen_code_ttl_s))
+    # The code alone on stdout: it is used once and lives suishen_code_ttl_s.
+    print(issuer.issue(args.id_number, args.name, SystemClock().now()))
+    return 0
+
+
+def _operator() -> str:
+    """Who runs a CLI command, for the access audit."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _open311_list_keys(_args: argparse.Namespace) -> int:
+    from backoffice.open311.service import list_keys
+
+    url = get_settings().resolved_database_url()
+    upgrade(url)
+    factory = session_factory(create_db_engine(url))
+    with session_scope(factory) as session:
+        rows = list_keys(session)
+        print(f"{'id':>4}  {'issued (UTC)':16}  {'revoked (UTC)':16}  name")
+        for row in rows:
+            revoked = f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "-"
+            print(f"{row.id:>4}  {row.created_at:%Y-%m-%d %H:%M}  {revoked:16}  {row.name}")
+    return 0
+
+
+def _open311_revoke_key(args: argparse.Namespace) -> int:
+    from backoffice.open311.service import revoke_key
+
+    url = get_settings().resolved_database_url()
+    upgrade(url)
+    factory = session_factory(create_db_engine(url))
+    with session_scope(factory) as session:
+        revoke_key(session, args.name, SystemClock().now(), _operator())
+    print(f"Open311 key of '{args.name}' revoked; its requests are refused from now on.")
     return 0
 
 
@@ -107,11 +162,21 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--display-name")
     staff.add_argument("--password", help="asked for on the terminal when left out")
     staff.set_defaults(func=_create_staff)
+    code = sub.add_parser("suishen-code", help="a fresh demo Suishen code (demo mode only)")
+    code.add_argument("id_number")
+    code.add_argument("--name", default="王秀英")
+    code.set_defaults(func=_suishen_code)
     open311 = sub.add_parser("open311", help="Open311 GeoReport v2 administration")
     open311_sub = open311.add_subparsers(dest="open311_command", required=True)
     issue = open311_sub.add_parser("issue-key", help="issue an API key for a reporting app")
     issue.add_argument("name", help="the app the key is for, e.g. 'Jiangsu Road SnapFix'")
     issue.set_defaults(func=_open311_issue_key)
+    open311_sub.add_parser("list-keys", help="list the issued keys").set_defaults(
+        func=_open311_list_keys
+    )
+    revoke = open311_sub.add_parser("revoke-key", help="revoke an app's key (audited)")
+    revoke.add_argument("name", help="the app's name, as list-keys shows it")
+    revoke.set_defaults(func=_open311_revoke_key)
     add_vision_commands(sub)
     return parser
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.clock import Clock
 from backoffice.db import session_scope
+from backoffice.keys import Keys
 from backoffice.settings import Settings
 
 SessionSource = Callable[[], AbstractContextManager[Session]]
@@ -96,7 +97,13 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+async def get_keys(request: Request) -> Keys:
+    keys: Keys = request.app.state.keys
+    return keys
+
+
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 AppClock = Annotated[Clock, Depends(get_clock)]
 Now = Annotated[datetime, Depends(get_now)]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+AppKeys = Annotated[Keys, Depends(get_keys)]

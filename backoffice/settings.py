@@ -9,6 +9,13 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
+# The development secret of earlier versions: accepted in demo mode only.
+DEFAULT_SECRET_KEY = "zhili-dev-secret-change-me"  # noqa: S105 (a known, refused value)
+DEMO_ADAPTER = "demo"
+
+
+class StartupRefused(Exception):
+    """The settings are not safe to serve with; the message says what to set."""
 
 
 class Settings(BaseSettings):
@@ -30,12 +37,101 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(
         default=True, description="Apply Alembic migrations when the server starts."
     )
-    secret_key: str = Field(
-        default="zhili-dev-secret-change-me",
+    demo: bool = Field(
+        default=False,
         description=(
-            "Key for the keyed hashes of ID numbers and for signatures. "
-            "Set a long random value in production and keep it stable."
+            "Demo mode (ZHILI_DEMO=1, set by `make demo`): allows the development secret and "
+            "the demo adapters (card verification with the demo issuer key), and says so in "
+            "the log and on every page; the pages on plain http (cookies without Secure) and the "
+            "API documentation on. Never in production."
         ),
+    )
+    secret_key: str = Field(
+        default="",
+        description=(
+            "Master secret (at least 32 characters) from which each purpose's key is derived "
+            "with HKDF: ID-number hashes, phone digests, print tickets, the Suishen demo "
+            "issuer. Required outside demo mode; keep it stable. Generate "
+            "one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        ),
+    )
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Keys configured one by one instead of derived, as JSON by purpose, e.g. "
+            'ZHILI_KEYS=\'{"id-hash": "...", "print-ticket": "..."}\' (purposes: id-hash, '
+            "phone, print-ticket, suishen-issuer)."
+        ),
+    )
+    hash_key_id: int = Field(
+        default=1,
+        ge=0,
+        le=1,
+        description=(
+            "Key id of the keyed hashes of ID numbers and phone numbers: 1 (HKDF-derived "
+            "key) for a new installation; 0 keeps the hashes stored before keys were "
+            "separated readable (HMAC under the raw secret)."
+        ),
+    )
+    card_verifier: str = Field(
+        default=DEMO_ADAPTER,
+        description=(
+            "Who checks a card's answer to a challenge: 'demo' (the demo issuer master key; "
+            "demo mode only) or 'package.module:factory' naming the issuer's key service "
+            "adapter (a callable taking the settings and returning a CardVerifier)."
+        ),
+    )
+    card_challenge_ttl_s: int = Field(
+        default=60,
+        ge=5,
+        le=600,
+        description="Seconds a card challenge may be answered in (it is used once).",
+    )
+    identify_people_per_hour: int = Field(
+        default=60,
+        ge=1,
+        description=(
+            "Distinct people one terminal may identify per hour; above it the terminal is "
+            "refused (429) and a fleet alert opens."
+        ),
+    )
+    suishen_code_ttl_s: int = Field(
+        default=180,
+        ge=30,
+        le=3600,
+        description="Seconds a code of the demo Suishen issuer lives (the real one refreshes "
+        "about every minute).",
+    )
+    unit_token_days: int = Field(
+        default=90, ge=1, le=3650, description="Days a responsible unit's API token lives."
+    )
+    signin_account_limits: str = Field(
+        default="30/hour;100/day",
+        description=(
+            "Failed sign-ins one account may have (the API and the pages together), in the "
+            "`limits` notation; each tier locks longer (back-off). An admin can unlock."
+        ),
+    )
+    signin_address_limits: str = Field(
+        default="10/15minutes;40/day",
+        description=(
+            "Failed sign-ins from one client address; once throttled, its attempts no longer "
+            "count against any account."
+        ),
+    )
+    signin_storage_url: str = Field(
+        default="",
+        description=(
+            "Where the sign-in counters live: empty keeps them in the database; a "
+            "redis://host:port/n URL keeps them in Redis."
+        ),
+    )
+    signin_max_hashing: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Password checks (64 MiB Argon2id each) one process runs at once; others "
+        "wait up to 5 s, then get 503.",
     )
     heartbeat_interval_s: int = Field(
         default=30, ge=5, le=3600, description="Seconds between kiosk heartbeats."
@@ -68,23 +164,16 @@ class Settings(BaseSettings):
     token_cache_s: float = Field(
         default=5.0,
         ge=0,
-        le=60,
+        le=5,
         description=(
-            "Seconds a bearer token lookup (kiosk or staff) is cached: a revoked token, or a "
-            "disabled account or changed role, takes effect that much later."
+            "Seconds (at most 5) a bearer token lookup (kiosk or staff) is cached: in another "
+            "process a revoked token or a disabled account takes effect that much later."
         ),
     )
     rating_rectification_working_days: int = Field(
         default=5, ge=1, le=60, description="Working days to rectify after a bad rating."
     )
     log_level: str = Field(default="INFO", description="Python logging level name.")
-    demo: bool = Field(
-        default=False,
-        description=(
-            "Demo mode (ZHILI_DEMO=1, what `make demo` runs): the pages on plain "
-            "http://127.0.0.1, so their cookies go without Secure; the API documentation is on."
-        ),
-    )
     api_docs: bool = Field(
         default=False,
         description=(
@@ -101,9 +190,57 @@ class Settings(BaseSettings):
         ),
     )
 
+    notify_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Webhook and WeCom requests the delivery job sends at the same time.",
+    )
+    notify_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="Seconds one delivery request may take before it counts as a failed attempt.",
+    )
+    notify_budget_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description=(
+            "Seconds one run of the delivery job may start requests for; what is left waits for "
+            "the next run, so a hanging receiver never holds the other periodic jobs up."
+        ),
+    )
+
     @property
     def docs_enabled(self) -> bool:
         return self.api_docs or self.demo
+
+    def effective_secret_key(self) -> str:
+        """The master secret; in demo mode the development value when none is set."""
+        if self.secret_key:
+            return self.secret_key
+        return DEFAULT_SECRET_KEY if self.demo else ""
+
+    def check_safe_to_serve(self) -> None:
+        """Refuse to serve outside demo mode with a missing or default secret, or a demo
+        adapter; the message names what to set."""
+        if self.demo:
+            return
+        if not self.secret_key or self.secret_key == DEFAULT_SECRET_KEY:
+            raise StartupRefused(
+                "ZHILI_SECRET_KEY is missing or the development default. Set it to a long "
+                "random value (python -c 'import secrets; print(secrets.token_urlsafe(48))') "
+                "and keep it stable, or set ZHILI_DEMO=1 for a demo."
+            )
+        if len(self.secret_key) < 32:
+            raise StartupRefused("ZHILI_SECRET_KEY must have at least 32 characters.")
+        if self.card_verifier == DEMO_ADAPTER:
+            raise StartupRefused(
+                "ZHILI_CARD_VERIFIER=demo holds the demo issuer key and is for demo mode only: "
+                "set it to the issuer key service adapter ('package.module:factory'), or set "
+                "ZHILI_DEMO=1 for a demo."
+            )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

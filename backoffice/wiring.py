@@ -39,12 +39,16 @@ from backoffice.clock import Clock
 from backoffice.db import make_session_factory, writing_engine
 from backoffice.fleet import live
 from backoffice.fleet.alerts import check_silent_terminals
+from backoffice.identity.guard import SignInGuard, purge_expired_counters
 from backoffice.identity.tokens import TokenCache
+from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
-from backoffice.notify.worker import deliver_due
+from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.scheduler import InlineRunner, Job, Scheduler, runs_in_background
 from backoffice.settings import Settings
+from backoffice.suishen.cards import card_verifier
 from backoffice.suishen.codes import DemoIssuer
+from backoffice.suishen.service import purge_spent
 from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
 from backoffice.vision.patrol import Patrol, SourceLimits, source_for
@@ -106,8 +110,21 @@ def camera_verifier(patrol: Patrol) -> CameraVerifier:
 def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job]:
     """The periodic jobs. A queue worker would run the same functions by name."""
     out = [
-        Job("notify.deliver", timedelta(seconds=5), deliver_due),
+        Job(
+            "notify.deliver",
+            timedelta(seconds=5),
+            partial(
+                deliver_due,
+                limits=DeliveryLimits(
+                    concurrency=settings.notify_concurrency,
+                    timeout_s=settings.notify_timeout_s,
+                    budget_s=settings.notify_budget_s,
+                ),
+            ),
+        ),
         Job("cases.time_limits", timedelta(minutes=1), check_time_limits),
+        Job("suishen.purge_spent", timedelta(minutes=10), purge_spent),
+        Job("identity.purge_signin_counters", timedelta(minutes=10), purge_expired_counters),
         Job(
             "fleet.silent_terminals",
             timedelta(minutes=1),
@@ -142,12 +159,16 @@ def install(
     state.writer_session_factory = session_factory(writing_engine(engine), hooks)
     state.commit_limiter = anyio.CapacityLimiter(COMMIT_THREADS)
     state.tokens = TokenCache(timedelta(seconds=settings.token_cache_s))
+    state.signin_guard = SignInGuard.of(settings)
     state.patrol = the_patrol
     state.scheduler = Scheduler(
         jobs(settings, vision, the_patrol), InlineRunner(state.session_factory)
     )
-    # Adapters to the world outside: the demo ones until a later issue chooses by settings.
-    state.suishen = DemoIssuer(settings.secret_key)
+    state.keys = keys = Keys.of(settings)
+    # Adapters to the world outside. The card verifier is the one the settings name (the demo
+    # one in demo mode only); Suishen and the medical upstream are demo ones for now.
+    state.card_verifier = card_verifier(settings)
+    state.suishen = DemoIssuer(keys, timedelta(seconds=settings.suishen_code_ttl_s))
     state.medical_source = DemoMedicalSource(demo_source_path(settings.data_dir))
     state.web_settings = get_web_settings()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 VISITS = "/api/v1/visits"
 RATINGS = "/api/v1/ratings"
 IDENTIFICATIONS = "/api/v1/identifications"
+# POST: a one-time challenge for the card's internal authentication.
+CARD_CHALLENGES = "/api/v1/identifications/challenges"
 CONSULTS = "/api/v1/consults"
 # GET with the X-Identification header: the records not yet in the booklet and a print ticket.
 MEDICAL_RECORDS = "/api/v1/medical/records"

@@ -14,9 +14,13 @@ import requests
 
 from kiosk import api
 from kiosk.background import Runner
+from kiosk.devices.base import CardAnswer, CardIdentity
 from kiosk.outbox import Sender
 
 logger = logging.getLogger(__name__)
+# A card read without the card's answer to a back-office challenge proves nothing; it is not
+# sent (a resident ID card reader has no such proof yet).
+NOT_PROVEN = "the card read carries no answer of the card to a challenge, so it proves nothing"
 T = TypeVar("T")
 
 
@@ -73,13 +77,40 @@ class BackOfficeClient:
             raise requests.ConnectionError("this kiosk has no connection to a back office")
         return send(method, path, data, headers)
 
+    def card_challenge(self) -> bytes | None:
+        """A one-time challenge for the card in a reader (asked on the reader's thread, while
+        the card is in); None when the back office cannot give one."""
+        try:
+            response = self._send("POST", api.CARD_CHALLENGES, b"", {})
+            if response.status_code != 201:
+                logger.warning("no card challenge: %s", _detail(response))
+                return None
+            return bytes.fromhex(str(response.json()["challenge"]))
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            logger.warning("no card challenge: %s", type(exc).__name__)
+            return None
+
     def identify_card(
         self,
-        id_number: str,
-        name: str,
+        card: CardIdentity,
+        answer: CardAnswer | None,
         done: Callable[[Identification | CallFailed], None],
     ) -> None:
-        body = {"proof": "card", "id_number": id_number, "name": name}
+        """The card's records and its answer to the challenge; the back office takes the ID
+        number from the answered records only."""
+        if answer is None:
+            done(CallFailed(False, NOT_PROVEN))
+            return
+        body = {
+            "proof": "card",
+            "card": {
+                "card_number": card.card_number,
+                "id_number": card.id_number,
+                "name": card.name,
+            },
+            "challenge": answer.challenge,
+            "answer": answer.answer,
+        }
         self._in_background(lambda: self._identify(body), done)
 
     def identify_suishen(

@@ -112,6 +112,7 @@ def _start_devices(app: KioskApp, config: KioskConfig) -> list[Any]:
     if not config.devices:
         return []
     try:
+        from kiosk.devices.base import AnswersChallenges
         from kiosk.devices.factory import DeviceConfigError, build_devices
     except ImportError as exc:
         logger.error("device drivers are not part of this build (%s); running without devices", exc)
@@ -123,6 +124,9 @@ def _start_devices(app: KioskApp, config: KioskConfig) -> list[Any]:
         return []
     app.devices.printer = built.printer
     app.devices.card_readers = [built.card_reader] if built.card_reader is not None else []
+    if isinstance(built.card_reader, AnswersChallenges):
+        # Each card answers a fresh challenge of the back office while it is in the reader.
+        built.card_reader.challenges = app.backoffice.card_challenge
     app.devices.qr_scanner = built.qr_camera
     app.device_health = built.health
     started: list[Any] = []

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from kiosk.config import KioskConfig
 from kiosk.devices.base import (
+    AnswersChallenges,
     CameraFault,
     CardError,
     CardIdentity,
@@ -34,7 +35,7 @@ from kiosk.devices.base import (
 from kiosk.devices.health import DeviceState
 
 if TYPE_CHECKING:
-    from kiosk.backoffice_client import CallFailed, Identification
+    from kiosk.backoffice_client import BackOfficeClient, CallFailed, Identification
 
 DEFAULT_WAIT_S = 60.0
 TEST_HOLDER = "自检页 SELF-TEST  请勿粘贴"
@@ -128,7 +129,7 @@ def watch(
     scanner: QrScanner | None,
     wait_s: float,
     monotonic: Callable[[], float] = time.monotonic,
-) -> tuple[list[Check], dict[str, CardIdentity]]:
+) -> tuple[list[Check], dict[str, CardInserted]]:
     """Start the card readers and the camera together and wait, up to ``wait_s``, for one card
     on each reader and one code before the camera."""
     devices: dict[str, CardReader | QrScanner] = dict(readers)
@@ -138,7 +139,7 @@ def watch(
     for device in devices.values():
         device.start()
     checks: dict[str, Check] = {}
-    identities: dict[str, CardIdentity] = {}
+    cards: dict[str, CardInserted] = {}
     deadline = monotonic() + wait_s
     try:
         while pending and monotonic() < deadline:
@@ -150,7 +151,7 @@ def watch(
                     else:
                         check = _card_outcome(name, event)
                         if isinstance(event, CardInserted):
-                            identities[name] = event.identity
+                            cards[name] = event
                     if check is not None:
                         checks[name] = check
                         del pending[name]
@@ -167,20 +168,35 @@ def watch(
     for name in pending:
         what = "no code was shown" if name == "qr_camera" else "no card was read"
         checks.setdefault(name, Check(name, False, f"{what} within {wait_s:.0f} s"))
-    return [checks[name] for name in (*readers, "qr_camera") if name in checks], identities
+    return [checks[name] for name in (*readers, "qr_camera") if name in checks], cards
 
 
-def check_identification(config: KioskConfig, name: str, identity: CardIdentity) -> Check:
-    """The back office identifies the card's holder, with the terminal's own token (enrolling
-    first when the terminal has a code and no token yet)."""
+def _client(config: KioskConfig) -> tuple[BackOfficeClient | None, str]:
+    """A back-office client with the terminal's own token (enrolling first when the terminal
+    has a code and no token yet), or None and why not."""
     from kiosk.agent import FleetAgent, KioskStatus
     from kiosk.background import Background
-    from kiosk.backoffice_client import BackOfficeClient, Identification
+    from kiosk.backoffice_client import BackOfficeClient
 
-    check_name = f"identification ({name})"
     agent = FleetAgent(config, lambda: KioskStatus("selftest", config.language, False))
     if agent.terminal_code is None and not agent.enroll_once():
-        return Check(check_name, False, f"not enrolled: {agent.last_error}")
+        return None, f"not enrolled: {agent.last_error}"
+    # No UI thread here: answers are handed over on the calling thread.
+    return BackOfficeClient(lambda: agent.send, Background(lambda call: call())), ""
+
+
+def check_identification(
+    client: BackOfficeClient | None,
+    why_not: str,
+    name: str,
+    card: CardInserted,
+) -> Check:
+    """The back office identifies the card's holder from the card's answer to its challenge."""
+    from kiosk.backoffice_client import Identification
+
+    check_name = f"identification ({name})"
+    if client is None:
+        return Check(check_name, False, why_not)
     answers: list[Identification | CallFailed] = []
     done = threading.Event()
 
@@ -188,9 +204,7 @@ def check_identification(config: KioskConfig, name: str, identity: CardIdentity)
         answers.append(answer)
         done.set()
 
-    # No UI thread here: answers are handed over on the calling thread.
-    client = BackOfficeClient(lambda: agent.send, Background(lambda call: call()))
-    client.identify_card(identity.id_number, identity.name, finished)
+    client.identify_card(card.identity, card.answer, finished)
     if not done.wait(HTTP_WAIT_S):
         return Check(check_name, False, "the back office did not answer")
     answer = answers[0]
@@ -229,10 +243,14 @@ def run_selftest(config: KioskConfig, wait_s: float, out: TextIO) -> int:
             file=out,
             flush=True,
         )
-    checks, identities = watch(readers, devices.qr_camera, wait_s)
+    client, why_not = _client(config) if readers else (None, "")
+    for reader in readers.values():
+        if client is not None and isinstance(reader, AnswersChallenges):
+            reader.challenges = client.card_challenge
+    checks, cards = watch(readers, devices.qr_camera, wait_s)
     for name in readers:
-        if name in identities:
-            checks.append(check_identification(config, name, identities[name]))
+        if name in cards:
+            checks.append(check_identification(client, why_not, name, cards[name]))
     if devices.printer is not None:
         checks.append(check_printer(devices.printer, dt.date.today()))
     for check in checks:

@@ -123,7 +123,10 @@ def main() -> int:
         "ZHILI_DATA_DIR": str(DEMO_DIR),
         "ZHILI_DATABASE_URL": database_url,
         "ZHILI_HEARTBEAT_INTERVAL_S": "10",
-        "ZHILI_DEMO": "1",  # plain http on 127.0.0.1 (cookies without Secure), API docs on
+        # Demo mode: the development secret and the demo adapters (the demo card issuer key)
+        # are allowed, plain http on 127.0.0.1 (cookies without Secure), API docs on; the log
+        # and every page say so.
+        "ZHILI_DEMO": "1",
         "YOLO_OFFLINE": "true",
         "YOLO_AUTOINSTALL": "false",
         "YOLO_CONFIG_DIR": str(ROOT / "var" / "ultralytics"),

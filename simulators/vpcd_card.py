@@ -7,6 +7,12 @@ the card, closing the socket pulls it out.
 
 The card's files are written here from the card's specification, not with the kiosk driver's
 code: a peer that shared the driver's encoder would agree with it by construction.
+
+INTERNAL AUTHENTICATE (00 88 00 00 08 <challenge> 08) proves the records come from this card:
+the card answers the first 8 bytes of an SM4 CBC-MAC (zero IV, ISO/IEC 9797-1 padding method 2)
+over challenge || card number (9 bytes, 00-padded) || ID number (18) || name (30 bytes GBK,
+00-padded), under its own key: SM4-ECB of the card number ('0'-padded on the left to 16 bytes)
+under the issuer's master key. The card is personalised here with the demo issuer's key.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +52,31 @@ class CardFault(StrEnum):
     BAD_ID_NUMBER = "bad_id_number"  # a well-formed record with a wrong check character
     UNREADABLE = "unreadable"  # every command answered 6F00
     MALFORMED_RESPONSE = "malformed_response"  # the name record answered with one byte
+    FOREIGN_KEY = "foreign_key"  # a copy made without the issuer's key: answers, but wrongly
+
+
+# The demo issuer's master key (the back office's demo card verifier holds the same value).
+DEMO_ISSUER_MASTER_KEY = bytes.fromhex("5a48494c492d44454d4f2d4953535545")
+
+
+def _sm4_block(key: bytes, block: bytes) -> bytes:
+    encryptor = Cipher(algorithms.SM4(key), modes.ECB()).encryptor()  # noqa: S305 (one block)
+    return encryptor.update(block) + encryptor.finalize()
+
+
+def personalise_key(master: bytes, card_number: str) -> bytes:
+    """The card's own key, written into it when it is issued."""
+    return _sm4_block(master, card_number.encode("ascii").rjust(16, b"0")[-16:])
+
+
+def retail_mac(key: bytes, message: bytes) -> bytes:
+    """CBC-MAC block by block: XOR each 16-byte block into the state and encrypt it."""
+    data = message + b"\x80" + b"\x00" * ((15 - len(message)) % 16)
+    state = bytes(16)
+    for start in range(0, len(data), 16):
+        block = data[start : start + 16]
+        state = _sm4_block(key, bytes(a ^ b for a, b in zip(state, block, strict=True)))
+    return state[:8]
 
 
 @dataclass(frozen=True)
@@ -134,6 +167,8 @@ class SocialSecurityCardModel:
         if ins == 0xC0:
             le = body[0] if body else 0
             return self._get_response(le or 256)
+        if ins == 0x88:
+            return self._internal_authenticate(p1, p2, body)
         if ins == 0xB2:
             if self.fault == CardFault.MALFORMED_RESPONSE and self._ef == EF06 and p1 == 2:
                 return b"\x90"
@@ -153,6 +188,24 @@ class SocialSecurityCardModel:
             self._ef = data
             return b"\x90\x00"
         return b"\x6a\x82"
+
+    def _internal_authenticate(self, p1: int, p2: int, body: bytes) -> bytes:
+        if not self._df_selected:
+            return b"\x69\x85"  # conditions of use not satisfied: select the application
+        if p1 != 0 or p2 != 0 or len(body) < 9 or body[0] != 8:
+            return b"\x6a\x86"
+        challenge = body[1:9]
+        master = DEMO_ISSUER_MASTER_KEY
+        if self.fault == CardFault.FOREIGN_KEY:
+            master = bytes(16)
+        key = personalise_key(master, self.holder.card_number)
+        message = (
+            challenge
+            + self.holder.card_number.encode("ascii").ljust(9, b"\x00")
+            + self.holder.id_number.encode("ascii")
+            + self.holder.name.encode("gbk").ljust(30, b"\x00")
+        )
+        return retail_mac(key, message) + b"\x90\x00"
 
     def _get_response(self, le: int) -> bytes:
         if not self._pending:

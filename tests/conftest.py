@@ -309,10 +309,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, database_url: str, data_dir: Path) -> None:
+    def __init__(self, url: str, database_url: str, data_dir: Path, pid: int = 0) -> None:
         self.url = url
         self.database_url = database_url
         self.data_dir = data_dir
+        self.pid = pid  # the server process (a fault test may limit its file sizes)
 
 
 @pytest.fixture(scope="session")
@@ -324,17 +325,23 @@ def server_launcher() -> Iterator[ServerLauncher]:
 
 @pytest.fixture
 def live_server(
-    fresh_database: str, tmp_path: Path, server_launcher: ServerLauncher
+    fresh_database: str,
+    tmp_path: Path,
+    server_launcher: ServerLauncher,
+    request: pytest.FixtureRequest,
 ) -> Iterator[LiveServer]:
     """The real back office (`zhili-backoffice serve`) in its own process, on a free port,
-    with its own database; forked from a launcher that has imported it (tests/server_launcher)."""
+    with its own database; forked from a launcher that has imported it (tests/server_launcher).
+    A test marked `server_env(NAME=value, ...)` adds those variables to its environment."""
     port = free_port()
     data_dir = tmp_path / "server-data"
+    marker = request.node.get_closest_marker("server_env")
     env = {
         **os.environ,
         "ZHILI_DATABASE_URL": fresh_database,
         "ZHILI_DATA_DIR": str(data_dir),
         "ZHILI_HEARTBEAT_INTERVAL_S": "5",
+        **(marker.kwargs if marker else {}),
     }
     log = tmp_path / "server.log"
     pid = server_launcher.start(["serve", "--port", str(port)], env=env, cwd=tmp_path, log=log)
@@ -352,7 +359,7 @@ def live_server(
             raise RuntimeError(log.read_text())
         time.sleep(0.1)
     try:
-        yield LiveServer(url, fresh_database, data_dir)
+        yield LiveServer(url, fresh_database, data_dir, pid)
     finally:
         server_launcher.stop(pid)
     # Every log a live server writes is checked: no ID number or mobile number in it.

@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 
 from backoffice.errors import BadInput
+from backoffice.storage import write_atomically
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 _MAGIC = {
@@ -117,8 +118,5 @@ def store_photo(photo_dir: Path, photo: Photo) -> str:
     relative = f"{digest[:2]}/{digest}{PHOTO_SUFFIX[photo.content_type]}"
     target = photo_dir / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(photo.content)
-        tmp.replace(target)
+        write_atomically(target, photo.content)
     return relative

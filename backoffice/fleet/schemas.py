@@ -73,6 +73,23 @@ class DeviceHealth(BaseModel):
     reason: FreeText | None = Field(default=None, max_length=200)
 
 
+class OutboxProblem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["refused", "corrupt"] = Field(
+        description="refused: the back office refused an item (kept on the kiosk); corrupt: the "
+        "outbox file was corrupt, moved aside and a fresh one started."
+    )
+    detail: str = Field(max_length=300)
+
+
+class OutboxReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pending: int = Field(ge=0, le=10_000_000)
+    problems: list[OutboxProblem] = Field(default_factory=list, max_length=20)
+
+
 class HeartbeatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -84,6 +101,9 @@ class HeartbeatIn(BaseModel):
         default_factory=dict
     )
     disk_free_mb: int | None = Field(default=None, ge=0, le=100_000_000)
+    outbox: OutboxReport | None = Field(
+        default=None, description="The kiosk outbox: items waiting, and problems since last time."
+    )
 
 
 class HeartbeatOut(BaseModel):

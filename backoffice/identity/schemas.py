@@ -46,3 +46,14 @@ class Me(BaseModel):
     role: Role | None
     unit_code: str | None
     terminal_code: str | None
+
+
+class StaffChange(BaseModel):
+    active: bool = Field(description="false disables the account: its tokens and sessions stop")
+
+
+class UnitTokenOut(BaseModel):
+    id: int
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import column, select, table, update
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role, TokenKind
+from backoffice.db import UTCDateTime
 from backoffice.errors import BadInput, Conflict, NotAuthenticated, NotFound
-from backoffice.identity.models import ApiToken, Staff
+from backoffice.identity.models import AccessAuditEntry, ApiToken, Staff
 from backoffice.identity.secrets import hash_password, new_token, token_digest, verify_password
 from backoffice.units.models import ResponsibleUnit
 
@@ -83,10 +84,36 @@ def issue_staff_token(db: Session, staff: Staff, now: datetime, label: str = "ap
     )
 
 
-def issue_unit_token(db: Session, unit: ResponsibleUnit, now: datetime) -> str:
+def issue_unit_token(db: Session, unit: ResponsibleUnit, now: datetime, ttl: timedelta) -> str:
     return _issue(
-        db, ApiToken(kind=TokenKind.UNIT, unit_id=unit.id, label=unit.code, created_at=now)
+        db,
+        ApiToken(
+            kind=TokenKind.UNIT,
+            unit_id=unit.id,
+            label=unit.code,
+            created_at=now,
+            expires_at=now + ttl,
+        ),
     )
+
+
+def unit_tokens(db: Session, unit: ResponsibleUnit) -> list[ApiToken]:
+    return list(
+        db.scalars(
+            select(ApiToken)
+            .where(ApiToken.kind == TokenKind.UNIT, ApiToken.unit_id == unit.id)
+            .order_by(ApiToken.id)
+        )
+    )
+
+
+def revoke_unit_token(db: Session, unit: ResponsibleUnit, token_id: int, now: datetime) -> None:
+    row = db.get(ApiToken, token_id)
+    if row is None or row.kind is not TokenKind.UNIT or row.unit_id != unit.id:
+        raise NotFound(f"Unit {unit.code} has no token {token_id}.")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        db.flush()
 
 
 def issue_terminal_token(db: Session, terminal_id: int, code: str, now: datetime) -> str:
@@ -109,6 +136,41 @@ def revoke_token(db: Session, token: str, now: datetime) -> None:
         .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+def get_staff(db: Session, username: str) -> Staff:
+    staff = db.scalars(select(Staff).where(Staff.username == username)).first()
+    if staff is None:
+        raise NotFound(f"No staff account is called '{username}'.")
+    return staff
+
+
+# The pages' session table (backoffice.web.models.WebSession), named here without importing the
+# pages: disabling an account ends its sessions for good, so enabling it again means signing in.
+_web_sessions = table("web_sessions", column("staff_id"), column("ended_at", UTCDateTime()))
+
+
+def set_active(db: Session, staff: Staff, active: bool, now: datetime) -> None:
+    """Enable or disable an account. Disabling revokes its API tokens and ends its page
+    sessions (every page request also checks the account)."""
+    staff.active = active
+    if not active:
+        db.execute(
+            update(ApiToken)
+            .where(ApiToken.staff_id == staff.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        db.execute(
+            update(_web_sessions)
+            .where(_web_sessions.c.staff_id == staff.id, _web_sessions.c.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+    db.flush()
+
+
+def audit(db: Session, *, actor: str, action: str, target: str, now: datetime) -> None:
+    db.add(AccessAuditEntry(at=now, actor=actor[:100], action=action, target=target[:120]))
+    db.flush()
 
 
 _DUMMY_HASH = hash_password("zhili-timing-equaliser")

@@ -53,14 +53,17 @@ def principal_for_token(db: Session, token: str, now: datetime) -> Principal:
 
 
 class TokenCache:
-    """Principals by token digest for `ttl`, never past the token's own expiry, so that a
-    request costs no token query: a revoked token or a disabled account works that long
-    (the `token_cache_s` setting). One per app, shared by the staff API and the heartbeats."""
+    """Principals by token digest for `ttl` (at most 5 s), never past the token's own expiry, so
+    that a request costs no token query. A revocation in this process drops the entries at
+    once (`forget`); in another process of the back office it takes effect within `ttl` (the
+    `token_cache_s` setting). One per app, shared by the staff API and the heartbeats."""
+
+    MAX_TTL = timedelta(seconds=5)
 
     MAX_ENTRIES = 100_000
 
     def __init__(self, ttl: timedelta) -> None:
-        self.ttl = ttl
+        self.ttl = min(ttl, self.MAX_TTL)
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[Principal, datetime]] = {}
 
@@ -81,6 +84,11 @@ class TokenCache:
                 self._entries.clear()
             self._entries[token_digest(token)] = (principal, until)
         return principal
+
+    def forget_token(self, token: str) -> None:
+        """Drop one token's cached principal (it was just revoked)."""
+        with self._lock:
+            self._entries.pop(token_digest(token), None)
 
     def forget(self, which: Callable[[Principal], bool]) -> None:
         """Drop the cached principals `which` picks (their tokens were just revoked)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from backoffice.catalog.service import load_seed
+from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.suishen.codes import DemoIssuer
 from backoffice.suishen.personal import (
@@ -25,7 +26,6 @@ DEMO_RESIDENTS = (
     ("31010519480927001", "陈建国"),
     ("31010519850611004", "李梅"),
 )
-DEMO_CODE_TTL = timedelta(days=30)  # printed for the demo; a real code lives a minute
 
 
 def with_check_character(body: str) -> str:
@@ -33,23 +33,25 @@ def with_check_character(body: str) -> str:
     return body + CHECK_CHARACTERS[total % 11]
 
 
-def seed_services_demo(db: Session, now: datetime, data_dir: Path, secret_key: str) -> Path:
+def seed_services_demo(
+    db: Session, now: datetime, data_dir: Path, keys: Keys, code_ttl: timedelta
+) -> Path:
     """Load the catalog, add the demo residents to the demo upstream, and write their Suishen
     codes (masked identities only) to a file to print or show; returns that file."""
     load_seed(db, now)
     source = DemoMedicalSource(demo_source_path(data_dir))
-    issuer = DemoIssuer(secret_key)
+    issuer = DemoIssuer(keys, code_ttl)
+    minutes = max(1, int(code_ttl.total_seconds() // 60))
     lines = [
-        "Demo Suishen codes (valid 30 days; scan or paste at the kiosk). Residents are made up.",
+        f"Demo Suishen codes (each used once, valid {minutes} min; scan or paste at the kiosk;"
+        " `zhili-backoffice suishen-code ID_NUMBER` prints a fresh one). Residents are made up.",
         "",
     ]
     try:
         for body, name in DEMO_RESIDENTS:
             number = with_check_character(body)
-            records = source.add_resident(
-                keyed_hash(secret_key, number), mask_name(name), now.date()
-            )
-            code = issuer.issue(number, name, now, DEMO_CODE_TTL)
+            records = source.add_resident(keyed_hash(keys, number), mask_name(name), now.date())
+            code = issuer.issue(number, name, now)
             lines += [f"{mask_name(name)}  {mask_id_number(number)}  {records} records", code, ""]
     finally:
         source.close()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 
 from backoffice.access import CurrentTerminal
-from backoffice.deps import AppSettings, DbSession, Now
+from backoffice.deps import AppKeys, DbSession, Now
 from backoffice.errors import Forbidden
 from backoffice.medical import service
 from backoffice.medical.schemas import PrintConfirm, ProgressOut, RecordsOut
@@ -39,14 +39,14 @@ def unprinted_records(
     db: DbSession,
     now: Now,
     terminal_id: CurrentTerminal,
-    settings: AppSettings,
+    keys: AppKeys,
     identification: IdentificationHeader = None,
 ) -> RecordsOut:
     """The identified person's records not yet in the booklet, at the page and line each goes,
     and a ticket that confirms their printing later."""
     _refuse_typed(request)
     who = resolve(db, identification, terminal_id, now)
-    return service.unprinted(db, source_of(request), who, now, settings.secret_key)
+    return service.unprinted(db, source_of(request), who, now, keys)
 
 
 @router.post("/prints")
@@ -56,14 +56,14 @@ def confirm_print(
     db: DbSession,
     now: Now,
     terminal_id: CurrentTerminal,
-    settings: AppSettings,
+    keys: AppKeys,
     identification: IdentificationHeader = None,
 ) -> ProgressOut:
     """Confirm the lines printed up to (page, line), with the records' print ticket or the
     identification; the same confirmation twice is harmless."""
     _refuse_typed(request)
     if body.ticket is not None:
-        who = service.resolve_ticket(db, settings.secret_key, body.ticket, terminal_id, now)
+        who = service.resolve_ticket(db, keys, body.ticket, terminal_id, now)
     else:
         who = resolve(db, identification, terminal_id, now)
     return service.confirm(

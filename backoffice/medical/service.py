@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.db import create_once
 from backoffice.errors import BadInput, Forbidden, NotAuthenticated, NotFound
+from backoffice.keys import Keys, Purpose
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.medical.schemas import ProgressOut, RecordLine, RecordsOut
 from backoffice.medical.source import MedicalRecordSource, VisitRecord
@@ -25,14 +25,29 @@ def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-def _progress(db: Session, id_hash: str, now: datetime) -> BookletProgress:
-    row = db.scalars(select(BookletProgress).where(BookletProgress.id_hash == id_hash)).first()
-    if row is None:
+def _progress(db: Session, id_hash: str, now: datetime, *, lock: bool = False) -> BookletProgress:
+    """The person's booklet position; `lock` holds the row (PostgreSQL: FOR UPDATE) so two
+    confirmations of the same lines at the same moment are recorded once."""
+    query = select(BookletProgress).where(BookletProgress.id_hash == id_hash)
+    if lock:
+        query = query.with_for_update()
+
+    def find() -> BookletProgress | None:
+        return db.scalars(query.execution_options(populate_existing=True)).first()
+
+    def create() -> BookletProgress:
         row = BookletProgress(
             id_hash=id_hash, printed_through_seq=0, next_page=1, next_line=1, updated_at=now
         )
         db.add(row)
         db.flush()
+        return row
+
+    found = find()
+    if found is not None:
+        return found
+    # A new row is ours (and locked) until we commit; a racing insert reads the winner's.
+    row, _ = create_once(db, create, find)
     return row
 
 
@@ -74,27 +89,30 @@ def lay_out(progress: BookletProgress, records: list[VisitRecord]) -> tuple[list
     return lines, False
 
 
-def _ticket_mac(secret_key: str, identification_id: int, terminal_id: int) -> str:
-    message = f"medical-print:{identification_id}:{terminal_id}".encode()
-    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
+def _ticket_message(identification_id: int, terminal_id: int) -> bytes:
+    return f"medical-print:{identification_id}:{terminal_id}".encode()
 
 
-def print_ticket(secret_key: str, who: Identification) -> str:
-    """An opaque ticket that confirms prints for ``who`` at its terminal, and nothing else."""
-    return f"{who.id}.{_ticket_mac(secret_key, who.id, who.terminal_id)}"
+def print_ticket(keys: Keys, who: Identification) -> str:
+    """An opaque ticket that confirms prints for ``who`` at its terminal, and nothing else:
+    ``<identification>.<key id>:<MAC>``."""
+    signature = keys.sign(Purpose.PRINT_TICKET, _ticket_message(who.id, who.terminal_id))
+    return f"{who.id}.{signature}"
 
 
 def resolve_ticket(
-    db: Session, secret_key: str, ticket: str, terminal_id: int, now: datetime
+    db: Session, keys: Keys, ticket: str, terminal_id: int, now: datetime
 ) -> Identification:
     """The identification a print ticket stands for; refused at another terminal, when forged,
     or when older than PRINT_TICKET_LIFETIME."""
-    number, _, mac = ticket.partition(".")
-    if not number.isdigit() or not mac:
+    number, _, signature = ticket.partition(".")
+    if not number.isdigit() or not signature or len(number) > 18:
         raise BadInput("The print ticket is malformed; send the print_ticket of GET /records.")
-    expected = _ticket_mac(secret_key, int(number), terminal_id)
-    who = db.get(Identification, int(number))
-    if who is None or not hmac.compare_digest(mac, expected):
+    genuine = keys.verify(
+        Purpose.PRINT_TICKET, _ticket_message(int(number), terminal_id), signature
+    )
+    who = db.get(Identification, int(number)) if genuine else None
+    if who is None:
         raise Forbidden("This print ticket was not issued to this terminal.")
     if who.created_at + PRINT_TICKET_LIFETIME <= now:
         raise NotAuthenticated(
@@ -105,14 +123,14 @@ def resolve_ticket(
 
 
 def unprinted(
-    db: Session, source: MedicalRecordSource, who: Identification, now: datetime, secret_key: str
+    db: Session, source: MedicalRecordSource, who: Identification, now: datetime, keys: Keys
 ) -> RecordsOut:
     progress = _progress(db, who.id_hash, now)
     lines, full = lay_out(progress, _records(source, who))
     return RecordsOut(
         masked_name=who.masked_name,
         masked_id=who.masked_id,
-        print_ticket=print_ticket(secret_key, who),
+        print_ticket=print_ticket(keys, who),
         lines_per_page=LINES_PER_PAGE,
         pages_per_booklet=PAGES_PER_BOOKLET,
         next_page=progress.next_page,
@@ -136,7 +154,7 @@ def confirm(
     one past the last waiting line is refused."""
     if line > LINES_PER_PAGE:
         raise BadInput(f"A booklet page has {LINES_PER_PAGE} lines; line {line} does not exist.")
-    progress = _progress(db, who.id_hash, now)
+    progress = _progress(db, who.id_hash, now, lock=True)
     lines, _ = lay_out(progress, _records(source, who))
     if (page, line) < (progress.next_page, progress.next_line):
         return ProgressOut(

@@ -16,6 +16,7 @@ from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.models import Case, CaseType
 from backoffice.cases.states import OPEN_STATES, CaseState
 from backoffice.errors import BadInput, Conflict, DomainError, NotFound
+from backoffice.identity.service import audit
 from backoffice.open311.models import Open311Key, Open311Token
 from backoffice.places.models import Place, PlaceKind
 from backoffice.privacy import mask_personal_numbers
@@ -45,7 +46,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_key(db: Session, name: str, now: datetime) -> str:
+def issue_key(db: Session, name: str, now: datetime, actor: str = "cli") -> str:
     """A new key for the app `name`; only its digest is kept, so the key is shown once."""
     name = name.strip()
     if not name or len(name) > 100:
@@ -54,8 +55,25 @@ def issue_key(db: Session, name: str, now: datetime) -> str:
         raise Conflict(f"An Open311 key for '{name}' exists already; pick another name.")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     db.add(Open311Key(name=name, digest=_digest(key), created_at=now))
+    audit(db, actor=actor, action="issue_open311_key", target=name, now=now)
     db.flush()
     return key
+
+
+def list_keys(db: Session) -> list[Open311Key]:
+    return list(db.scalars(select(Open311Key).order_by(Open311Key.id)))
+
+
+def revoke_key(db: Session, name: str, now: datetime, actor: str) -> Open311Key:
+    """Revoke the key of the app `name` (audited); it is refused from the next request on."""
+    row = db.scalars(select(Open311Key).where(Open311Key.name == name)).first()
+    if row is None:
+        raise NotFound(f"No Open311 key is issued to '{name}'; `open311 list-keys` lists them.")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        audit(db, actor=actor, action="revoke_open311_key", target=name, now=now)
+        db.flush()
+    return row
 
 
 def key_for(db: Session, api_key: str | None) -> Open311Key:

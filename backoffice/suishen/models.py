@@ -35,3 +35,29 @@ class Identification(Base):
 
     def access_scope(self) -> Scope:
         return Scope(terminal_id=self.terminal_id)
+
+
+class CardChallenge(Base):
+    """A one-time challenge for a card's internal authentication, bound to the terminal that
+    asked for it and answered within a short time; `used_at` is set by its first answer."""
+
+    __tablename__ = "card_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge: Mapped[str] = mapped_column(String(32), unique=True)  # hex
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("terminals.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class UsedSuishenCode(Base):
+    """A Suishen code already used to identify someone (its SHA-256): refused a second time."""
+
+    __tablename__ = "suishen_used_codes"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("terminals.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Kept until the code could no longer be accepted anyway.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

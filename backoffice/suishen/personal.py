@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from backoffice.keys import Keys, Purpose
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
@@ -20,11 +19,10 @@ def is_valid_id_number(value: str) -> bool:
     return CHECK_CHARACTERS[total % 11] == value[17].upper()
 
 
-def keyed_hash(secret_key: str, id_number: str) -> str:
-    """HMAC-SHA256 of the upper-cased ID number: the only form in which it is kept."""
-    return hmac.new(
-        secret_key.encode(), id_number.strip().upper().encode(), hashlib.sha256
-    ).hexdigest()
+def keyed_hash(keys: Keys, id_number: str) -> str:
+    """HMAC-SHA256 of the upper-cased ID number under the ID-hash key: the only form in which
+    it is kept."""
+    return keys.keyed_hash(Purpose.ID_HASH, id_number.strip().upper())
 
 
 def mask_id_number(id_number: str) -> str:

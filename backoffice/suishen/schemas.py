@@ -9,15 +9,40 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.suishen.models import Proof
 
+HEX_8_BYTES = r"^[0-9a-fA-F]{16}$"
+
+
+class CardRead(BaseModel):
+    """The records read off the card, exactly as the card's answer covers them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    card_number: str = Field(pattern=r"^[A-Za-z0-9]{1,9}$", repr=False)
+    id_number: str = Field(min_length=18, max_length=18, repr=False)
+    name: str = Field(min_length=1, max_length=15, repr=False)
+
 
 class CardEvidence(BaseModel):
-    """What the terminal's card reader read off the card (hashed and masked on arrival)."""
+    """A card read proven by the card: the records read, the challenge the back office gave
+    this terminal, and the card's answer (its MAC over both). Hashed and masked on arrival."""
 
     model_config = ConfigDict(extra="forbid")
 
     proof: Literal["card"]
-    id_number: str = Field(min_length=18, max_length=18, repr=False)
-    name: str = Field(min_length=1, max_length=40, repr=False)
+    card: CardRead | None = None
+    challenge: str | None = Field(default=None, pattern=HEX_8_BYTES)
+    answer: str | None = Field(default=None, pattern=HEX_8_BYTES, repr=False)
+    # A bare ID number and name (the unproven read of earlier versions): refused, with why.
+    id_number: str | None = Field(default=None, max_length=40, repr=False)
+    name: str | None = Field(default=None, max_length=40, repr=False)
+
+
+class ChallengeOut(BaseModel):
+    """For the card's internal authentication: 8 bytes in hex, answered once, in time, from
+    this terminal."""
+
+    challenge: str
+    expires_at: datetime
 
 
 class SuishenEvidence(BaseModel):

@@ -1,4 +1,5 @@
-"""Page sign-in: server-side sessions behind an HttpOnly cookie, CSRF tokens, lock-out, audit.
+"""Page sign-in: server-side sessions behind an HttpOnly cookie, CSRF tokens; the limits on
+failed attempts and the audit are the sign-in guard's, shared with the API (`identity.guard`).
 
 Every page resolves the browser's session to the same `Principal` the API uses, so roles and
 object scope are checked by the same rules (`access.can_reach`).
@@ -14,15 +15,14 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backoffice.access import Principal, Role, TokenKind
 from backoffice.deps import DbSession, Now
-from backoffice.errors import NotAuthenticated
-from backoffice.identity import service as identity
+from backoffice.identity.guard import Attempt, SignInGuard
 from backoffice.identity.models import Staff
 from backoffice.web.models import LoginAttempt, WebSession
 from backoffice.web.settings import WebSettings
@@ -48,12 +48,6 @@ class PageMissing(PageForbidden):
     """The page names something that does not exist."""
 
     status_code = 404
-
-
-class LockedOut(Exception):
-    def __init__(self, until: datetime) -> None:
-        super().__init__(f"locked until {until.isoformat()}")
-        self.until = until
 
 
 class CsrfRejected(Exception):
@@ -112,44 +106,6 @@ def principal_of(staff: Staff) -> Principal:
     )
 
 
-def recent_failures(db: Session, username: str, now: datetime, window: timedelta) -> int:
-    """Failures since the last successful sign-in, within the window."""
-    last_ok = db.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.username == username, LoginAttempt.outcome == "ok"
-        )
-    )
-    since = now - window
-    if last_ok is not None and last_ok > since:
-        since = last_ok
-    count = db.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            LoginAttempt.username == username,
-            LoginAttempt.outcome == "bad_password",
-            LoginAttempt.at > since,
-        )
-    )
-    return int(count or 0)
-
-
-def _lock_until(db: Session, username: str, now: datetime, settings: WebSettings) -> datetime:
-    window = timedelta(minutes=settings.lockout_minutes)
-    rows = db.scalars(
-        select(LoginAttempt.at)
-        .where(
-            LoginAttempt.username == username,
-            LoginAttempt.outcome == "bad_password",
-            LoginAttempt.at > now - window,
-        )
-        .order_by(LoginAttempt.at.desc())
-        .limit(settings.lockout_failures)
-    ).all()
-    # Locked until the oldest of the counted failures leaves the window.
-    return min(rows) + window if rows else now
-
-
 def _audit(db: Session, username: str, now: datetime, outcome: str, client: str) -> None:
     db.add(LoginAttempt(username=username[:64], at=now, outcome=outcome, client=client[:64]))
     db.flush()
@@ -163,23 +119,15 @@ def sign_in(
     now: datetime,
     client: str,
     settings: WebSettings,
+    guard: SignInGuard,
 ) -> tuple[WebSession, str]:
-    """Check the password (after the lock-out) and open a session; returns it and its cookie.
+    """Check the password through the sign-in guard the API shares (limits per account and
+    per address, the audit) and open a session; returns it and its cookie.
 
-    Raises LockedOut while the username has too many recent failures, NotAuthenticated for a
-    wrong username or password. Every attempt is written to the login audit.
+    Raises Throttled past the limits, NotAuthenticated for a wrong username or password,
+    Unavailable when too many passwords are being checked at once.
     """
-    username = username.strip()
-    window = timedelta(minutes=settings.lockout_minutes)
-    if recent_failures(db, username, now, window) >= settings.lockout_failures:
-        _audit(db, username, now, "locked", client)
-        raise LockedOut(_lock_until(db, username, now, settings))
-    try:
-        staff = identity.authenticate(db, username, password)
-    except NotAuthenticated:
-        _audit(db, username, now, "bad_password", client)
-        raise
-    _audit(db, username, now, "ok", client)
+    staff = guard.sign_in(db, Attempt(username, client, "page"), password, now)
     raw = secrets.token_urlsafe(32)
     session = WebSession(
         digest=_digest(raw),

@@ -10,9 +10,16 @@ ZH: dict[str, str] = {
     "Jiangsu Road subdistrict operations centre": "江苏路街道城市运行管理中心",
     "Sign in": "登录",
     "Sign out": "退出",
+    "Demo mode: made-up data and demo keys. Not for real residents.": (
+        "演示模式：虚构数据与演示密钥，不得用于真实居民。"
+    ),
     "Username": "用户名",
     "Password": "密码",
     "Wrong username or password.": "用户名或密码错误。",
+    "Too many failed sign-ins from this address; try again in {minutes} min.": (
+        "此地址登录失败次数过多，请 {minutes} 分钟后再试。"
+    ),
+    "The sign-in service is busy; try again in a few seconds.": "登录服务繁忙，请稍后几秒再试。",
     "Too many failed sign-ins for this username; try again in {minutes} min.": (
         "该用户名登录失败次数过多，请 {minutes} 分钟后再试。"
     ),
@@ -313,6 +320,20 @@ ZH: dict[str, str] = {
     ),
     "Send the answer": "发送答复",
     "The queue is empty.": "队列为空。",
+    # notifications
+    "Notifications": "通知推送",
+    "{n} open alerts": "{n} 条未关闭告警",
+    "{n} failed deliveries": "{n} 条推送失败",
+    "Units whose endpoint keeps failing": "推送地址持续失败的单位",
+    "Retry all failed": "全部重试",
+    "Every endpoint is answering.": "所有推送地址均正常。",
+    "Failed deliveries": "推送失败",
+    "Delivery": "推送",
+    "Event": "事件",
+    "Attempts": "尝试次数",
+    "Last error": "最近错误",
+    "Retry": "重试",
+    "No delivery has given up.": "没有放弃的推送。",
     # sign-in audit
     "Sign-in audit": "登录审计",
     "When": "时间",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.db import Base, UTCDateTime
-from backoffice.identity.models import Staff
+from backoffice.identity.models import LoginAttempt, Staff
+
+# The login audit is identity's (the API and the pages share it); re-exported for the pages.
+__all__ = ["AlarmAck", "CallerContact", "LoginAttempt", "WebSession"]
 
 
 class WebSession(Base):
@@ -29,20 +32,6 @@ class WebSession(Base):
     flash_ok: Mapped[bool] = mapped_column(default=True)
 
     staff: Mapped[Staff] = relationship()
-
-
-class LoginAttempt(Base):
-    """Every sign-in attempt on the pages, kept for the audit and the lock-out count."""
-
-    __tablename__ = "web_login_attempts"
-    __table_args__ = (Index("ix_web_login_attempts_username_at", "username", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # ok, bad_password, locked, logout
-    outcome: Mapped[str] = mapped_column(String(20))
-    client: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AlarmAck(Base):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import hashlib
-import hmac
 import io
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
@@ -28,6 +26,7 @@ from backoffice.cases.time_limits import is_overdue
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.exports import csv_cell
+from backoffice.keys import Keys, Purpose
 from backoffice.places.models import PlaceKind
 from backoffice.privacy import mask_personal_numbers
 from backoffice.web import auth, queries
@@ -288,9 +287,9 @@ def mask_name(name: str) -> str:
     return (name[0] + "*" * (len(name) - 1)) if name else ""
 
 
-def phone_digest(phone: str, secret_key: str) -> str:
+def phone_digest(phone: str, keys: Keys) -> str:
     digits = "".join(ch for ch in phone if ch.isdigit())
-    return hmac.new(secret_key.encode(), digits.encode(), hashlib.sha256).hexdigest()
+    return keys.keyed_hash(Purpose.PHONE, digits)
 
 
 @router.get("/calls/new")
@@ -348,7 +347,7 @@ def take_call(
             db.add(
                 CallerContact(
                     case_id=result.case_id,
-                    phone_digest=phone_digest(caller_phone, settings.secret_key),
+                    phone_digest=phone_digest(caller_phone, Keys.of(settings)),
                     phone_masked=mask_phone(caller_phone),
                     name_masked=mask_name(caller_name)[:20],
                     taken_by=user.username,

@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from backoffice.cases.time_limits import is_overdue
 from backoffice.deps import AppSettings, DbSession, Now
-from backoffice.errors import NotAuthenticated
+from backoffice.errors import NotAuthenticated, Unavailable
 from backoffice.fleet import live
 from backoffice.fleet import service as fleet
+from backoffice.identity.guard import Throttled
 from backoffice.vision import service as vision
 from backoffice.vision.models import CameraStatus
 from backoffice.web import auth, queries
@@ -115,14 +116,31 @@ def login(
         )
     try:
         _session, raw = auth.sign_in(
-            db, username, password, now=now, client=auth.client_of(request), settings=settings
+            db,
+            username,
+            password,
+            now=now,
+            client=auth.client_of(request),
+            settings=settings,
+            guard=request.app.state.signin_guard,
         )
-    except auth.LockedOut as locked:
+    except Throttled as locked:
         minutes = max(1, math.ceil((locked.until - now).total_seconds() / 60))
-        message = translate(
-            "Too many failed sign-ins for this username; try again in {minutes} min.", lang
-        ).format(minutes=minutes)
+        which = (
+            "Too many failed sign-ins from this address; try again in {minutes} min."
+            if "address" in locked.message
+            else "Too many failed sign-ins for this username; try again in {minutes} min."
+        )
+        message = translate(which, lang).format(minutes=minutes)
         return _login_page(request, next_url=next_url, error=message, username=username, status=429)
+    except Unavailable:
+        return _login_page(
+            request,
+            next_url=next_url,
+            error=translate("The sign-in service is busy; try again in a few seconds.", lang),
+            username=username,
+            status=503,
+        )
     except NotAuthenticated:
         return _login_page(
             request,

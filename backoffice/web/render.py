@@ -81,6 +81,7 @@ def page(
             "csrf": user.csrf if user else "",
             "path": request.url.path,
             "query": request.url.query,
+            "demo": request.app.state.settings.demo,
             **context,
         },
         status_code=status_code,

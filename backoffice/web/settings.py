@@ -30,12 +30,6 @@ class WebSettings(BaseSettings):
         gt=0,
         description="Minutes without a page request after which the sign-in ends.",
     )
-    lockout_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins for one username that lock it out."
-    )
-    lockout_minutes: int = Field(
-        default=15, ge=1, description="The window the failures are counted in, and the lock."
-    )
     refresh_s: int = Field(
         default=15, ge=2, le=600, description="Seconds between the dashboard's own refreshes."
     )

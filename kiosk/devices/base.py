@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -60,8 +61,25 @@ class CardIdentity:
 
 
 @dataclass(frozen=True)
+class CardAnswer:
+    """The card's answer to the back office's one-time challenge (internal authentication):
+    its MAC over the challenge and the records read. Both in hex."""
+
+    challenge: str
+    answer: str = field(repr=False)
+
+
+# Asked by a card reader while the card is in it: a fresh challenge (8 bytes) from the back
+# office, or None when there is none to be had (offline, not enrolled).
+ChallengeSource = Callable[[], bytes | None]
+
+
+@dataclass(frozen=True)
 class CardInserted:
     identity: CardIdentity
+    # None when the card was read without answering a challenge (no back office reachable, or
+    # a reader that cannot ask the card): such a read proves nothing to the back office.
+    answer: CardAnswer | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +151,13 @@ class CardReader(Protocol):
     def stop(self) -> None: ...
 
     def health(self) -> DeviceHealth: ...
+
+
+@runtime_checkable
+class AnswersChallenges(Protocol):
+    """A card reader that has each card answer a back-office challenge while it is in."""
+
+    challenges: ChallengeSource | None
 
 
 # --- QR scanner -------------------------------------------------------------------------------

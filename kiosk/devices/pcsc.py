@@ -12,12 +12,14 @@ from smartcard import scard
 
 from kiosk.devices.apdu import ApduChannel, MalformedResponse
 from kiosk.devices.base import (
+    CardAnswer,
     CardError,
     CardEvent,
     CardInserted,
     CardPulledOut,
     CardReadError,
     CardRemoved,
+    ChallengeSource,
     DeviceError,
     ReaderUnavailable,
 )
@@ -46,9 +48,14 @@ def _code(hresult: int) -> int:
 class PcscCardReader:
     """The real card reader: ``reader_name`` as pcscd lists it (``smartcard.System.readers()``)."""
 
-    def __init__(self, reader_name: str, layout: CardLayout) -> None:
+    def __init__(
+        self, reader_name: str, layout: CardLayout, challenges: ChallengeSource | None = None
+    ) -> None:
         self.reader_name = reader_name
         self.layout = layout
+        # Where a challenge for the card comes from (the back office, set by the kiosk once it
+        # has a connection); asked on this reader's thread while the card is in.
+        self.challenges = challenges
         self.events: queue.Queue[CardEvent] = queue.Queue()
         self.last_trace: list[tuple[bytes, bytes]] = []
         self._health = DeviceHealth(DeviceState.ABSENT, "not started")
@@ -137,10 +144,16 @@ class PcscCardReader:
 
                 channel = ApduChannel(transmit)
                 identity = self.layout.read_identity(channel)
+                answer = self._answer(channel)
             finally:
                 scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
-            logger.info("card read: %s %s", identity.card_kind, identity.masked_id_number)
-            return CardInserted(identity)
+            logger.info(
+                "card read: %s %s%s",
+                identity.card_kind,
+                identity.masked_id_number,
+                "" if answer else " (no challenge answered)",
+            )
+            return CardInserted(identity, answer)
         except DeviceError as exc:
             # A card that answers with proper APDUs is still there; an empty answer or a failed
             # transmit may mean it left, which a virtual reader reports a moment later.
@@ -153,6 +166,14 @@ class PcscCardReader:
             if channel is not None:
                 self.last_trace = list(channel.trace)
             self._health = DeviceHealth(DeviceState.READY)
+
+    def _answer(self, channel: ApduChannel) -> CardAnswer | None:
+        """Have the card answer a fresh challenge, the same session it was read in."""
+        challenge = self.challenges() if self.challenges is not None else None
+        if challenge is None:
+            return None
+        answer = self.layout.answer_challenge(channel, challenge)
+        return CardAnswer(challenge.hex(), answer.hex())
 
     def _still_present(self, context: int) -> bool:
         """After a failed read: is the card still there after a short grace period? When the

@@ -30,6 +30,10 @@ class CardLayout(Protocol):
 
     def read_identity(self, channel: ApduChannel) -> CardIdentity: ...
 
+    def answer_challenge(self, channel: ApduChannel, challenge: bytes) -> bytes:
+        """The card's internal-authentication answer to ``challenge`` (after a read)."""
+        ...
+
 
 # The read sequence, in order; tests compare the card's APDU trace with it.
 SELECT_SSSE = command(0x00, 0xA4, 0x04, 0x00, SSSE_NAME)
@@ -39,6 +43,14 @@ READ_CARD_NUMBER = command(0x00, 0xB2, 0x07, 0x04, le=0x0B)
 SELECT_EF06 = command(0x00, 0xA4, 0x00, 0x00, EF06)
 READ_ID_NUMBER = command(0x00, 0xB2, 0x01, 0x04, le=0x14)
 READ_NAME = command(0x00, 0xB2, 0x02, 0x04, le=0x20)
+CHALLENGE_BYTES = 8
+ANSWER_BYTES = 8
+
+
+def internal_authenticate(challenge: bytes) -> bytes:
+    """INTERNAL AUTHENTICATE: the card MACs the challenge with the records it holds, under its
+    own key (see backoffice/suishen/cards.py for what the MAC covers)."""
+    return command(0x00, 0x88, 0x00, 0x00, challenge, le=ANSWER_BYTES)
 
 
 def _ascii_field(value: bytes, what: str, length: int) -> str:
@@ -86,3 +98,12 @@ class SocialSecurityCard:
             birth_date=id_number.birth_date,
             card_identification_code=_ascii_field(code, "the card identification code", 16),
         )
+
+    def answer_challenge(self, channel: ApduChannel, challenge: bytes) -> bytes:
+        if len(challenge) != CHALLENGE_BYTES:
+            raise ValueError(f"a challenge is {CHALLENGE_BYTES} bytes")
+        channel.exchange(SELECT_SSSE)
+        answer = channel.exchange(internal_authenticate(challenge))
+        if len(answer) != ANSWER_BYTES:
+            raise CorruptCardData(f"the card's answer has {len(answer)} bytes, not 8")
+        return answer

@@ -115,7 +115,7 @@ class IdentifyFlow:
             self._greet(card.masked_name)
             asked = self._asked = _Asked(visit)
             done = functools.partial(self._card_identified, asked)
-            self._backoffice.identify_card(card.id_number, card.name, done)
+            self._backoffice.identify_card(card, event.answer, done)
             self._after_identification()
         elif isinstance(event, CardRemoved):
             current = self._visits.current

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from kiosk.background import Runner
 from kiosk.backoffice_client import Answer, CallFailed, Identification
 from kiosk.config import Language
-from kiosk.devices.base import CardReader, Printer, QrScanner
+from kiosk.devices.base import CardAnswer, CardIdentity, CardReader, Printer, QrScanner
 from kiosk.devices.health import DeviceState
 from kiosk.i18n import tr
 
@@ -61,8 +61,13 @@ class BackOffice(Protocol):
         ...
 
     def identify_card(
-        self, id_number: str, name: str, done: Callable[[Identification | CallFailed], None]
-    ) -> None: ...
+        self,
+        card: CardIdentity,
+        answer: CardAnswer | None,
+        done: Callable[[Identification | CallFailed], None],
+    ) -> None:
+        """The card's records with its answer to the back office's challenge."""
+        ...
 
     def identify_suishen(
         self, payload: str, done: Callable[[Identification | CallFailed], None]

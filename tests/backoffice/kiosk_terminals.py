@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.catalog.service import load_seed
 from backoffice.clock import ManualClock
+from tests.cards import card_answer
 from tests.conftest import bearer
 
 
@@ -52,3 +53,29 @@ def report_visit(
     reply = client.post("/api/v1/visits", json=body, headers=kiosk)
     assert reply.status_code == 201, reply.text
     return visit_id
+
+
+def card_evidence(
+    client: Any, kiosk: dict[str, str], id_number: str, name: str, card_number: str = "A01234567"
+) -> dict[str, Any]:
+    """A card read proven by the card: a fresh challenge for this terminal, answered."""
+    reply = client.post("/api/v1/identifications/challenges", headers=kiosk)
+    assert reply.status_code == 201, reply.text
+    challenge = reply.json()["challenge"]
+    return {
+        "proof": "card",
+        "card": {"card_number": card_number, "id_number": id_number, "name": name},
+        "challenge": challenge,
+        "answer": card_answer(challenge, id_number, name, card_number),
+    }
+
+
+def identify_by_card(
+    client: Any, kiosk: dict[str, str], id_number: str, name: str, card_number: str = "A01234567"
+) -> dict[str, Any]:
+    """Identify the card's holder at the terminal; returns the answer's body."""
+    body = card_evidence(client, kiosk, id_number, name, card_number)
+    reply = client.post("/api/v1/identifications", json=body, headers=kiosk)
+    assert reply.status_code == 201, reply.text
+    answer: dict[str, Any] = reply.json()
+    return answer

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.settings import Settings
 from backoffice.suishen.personal import keyed_hash
@@ -117,7 +118,7 @@ def _resident(live_server: LiveServer) -> int:
     """The card holder, known upstream with generated records; returns how many."""
     source = DemoMedicalSource(demo_source_path(live_server.data_dir))
     try:
-        holder = keyed_hash(Settings().secret_key, CARD.id_number)
+        holder = keyed_hash(Keys.of(Settings()), CARD.id_number)
         return source.add_resident(holder, "张*明", date.today())
     finally:
         source.close()
@@ -134,8 +135,8 @@ def _printed_lines(peer: PrinterPeer) -> list[list[str]]:
 def test_card_preview_print_paper_out_resume_and_confirm_once(
     live_server: LiveServer, tmp_path: Path, make_kiosk_ui: Any, printer_peer: PrinterPeer
 ) -> None:
-    from kiosk.devices.base import CardInserted
     from kiosk.devices.factory import build_printer
+    from tests.cards import proven
 
     records = _resident(live_server)
     ui: KioskUI = _enrolled(live_server, tmp_path, make_kiosk_ui)
@@ -148,7 +149,7 @@ def test_card_preview_print_paper_out_resume_and_confirm_once(
 
     ui.tap(ui.find("医保就医记录册"))
     assert ui.app.screens.current == "identify"
-    reader.events.put(CardInserted(CARD))
+    reader.events.put(proven(CARD, ui.app.backoffice.card_challenge))
     _pump_until(ui, lambda: screen.phase == "preview")
     assert ui.app.screens.current == "booklet"
     assert ui.find("booklet_message").text == f"共 {records} 条新记录，从第 1 页第 1 行开始"

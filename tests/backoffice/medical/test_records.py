@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.clock import ManualClock
+from backoffice.keys import Keys
 from backoffice.medical.models import PrintConfirmation
 from backoffice.medical.source import DemoMedicalSource, VisitRecord, generate_records
 from backoffice.settings import Settings
 from backoffice.suishen.personal import keyed_hash
-from tests.backoffice.kiosk_terminals import enrolled_terminal
+from tests.backoffice.kiosk_terminals import enrolled_terminal, identify_by_card
 from tests.conftest import StaffFactory
 
 ID_NUMBER = "11010519491231002X"
@@ -27,7 +28,7 @@ def source(
     app: FastAPI, settings: Settings, tmp_path: Path, clock: ManualClock
 ) -> DemoMedicalSource:
     demo = DemoMedicalSource(tmp_path / "upstream" / "medical-demo.sqlite3")
-    demo.add_resident(keyed_hash(settings.secret_key, ID_NUMBER), "张*", clock.now().date())
+    demo.add_resident(keyed_hash(Keys.of(settings), ID_NUMBER), "张*", clock.now().date())
     app.state.medical_source = demo
     return demo
 
@@ -38,13 +39,8 @@ def manager(staff_headers: StaffFactory) -> dict[str, str]:
 
 
 def identify(client: TestClient, kiosk: dict[str, str]) -> dict[str, str]:
-    reply = client.post(
-        "/api/v1/identifications",
-        json={"proof": "card", "id_number": ID_NUMBER, "name": "张三"},
-        headers=kiosk,
-    )
-    assert reply.status_code == 201, reply.text
-    return {**kiosk, "X-Identification": reply.json()["token"]}
+    answer = identify_by_card(client, kiosk, ID_NUMBER, "张三")
+    return {**kiosk, "X-Identification": answer["token"]}
 
 
 def test_the_demo_source_is_deterministic_and_plausible() -> None:
@@ -89,7 +85,7 @@ def test_a_booklet_continues_at_the_right_page_and_line_across_two_prints(
 
     # A new visit upstream; the next print starts at page 2 line 1 and includes it.
     source.add_record(
-        keyed_hash(settings.secret_key, ID_NUMBER),
+        keyed_hash(Keys.of(settings), ID_NUMBER),
         VisitRecord(
             total + 1, clock.now().date(), "上海市第六人民医院", "骨科", "门诊", 12000, 9000, 3000
         ),
@@ -147,12 +143,8 @@ def test_a_person_unknown_upstream_gets_404(
     client: TestClient, source: DemoMedicalSource, manager: dict[str, str]
 ) -> None:
     kiosk = enrolled_terminal(client, manager)
-    reply = client.post(
-        "/api/v1/identifications",
-        json={"proof": "card", "id_number": "440524188001010014", "name": "李四"},
-        headers=kiosk,
-    )
-    who = {**kiosk, "X-Identification": reply.json()["token"]}
+    answer = identify_by_card(client, kiosk, "440524188001010014", "李四")
+    who = {**kiosk, "X-Identification": answer["token"]}
     assert client.get("/api/v1/medical/records", headers=who).status_code == 404
 
 

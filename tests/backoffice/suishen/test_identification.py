@@ -1,4 +1,5 @@
-"""Identifications: a card read or a verified Suishen code, never a typed number."""
+"""Identifications: a card read proven by the card or a verified Suishen code used once, never a
+typed number."""
 
 from datetime import timedelta
 
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.clock import ManualClock
+from backoffice.errors import NotAuthenticated
+from backoffice.keys import Keys
 from backoffice.settings import Settings
 from backoffice.suishen.codes import DemoIssuer
 from backoffice.suishen.models import Identification
@@ -22,7 +25,7 @@ from backoffice.suishen.personal import (
     mask_id_number,
     mask_name,
 )
-from tests.backoffice.kiosk_terminals import enrolled_terminal
+from tests.backoffice.kiosk_terminals import card_evidence, enrolled_terminal
 from tests.conftest import StaffFactory
 
 ID_NUMBER = "11010519491231002X"
@@ -54,7 +57,7 @@ def test_a_card_read_is_hashed_on_arrival_and_never_stored_raw(
 ) -> None:
     reply = client.post(
         "/api/v1/identifications",
-        json={"proof": "card", "id_number": ID_NUMBER, "name": "张三"},
+        json=card_evidence(client, kiosk, ID_NUMBER, "张三"),
         headers=kiosk,
     )
     assert reply.status_code == 201, reply.text
@@ -62,7 +65,7 @@ def test_a_card_read_is_hashed_on_arrival_and_never_stored_raw(
     assert body["proof"] == "card"
     assert body["masked_id"] == "110***********002X" and body["masked_name"] == "张*"
     row = db.scalars(select(Identification)).one()
-    assert row.id_hash == keyed_hash(settings.secret_key, ID_NUMBER)
+    assert row.id_hash == keyed_hash(Keys.of(settings), ID_NUMBER)
     assert ID_NUMBER not in repr(vars(row)) and "张三" not in repr(vars(row))
     assert row.digest != body["token"]
 
@@ -77,17 +80,23 @@ def test_typed_numbers_and_bad_cards_are_refused(
     assert "typed ID number" in typed.json()["detail"]
     bad = client.post(
         "/api/v1/identifications",
-        json={"proof": "card", "id_number": "110105194912310021", "name": "张三"},
+        json=card_evidence(client, kiosk, "110105194912310021", "张三"),
         headers=kiosk,
     )
     assert bad.status_code == 422 and "fails its check" in bad.json()["detail"]
+    unproven = client.post(
+        "/api/v1/identifications",
+        json={"proof": "card", "id_number": ID_NUMBER, "name": "张三"},
+        headers=kiosk,
+    )
+    assert unproven.status_code == 401 and "challenge" in unproven.json()["detail"]
     assert db.scalars(select(Identification)).all() == []
 
 
 def test_suishen_codes_verify_and_expired_or_tampered_ones_are_refused(
     client: TestClient, clock: ManualClock, kiosk: dict[str, str], settings: Settings
 ) -> None:
-    issuer = DemoIssuer(settings.secret_key)
+    issuer = DemoIssuer(Keys.of(settings))
     code = issuer.issue(ID_NUMBER, "张三", clock.now(), timedelta(minutes=1))
     assert ID_NUMBER not in code and "张三" not in code
     url = "/api/v1/identifications"
@@ -95,26 +104,43 @@ def test_suishen_codes_verify_and_expired_or_tampered_ones_are_refused(
     assert good.status_code == 201, good.text
     assert good.json()["masked_name"] == "张*" and good.json()["masked_id"] is None
 
-    head, body, signature = code.split(".")
-    forged = DemoIssuer("another key").issue(ID_NUMBER, "张三", clock.now(), timedelta(days=9))
-    tampered = f"{head}.{forged.split('.')[1]}.{signature}"
+    again = client.post(url, json={"proof": "suishen", "payload": code}, headers=kiosk)
+    assert again.status_code == 401 and "used already" in again.json()["detail"]
+
+    head, key_id, body, signature = code.split(".")
+    forged = DemoIssuer(Keys("another key")).issue(ID_NUMBER, "张三", clock.now())
+    tampered = f"{head}.{key_id}.{forged.split('.')[2]}.{signature}"
+    unknown_key = f"{head}.0.{body}.{signature}"
     for payload, status in (
         (tampered, 401),
         (forged, 401),
+        (unknown_key, 401),
         ("hello", 422),
-        (f"{head}.{body}", 422),
+        (f"{head}.{key_id}.{body}", 422),
     ):
         reply = client.post(url, json={"proof": "suishen", "payload": payload}, headers=kiosk)
         assert reply.status_code == status, (payload, reply.text)
+    fresh = issuer.issue(ID_NUMBER, "张三", clock.now(), timedelta(minutes=1))
     clock.advance(minutes=1, seconds=31)
-    expired = client.post(url, json={"proof": "suishen", "payload": code}, headers=kiosk)
+    expired = client.post(url, json={"proof": "suishen", "payload": fresh}, headers=kiosk)
     assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+
+
+def test_the_demo_issuer_makes_codes_that_live_minutes(settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    issuer = DemoIssuer(Keys.of(settings))
+    now = datetime(2026, 12, 6, 8, tzinfo=UTC)
+    code = issuer.issue(ID_NUMBER, "张三", now)
+    assert issuer.verify(code, now + timedelta(minutes=3)).masked_name == "张*"
+    with pytest.raises(NotAuthenticated):
+        issuer.verify(code, now + timedelta(minutes=4))
 
 
 def test_staff_cannot_make_identifications(client: TestClient, staff_headers: StaffFactory) -> None:
     reply = client.post(
         "/api/v1/identifications",
-        json={"proof": "card", "id_number": ID_NUMBER, "name": "张三"},
+        json={"proof": "suishen", "payload": "SSM2.1.e30.x"},
         headers=staff_headers(Role.ADMIN),
     )
     assert reply.status_code == 403
@@ -124,9 +150,9 @@ def test_staff_cannot_make_identifications(client: TestClient, staff_headers: St
 def test_any_scanned_text_is_refused_with_a_clear_error_not_a_crash(payload: str) -> None:
     from datetime import UTC, datetime
 
-    from backoffice.errors import BadInput, NotAuthenticated
+    from backoffice.errors import BadInput
 
-    issuer = DemoIssuer("k")
+    issuer = DemoIssuer(Keys("k"))
     now = datetime(2026, 11, 2, tzinfo=UTC)
     try:
         issuer.verify(payload, now)

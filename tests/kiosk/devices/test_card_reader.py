@@ -156,3 +156,33 @@ def test_unknown_reader_is_a_fault_in_health() -> None:
         assert health.reason is not None and health.reason.startswith("reader_unavailable")
     finally:
         card_reader.stop()
+
+
+@pytest.mark.pcsc
+@pytest.mark.parametrize("fault", [CardFault.NONE, CardFault.FOREIGN_KEY])
+def test_the_card_answers_the_back_offices_challenge_while_it_is_in(
+    reader: PcscCardReader, fault: CardFault
+) -> None:
+    """After the read, in the same card session: SELECT the application, then INTERNAL
+    AUTHENTICATE with the challenge; the back office's demo verifier accepts the genuine card's
+    answer over what was read, and not a copy's."""
+    from backoffice.suishen.cards import DEMO_ISSUER_MASTER_KEY, IssuerKeyVerifier, card_message
+
+    challenge = bytes.fromhex("0102030405060708")
+    reader.challenges = lambda: challenge
+    card, event = insert(reader, fault)
+    try:
+        assert isinstance(event, CardInserted) and event.answer is not None
+        assert event.answer.challenge == challenge.hex()
+        read = event.identity
+        assert trace(card)[: len(FULL_READ)] == FULL_READ
+        commands = [command for command, _ in trace(card)[len(FULL_READ) :]]
+        assert commands == [FULL_READ[0][0], FULL_READ[1][0], "00880000080102030405060708" + "08"]
+        message = card_message(challenge, read.card_number, read.id_number, read.name)
+        genuine = IssuerKeyVerifier(DEMO_ISSUER_MASTER_KEY).verify(
+            read.card_number, message, bytes.fromhex(event.answer.answer)
+        )
+        assert genuine is (fault == CardFault.NONE)
+    finally:
+        card.pull()
+    assert isinstance(next_event(reader), CardRemoved)

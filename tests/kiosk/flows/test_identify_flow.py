@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.backoffice_client import BackOfficeClient
 from kiosk.catalog import Sender
 from kiosk.devices.base import CardError, CardInserted, CardRemoved, QrScanned, UnsupportedCard
 from kiosk.visit import EndReason, Proof
+from tests.cards import proven
 from tests.kiosk.flows.conftest import Kiosk
 from tests.kiosk.test_identify import CARD, FakeReader, FakeScanner
 
@@ -97,7 +99,9 @@ def test_a_service_asks_for_the_token_before_the_back_office_answers_and_gets_it
     kiosk: Kiosk = make_kiosk(send=office_sender)
     kiosk.runner.run = lambda _name, work, done: held.append((work, done))  # type: ignore[method-assign]
     [reader] = _with_readers(kiosk)
-    reader.events.put(CardInserted(CARD))
+    reader.events.put(
+        proven(CARD, BackOfficeClient(lambda: office_sender, kiosk.runner).card_challenge)
+    )
     kiosk.flows.identify.drain()
     visit = kiosk.visits.current
     assert visit is not None and visit.identification_token is None
