@@ -40,8 +40,9 @@ MISNAMED = "http://no-such-host.invalid/hook"
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rec = Receiver().start()
+def receiver(clock: ManualClock) -> Iterator[Receiver]:
+    # Its clock is the test's: it refuses signatures more than 5 minutes from it.
+    rec = Receiver(clock=clock).start()
     yield rec
     rec.stop()
 
