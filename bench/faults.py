@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
+import io
 import json
 import os
 import resource
@@ -568,6 +569,16 @@ def file_size_limit(pid: int, limit: int) -> Iterator[None]:
         resource.prlimit(pid, resource.RLIMIT_FSIZE, before)
 
 
+def _noise_jpeg(side: int) -> bytes:
+    """A real JPEG (the back office decodes photos to strip their metadata) that does not
+    compress: random pixels."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
 def _disk_full(office: Office, size: int) -> dict[str, int]:
     """Kiosk reports while the back office cannot write a file past a limit: first just past
     its largest file (a report's photo does not fit), then at 64 KiB (on SQLite its write-ahead
@@ -577,7 +588,7 @@ def _disk_full(office: Office, size: int) -> dict[str, int]:
     token = _terminal_token(office)
     with_photo = [str(uuid.uuid4()) for _ in range(size)]
     without = [str(uuid.uuid4()) for _ in range(size)]
-    photo = base64.b64encode(b"\xff\xd8\xff\xe0" + os.urandom(384 * 1024)).decode()
+    photo = base64.b64encode(_noise_jpeg(660)).decode()  # about 380 KiB
     largest = max((p.stat().st_size for p in office.data_dir.rglob("*") if p.is_file()), default=0)
     host, port = office.url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
