@@ -41,8 +41,7 @@ MISNAMED = "http://no-such-host.invalid/hook"
 
 @pytest.fixture
 def receiver(clock: ManualClock) -> Iterator[Receiver]:
-    # Its clock is the test's: it refuses signatures more than 5 minutes from it.
-    rec = Receiver(clock=clock).start()
+    rec = Receiver(clock=clock).start()  # checks webhook-timestamp against the test's clock
     yield rec
     rec.stop()
 
