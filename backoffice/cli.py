@@ -68,8 +68,10 @@ def _free_text_columns() -> list[Any]:
 
     return [
         Case.description,
+        Case.description_fact,
         Case.extension_reason,
         CaseEvent.reason,
+        CaseEvent.reason_fact,
         CaseReportRow.description,
         DispatchRule.note,
         Rating.comment,

@@ -171,7 +171,8 @@ def case_action_reason(w: World, text: str) -> str | None:
 
 def call_taker_form(w: World, text: str) -> str | None:
     form = {"csrf": w.page_csrf, "source": "hotline", "type_code": "E-0102",
-            "road_code": "JSL-R05", "description": text, "caller_name": "张三",
+            "road_code": "JSL-R01", "landmark": "x:JSL-R02", "description": text,
+            "caller_name": "张三",
             "caller_phone": "13900001111"}  # fmt: skip
     taken = w.client.post("/ops/calls", data=form, follow_redirects=False)
     assert taken.status_code == 303 and "/ops/cases/" in taken.headers["location"], taken.text
