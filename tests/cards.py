@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backoffice.settings import Settings
+from backoffice.suishen.cards import DEMO_ISSUER_MASTER_KEY, CardVerifier, IssuerKeyVerifier
 from kiosk.devices.apdu import command
 from kiosk.devices.base import CardAnswer, CardIdentity, CardInserted
 from simulators.vpcd_card import SSSE_NAME, CardHolder, SocialSecurityCardModel
@@ -28,3 +30,15 @@ def proven(identity: CardIdentity, challenges: Callable[[], bytes | None]) -> Ca
     assert challenge is not None, "the back office gave no challenge"
     answer = card_answer(challenge.hex(), identity.id_number, identity.name, identity.card_number)
     return CardInserted(identity, CardAnswer(challenge.hex(), answer))
+
+
+def issuer_key_service(_settings: Settings) -> CardVerifier:
+    """A card-verification adapter named the production way (ZHILI_CARD_VERIFIER=
+    'tests.cards:issuer_key_service'), holding the demo issuer's key: what lets a test run the
+    back office outside demo mode and still identify the virtual card."""
+    return IssuerKeyVerifier(DEMO_ISSUER_MASTER_KEY)
+
+
+# Settings of a back office outside demo mode, for
+# `@pytest.mark.parametrize("settings", [PRODUCTION], indirect=True)`.
+PRODUCTION = {"demo": False, "card_verifier": "tests.cards:issuer_key_service"}

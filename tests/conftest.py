@@ -241,14 +241,6 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-# Settings of a production back office (the suite runs in demo mode, see tests/__init__.py):
-# `@pytest.mark.parametrize("settings", [PRODUCTION], indirect=True)`.
-PRODUCTION = {
-    "demo": False,
-    "card_verifier": "tests.backoffice.suishen.test_card_proof:issuer_service",
-}
-
-
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """The app's settings; a test changes some with

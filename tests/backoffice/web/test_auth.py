@@ -16,6 +16,7 @@ from backoffice.clock import ManualClock
 from backoffice.settings import Settings
 from backoffice.web.models import LoginAttempt, WebSession
 from tests.backoffice.web.helpers import PASSWORD, csrf_of, hidden, log_in, make_staff
+from tests.cards import PRODUCTION
 
 
 @pytest.fixture
@@ -45,6 +46,7 @@ def test_a_page_without_a_session_sends_the_browser_to_sign_in(client: TestClien
     assert client.get("/ops/api/summary").status_code == 401
 
 
+@pytest.mark.parametrize("settings", [PRODUCTION], indirect=True)
 def test_signing_in_sets_an_httponly_lax_cookie_and_shows_the_dashboard(
     client: TestClient, db: Session, clock: ManualClock
 ) -> None:

@@ -22,7 +22,8 @@ from backoffice.web import pages_cases, pages_core, pages_fleet, pages_services,
 from tests.backoffice.fleet.test_enrollment import BEAT
 from tests.backoffice.kiosk_terminals import enrolled_terminal
 from tests.backoffice.web.helpers import file_case, log_in, make_staff, sign_in_as
-from tests.conftest import PRODUCTION, StaffFactory
+from tests.cards import PRODUCTION
+from tests.conftest import StaffFactory
 
 PAGE_MODULES = (pages_core, pages_cases, pages_fleet, pages_vision, pages_services)
 PNG_SCREENSHOT = b"\x89PNG\r\n\x1a\n" + bytes(32)
