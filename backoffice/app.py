@@ -27,6 +27,7 @@ from backoffice.migrate import upgrade
 from backoffice.notify.router import router as notify_router
 from backoffice.open311.router import router as open311_router
 from backoffice.places.router import router as places_router
+from backoffice.protect import Guard
 from backoffice.ratings.router import router as ratings_router
 from backoffice.settings import Settings, get_settings
 from backoffice.suishen.router import router as identification_router
@@ -88,7 +89,15 @@ def create_app(
             yield
         engine.dispose()
 
-    app = FastAPI(title="Zhili back office", version=__version__, lifespan=lifespan)
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="Zhili back office",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     wiring.install(app, settings, clock or SystemClock(), engine)
     install_error_handler(app)
     # Fleet first: routing walks the routers in order, and kiosk heartbeats are the most
@@ -96,4 +105,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     install_web_pages(app)
+    app.add_middleware(Guard)
     return app

@@ -12,7 +12,7 @@ from backoffice.access import Role
 from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, session_scope
 from backoffice.errors import DomainError
-from backoffice.logs import configure_logging
+from backoffice.logs import configure_logging, uvicorn_log_config
 from backoffice.migrate import upgrade
 from backoffice.settings import StartupRefused, get_settings
 from backoffice.vision.cli import add_vision_commands
@@ -29,7 +29,9 @@ def _serve(args: argparse.Namespace) -> int:
     except StartupRefused as refused:
         print(f"zhili-backoffice: refusing to start: {refused}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="info", log_config=uvicorn_log_config()
+    )
     return 0
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -66,7 +67,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives power loss
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
@@ -95,6 +96,26 @@ def writing_engine(engine: Engine) -> Engine:
     if engine.dialect.name != "sqlite":
         return engine
     return engine.execution_options(**{_SQLITE_IMMEDIATE: True})
+
+
+T = TypeVar("T")
+
+
+def create_once(
+    db: Session, create: Callable[[], T], existing: Callable[[], T | None]
+) -> tuple[T, bool]:
+    """Insert-or-return on a unique key, safe when two requests race: `create` runs (and
+    flushes) in a savepoint; if the unique constraint says another transaction holds the key
+    (on PostgreSQL the insert waits for it to commit), the savepoint is rolled back and
+    `existing` reads that row. Returns the row and whether it is new."""
+    try:
+        with db.begin_nested():
+            return create(), True
+    except IntegrityError:
+        found = existing()
+        if found is None:
+            raise
+        return found, False
 
 
 def begin_writing(db: Session) -> None:

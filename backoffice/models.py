@@ -26,7 +26,13 @@ from backoffice.fleet.models import (
 )
 from backoffice.identity.models import ApiToken, Staff
 from backoffice.medical.models import BookletProgress, PrintConfirmation
-from backoffice.notify.models import Delivery, DeliveryAttempt, OutboxMessage, Subscription
+from backoffice.notify.models import (
+    Delivery,
+    DeliveryAlert,
+    DeliveryAttempt,
+    OutboxMessage,
+    Subscription,
+)
 from backoffice.open311.models import Open311Key, Open311Token
 from backoffice.places.models import Place
 from backoffice.ratings.models import Rating, Rectification
@@ -58,6 +64,7 @@ __all__ = [
     "CatalogVersion",
     "Consult",
     "Delivery",
+    "DeliveryAlert",
     "DeliveryAttempt",
     "DispatchRule",
     "EnrollmentCode",

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
         description=(
             "Demo mode (ZHILI_DEMO=1, set by `make demo`): allows the development secret and "
             "the demo adapters (card verification with the demo issuer key), and says so in "
-            "the log and on every page. Never in production."
+            "the log and on every page; the pages on plain http (cookies without Secure) and the "
+            "API documentation on. Never in production."
         ),
     )
     secret_key: str = Field(
@@ -173,6 +174,13 @@ class Settings(BaseSettings):
         default=5, ge=1, le=60, description="Working days to rectify after a bad rating."
     )
     log_level: str = Field(default="INFO", description="Python logging level name.")
+    api_docs: bool = Field(
+        default=False,
+        description=(
+            "Serve the API documentation at /docs and its schema at /openapi.json (always on "
+            "in demo mode). Off in production: the schema maps every endpoint for an attacker."
+        ),
+    )
     scheduler_poll_s: float = Field(
         default=5.0,
         ge=0,
@@ -181,6 +189,32 @@ class Settings(BaseSettings):
             "deliveries); 0 turns the in-process scheduler off, e.g. when workers run them."
         ),
     )
+
+    notify_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description="Webhook and WeCom requests the delivery job sends at the same time.",
+    )
+    notify_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="Seconds one delivery request may take before it counts as a failed attempt.",
+    )
+    notify_budget_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description=(
+            "Seconds one run of the delivery job may start requests for; what is left waits for "
+            "the next run, so a hanging receiver never holds the other periodic jobs up."
+        ),
+    )
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs or self.demo
 
     def effective_secret_key(self) -> str:
         """The master secret; in demo mode the development value when none is set."""

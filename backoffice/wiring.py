@@ -43,7 +43,7 @@ from backoffice.identity.guard import SignInGuard, purge_expired_counters
 from backoffice.identity.tokens import TokenCache
 from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
-from backoffice.notify.worker import deliver_due
+from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.scheduler import InlineRunner, Job, Scheduler, runs_in_background
 from backoffice.settings import Settings
 from backoffice.suishen.cards import card_verifier
@@ -110,7 +110,18 @@ def camera_verifier(patrol: Patrol) -> CameraVerifier:
 def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job]:
     """The periodic jobs. A queue worker would run the same functions by name."""
     out = [
-        Job("notify.deliver", timedelta(seconds=5), deliver_due),
+        Job(
+            "notify.deliver",
+            timedelta(seconds=5),
+            partial(
+                deliver_due,
+                limits=DeliveryLimits(
+                    concurrency=settings.notify_concurrency,
+                    timeout_s=settings.notify_timeout_s,
+                    budget_s=settings.notify_budget_s,
+                ),
+            ),
+        ),
         Job("cases.time_limits", timedelta(minutes=1), check_time_limits),
         Job("suishen.purge_spent", timedelta(minutes=10), purge_spent),
         Job("identity.purge_signin_counters", timedelta(minutes=10), purge_expired_counters),

@@ -26,6 +26,8 @@ HTTP_TIMEOUT_S = 5.0
 # A refused enrollment code will not become valid by itself; ask again only this often.
 REJECTED_RETRY_S = 60.0
 DEVICE_NAMES = ("printer", "card_reader", "qr_camera")
+# Outbox problems (refused items, a corrupt file) reported per heartbeat; the rest next time.
+MAX_REPORTED_PROBLEMS = 20
 
 
 class AgentState(StrEnum):
@@ -87,6 +89,9 @@ class FleetAgent:
         self.terminal_code: str | None = None
         self._token: FleetToken | None = None
         self._session = session or requests.Session()
+        # The back office refused our token (heartbeat or outbox answered 401/403/404): the
+        # enrollment code in the config, if any, is tried again before the next heartbeat.
+        self.auth_lost = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._load_token()
@@ -108,24 +113,24 @@ class FleetAgent:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if self._token is None:
+            self._stop.wait(self.step())
+
+    def step(self) -> float:
+        """One turn of the agent's loop: enroll, or re-enroll after the token was refused (with
+        the config's code, e.g. a new one from the terminal manager), heartbeat, then deliver
+        the outbox. Returns the seconds to wait before the next turn."""
+        if self._token is None:
+            self.enroll_once()
+            if self._token is not None:
+                return 0.0  # heartbeat straight away so the back office sees us online
+        else:
+            if self.auth_lost and self.config.enrollment_code:
                 self.enroll_once()
-                wait_s = (
-                    REJECTED_RETRY_S
-                    if self.state == AgentState.REJECTED
-                    else float(self.heartbeat_interval_s)
-                )
-                if self._token is not None:
-                    wait_s = 0.0  # heartbeat straight away so the back office sees us online
-            else:
-                if self.heartbeat_once():
-                    self.deliver_outbox()
-                wait_s = (
-                    REJECTED_RETRY_S
-                    if self.state == AgentState.REJECTED
-                    else float(self.heartbeat_interval_s)
-                )
-            self._stop.wait(wait_s)
+            if self.heartbeat_once():
+                self.deliver_outbox()
+        if self.state == AgentState.REJECTED:
+            return REJECTED_RETRY_S
+        return float(self.heartbeat_interval_s)
 
     # --- one step each, for the thread and for tests -------------------------------------------
 
@@ -163,6 +168,7 @@ class FleetAgent:
             return False
         self._save_token(token)
         self._token = token
+        self.auth_lost = False
         self.terminal_code = token.terminal_code
         self._set_interval(interval)
         self.state = AgentState.OFFLINE  # enrolled, not yet heard back on a heartbeat
@@ -176,8 +182,14 @@ class FleetAgent:
             self.state = AgentState.NOT_ENROLLED
             return False
         url = f"{self.config.server_url}/api/v1/fleet/heartbeat"
+        problems = self.outbox.problems() if self.outbox is not None else []
         try:
             payload = self._heartbeat_payload()
+            if self.outbox is not None:
+                payload["outbox"] = {
+                    "pending": self.outbox.pending_count(),
+                    "problems": [p.as_json() for p in problems[:MAX_REPORTED_PROBLEMS]],
+                }
             response = self._session.post(
                 url,
                 json=payload,
@@ -188,6 +200,7 @@ class FleetAgent:
             self._go_offline(exc)
             return False
         if response.status_code == 401:
+            self.auth_lost = True
             self._refused(response, "heartbeat (token revoked)")
             return False
         if response.status_code != 200:
@@ -208,6 +221,9 @@ class FleetAgent:
             if isinstance(command, dict):
                 self.commands.put(command)
         self._set_interval(interval)
+        if self.outbox is not None:
+            self.outbox.mark_reported(problems[:MAX_REPORTED_PROBLEMS])
+        self.auth_lost = False
         self.state = AgentState.ONLINE
         self.last_error = None
         return True
@@ -230,8 +246,14 @@ class FleetAgent:
     def deliver_outbox(self) -> DeliveryReport | None:
         if self.outbox is None or self._token is None:
             return None
-        self.last_delivery = self.outbox.deliver(self.send)
-        return self.last_delivery
+        report = self.outbox.deliver(self.send)
+        self.last_delivery = report
+        if report.auth_refused is not None:
+            # The items wait; the loop re-enrolls (if it has a code) and tries again.
+            self.auth_lost = True
+            self.state = AgentState.REJECTED
+            self.last_error = f"the back office answered HTTP {report.auth_refused} to the outbox"
+        return report
 
     # --- helpers --------------------------------------------------------------------------------
 

@@ -234,6 +234,24 @@ class KioskApp(App):
     def showing(self) -> str:
         return str(self.screens.current)
 
+    def personal_data_shown(self) -> str:
+        """Why the window may show personal data now ("" when it does not): a screen marked
+        personal is in front, or the visit is identified (its masked name, its records)."""
+        screen = self.screens.current_screen
+        if getattr(screen, "personal", False):
+            return f"screen {self.showing()} shows personal data"
+        visit = self.visits.current
+        if visit is not None and visit.identity is not None:
+            return "a visit is identified"
+        return ""
+
+    def public_top_px(self) -> int:
+        """Rows of the window, from the top, that never show personal data: the title bar
+        (the app's name and the language and elder-mode buttons)."""
+        from kivy.core.window import Window
+
+        return max(0, int(Window.height - self.root.ids.title_bar.y))
+
     # --- the visit -------------------------------------------------------------------------
 
     def _visit_began(self, visit: Visit) -> None:

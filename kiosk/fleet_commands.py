@@ -5,6 +5,7 @@ command id so a resend is counted once."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,10 @@ class Kiosk(Protocol):
 
     def showing(self) -> str: ...
 
+    def personal_data_shown(self) -> str: ...
+
+    def public_top_px(self) -> int: ...
+
 
 class CommandRunner:
     def __init__(self, app: Kiosk, restart: Callable[[], None]) -> None:
@@ -81,9 +86,13 @@ class CommandRunner:
         params = command.get("payload")
         if not isinstance(params, dict):
             params = {}
-        if command_id is not None and command_id in self._done:
-            # Delivered again (our acknowledgement was lost): do not lock or restart twice.
-            return CommandResult(True, "already done")
+        if command_id is not None:
+            again = self._again(command_id)
+            if again is not None:
+                return again
+            # Written (synchronous=FULL) before it runs: after a restart, a redelivery of this
+            # command is acknowledged, never run a second time.
+            self.app.outbox.command_started(str(command_id), command_type)
         handler = self._handlers.get(command_type)
         if handler is None:
             known = ", ".join(sorted(self._handlers))
@@ -109,15 +118,36 @@ class CommandRunner:
                     result.png,
                     idempotency_key=f"screenshot-{command_id}",
                 )
-            self.app.outbox.add(
-                Kind.COMMAND_RESULT,
-                api.command_ack(command_id),
-                result.acknowledgement(),
-                idempotency_key=f"command-{command_id}",
-            )
+            self._acknowledge(command_id, result.acknowledgement())
+            self.app.outbox.command_finished(str(command_id), result.acknowledgement())
         if command_type == "restart_app" and result.ok:
             self.restart()
         return result
+
+    def _again(self, command_id: Any) -> CommandResult | None:
+        """A command delivered again (our acknowledgement was lost, maybe across a restart):
+        acknowledged once more, not run; None if it never started here."""
+        if command_id in self._done:
+            return CommandResult(True, "already done")
+        record = self.app.outbox.command_record(str(command_id))
+        if record is None:
+            return None
+        finished, ack = record
+        self._done.add(command_id)
+        if not finished or ack is None:
+            # It started and the kiosk stopped before it finished: it is not run a second time.
+            ack = {"ok": False, "result": "interrupted by a restart of the kiosk; not run again"}
+        self._acknowledge(command_id, ack)  # the same key: a no-op if the first one is queued
+        logger.info("fleet command %s delivered again: acknowledged, not run", command_id)
+        return CommandResult(True, "already done")
+
+    def _acknowledge(self, command_id: Any, ack: dict[str, Any]) -> None:
+        self.app.outbox.add(
+            Kind.COMMAND_RESULT,
+            api.command_ack(command_id),
+            ack,
+            idempotency_key=f"command-{command_id}",
+        )
 
     # --- one handler per command ---------------------------------------------------------------
 
@@ -159,9 +189,13 @@ class CommandRunner:
         path = Path(saved)
         data = path.read_bytes()
         path.unlink()
-        return CommandResult(
-            True, f"screenshot of screen {self.app.showing()}, {len(data)} bytes", png=data
-        )
+        detail = f"screenshot of screen {self.app.showing()}"
+        reason = self.app.personal_data_shown()
+        if reason:
+            # Blanked here, before the picture is kept anywhere or leaves the kiosk.
+            data = blank_below(data, self.app.public_top_px())
+            detail += f", blanked below the title bar: {reason}"
+        return CommandResult(True, f"{detail}, {len(data)} bytes", png=data)
 
     def _test_print(self, _params: dict[str, Any]) -> CommandResult:
         printer = self.app.devices.printer
@@ -215,3 +249,18 @@ class CommandRunner:
         if app.visits.current is None:
             app.language = config.language
             app.elder_mode = config.elder_mode
+
+
+BLANK = (128, 128, 128)
+
+
+def blank_below(png: bytes, top_px: int) -> bytes:
+    """The screenshot with everything below its first `top_px` rows painted one flat grey."""
+    from PIL import Image, ImageDraw
+
+    with Image.open(io.BytesIO(png)) as shot:
+        picture = shot.convert("RGB")
+    ImageDraw.Draw(picture).rectangle((0, top_px, picture.width, picture.height), fill=BLANK)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()

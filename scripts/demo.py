@@ -124,7 +124,8 @@ def main() -> int:
         "ZHILI_DATABASE_URL": database_url,
         "ZHILI_HEARTBEAT_INTERVAL_S": "10",
         # Demo mode: the development secret and the demo adapters (the demo card issuer key)
-        # are allowed, and the log and every page say so.
+        # are allowed, plain http on 127.0.0.1 (cookies without Secure), API docs on; the log
+        # and every page say so.
         "ZHILI_DEMO": "1",
         "YOLO_OFFLINE": "true",
         "YOLO_AUTOINSTALL": "false",

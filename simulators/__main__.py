@@ -5,7 +5,8 @@ card --reader 0 --control-port 9191 [--fault corrupt_record]
 camera --folder var/demo/camera --link var/demo/camera.avi --use qr|garbage|empty|blurry|missing
 idcard --port 9192 | --pty, --control-port 9193 [--place] [--fault expired]
 fault --control-port 9190 paper_out | near_end | offline | cover_open | ready
-      | paper_out_after --count 12 | drop_after --count 200
+      | paper_out_after --count 12 | cover_open_after --count 5 | drop_after --count 200
+      | drop_after_lines --count 7
 fault --control-port 9191 insert | pull | pull_after --count 3 | none | other_kind
       | corrupt_record | bad_id_number | unreadable | malformed_response
 fault --control-port 9193 place | remove | remove_after --count 2 | none

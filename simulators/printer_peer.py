@@ -63,7 +63,9 @@ class PrinterPeer:
     """``port=0`` picks a free port (see ``.port``). Faults: ``paper``, ``offline``,
     ``cover_open``, ``paper_out_after_lines`` (lines fed before the roll ends),
     ``cover_open_after_lines``,
-    ``drop_after_bytes`` (the connection breaks, like a printer switched off)."""
+    ``drop_after_bytes`` (the connection breaks, like a printer switched off),
+    ``drop_after_lines`` (the connection breaks as the next line arrives, before it prints;
+    it happens once, then the printer takes connections again)."""
 
     def __init__(
         self,
@@ -80,6 +82,7 @@ class PrinterPeer:
         self.paper_out_after_lines: int | None = None
         self.cover_open_after_lines: int | None = None
         self.drop_after_bytes: int | None = None
+        self.drop_after_lines: int | None = None
         self.silent = False  # accept bytes but never answer status (a hung printer)
         self.jobs: list[ReceivedJob] = []
         self._lock = threading.Lock()
@@ -93,8 +96,8 @@ class PrinterPeer:
 
     def set_fault(self, fault: str, lines: int | None = None) -> None:
         """One of ready, near_end, paper_out, offline, cover_open, paper_out_after (lines),
-        cover_open_after (lines), drop_after (bytes), silent. ``ready`` is a refill and clears
-        every fault."""
+        cover_open_after (lines), drop_after (bytes), drop_after_lines (lines), silent.
+        ``ready`` is a refill and clears every fault."""
         with self._lock:
             if fault == "ready":
                 self.paper, self.offline, self.cover_open, self.silent = (
@@ -104,7 +107,7 @@ class PrinterPeer:
                     False,
                 )
                 self.paper_out_after_lines = self.drop_after_bytes = None
-                self.cover_open_after_lines = None
+                self.cover_open_after_lines = self.drop_after_lines = None
             elif fault == "near_end":
                 self.paper = PaperState.NEAR_END
             elif fault == "paper_out":
@@ -119,6 +122,8 @@ class PrinterPeer:
                 self.cover_open_after_lines = lines if lines is not None else 0
             elif fault == "drop_after":
                 self.drop_after_bytes = lines if lines is not None else 0
+            elif fault == "drop_after_lines":
+                self.drop_after_lines = lines if lines is not None else 0
             elif fault == "silent":
                 self.silent = True
             else:
@@ -246,7 +251,7 @@ class PrinterPeer:
                 job.raw += data
                 for element in decoder.feed(data):
                     self._apply(send, job, element, now)
-        except OSError:
+        except (OSError, _Dropped):
             pass
         finally:
             self._save_preview(job)
@@ -268,6 +273,12 @@ class PrinterPeer:
                 job.dropped.append(element)
                 return
             lines = _lines_used(element)
+            if self.drop_after_lines is not None and lines:
+                if self.drop_after_lines < lines:
+                    self.drop_after_lines = None  # once: switched back on
+                    job.dropped.append(element)
+                    raise _Dropped
+                self.drop_after_lines -= lines
             if self.cover_open_after_lines is not None and lines:
                 if self.cover_open_after_lines < lines:
                     self.cover_open = True
@@ -292,6 +303,10 @@ class PrinterPeer:
         path = self.preview_dir / f"job-{number:03d}.png"
         render_preview(job.printed, self.font_path).save(path)
         job.preview = path
+
+
+class _Dropped(Exception):
+    """The connection breaks here (drop_after_lines)."""
 
 
 def _lines_used(element: Element) -> int:

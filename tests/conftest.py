@@ -35,6 +35,7 @@ from backoffice.deps import get_db
 from backoffice.identity import secrets as password_secrets
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.migrate import upgrade
+from backoffice.privacy import mask_personal_numbers, personal_numbers_in
 from backoffice.settings import Settings
 from backoffice.wiring import session_factory
 from tests.server_launcher import ServerLauncher
@@ -241,8 +242,11 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", migrate_on_start=False)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The app's settings; a test changes some with
+    `@pytest.mark.parametrize("settings", [{"name": value}], indirect=True)`."""
+    changes = getattr(request, "param", {})
+    return Settings(data_dir=tmp_path / "data", migrate_on_start=False, **changes)
 
 
 @pytest.fixture
@@ -266,7 +270,8 @@ def app(engine: Engine, db: Session, clock: ManualClock, settings: Settings) -> 
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    # https: outside demo mode the pages' cookies are Secure, and sent over HTTPS only.
+    with TestClient(app, base_url="https://testserver") as test_client:
         yield test_client
 
 
@@ -304,10 +309,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, database_url: str, data_dir: Path) -> None:
+    def __init__(self, url: str, database_url: str, data_dir: Path, pid: int = 0) -> None:
         self.url = url
         self.database_url = database_url
         self.data_dir = data_dir
+        self.pid = pid  # the server process (a fault test may limit its file sizes)
 
 
 @pytest.fixture(scope="session")
@@ -319,17 +325,23 @@ def server_launcher() -> Iterator[ServerLauncher]:
 
 @pytest.fixture
 def live_server(
-    fresh_database: str, tmp_path: Path, server_launcher: ServerLauncher
+    fresh_database: str,
+    tmp_path: Path,
+    server_launcher: ServerLauncher,
+    request: pytest.FixtureRequest,
 ) -> Iterator[LiveServer]:
     """The real back office (`zhili-backoffice serve`) in its own process, on a free port,
-    with its own database; forked from a launcher that has imported it (tests/server_launcher)."""
+    with its own database; forked from a launcher that has imported it (tests/server_launcher).
+    A test marked `server_env(NAME=value, ...)` adds those variables to its environment."""
     port = free_port()
     data_dir = tmp_path / "server-data"
+    marker = request.node.get_closest_marker("server_env")
     env = {
         **os.environ,
         "ZHILI_DATABASE_URL": fresh_database,
         "ZHILI_DATA_DIR": str(data_dir),
         "ZHILI_HEARTBEAT_INTERVAL_S": "5",
+        **(marker.kwargs if marker else {}),
     }
     log = tmp_path / "server.log"
     pid = server_launcher.start(["serve", "--port", str(port)], env=env, cwd=tmp_path, log=log)
@@ -347,6 +359,11 @@ def live_server(
             raise RuntimeError(log.read_text())
         time.sleep(0.1)
     try:
-        yield LiveServer(url, fresh_database, data_dir)
+        yield LiveServer(url, fresh_database, data_dir, pid)
     finally:
         server_launcher.stop(pid)
+    # Every log a live server writes is checked: no ID number or mobile number in it.
+    leaks = personal_numbers_in(log.read_text(errors="replace"))
+    if leaks:
+        masked = [mask_personal_numbers(n) for n in leaks]
+        pytest.fail(f"the server log {log} shows personal numbers: {masked}")

@@ -19,9 +19,10 @@ from backoffice.cases import dedupe, lifecycle, rules
 from backoffice.cases.models import Case, CaseReportRow, CaseType
 from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseSource
-from backoffice.db import begin_writing
+from backoffice.db import begin_writing, create_once
 from backoffice.errors import BadInput
 from backoffice.places import service as places
+from backoffice.privacy import mask_personal_numbers
 from backoffice.settings import get_settings
 from backoffice.units.models import ResponsibleUnit
 
@@ -73,6 +74,7 @@ def file_report(
     db: Session, report: CaseReport, now: datetime, *, photo_dir: Path | None = None
 ) -> FilingResult:
     """File a report: a new case (filed and dispatched by rule), or evidence on an open one.
+    ID numbers and mobile numbers in the description are masked before anything keeps it.
 
     Raises BadInput (422) for an unknown type or place, malformed coordinates or bad photos,
     before anything is written.
@@ -80,18 +82,35 @@ def file_report(
     begin_writing(db)  # before the first read: see begin_writing
     photo_dir = photo_dir or default_photo_dir()
     source = CaseSource(report.source)
-    if report.external_ref is not None:
-        earlier = db.scalars(
+    if report.external_ref is None:
+        return _file(db, report, source, now, photo_dir)
+    ref = report.external_ref
+
+    def earlier() -> FilingResult | None:
+        row = db.scalars(
             select(CaseReportRow).where(
-                CaseReportRow.source == source, CaseReportRow.external_ref == report.external_ref
+                CaseReportRow.source == source, CaseReportRow.external_ref == ref
             )
         ).first()
-        if earlier is not None:
-            case = db.get_one(Case, earlier.case_id)
-            return FilingResult(case.id, case.number, False, case.unit.code if case.unit else None)
+        if row is None:
+            return None
+        case = db.get_one(Case, row.case_id)
+        return FilingResult(case.id, case.number, False, case.unit.code if case.unit else None)
 
+    found = earlier()
+    if found is not None:
+        return found
+    # The same report sent twice at the same moment: one filing wins on the unique
+    # (source, external_ref), the other is rolled back to its savepoint and answers the first.
+    result, _ = create_once(db, lambda: _file(db, report, source, now, photo_dir), earlier)
+    return result
+
+
+def _file(
+    db: Session, report: CaseReport, source: CaseSource, now: datetime, photo_dir: Path
+) -> FilingResult:
     case_type = _case_type(db, report.type_code)
-    description = report.description.strip()
+    description = mask_personal_numbers(report.description.strip())
     if not description:
         raise BadInput("Describe the problem: the description is empty.", field="description")
     if len(description) > MAX_DESCRIPTION:
@@ -230,7 +249,7 @@ def _record_report(
             "external_ref": report.external_ref,
             "dedupe_key": report.dedupe_key,
             "reporter": report.reporter[:100],
-            "description": report.description.strip()[:MAX_DESCRIPTION],
+            "description": mask_personal_numbers(report.description.strip())[:MAX_DESCRIPTION],
             "lon": report.lon,
             "lat": report.lat,
             "created_case": created,

@@ -3,7 +3,7 @@ report as a case with the kiosk as its source (terminal tokens only)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -79,9 +79,15 @@ def choices(db: DbSession, _terminal: CurrentTerminal) -> ReportChoices:
 
 @router.post("", status_code=201)
 def file_kiosk_report(
-    body: KioskReportIn, request: Request, db: DbSession, now: Now, terminal_id: CurrentTerminal
+    body: KioskReportIn,
+    request: Request,
+    response: Response,
+    db: DbSession,
+    now: Now,
+    terminal_id: CurrentTerminal,
 ) -> KioskReportOut:
-    """File a resident's report as a case from this kiosk; the same report_id files once."""
+    """File a resident's report as a case from this kiosk (201); the same report_id files
+    once, and a resend answers 200 with the first case."""
     terminal = db.get_one(Terminal, terminal_id)
     if body.type_code not in KIOSK_TYPES:
         raise BadInput(
@@ -109,4 +115,6 @@ def file_kiosk_report(
         now,
         photo_dir=settings.data_dir / "photos",
     )
+    if not result.created:
+        response.status_code = 200
     return KioskReportOut(case_number=result.case_number, created=result.created)

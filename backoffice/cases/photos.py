@@ -1,13 +1,18 @@
-"""Case photos: checked by their magic bytes and size, stored content-addressed under data_dir."""
+"""Case photos: checked by their magic bytes, size and a decoder; stored content-addressed under
+data_dir without their metadata (EXIF: camera, time, often the place it was taken)."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
+
 from backoffice.errors import BadInput
+from backoffice.storage import write_atomically
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 _MAGIC = {
@@ -15,6 +20,20 @@ _MAGIC = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
 }
 PHOTO_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png"}
+# What Pillow reports of an image that is not metadata about the picture's taking: kept as is.
+_PICTURE_INFO = frozenset(
+    {
+        "jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "adobe", "adobe_transform",
+        "progressive", "progression", "icc_profile", "gamma", "srgb", "transparency", "aspect",
+        "interlace", "chromaticity",
+    }
+)  # fmt: skip
+# The decoder of the declared type, called directly: Image.open is patched by ultralytics
+# (when vision is loaded) to try an optional HEIF plugin on what it cannot read.
+_DECODERS: dict[str, type[JpegImagePlugin.JpegImageFile | PngImagePlugin.PngImageFile]] = {
+    "image/jpeg": JpegImagePlugin.JpegImageFile,
+    "image/png": PngImagePlugin.PngImageFile,
+}
 
 
 class PhotoKind(StrEnum):
@@ -34,6 +53,7 @@ class Photo:
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", PhotoKind(self.kind))
         check_image(self.content, self.content_type)
+        object.__setattr__(self, "content", without_metadata(self.content, self.content_type))
 
     @property
     def sha256(self) -> str:
@@ -62,6 +82,32 @@ def check_image(content: bytes, content_type: str) -> None:
         )
 
 
+def without_metadata(content: bytes, content_type: str) -> bytes:
+    """The image without EXIF, XMP, comments or text chunks; its bytes unchanged when it has
+    none. The EXIF orientation is applied to the pixels first, so the photo still stands up."""
+    try:
+        with _DECODERS[content_type](io.BytesIO(content)) as image:
+            # Anything else is metadata; "mp" is a phone's multi-picture JPEG (MPO), which
+            # hides more pictures, with their own EXIF, behind the first.
+            metadata = set(image.info) - _PICTURE_INFO
+            if not metadata and not image.getexif():
+                return content
+            upright = ImageOps.exif_transpose(image)
+            out = io.BytesIO()
+            keep = {"icc_profile": image.info["icc_profile"]} if "icc_profile" in image.info else {}
+            if content_type == "image/jpeg":
+                upright.save(out, "JPEG", quality=92, **keep)
+            else:
+                upright.save(out, "PNG", **keep)
+            return out.getvalue()
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as error:
+        raise BadInput(
+            f"A photo declared as {content_type} could not be read as one; "
+            "send a real JPEG or PNG image.",
+            field="photos",
+        ) from error
+
+
 def store_photo(photo_dir: Path, photo: Photo) -> str:
     """Write the photo once (named by its SHA-256) and return its path relative to photo_dir.
 
@@ -72,8 +118,5 @@ def store_photo(photo_dir: Path, photo: Photo) -> str:
     relative = f"{digest[:2]}/{digest}{PHOTO_SUFFIX[photo.content_type]}"
     target = photo_dir / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(photo.content)
-        tmp.replace(target)
+        write_atomically(target, photo.content)
     return relative

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from backoffice.cases.photos import MAX_PHOTO_BYTES, Photo, PhotoKind
 from backoffice.cases.states import CaseAction, CasePriority, CaseSource, CaseState
 from backoffice.errors import BadInput
+from backoffice.privacy import FreeText
 
 # Base64 grows data by a third; refuse absurd bodies before decoding them.
 _MAX_BASE64 = MAX_PHOTO_BYTES * 4 // 3 + 8
@@ -42,7 +43,7 @@ class CaseCreate(BaseModel):
         default=None, description="inspector, hotline or police_110; defaults from your role"
     )
     type_code: str
-    description: str = Field(max_length=2000)
+    description: FreeText = Field(max_length=2000)
     lon: float | None = None
     lat: float | None = None
     road_code: str | None = None
@@ -53,7 +54,7 @@ class CaseCreate(BaseModel):
 
 
 class ActionIn(BaseModel):
-    reason: str = Field(default="", max_length=2000)
+    reason: FreeText = Field(default="", max_length=2000)
     unit_code: str | None = Field(default=None, description="dispatch: the unit to send it to")
     hours: float | None = Field(default=None, description="request_extension: hours wanted")
     photos: list[PhotoIn] = Field(default_factory=list, max_length=10)
@@ -187,7 +188,7 @@ class RuleIn(BaseModel):
     start: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$", description="HH:MM local")
     end: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$", description="HH:MM local")
     active: bool = True
-    note: str = Field(default="", max_length=200)
+    note: FreeText = Field(default="", max_length=200)
 
 
 class RuleOut(RuleIn):

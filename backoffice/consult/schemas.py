@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.consult.models import ConsultKind, ConsultStatus
+from backoffice.privacy import FreeText
 
 
 class ConsultIn(BaseModel):
@@ -15,7 +16,7 @@ class ConsultIn(BaseModel):
 
     kind: ConsultKind
     matter_code: str | None = Field(default=None, max_length=40)
-    question: str = Field(default="", max_length=1000)
+    question: FreeText = Field(default="", max_length=1000)
     precheck: dict[str, bool] = Field(
         default_factory=dict, description="Material code -> the resident has it."
     )
@@ -39,4 +40,4 @@ class ConsultOut(BaseModel):
 class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    answer: str = Field(min_length=1, max_length=2000)
+    answer: FreeText = Field(min_length=1, max_length=2000)

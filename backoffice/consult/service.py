@@ -12,6 +12,7 @@ from backoffice.catalog.models import CatalogItem
 from backoffice.consult.models import Consult, ConsultKind, ConsultStatus
 from backoffice.consult.schemas import ConsultIn, ConsultOut
 from backoffice.errors import BadInput, Conflict, NotFound
+from backoffice.privacy import mask_personal_numbers
 
 # Crockford-style alphabet: no 0/O or 1/I/L to misread from a thermal slip.
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -85,11 +86,12 @@ def get(db: Session, reference: str) -> Consult:
 
 
 def answer(consult: Consult, text: str, by: str, now: datetime) -> None:
+    """Record the answer (ID and mobile numbers in it masked: the pages hand it in raw)."""
     if consult.status is ConsultStatus.ANSWERED:
         raise Conflict(
             f"Consult {consult.reference} was answered already by {consult.answered_by}."
         )
-    consult.answer = text.strip()
+    consult.answer = mask_personal_numbers(text.strip())
     consult.answered_by = by
     consult.answered_at = now
     consult.status = ConsultStatus.ANSWERED

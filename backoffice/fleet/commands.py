@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backoffice.errors import BadInput, Conflict, NotFound
 from backoffice.fleet.models import CommandKind, CommandStatus, Terminal, TerminalCommand
 from backoffice.fleet.schemas import CommandCreate, CommandOut
+from backoffice.storage import write_atomically
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
@@ -107,10 +108,8 @@ def store_screenshot(
         raise BadInput("The upload is not a PNG image (send the bytes of a .png file).")
     if len(png) > MAX_SCREENSHOT_BYTES:
         raise BadInput(f"The screenshot is over {MAX_SCREENSHOT_BYTES // (1024 * 1024)} MB.")
-    folder = data_dir / "screenshots" / terminal.code
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"command-{command.id}.png"
-    path.write_bytes(png)
+    path = data_dir / "screenshots" / terminal.code / f"command-{command.id}.png"
+    write_atomically(path, png)
     command.screenshot_path = str(path.relative_to(data_dir))
     db.flush()
     return path

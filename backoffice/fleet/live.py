@@ -23,7 +23,14 @@ from backoffice.access import Principal
 from backoffice.clock import Clock
 from backoffice.db import UTCDateTime, begin_writing
 from backoffice.deps import SessionSource, session_source
-from backoffice.fleet.models import CommandStatus, Heartbeat, Terminal, TerminalCommand
+from backoffice.fleet.models import (
+    AlertKind,
+    CommandStatus,
+    FleetAlert,
+    Heartbeat,
+    Terminal,
+    TerminalCommand,
+)
 from backoffice.fleet.schemas import HeartbeatIn
 from backoffice.identity.tokens import TokenCache
 from backoffice.settings import Settings
@@ -180,6 +187,32 @@ class HeartbeatStore:
                 self._pending.merge_older(batch)
             raise
         return sum(batch.counts.values())
+
+    def note_outbox_problems(self, terminal_id: int, beat: HeartbeatIn, now: datetime) -> int:
+        """Open an alert for each problem the kiosk's outbox reported (rare: a refused item, a
+        corrupt file moved aside); returns how many."""
+        problems = beat.outbox.problems if beat.outbox is not None else []
+        if not problems:
+            return 0
+        with self.sessions() as db:
+            begin_writing(db)
+            code = db.scalar(select(Terminal.code).where(Terminal.id == terminal_id))
+            for problem in problems:
+                what = (
+                    "an outbox item was refused"
+                    if problem.kind == "refused"
+                    else "its outbox file was corrupt"
+                )
+                db.add(
+                    FleetAlert(
+                        terminal_id=terminal_id,
+                        kind=AlertKind.OUTBOX,
+                        message=f"Terminal {code}: {what}: {problem.detail}"[:300],
+                        opened_at=now,
+                    )
+                )
+            db.flush()
+        return len(problems)
 
     # --- commands ----------------------------------------------------------------------------
 

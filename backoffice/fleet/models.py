@@ -117,6 +117,7 @@ class AlertKind(StrEnum):
     SILENT = "silent"
     # Too many distinct people identified at the terminal within an hour (suishen.service).
     IDENTIFY_LIMIT = "limit"
+    OUTBOX = "outbox"  # the kiosk reported a refused item or a corrupt outbox file
 
 
 class FleetAlert(Base):

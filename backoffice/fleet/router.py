@@ -118,6 +118,8 @@ async def heartbeat(body: HeartbeatIn, request: Request) -> Response:
         store.record(terminal_id, body, now)
     else:
         await run_in_threadpool(store.record, terminal_id, body, now)
+    if body.outbox is not None and body.outbox.problems:
+        await run_in_threadpool(store.note_outbox_problems, terminal_id, body, now)
     commands = []
     if store.may_have_commands(terminal_id):
         commands = await run_in_threadpool(store.take_commands, terminal_id, now)

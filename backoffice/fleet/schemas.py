@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.fleet.models import AlertKind, CommandKind, CommandStatus, TerminalKind
+from backoffice.privacy import FreeText
 
 TERMINAL_CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$"
 APP_VERSION = r"^\d{1,4}\.\d{1,4}(\.\d{1,4})?([-+.][0-9A-Za-z.]{1,20})?$"
@@ -69,7 +70,24 @@ class DeviceHealth(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     state: DeviceState
-    reason: str | None = Field(default=None, max_length=200)
+    reason: FreeText | None = Field(default=None, max_length=200)
+
+
+class OutboxProblem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["refused", "corrupt"] = Field(
+        description="refused: the back office refused an item (kept on the kiosk); corrupt: the "
+        "outbox file was corrupt, moved aside and a fresh one started."
+    )
+    detail: str = Field(max_length=300)
+
+
+class OutboxReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pending: int = Field(ge=0, le=10_000_000)
+    problems: list[OutboxProblem] = Field(default_factory=list, max_length=20)
 
 
 class HeartbeatIn(BaseModel):
@@ -83,6 +101,9 @@ class HeartbeatIn(BaseModel):
         default_factory=dict
     )
     disk_free_mb: int | None = Field(default=None, ge=0, le=100_000_000)
+    outbox: OutboxReport | None = Field(
+        default=None, description="The kiosk outbox: items waiting, and problems since last time."
+    )
 
 
 class HeartbeatOut(BaseModel):
@@ -122,7 +143,7 @@ class CommandCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: CommandKind
-    message: str | None = Field(
+    message: FreeText | None = Field(
         default=None,
         min_length=1,
         max_length=200,
@@ -151,7 +172,7 @@ class CommandAck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ok: bool
-    result: str = Field(default="", max_length=500)
+    result: FreeText = Field(default="", max_length=500)
 
 
 class AlertOut(BaseModel):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.db import create_once
 from backoffice.errors import BadInput, Forbidden, NotAuthenticated, NotFound
 from backoffice.keys import Keys, Purpose
 from backoffice.medical.models import BookletProgress, PrintConfirmation
@@ -24,14 +25,29 @@ def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-def _progress(db: Session, id_hash: str, now: datetime) -> BookletProgress:
-    row = db.scalars(select(BookletProgress).where(BookletProgress.id_hash == id_hash)).first()
-    if row is None:
+def _progress(db: Session, id_hash: str, now: datetime, *, lock: bool = False) -> BookletProgress:
+    """The person's booklet position; `lock` holds the row (PostgreSQL: FOR UPDATE) so two
+    confirmations of the same lines at the same moment are recorded once."""
+    query = select(BookletProgress).where(BookletProgress.id_hash == id_hash)
+    if lock:
+        query = query.with_for_update()
+
+    def find() -> BookletProgress | None:
+        return db.scalars(query.execution_options(populate_existing=True)).first()
+
+    def create() -> BookletProgress:
         row = BookletProgress(
             id_hash=id_hash, printed_through_seq=0, next_page=1, next_line=1, updated_at=now
         )
         db.add(row)
         db.flush()
+        return row
+
+    found = find()
+    if found is not None:
+        return found
+    # A new row is ours (and locked) until we commit; a racing insert reads the winner's.
+    row, _ = create_once(db, create, find)
     return row
 
 
@@ -138,7 +154,7 @@ def confirm(
     one past the last waiting line is refused."""
     if line > LINES_PER_PAGE:
         raise BadInput(f"A booklet page has {LINES_PER_PAGE} lines; line {line} does not exist.")
-    progress = _progress(db, who.id_hash, now)
+    progress = _progress(db, who.id_hash, now, lock=True)
     lines, _ = lay_out(progress, _records(source, who))
     if (page, line) < (progress.next_page, progress.next_line):
         return ProgressOut(

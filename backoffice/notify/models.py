@@ -23,6 +23,7 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"  # gave up after the last retry; an operator may retry it
+    CANCELLED = "cancelled"  # its subscription was deactivated; last_error says so
 
 
 class Subscription(Base):
@@ -41,6 +42,8 @@ class Subscription(Base):
     events: Mapped[str] = mapped_column(String(500), default="*")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Failed attempts since the last one that arrived; an alert opens at ALERT_AFTER_FAILURES.
+    consecutive_failures: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit: Mapped[ResponsibleUnit] = relationship()
 
@@ -72,7 +75,7 @@ class OutboxMessage(Base):
 
 
 class Delivery(Base):
-    """One message to one subscription. Its id is the X-Zhili-Delivery header, stable across
+    """One message to one subscription. Its id is the webhook-id header, stable across
     retries, so the receiver applies it once however often it arrives."""
 
     __tablename__ = "notify_deliveries"
@@ -113,3 +116,20 @@ class DeliveryAttempt(Base):
     duration_ms: Mapped[int] = mapped_column(default=0)
 
     delivery: Mapped[Delivery] = relationship(back_populates="attempt_log")
+
+
+class DeliveryAlert(Base):
+    """A subscription whose endpoint keeps failing: opened by the delivery job, closed by the
+    next delivery that arrives there; shown on the ops page of failed deliveries."""
+
+    __tablename__ = "notify_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("notify_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    message: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    subscription: Mapped[Subscription] = relationship()

@@ -86,11 +86,10 @@ def list_subscriptions(unit: UnitInScope, db: DbSession) -> list[SubscriptionOut
 
 
 @router.delete("/subscriptions/{ref}")
-def deactivate_subscription(sub: SubscriptionInScope, db: DbSession) -> SubscriptionOut:
-    """Stop sending to this address; what was sent stays in the log."""
-    sub.active = False
-    db.flush()
-    return _out(sub)
+def deactivate_subscription(sub: SubscriptionInScope, db: DbSession, now: Now) -> SubscriptionOut:
+    """Stop sending to this address; its pending deliveries are cancelled, saying why, and what
+    was sent stays in the log."""
+    return _out(service.deactivate_subscription(db, sub, now))
 
 
 @router.get("/units/{unit_code}/deliveries")

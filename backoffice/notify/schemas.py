@@ -30,7 +30,10 @@ class SubscriptionOut(BaseModel):
 
 class SubscriptionCreated(SubscriptionOut):
     secret: str = Field(
-        description="HMAC-SHA256 key of X-Zhili-Signature. Shown only now; keep it safe."
+        description=(
+            "The Standard Webhooks signing secret (whsec_…) that verifies the webhook-signature "
+            "header, e.g. with the standardwebhooks library. Shown only now; keep it safe."
+        )
     )
 
 

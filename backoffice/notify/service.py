@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice import refcache
 from backoffice.errors import BadInput, NotFound
+from backoffice.notify.formats import new_secret
 from backoffice.notify.models import (
     ChannelKind,
     Delivery,
+    DeliveryAlert,
     DeliveryStatus,
     OutboxMessage,
     Subscription,
@@ -37,6 +38,7 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
+CANCELLED_REASON = "cancelled: the subscription was deactivated"
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def create_subscription(
         unit_id=unit.id,
         kind=kind,
         url=_check_url(url),
-        secret=secrets.token_hex(32),
+        secret=new_secret(),
         events=",".join(cleaned),
         active=True,
         created_at=now,
@@ -159,7 +161,67 @@ def retry_delivery(db: Session, delivery: Delivery, now: datetime) -> Delivery:
     """Put a delivery that gave up back in the queue, due now (its id stays the same)."""
     if delivery.status is DeliveryStatus.DELIVERED:
         raise BadInput("This delivery arrived already; there is nothing to retry.")
+    if not delivery.subscription.active:
+        raise BadInput(
+            "This delivery's subscription was deactivated; subscribe the unit again to send it "
+            "new notifications."
+        )
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = now
     db.flush()
     return delivery
+
+
+def deactivate_subscription(db: Session, sub: Subscription, now: datetime) -> Subscription:
+    """Stop sending to this address: its pending deliveries are cancelled, saying why; what was
+    sent stays in the log."""
+    sub.active = False
+    db.execute(
+        update(Delivery)
+        .where(Delivery.subscription_id == sub.id, Delivery.status == DeliveryStatus.PENDING)
+        .values(
+            status=DeliveryStatus.CANCELLED,
+            last_error=CANCELLED_REASON,
+            next_attempt_at=now,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    db.flush()
+    return sub
+
+
+def failed_deliveries(db: Session, limit: int = 200) -> list[Delivery]:
+    """Deliveries that gave up, newest message first, for the ops page."""
+    return list(
+        db.scalars(
+            select(Delivery)
+            .where(Delivery.status == DeliveryStatus.FAILED)
+            .order_by(Delivery.message_id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def open_alerts(db: Session) -> list[DeliveryAlert]:
+    """Subscriptions whose endpoint keeps failing, oldest alert first."""
+    return list(
+        db.scalars(
+            select(DeliveryAlert)
+            .where(DeliveryAlert.closed_at.is_(None))
+            .order_by(DeliveryAlert.opened_at, DeliveryAlert.id)
+        )
+    )
+
+
+def retry_failed_of(db: Session, sub: Subscription, now: datetime) -> int:
+    """Queue every delivery of this subscription that gave up again, due now."""
+    failed = list(
+        db.scalars(
+            select(Delivery).where(
+                Delivery.subscription_id == sub.id, Delivery.status == DeliveryStatus.FAILED
+            )
+        )
+    )
+    for delivery in failed:
+        retry_delivery(db, delivery, now)
+    return len(failed)

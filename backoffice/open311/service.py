@@ -19,6 +19,7 @@ from backoffice.errors import BadInput, Conflict, DomainError, NotFound
 from backoffice.identity.service import audit
 from backoffice.open311.models import Open311Key, Open311Token
 from backoffice.places.models import Place, PlaceKind
+from backoffice.privacy import mask_personal_numbers
 
 KEY_PREFIX = "o311_"
 DEFAULT_WINDOW = timedelta(days=90)  # GeoReport: the default and the widest query window
@@ -117,7 +118,12 @@ def request_record(case: Case) -> dict[str, Any]:
     where = [p.name_zh for p in (case.road, case.place) if p is not None]
     # Only what the public reported is shown back in full; staff-written descriptions of
     # other sources may name people, so those show the case type only.
-    description = case.description if case.source is CaseSource.OPEN311 else case.type.name_zh
+    # Masked again on the way out for requests stored before masking came in.
+    description = (
+        mask_personal_numbers(case.description)
+        if case.source is CaseSource.OPEN311
+        else case.type.name_zh
+    )
     return {
         "service_request_id": case.number,
         "status": "open" if case.state in OPEN_STATES else "closed",

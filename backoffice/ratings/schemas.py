@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backoffice.privacy import FreeText
 from backoffice.ratings.models import RectificationStatus
 
 
@@ -52,7 +53,7 @@ class RatingIn(BaseModel):
         default_factory=dict, description="Second-level indicators, each 1-5."
     )
     reasons: list[BadReason] = Field(default_factory=list, max_length=8)
-    comment: str = Field(default="", max_length=500)
+    comment: FreeText = Field(default="", max_length=500)
 
 
 class RectificationOut(BaseModel):
@@ -89,27 +90,27 @@ class RatingOut(BaseModel):
 class CallbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field(min_length=1, max_length=1000)
+    note: FreeText = Field(min_length=1, max_length=1000)
     resident_satisfied: bool
 
 
 class AppealIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: FreeText = Field(min_length=1, max_length=1000)
 
 
 class AppealDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     upheld: bool
-    note: str = Field(min_length=1, max_length=1000)
+    note: FreeText = Field(min_length=1, max_length=1000)
 
 
 class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    outcome: str = Field(min_length=1, max_length=2000)
+    outcome: FreeText = Field(min_length=1, max_length=2000)
 
 
 class SatisfactionRow(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.taxonomy import TYPE_SERVICE_COMPLAINT
 from backoffice.catalog.models import CatalogItem
+from backoffice.db import create_once
 from backoffice.errors import BadInput, Conflict, Forbidden, NotFound
 from backoffice.fleet.models import Terminal
 from backoffice.ratings.models import Rating, Rectification, RectificationStatus
@@ -70,14 +71,17 @@ def rate(
     if not key or len(key) > MAX_KEY:
         raise BadInput(f"Send an Idempotency-Key header of 1-{MAX_KEY} characters.")
     digest = fingerprint(data)
-    earlier = db.scalars(select(Rating).where(Rating.idempotency_key == key)).first()
+
+    def by_key() -> Rating | None:
+        return db.scalars(
+            select(Rating)
+            .where(Rating.idempotency_key == key)
+            .execution_options(populate_existing=True)
+        ).first()
+
+    earlier = by_key()
     if earlier is not None:
-        if earlier.fingerprint != digest or earlier.terminal_id != terminal_id:
-            raise BadInput(
-                "This Idempotency-Key was used for a different rating; use a new key for a new "
-                "rating."
-            )
-        return earlier, False
+        return _same_rating(earlier, digest, terminal_id), False
     visit = db.get(Visit, data.visit_id)
     if visit is None:
         raise BadInput(
@@ -102,25 +106,52 @@ def rate(
     if db.scalars(select(Rating.id).where(Rating.visit_id == visit.id)).first() is not None:
         raise Conflict(f"Visit {visit.id} was rated already; one rating per visit.")
     terminal = db.get_one(Terminal, terminal_id)
-    rating = Rating(
-        visit_id=visit.id,
-        terminal_id=terminal_id,
-        terminal_kind=terminal.kind.value,
-        matter_code=item.code,
-        level=data.level,
-        indicators={k.value: v for k, v in data.indicators.items()},
-        reasons=[r.value for r in data.reasons],
-        comment=data.comment.strip(),
-        idempotency_key=key,
-        fingerprint=digest,
-        excluded=False,
-        created_at=now,
-    )
-    db.add(rating)
-    db.flush()
-    if bad:
-        _open_rectification(db, rating, item, terminal, now, working_days)
+
+    def create() -> Rating:
+        rating = Rating(
+            visit_id=visit.id,
+            terminal_id=terminal_id,
+            terminal_kind=terminal.kind.value,
+            matter_code=item.code,
+            level=data.level,
+            indicators={k.value: v for k, v in data.indicators.items()},
+            reasons=[r.value for r in data.reasons],
+            comment=data.comment.strip(),
+            idempotency_key=key,
+            fingerprint=digest,
+            excluded=False,
+            created_at=now,
+        )
+        db.add(rating)
+        db.flush()
+        if bad:
+            _open_rectification(db, rating, item, terminal, now, working_days)
+        return rating
+
+    # The same rating sent twice at the same moment: one insert wins, the other reads it; a
+    # second rating of the visit under another key is refused as before.
+    def existing() -> Rating | None:
+        found = by_key()
+        if (
+            found is None
+            and db.scalars(select(Rating.id).where(Rating.visit_id == visit_id)).first()
+        ):
+            raise Conflict(f"Visit {visit_id} was rated already; one rating per visit.")
+        return found
+
+    visit_id = visit.id
+    rating, created = create_once(db, create, existing)
+    if not created:
+        return _same_rating(rating, digest, terminal_id), False
     return rating, True
+
+
+def _same_rating(earlier: Rating, digest: str, terminal_id: int) -> Rating:
+    if earlier.fingerprint != digest or earlier.terminal_id != terminal_id:
+        raise BadInput(
+            "This Idempotency-Key was used for a different rating; use a new key for a new rating."
+        )
+    return earlier
 
 
 def _open_rectification(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.catalog.models import CatalogItem
+from backoffice.db import create_once
 from backoffice.errors import BadInput, Conflict, NotFound
 from backoffice.visits.models import Visit
 from backoffice.visits.schemas import VisitIn
@@ -24,33 +25,48 @@ def record(db: Session, data: VisitIn, terminal_id: int, now: datetime) -> tuple
     """The visit and whether it is new. The same report again returns the visit unchanged."""
     existing = db.get(Visit, data.visit_id)
     if existing is not None:
-        if existing.terminal_id != terminal_id:
-            raise Conflict(f"Visit {data.visit_id} was reported by another terminal.")
-        if _same(existing, data):
-            return existing, False
-        raise Conflict(
-            f"Visit {data.visit_id} was reported already with different contents; a visit is "
-            "reported once, when it ends."
-        )
+        return _again(existing, data, terminal_id), False
     if data.matters:
         known = set(db.scalars(select(CatalogItem.code).where(CatalogItem.code.in_(data.matters))))
         unknown = sorted(set(data.matters) - known)
         if unknown:
             raise BadInput(f"Unknown catalog matter(s): {', '.join(unknown)}.")
-    visit = Visit(
-        id=data.visit_id,
-        terminal_id=terminal_id,
-        outcome=data.outcome,
-        matters=list(data.matters),
-        duration_s=data.duration_s,
-        language=data.language,
-        elder_mode=data.elder_mode,
-        identified_by=data.identified_by,
-        received_at=now,
+
+    def create() -> Visit:
+        visit = Visit(
+            id=data.visit_id,
+            terminal_id=terminal_id,
+            outcome=data.outcome,
+            matters=list(data.matters),
+            duration_s=data.duration_s,
+            language=data.language,
+            elder_mode=data.elder_mode,
+            identified_by=data.identified_by,
+            received_at=now,
+        )
+        db.add(visit)
+        db.flush()
+        return visit
+
+    # The same report sent twice at the same moment: one insert wins, the other reads it.
+    visit, created = create_once(
+        db, create, lambda: db.get(Visit, data.visit_id, populate_existing=True)
     )
-    db.add(visit)
-    db.flush()
-    return visit, True
+    if not created:
+        _again(visit, data, terminal_id)
+    return visit, created
+
+
+def _again(existing: Visit, data: VisitIn, terminal_id: int) -> Visit:
+    """The visit reported again: the same report is answered, a different one refused."""
+    if existing.terminal_id != terminal_id:
+        raise Conflict(f"Visit {data.visit_id} was reported by another terminal.")
+    if _same(existing, data):
+        return existing
+    raise Conflict(
+        f"Visit {data.visit_id} was reported already with different contents; a visit is "
+        "reported once, when it ends."
+    )
 
 
 def _same(visit: Visit, data: VisitIn) -> bool:

@@ -25,8 +25,10 @@ from backoffice.cases.states import CaseAction, CaseSource, CaseState
 from backoffice.cases.time_limits import is_overdue
 from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
+from backoffice.exports import csv_cell
 from backoffice.keys import Keys, Purpose
 from backoffice.places.models import PlaceKind
+from backoffice.privacy import mask_personal_numbers
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
 from backoffice.web.forms import attempt
@@ -144,7 +146,8 @@ def case_csv(
     )
     for c in rows:
         writer.writerow(
-            [
+            csv_cell(cell)
+            for cell in [
                 c.number,
                 c.state.value,
                 "yes" if is_overdue(c, now) else "no",
@@ -158,7 +161,8 @@ def case_csv(
                 local_time(c.dispatched_at) if c.dispatched_at else "",
                 local_time(c.due_at) if c.due_at else "",
                 local_time(c.closed_at) if c.closed_at else "",
-                c.description,
+                # Cases filed before masking came in are masked on the way out too.
+                mask_personal_numbers(c.description),
             ]
         )
     stamp = now.astimezone(LOCAL_ZONE).strftime("%Y%m%d-%H%M")

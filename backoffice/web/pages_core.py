@@ -34,6 +34,7 @@ from backoffice.web.roles import (
     FLEET_READERS,
     RATING_READERS,
 )
+from backoffice.web.settings import WebSettings
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "zhili_login_csrf"
@@ -70,9 +71,20 @@ def _login_page(
         status_code=status,
     )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/ops/login"
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/ops/login",
+        secure=_secure_cookies(request),
     )
     return response
+
+
+def _secure_cookies(request: Request) -> bool:
+    """Secure outside demo mode: the pages are served behind TLS there."""
+    settings: WebSettings = request.app.state.web_settings
+    return settings.secure_cookies(request.app.state.settings.demo)
 
 
 @router.get("/ops/login")
@@ -144,7 +156,7 @@ def login(
         max_age=int(settings.session_hours * 3600),
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=_secure_cookies(request),
         path="/",
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/ops/login")

@@ -23,6 +23,9 @@ RATING_READERS = frozenset({R.ADMIN, R.OPERATOR, R.SHIFT_LEADER, R.VIEWER})
 CONSULT_ANSWERERS = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
 CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
 AUDIT_READERS = frozenset({R.ADMIN})
+# The same managers as the notification API (backoffice.notify.router); a shift leader reads.
+NOTIFY_MANAGERS = frozenset({R.ADMIN, R.OPERATOR})
+NOTIFY_READERS = NOTIFY_MANAGERS | {R.SHIFT_LEADER}
 # Who is at the ops-centre desk when an AI-patrol case comes in, and may silence its alarm.
 ALARM_WATCHERS = frozenset({R.OPERATOR, R.SHIFT_LEADER, R.DISPATCHER, R.CALL_TAKER, R.ADMIN})
 
@@ -36,5 +39,6 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/terminals", "Terminals", FLEET_READERS),
     ("/ops/ratings", "Ratings", RATING_READERS),
     ("/ops/consults", "Consults", CONSULT_READERS),
+    ("/ops/deliveries", "Notifications", NOTIFY_READERS),
     ("/ops/audit", "Sign-in audit", AUDIT_READERS),
 ]

@@ -9,7 +9,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from backoffice.web import pages_cases, pages_core, pages_fleet, pages_services, pages_vision
+from backoffice.web import (
+    pages_cases,
+    pages_core,
+    pages_fleet,
+    pages_notify,
+    pages_services,
+    pages_vision,
+)
 from backoffice.web.auth import CsrfRejected, LoginRequired, PageForbidden
 from backoffice.web.i18n import translate
 from backoffice.web.render import language_of, page
@@ -61,6 +68,7 @@ def install(app: FastAPI) -> None:
         pages_fleet.router,
         pages_vision.router,
         pages_services.router,
+        pages_notify.router,
     ):
         app.include_router(router)
     app.mount("/ops/static", StaticFiles(directory=STATIC_DIR), name="ops-static")

@@ -14,10 +14,14 @@ class WebSettings(BaseSettings):
     cookie_secure: bool = Field(
         default=False,
         description=(
-            "Send the session cookie only over HTTPS. Turn on wherever the pages are served "
-            "behind TLS (production); off lets the demo run on plain http://127.0.0.1."
+            "Send the sign-in cookies only over HTTPS in demo mode too. Outside demo mode "
+            "(ZHILI_DEMO) they are always Secure: the pages are served behind TLS."
         ),
     )
+
+    def secure_cookies(self, demo: bool) -> bool:
+        return self.cookie_secure or not demo
+
     session_hours: float = Field(
         default=12, gt=0, le=72, description="Hours a page sign-in lasts (one shift)."
     )

@@ -84,9 +84,11 @@ class Shell(Look, Protocol):
 
 class KioskScreen(Screen):
     """A screen of the kiosk. Its ``voice_key``, where it has one, is the prompt spoken when it
-    comes forward in elder mode."""
+    comes forward in elder mode. A screen that shows personal data (a typed ID number, medical
+    records) says so with ``personal``: a remote screenshot taken while it is shown is blanked."""
 
     flows: Flows
+    personal = False
 
     def __init__(self, shell: Shell, **kwargs: Any) -> None:
         # Set before Kivy applies the kv rules, which may build widgets that need the shell.

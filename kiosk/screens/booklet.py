@@ -56,6 +56,7 @@ class BookletRow(BoxLayout):
 
 class BookletScreen(KioskScreen):
     voice_key = "voice.booklet"
+    personal = True  # the medical records, previewed as booklet pages
     phase = OptionProperty("loading", options=PHASES)
     # What the screen says, in Chinese and English.
     message = ListProperty(["", ""])

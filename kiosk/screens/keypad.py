@@ -15,6 +15,7 @@ KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "delete")
 
 class KeypadScreen(KioskScreen):
     voice_key = "voice.keypad"
+    personal = True  # the ID number as it is typed, in full
     typed = StringProperty("")
     state = StringProperty(TypedIdState.EMPTY.value)
 

@@ -15,6 +15,7 @@ from kiosk.screens.base import KioskScreen, pick
 
 class ReportPhotoScreen(KioskScreen):
     voice_key = "voice.report.photo"
+    personal = True  # the camera's photo may show the person in front of the kiosk
     taken = BooleanProperty(False)
     # What went wrong with the last try, in Chinese and English ("" when nothing did).
     notice = ListProperty(["", ""])

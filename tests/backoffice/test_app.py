@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -21,10 +22,17 @@ def test_healthz_says_the_database_answers(client: TestClient) -> None:
     assert response.json()["database"] is True
 
 
-def test_openapi_lists_the_kiosk_endpoints(client: TestClient) -> None:
+@pytest.mark.parametrize("settings", [{"api_docs": True}, {"demo": True}], indirect=True)
+def test_openapi_lists_the_kiosk_endpoints_when_the_docs_are_on(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/fleet/enroll" in paths
     assert "/api/v1/fleet/heartbeat" in paths
+    assert client.get("/docs").status_code == 200
+
+
+def test_the_api_documentation_is_off_unless_enabled(client: TestClient) -> None:
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 404, path
 
 
 def test_bad_input_gets_a_422_naming_the_field(client: TestClient) -> None:

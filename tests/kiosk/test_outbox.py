@@ -29,6 +29,7 @@ class Receiver:
     authorizations: list[str | None] = field(default_factory=list)
     refuse_paths: set[str] = field(default_factory=set)
     busy: bool = False
+    force_status: int | None = None  # answer this to every request (a revoked token: 401)
     server: ThreadingHTTPServer | None = None
     thread: threading.Thread | None = None
 
@@ -48,7 +49,9 @@ class Receiver:
                 body = json.loads(self.rfile.read(length))
                 receiver.received += 1
                 receiver.authorizations.append(self.headers.get("Authorization"))
-                if receiver.busy:
+                if receiver.force_status is not None:
+                    status, answer = receiver.force_status, {"detail": "forced"}
+                elif receiver.busy:
                     status, answer = 503, {"detail": "busy"}
                 elif self.path in receiver.refuse_paths:
                     status, answer = 422, {"detail": "level must be 1..5"}

@@ -37,6 +37,7 @@ from backoffice.cases.reports import rollup
 from backoffice.cases.reports.rollup import NO_ROAD, CaseDailyCount, local_day
 from backoffice.cases.states import OPEN_STATES
 from backoffice.errors import BadInput
+from backoffice.exports import csv_cell
 from backoffice.places.models import Place, PlaceKind
 from backoffice.units.models import ResponsibleUnit
 from backoffice.workcal import SHANGHAI
@@ -369,10 +370,12 @@ def weekly_csv(report: WeeklyReport) -> str:
         ("summary", report.open_cases),
         ("summary", report.auto_dispatch_rate),
     ):
-        writer.writerow([report.week, name, row.code, row.name, *_cells(row)])
+        writer.writerow([report.week, name, csv_cell(row.code), csv_cell(row.name), *_cells(row)])
     for section in SECTIONS:
         for row in getattr(report, section):
-            writer.writerow([report.week, section, row.code, row.name, *_cells(row)])
+            writer.writerow(
+                [report.week, section, csv_cell(row.code), csv_cell(row.name), *_cells(row)]
+            )
     return out.getvalue()
 
 
@@ -438,9 +441,9 @@ def trend_csv(result: Trend) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["dimension", "code", *result.weeks])
     for code, values in result.by_type.items():
-        writer.writerow(["type", code, *values])
+        writer.writerow(["type", csv_cell(code), *values])
     for code, values in result.by_road.items():
-        writer.writerow(["road", code, *values])
+        writer.writerow(["road", csv_cell(code), *values])
     return out.getvalue()
 
 
@@ -526,7 +529,15 @@ def monthly_csv(marking: MonthlyMarking) -> str:
     for section in ("frequent_types", "hotspot_roads", "hotspot_grids"):
         for m in getattr(marking, section):
             writer.writerow(
-                [marking.month, section, m.code, m.name, m.count, m.share, m.previous_month]
+                [
+                    marking.month,
+                    section,
+                    csv_cell(m.code),
+                    csv_cell(m.name),
+                    m.count,
+                    m.share,
+                    m.previous_month,
+                ]
             )
     return out.getvalue()
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
 import itertools
 from datetime import datetime
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,11 +28,20 @@ ON_YANAN_ROAD = (121.4250, 31.2146)
 
 
 def jpeg(tag: bytes = b"") -> bytes:
-    return b"\xff\xd8\xff\xe0\x00\x10JFIF" + tag + bytes(64)
+    return _image(tag, "JPEG")
 
 
 def png(tag: bytes = b"") -> bytes:
-    return b"\x89PNG\r\n\x1a\n" + tag + bytes(64)
+    return _image(tag, "PNG")
+
+
+def _image(tag: bytes, image_format: str) -> bytes:
+    """A real 8x8 image (the photo check decodes it), its pixels drawn from the tag so that
+    different tags give different files."""
+    pixels = (hashlib.sha256(tag).digest() * 6)[: 8 * 8 * 3]
+    out = io.BytesIO()
+    Image.frombytes("RGB", (8, 8), pixels).save(out, image_format)
+    return out.getvalue()
 
 
 def photo(kind: PhotoKind, tag: bytes = b"") -> Photo:

@@ -45,6 +45,7 @@ def test_a_report_becomes_a_case_from_the_kiosk_and_a_resend_files_once(
 
     assert first.status_code == 201, first.text
     assert first.json()["created"] is True
+    assert again.status_code == 200  # a resend answers the first case
     assert again.json() == {"case_number": first.json()["case_number"], "created": False}
     case = seeded.scalars(select(Case).where(Case.number == first.json()["case_number"])).one()
     assert case.source == CaseSource.KIOSK

@@ -251,3 +251,30 @@ def test_heartbeat_history_shows_device_health_changes(
     shown = client.get("/api/v1/fleet/terminals/JSL-01", headers=manager).json()
     assert shown["heartbeat_count"] == 3
     assert shown["devices"]["printer"] == {"state": "fault", "reason": "paper out"}
+
+
+def test_outbox_problems_in_a_heartbeat_become_terminal_alerts(
+    client: TestClient, manager: dict[str, str]
+) -> None:
+    kiosk = enrolled(client, manager)
+    report = {
+        **BEAT,
+        "outbox": {
+            "pending": 3,
+            "problems": [
+                {"kind": "refused", "detail": "rating rating-v1: HTTP 422: level must be 1..5"},
+                {"kind": "corrupt", "detail": "outbox file corrupt; moved aside to x.corrupt-1"},
+            ],
+        },
+    }
+    assert client.post("/api/v1/fleet/heartbeat", json=report, headers=kiosk).status_code == 200
+    quiet = {**BEAT, "outbox": {"pending": 0, "problems": []}}
+    assert client.post("/api/v1/fleet/heartbeat", json=quiet, headers=kiosk).status_code == 200
+    alerts = client.get("/api/v1/fleet/alerts", headers=manager).json()
+    assert sorted(a["message"] for a in alerts) == [
+        "Terminal JSL-01: an outbox item was refused: rating rating-v1: HTTP 422: "
+        "level must be 1..5",
+        "Terminal JSL-01: its outbox file was corrupt: outbox file corrupt; moved "
+        "aside to x.corrupt-1",
+    ]
+    assert {a["kind"] for a in alerts} == {"outbox"}

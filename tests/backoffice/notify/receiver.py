@@ -1,20 +1,24 @@
-"""A real webhook receiver on 127.0.0.1: verifies signatures, de-duplicates on the delivery id,
+"""A real webhook receiver on 127.0.0.1: verifies signatures and timestamps (Standard Webhooks)
+against its own clock, de-duplicates on the webhook-id,
 and can be taken down, brought back, or made to lose its answer after applying a delivery."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from backoffice.notify.formats import DELIVERY_HEADER, SIGNATURE_HEADER, verify
+from backoffice.clock import Clock, SystemClock
+from backoffice.notify.formats import ID_HEADER, verify
 
 
 @dataclass
 class Receiver:
     secret: str = ""
+    clock: Clock = field(default_factory=SystemClock)  # the receiver's clock, for timestamps
     wecom: bool = False  # answer like a WeCom group robot
     wecom_errcode: int = 0
     fail_after_applying: int = 0  # answer 500 this many times after applying (lost answers)
@@ -71,10 +75,10 @@ class Receiver:
                     return 200, {"errcode": self.wecom_errcode, "errmsg": "invalid"}
                 self.applied.append(body)
                 return 200, {"errcode": 0, "errmsg": "ok"}
-            if not verify(self.secret, raw, headers.get(SIGNATURE_HEADER.lower())):
+            if not verify(self.secret, raw, headers, self.clock.now()):
                 self.rejected += 1
                 return 401, {"error": "bad signature"}
-            delivery_id = headers[DELIVERY_HEADER.lower()]
+            delivery_id = headers[ID_HEADER]
             if delivery_id not in self._seen:
                 self._seen.add(delivery_id)
                 self.applied.append(body)
@@ -82,3 +86,44 @@ class Receiver:
                 self.fail_after_applying -= 1
                 return 500, {"error": "crashed before answering"}
             return 200, {"ok": True}
+
+
+@dataclass
+class Hanging:
+    """A receiver that accepts connections and never answers (until stopped)."""
+
+    port: int = 0
+    connections: int = 0
+    _sock: socket.socket | None = None
+    _open: list[socket.socket] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> Hanging:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        sock.settimeout(0.1)
+        self.port, self._sock = sock.getsockname()[1], sock
+
+        def accept() -> None:
+            while not self._stop.is_set():
+                try:
+                    conn, _ = sock.accept()
+                except OSError:
+                    continue
+                self.connections += 1
+                self._open.append(conn)
+
+        threading.Thread(target=accept, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for conn in self._open:
+            conn.close()
+        if self._sock is not None:
+            self._sock.close()

@@ -29,7 +29,7 @@ def test_a_unit_subscribes_sees_its_deliveries_and_an_operator_retries_one(
     )
     assert answer.status_code == 201, answer.text
     created = answer.json()
-    assert len(created["secret"]) == 64
+    assert created["secret"].startswith("whsec_") and len(created["secret"]) == 50
     assert (created["unit_code"], created["events"], created["active"]) == (
         "U-SANITATION",
         ["case.*"],

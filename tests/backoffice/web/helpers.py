@@ -17,6 +17,7 @@ from backoffice.cases.states import CaseSource
 from backoffice.clock import ManualClock
 from backoffice.identity.models import Staff
 from backoffice.identity.service import create_staff
+from tests.backoffice.cases.helpers import jpeg
 
 PASSWORD = "correct horse battery"
 _names = itertools.count()
@@ -71,10 +72,6 @@ def sign_in_as(
 ON_JIANGSU_ROAD = (121.4326, 31.2235)
 # On 延安西路 (JSL-R05); E-0506 there goes to BIKE-MEITUAN.
 ON_YANAN_ROAD = (121.4250, 31.2146)
-
-
-def jpeg(tag: bytes = b"") -> bytes:
-    return b"\xff\xd8\xff\xe0\x00\x10JFIF" + tag + bytes(64)
 
 
 def file_case(

@@ -56,7 +56,7 @@ def test_signing_in_sets_an_httponly_lax_cookie_and_shows_the_dashboard(
     assert cookie.startswith("zhili_session=")
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
-    assert "Secure" not in cookie  # off by default so the demo runs on plain http
+    assert "; Secure" in cookie  # outside demo mode (ZHILI_DEMO) the pages are behind TLS
     page = client.get("/ops/")
     assert page.status_code == 200
     assert "operator person" in page.text

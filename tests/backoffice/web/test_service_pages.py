@@ -130,3 +130,47 @@ def test_a_viewer_reads_the_queue_but_does_not_answer(
         f"/ops/consults/{consult.reference}/answer", data={"csrf": csrf, "answer": "9 点"}
     )
     assert refused.status_code == 403
+
+
+def test_the_notifications_page_shows_failing_endpoints_and_retries_a_failed_delivery(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    from sqlalchemy import select
+
+    from backoffice.notify.models import ChannelKind, Delivery, DeliveryStatus
+    from backoffice.notify.service import RetryPolicy, create_subscription, enqueue
+    from backoffice.notify.worker import DeliveryLimits, deliver_due
+    from tests.backoffice.notify.test_delivery import make_unit, notice
+
+    unit = make_unit(db, "U-PAGE")
+    create_subscription(
+        db, unit, kind=ChannelKind.WEBHOOK, url="http://127.0.0.1:9/", events=["*"], now=clock.now()
+    )
+    enqueue(db, notice(unit), clock.now())
+    db.flush()
+    deliver_due(
+        db, clock.now(), policy=RetryPolicy(max_attempts=1), limits=DeliveryLimits(timeout_s=1)
+    )
+    delivery = db.scalars(select(Delivery)).one()
+    assert delivery.status is DeliveryStatus.FAILED
+
+    _, csrf = sign_in_as(client, db, clock, Role.OPERATOR)
+    client.cookies.set("zhili_lang", "en")
+    html = client.get("/ops/deliveries").text
+    assert "Notifications to unit U-PAGE keep failing" in html
+    assert f'data-delivery="{delivery.id}"' in html
+    assert "ConnectError" in html
+    done = client.post(
+        f"/ops/deliveries/{delivery.id}/retry", data={"csrf": csrf}, follow_redirects=True
+    )
+    assert f"{delivery.id[:8]} ↻" in done.text
+    db.refresh(delivery)
+    assert (delivery.status, delivery.next_attempt_at) == (DeliveryStatus.PENDING, clock.now())
+    assert f'data-delivery="{delivery.id}"' not in done.text  # no longer among the failed
+
+
+def test_a_viewer_does_not_open_the_notifications_page(
+    client: TestClient, db: Session, clock: ManualClock
+) -> None:
+    sign_in_as(client, db, clock, Role.VIEWER)
+    assert client.get("/ops/deliveries").status_code == 403

@@ -3,6 +3,7 @@ what is printed (the real driver to the printer peer), against the shared back o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -114,6 +115,66 @@ def test_card_preview_print_paper_out_resume_each_page_confirmed_once(
     kiosk.visits.end(EndReason.FINISHED)
     kiosk.flows.booklet.print()  # the person left: their records left with them
     assert len(printer_peer.jobs) == jobs
+
+
+FAULT_HOLDERS = {
+    # Each fault prints for its own person: the back office keeps each booklet's position.
+    "drop_after_lines": ("310105195001010036", "SH0000043"),
+    "cover_open_after": ("310105195001010052", "SH0000044"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULT_HOLDERS))
+def test_a_dropped_connection_or_an_opened_cover_resumes_with_nothing_reprinted_or_skipped(
+    make_kiosk: Any,
+    office: LiveServer,
+    office_sender: Sender,
+    printer_peer: PrinterPeer,
+    fault: str,
+) -> None:
+    """The printer loses its connection as a line arrives (switched off and on), or its cover
+    is opened mid-page and closed again: the booklet stops, says so, and the same tap resumes
+    at the next line; every record line is on paper exactly once."""
+    id_number, card_number = FAULT_HOLDERS[fault]
+    holder = dataclasses.replace(HOLDER, id_number=id_number, card_number=card_number)
+    source = DemoMedicalSource(demo_source_path(office.data_dir))
+    try:
+        records = source.add_resident(
+            keyed_hash(Keys.of(Settings()), holder.id_number), "李*兰", dt.date.today()
+        )
+    finally:
+        source.close()
+    kiosk: Kiosk = make_kiosk(send=office_sender)
+    _printer(kiosk, printer_peer)
+    reader = FakeReader()
+    kiosk.devices.card_readers = [reader]
+    kiosk.flows.home.open("tile.medical_booklet")
+    client = BackOfficeClient(lambda: office_sender, kiosk.runner)
+    reader.events.put(proven(holder, client.card_challenge))
+    kiosk.flows.identify.drain()
+    assert (kiosk.window.screen, kiosk.booklet.phase) == ("booklet", "preview")
+    printer_peer.set_fault(fault, 5 + 16 + 4 + 5 + 3)
+
+    kiosk.flows.booklet.print()
+
+    assert kiosk.booklet.phase == "stopped"
+    assert kiosk.booklet.message[0].startswith(f"已打印 19 条，还剩 {records - 19} 条。")
+    confirmed = [i for i in kiosk.outbox.items() if i.kind == Kind.PRINT_CONFIRMATION]
+    assert [(i.body["page"], i.body["line"]) for i in confirmed] == [(1, 16), (2, 3)]
+    if fault == "cover_open_after":
+        assert printer_peer.cover_open
+        printer_peer.set_fault("ready")  # the cover is closed
+    kiosk.flows.booklet.print()
+
+    assert kiosk.booklet.phase == "done"
+    for job in printer_peer.jobs:
+        assert job.closed.wait(5)
+    lines = [line for job in printer_peer.jobs for p in pieces(job.printed) for line in texts(p)]
+    record_lines = [line for line in lines if line[:2].strip().isdigit()]
+    assert len(record_lines) == records  # nothing skipped
+    assert len(set(record_lines)) == records  # nothing printed twice
+    confirmed = [i for i in kiosk.outbox.items() if i.kind == Kind.PRINT_CONFIRMATION]
+    assert len({i.idempotency_key for i in confirmed}) == len(confirmed)
 
 
 def test_a_report_offline_waits_in_the_outbox_and_online_gets_its_case_number(
