@@ -53,6 +53,7 @@ from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
 from backoffice.vision.patrol import Patrol, SourceLimits, source_for
 from backoffice.vision.verifier import CameraVerifier
+from backoffice.web.alarms import escalate_alarms
 from backoffice.web.settings import get_web_settings
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,14 @@ def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job
             ),
         ),
     ]
+    alarm_after = timedelta(minutes=get_web_settings().alarm_escalate_minutes)
+    out.append(
+        Job(
+            "web.alarm_escalation",
+            timedelta(minutes=1),
+            partial(escalate_alarms, after=alarm_after),
+        )
+    )
     if vision.patrol_poll_s > 0:
         out.append(Job("vision.patrol", timedelta(seconds=vision.patrol_poll_s), patrol.run_due))
     return out

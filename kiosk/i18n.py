@@ -272,6 +272,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     # Reporting a problem: the type, then the road, then the case number.
     "report.pick_type": ("问题上报：是什么问题？", "Report a problem: what is it?"),
     "report.pick_road": ("在哪条路上？", "On which road?"),
+    "report.pick_landmark": (
+        "在这条路的什么位置？（路口、门牌号或堆放点）",
+        "Where on the road? (a crossing, a house number or a collection point)",
+    ),
     "report.unavailable": (
         "问题上报需等网络恢复，请稍后再试或拨打 12345。",
         "Reporting must wait for the connection; try later or call 12345.",
@@ -310,6 +314,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "voice.report": ("请点选您要反映的问题。", "Tap the problem you want to report."),
     "voice.report.road": ("请点选问题所在的道路。", "Tap the road where it is."),
+    "voice.report.landmark": (
+        "请点选离问题最近的路口、门牌号或堆放点。",
+        "Tap the crossing, house number or collection point nearest to it.",
+    ),
     # The medical record booklet: fetch, preview, print with progress, paper-out resume.
     "booklet.title": ("医保就医记录册打印", "Print the medical record booklet"),
     "booklet.loading": (

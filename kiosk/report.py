@@ -1,12 +1,13 @@
-"""The choices a kiosk offers for a problem report (types, roads), cached on disk like the catalog
-so a report can be made, and kept in the outbox, while the back office is unreachable."""
+"""The choices a kiosk offers for a problem report (types, roads, each road's landmarks), cached
+on disk like the catalog so a report can be made, and kept in the outbox, while the back office
+is unreachable."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,20 @@ class ReportChoices:
     # code -> {"zh": name, "en": name}, in the order the kiosk shows them
     types: dict[str, dict[str, str]]
     roads: dict[str, dict[str, str]]
+    # road code -> its landmarks (crossings, house numbers, collection points) from its start;
+    # empty from a back office of an earlier version: the report then names the road alone.
+    landmarks: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReportChoices:
         def names(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
             return {r["code"]: {"zh": r["name_zh"], "en": r["name_en"]} for r in rows}
 
-        return cls(types=names(data["types"]), roads=names(data["roads"]))
+        return cls(
+            types=names(data["types"]),
+            roads=names(data["roads"]),
+            landmarks={road: names(rows) for road, rows in data.get("landmarks", {}).items()},
+        )
 
 
 class ChoicesStore:

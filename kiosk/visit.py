@@ -89,10 +89,12 @@ class VisitSummary:
 
 @dataclass
 class ReportDraft:
-    """A problem report being put together: the type, then the road, then perhaps a photo."""
+    """A problem report being put together: the type, the road and a landmark on it, then
+    perhaps a photo."""
 
     type_code: str
     road_code: str = ""
+    landmark_code: str = ""
     photo: bytes | None = field(default=None, repr=False)
 
 

@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the kiosk drivers and the suite need: the PC/SC daemon with virtual readers,
 # the headers pyscard builds against, and the library Kivy's input provider loads.
-DEB_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig libmtdev1 espeak-ng ffmpeg wrk chromium)
+# fonts-noto-cjk: the Chinese font the test browser renders the ops pages with.
+DEB_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig libmtdev1 espeak-ng ffmpeg wrk chromium fonts-noto-cjk)
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do

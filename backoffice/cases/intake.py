@@ -7,9 +7,11 @@ staff API calls it too, so every source gets the same checks and the same de-dup
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
@@ -56,6 +58,8 @@ class CaseReport:
     unit_code: str | None = None  # send straight to this unit (skips rule dispatch)
     external_ref: str | None = None  # the same source + external_ref files once
     place_code: str | None = None  # a compound, building, park or collection point
+    # What the system wrote, as a fact the pages render in their language (cases/descriptions).
+    description_fact: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ def _file(
         source=source,
         case_type=case_type,
         description=description,
+        description_fact=dict(report.description_fact) if report.description_fact else None,
         point=point,
         where=where,
         dedupe_key=report.dedupe_key,

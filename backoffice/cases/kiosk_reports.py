@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from backoffice.access import CurrentTerminal
+from backoffice.cases import descriptions
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import CaseType
 from backoffice.cases.photos import Photo, PhotoKind
@@ -16,6 +17,7 @@ from backoffice.cases.states import CaseSource
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput
 from backoffice.fleet.models import Terminal
+from backoffice.places.landmarks import all_landmarks, landmark_point
 from backoffice.places.models import Place, PlaceKind
 from backoffice.settings import Settings
 
@@ -44,11 +46,22 @@ class Choice(BaseModel):
 class ReportChoices(BaseModel):
     types: list[Choice]
     roads: list[Choice]
+    # Per road code: its crossings, compounds and buildings with house numbers, collection
+    # points, from its start (places/landmarks); the resident's pick gives the report a point.
+    landmarks: dict[str, list[Choice]] = Field(default_factory=dict)
 
 
 class KioskReportIn(BaseModel):
     type_code: str
     road_code: str
+    landmark_code: str | None = Field(
+        default=None,
+        description=(
+            "A landmark of the road from the choices (a crossing, a house number, a collection "
+            "point): the report then has a point, its grid and nearest road. Kiosks of an "
+            "earlier version send the road alone."
+        ),
+    )
     # The kiosk's own id for this report (its outbox idempotency key): a resend files once.
     report_id: str = Field(min_length=8, max_length=64)
     photo_jpeg_base64: str | None = Field(
@@ -63,11 +76,19 @@ class KioskReportOut(BaseModel):
 
 
 @router.get("/choices")
-def choices(db: DbSession, _terminal: CurrentTerminal) -> ReportChoices:
-    """The types and roads a kiosk offers, in the order it shows them."""
+def choices(db: DbSession, now: Now, _terminal: CurrentTerminal) -> ReportChoices:
+    """The types, roads and each road's landmarks a kiosk offers, in the order it shows them."""
     types = {t.code: t for t in db.scalars(select(CaseType).where(CaseType.code.in_(KIOSK_TYPES)))}
-    roads = db.scalars(select(Place).where(Place.kind == PlaceKind.ROAD).order_by(Place.code))
+    roads = list(db.scalars(select(Place).where(Place.kind == PlaceKind.ROAD).order_by(Place.code)))
+    along = all_landmarks(db, now)
     return ReportChoices(
+        landmarks={
+            r.code: [
+                Choice(code=lm.code, name_zh=lm.name_zh, name_en=lm.name_en)
+                for lm in along.get(r.code, [])
+            ]
+            for r in roads
+        },
         types=[
             Choice(code=code, name_zh=types[code].name_zh, name_en=types[code].name_en)
             for code in KIOSK_TYPES
@@ -101,13 +122,19 @@ def file_kiosk_report(
             kind=PhotoKind.BEFORE, content_type="image/jpeg", data_base64=body.photo_jpeg_base64
         )
         photos = (photo.to_photo(),)
+    point = (
+        landmark_point(db, body.road_code, body.landmark_code, now) if body.landmark_code else None
+    )
     result = file_report(
         db,
         CaseReport(
             source=CaseSource.KIOSK,
             type_code=body.type_code,
             description=f"自助终端 {terminal.code} 居民上报",
+            description_fact=descriptions.fact(descriptions.KIOSK_REPORT, terminal=terminal.code),
             road_code=body.road_code,
+            lon=point[0] if point else None,
+            lat=point[1] if point else None,
             reporter=f"kiosk:{terminal.code}",
             external_ref=f"{terminal.code}:{body.report_id}",
             photos=photos,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from backoffice import refcache
 from backoffice.access import Role
-from backoffice.cases import rules, time_limits
+from backoffice.cases import descriptions, rules, time_limits
 from backoffice.cases.hooks import hooks_of
 from backoffice.cases.models import Case, CaseCounter, CaseEvent, CasePhoto, CaseType
 from backoffice.cases.photos import Photo, PhotoKind, store_photo
@@ -97,6 +97,8 @@ class ActionInput:
     photos: tuple[Photo, ...] = ()
     photo_dir: Path | None = None
     by_rule: rules.RuleSpec | None = None
+    # The reason as a fact the pages render in their language (cases/descriptions).
+    reason_fact: dict[str, Any] | None = None
 
 
 # --- creating a case -------------------------------------------------------------------------
@@ -131,6 +133,7 @@ def open_case(
     description: str,
     point: Point | None,
     where: Location,
+    description_fact: dict[str, Any] | None = None,
     dedupe_key: str | None,
     reporter: str,
     photos: Sequence[Photo],
@@ -145,6 +148,7 @@ def open_case(
         state=S.REPORTED,
         priority=case_type.priority,
         description=description,
+        description_fact=description_fact,
         lon=point[0] if point else None,
         lat=point[1] if point else None,
         road=road,
@@ -229,7 +233,12 @@ def _dispatch_by(
         db,
         case,
         A.DISPATCH,
-        ActionInput(unit=unit, by_rule=rule, reason=f"rule {rule.code}"),
+        ActionInput(
+            unit=unit,
+            by_rule=rule,
+            reason=f"rule {rule.code}",
+            reason_fact=descriptions.fact(descriptions.RULE_DISPATCH, rule=rule.code),
+        ),
         actor=f"rule:{rule.code}",
         now=now,
     )
@@ -291,7 +300,7 @@ def apply_action(
     _SIDE_EFFECTS[action](db, case, data, actor, now)
     case.state = target
     case.updated_at = now
-    return _record(db, case, action.value, before, target, actor, now, reason)
+    return _record(db, case, action.value, before, target, actor, now, reason, data.reason_fact)
 
 
 def _record(
@@ -303,6 +312,7 @@ def _record(
     actor: str,
     now: datetime,
     reason: str,
+    reason_fact: dict[str, Any] | None = None,
 ) -> CaseEvent:
     event = CaseEvent(
         action=action,
@@ -311,6 +321,7 @@ def _record(
         actor=actor[:100],
         at=now,
         reason=reason,
+        reason_fact=reason_fact,
         unit_id=case.unit_id,
     )
     # No flush here: the rows go out with the caller's next flush or query (autoflush), so a

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Float,
     ForeignKey,
@@ -111,6 +113,8 @@ class Case(Base):
     state: Mapped[CaseState] = mapped_column(str_enum(CaseState))
     priority: Mapped[CasePriority] = mapped_column(str_enum(CasePriority))
     description: Mapped[str] = mapped_column(Text)
+    # What the system wrote, as a fact rendered in the reader's language (cases/descriptions).
+    description_fact: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     road_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
@@ -173,6 +177,7 @@ class CaseEvent(Base):
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_fact: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("responsible_units.id"))
 
     case: Mapped[Case] = relationship(back_populates="events")

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
-from backoffice.cases import lifecycle
+from backoffice.cases import descriptions, lifecycle
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.lifecycle import ActionInput
 from backoffice.cases.models import Case
@@ -36,6 +36,8 @@ from backoffice.visits import service as visits
 from backoffice.visits.models import VisitOutcome
 from backoffice.visits.schemas import VisitIn
 
+# Where the demo's patrol camera stands: Yan'an Road West, in grid JSL-G0403.
+PATROL_CAMERA_POINT = (121.4255, 31.2146)
 MEITUAN_LOGIN = DemoLogin("demo-unit-meituan", "unit-meituan-demo-2026", Role.UNIT_STAFF)
 
 # (type, road, grid) of last week's cases: bikes and street order cluster on a few roads.
@@ -172,17 +174,28 @@ def seed_ops_data(db: Session, now: datetime, photo_dir: Path) -> OpsData:
     )
     for k, (type_code, road, grid, text) in enumerate(TODAY):
         _file(db, now - timedelta(minutes=50 - 10 * k), photo_dir, type_code, road, grid, text)
-    patrol = _file(
-        db,
-        now - timedelta(minutes=2),
-        photo_dir,
-        "E-0506",
-        "JSL-R05",
-        "JSL-G0403",
-        "AI巡屏：延安西路禁停区共享单车 6 辆，停留超过 10 分钟",
-        source=CaseSource.AI_PATROL,
-        tint=(160, 60, 60),
+    # The AI patrol's case as the patrol files it: a fact worded in the page's language, the
+    # camera's frame as evidence (no "before" photo), at the camera's point.
+    fact = descriptions.fact(
+        descriptions.AI_NO_PARKING, zone="人行道禁停区", count=6, minutes=10, camera="CAM-YA-01"
     )
+    filed = file_report(
+        db,
+        CaseReport(
+            source=CaseSource.AI_PATROL,
+            type_code="E-0506",
+            description=descriptions.render(fact, "zh", ""),
+            description_fact=fact,
+            lon=PATROL_CAMERA_POINT[0],
+            lat=PATROL_CAMERA_POINT[1],
+            photos=(Photo(PhotoKind.EVIDENCE, png(rgb=(160, 60, 60)), "image/png"),),
+            reporter="AI patrol CAM-YA-01",
+            dedupe_key="camera:CAM-YA-01/zone:demo",
+        ),
+        now - timedelta(minutes=2),
+        photo_dir=photo_dir,
+    )
+    patrol = db.get_one(Case, filed.case_id)
     terminal = fleet.get_terminal(db, DEMO_TERMINAL)
     load_seed(db, now)
     matters = ["SI-RECORD-PRINT", "SI-CARD-REPLACE", "SI-CARD-PIN"]
@@ -230,6 +243,8 @@ def seed_ops_data(db: Session, now: datetime, photo_dir: Path) -> OpsData:
             name="延安西路 江苏路口 禁停区",
             road_code="JSL-R05",
             grid_code="JSL-G0403",
+            lon=PATROL_CAMERA_POINT[0],
+            lat=PATROL_CAMERA_POINT[1],
             source_kind=SourceKind.PUSH,
         ),
         now,

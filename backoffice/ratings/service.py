@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import descriptions
 from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.taxonomy import TYPE_SERVICE_COMPLAINT
 from backoffice.catalog.models import CatalogItem
@@ -167,19 +168,28 @@ def _open_rectification(
     ).first()
     if unit is None:
         raise BadInput(f"The office {item.office_code} named for {item.code} is not a known unit.")
-    zh, _ = LEVEL_NAMES[rating.level]
-    reasons = "、".join(rating.reasons) or "—"
-    description = (
-        f"政务服务差评（{rating.level}级 {zh}）：事项 {item.code} {item.name_zh}；"
-        f"终端 {terminal.code}（{terminal.place or terminal.name}）；原因：{reasons}；"
-        f"评价内容：{rating.comment or '—'}"
+    zh, en = LEVEL_NAMES[rating.level]
+    fact = descriptions.fact(
+        descriptions.BAD_RATING,
+        level=rating.level,
+        level_zh=zh,
+        level_en=en,
+        item=item.code,
+        item_zh=item.name_zh,
+        item_en=item.name_en,
+        terminal=terminal.code,
+        place=terminal.place or terminal.name,
+        reasons="、".join(rating.reasons) or "—",
+        comment=rating.comment or "—",
     )
+    description = descriptions.render(fact, "zh", "")
     filed = file_report(
         db,
         CaseReport(
             source=CaseSource.RATING,
             type_code=TYPE_SERVICE_COMPLAINT,
             description=description,
+            description_fact=fact,
             reporter=f"terminal {terminal.code}",
             unit_code=unit.code,
             external_ref=f"rating:{rating.id}",

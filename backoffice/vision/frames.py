@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import descriptions
 from backoffice.cases.intake import CaseReport, FilingResult, file_report
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
@@ -73,14 +74,24 @@ def annotate(frame: Frame, zone: Zone, measurement: Measurement, label: str) -> 
 
 def _description(
     zone: Zone, camera: Camera, m: Measurement, since: datetime | None, now: datetime
-) -> str:
+) -> descriptions.Fact:
+    """What the patrol saw, as a fact the pages word in their language."""
     minutes = int((now - since).total_seconds() // 60) if since else 0
     if zone.rule is RuleKind.NO_PARKING:
-        what = f"{m.count} shared bike{'s' if m.count != 1 else ''} parked in no-parking zone"
-        return f"AI patrol: {what} '{zone.name}' for {minutes} min (camera {camera.code})."
-    return (
-        f"AI patrol: collection point '{zone.name}' is {m.fill:.0%} full (threshold "
-        f"{zone.threshold:.0%}) for {minutes} min (camera {camera.code})."
+        return descriptions.fact(
+            descriptions.AI_NO_PARKING,
+            zone=zone.name,
+            count=m.count,
+            minutes=minutes,
+            camera=camera.code,
+        )
+    return descriptions.fact(
+        descriptions.AI_FILL,
+        zone=zone.name,
+        fill=round(m.fill, 4),
+        threshold=zone.threshold,
+        minutes=minutes,
+        camera=camera.code,
     )
 
 
@@ -95,13 +106,14 @@ def report_zone(
     photo_dir: Path | None,
 ) -> FilingResult:
     """File (or, while one is open, add evidence to) the zone's case through the intake."""
-    description = _description(zone, camera, m, since, now)
+    fact = _description(zone, camera, m, since, now)
     label = f"{camera.code} / {zone.name} / {now:%Y-%m-%d %H:%M} UTC"
     photo = Photo(PhotoKind.EVIDENCE, annotate(frame, zone, m, label), "image/jpeg")
     report = CaseReport(
         source=CaseSource.AI_PATROL,
         type_code=zone.type_code,
-        description=description,
+        description=descriptions.render(fact, "zh", ""),
+        description_fact=fact,
         lon=camera.lon,
         lat=camera.lat,
         road_code=camera.road_code,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES = ("zh", "en")
 
 ZH: dict[str, str] = {
@@ -343,8 +345,193 @@ ZH: dict[str, str] = {
     "bad_password": "密码错误",
     "locked": "已锁定",
     "logout": "退出",
+    "escalated to the shift leader": "已升级至值班长",
+    "{m} min unacknowledged": "{m} 分钟未确认",
+    # the map and the location pickers
+    "Map": "地图",
+    "Reported up to": "上报截至",
+    "Layers": "图层",
+    "Grids": "网格",
+    "Compounds, buildings, parks": "小区、楼宇、园区",
+    "Collection points": "堆放点",
+    "Camera": "摄像头",
+    "Reported, filed": "已上报、已立案",
+    "Dispatched, handling": "已派遣、处置中",
+    "Handled, verified": "已处置、已核查",
+    "Closed, voided": "已结案、已作废",
+    "Collection point fill: below, near, over the threshold, no reading": (
+        "堆放点填充率：低于、接近、超过阈值，无读数"
+    ),
+    "Place approximate: no point was reported": "位置为估计：上报时没有点位",
+    "Where: click the place on the map, or pick a road and a landmark or house number": (
+        "位置：在地图上点击问题地点，或选择道路和地标/门牌号"
+    ),
+    "Landmark or house number": "地标或门牌号",
+    # messages from the handlers
+    "Hours must be a number, like 24.": "小时数须为数字，如 24。",
+    "Write the answer the resident will read.": "请填写居民将看到的答复。",
+    "Draw the zone on the frame: click its corners.": "请在画面上点击各角绘制区域。",
+    "There is no page at this address; check it or start from the dashboard.": (
+        "此地址没有页面，请检查地址或从总览开始。"
+    ),
+    "You may not open this page.": "您无权打开此页面。",
 }
 
 
 def translate(text: str, lang: str) -> str:
     return ZH.get(text, text) if lang == "zh" else text
+
+
+# Messages the services and page handlers word in English, with the parts they fill in.
+# Each pattern matches a whole message; named groups are carried into the Chinese wording,
+# translated themselves where they are a state, an action or a role.
+_TERMS = ("state", "action", "role", "what", "kind")
+MESSAGES_ZH: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), zh)
+    for p, zh in (
+        (
+            r"Case (?P<number>\S+) is (?P<state>\w+); it cannot take '(?P<action>\w+)'\. "
+            r"Allowed now: (?P<allowed>.*)\.",
+            "案件 {number} 当前为「{state}」，不能执行「{action}」。",
+        ),
+        (r"Give a reason to (?P<action>[\w ]+)\.", "请填写「{action}」的理由。"),
+        (r"No case has the number '(?P<number>[^']*)'\.", "没有编号为 {number} 的案件。"),
+        (
+            r"Case (?P<number>\S+) belongs to another unit; you may not open it\.",
+            "案件 {number} 属于其他单位，您无权查看。",
+        ),
+        (
+            r"Your role '(?P<role>\w+)' may not open (?P<what>.+)\.",
+            "您的角色「{role}」无权访问{what}。",
+        ),
+        (r"There is no case action '(?P<action>[^']*)'\.", "没有「{action}」这一案件操作。"),
+        (r"Camera (?P<code>\S+) has sent no frame yet\.", "摄像头 {code} 尚未发送画面。"),
+        (
+            r"Command (?P<id>\d+) of (?P<code>\S+) has no screenshot\.",
+            "终端 {code} 的指令 {id} 没有截图。",
+        ),
+        (
+            r"No (?P<kind>[\w ]+) has the code '(?P<code>[^']*)'\.",
+            "没有编码为 {code} 的对象。",
+        ),
+        (
+            r"Unknown case type '(?P<code>[^']*)'; GET /api/v1/case-types lists the codes\.",
+            "未知的案件类型「{code}」。",
+        ),
+        (r"Describe the problem: the description is empty\.", "请描述问题：描述为空。"),
+        (
+            r"Reporting a case handled needs an after photo .*",
+            "报告已处置需要上传处置后照片。",
+        ),
+        (
+            r"Case (?P<number>\S+) has no after photo; .*",
+            "案件 {number} 没有处置后照片，需由责任单位或摄像头提供后才能继续。",
+        ),
+        (
+            r"Case (?P<number>\S+) already has an extension request.*",
+            "案件 {number} 已有延时申请。",
+        ),
+        (
+            r"Ask for between 1 and (?P<max>\d+) hours of extension.*",
+            "延时须在 1 到 {max} 小时之间。",
+        ),
+        (
+            r"Case (?P<number>\S+) has no extension request to decide on\.",
+            "案件 {number} 没有待审批的延时申请。",
+        ),
+        (
+            r"Case (?P<number>\S+) has no responsible unit to supervise\.",
+            "案件 {number} 没有可督办的责任单位。",
+        ),
+        (
+            r"Case (?P<number>\S+) is supervised by (?P<code>\S+) already, the top.*",
+            "案件 {number} 已由最高一级 {code} 督办。",
+        ),
+        (r"Name the responsible unit to dispatch to.*", "请选择派遣的责任单位。"),
+        (
+            r"A call comes from the hotline or a non-police 110 call\.",
+            "来电须来自12345热线或110非警情。",
+        ),
+        (
+            r"Pick the road or the grid where the problem is\.",
+            "请在地图上选点，或选择问题所在的道路或网格。",
+        ),
+        (
+            r"Pick the place on the map, or a road and a landmark or house number\.",
+            "请在地图上选点，或选择道路和地标/门牌号。",
+        ),
+        (r"This terminal is outside your reach\.", "该终端不在您的管辖范围内。"),
+        (
+            r"(?P<code>\S+): enrollment code (?P<enrollment>\S+)",
+            "{code}：注册码 {enrollment}",
+        ),
+        (r"(?P<number>\S+): (?P<action>[a-z ]+) ✓", "{number}：{action} ✓"),
+        (
+            r"(?P<kind>\w+) → (?P<code>\S+): queued for the next heartbeat\.",
+            "{kind} → {code}：已排队，随下次心跳下发。",
+        ),
+        (
+            r"Photos must be image/jpeg or image/png, not '(?P<type>[^']*)'\.",
+            "照片须为 JPEG 或 PNG 格式，而不是「{type}」。",
+        ),
+        (
+            r"A (?P<kind>[\w ]+) with the code '(?P<code>[^']*)' exists already\.",
+            "编码「{code}」已存在。",
+        ),
+        (
+            r"A lock needs the message the out-of-service screen shows\.",
+            "锁定终端须填写暂停服务界面显示的说明。",
+        ),
+        (
+            r"Give both lon and lat \(WGS84 degrees\), or neither\.",
+            "请同时给出经度和纬度，或都不给。",
+        ),
+        (
+            r"The point lon .* lies outside every grid of the subdistrict.*",
+            "所选位置不在本街道范围内。",
+        ),
+    )
+]
+# What a role may not open, as the Chinese pages name it.
+WHAT_ZH = {
+    "cases": "案件",
+    "consult answers": "一键通答复",
+    "enrollment codes": "注册码",
+    "rule editing": "派单规则编辑",
+    "terminal commands": "终端指令",
+    "terminal registration": "终端登记",
+    "the AI-patrol alarm": "AI巡屏报警",
+    "the call-taker's form": "来电受理",
+    "the cameras": "摄像头",
+    "the consult queue": "一键通队列",
+    "the dispatch rules": "派单规则",
+    "the ratings": "好差评",
+    "the sign-in audit": "登录审计",
+    "the terminals": "自助终端",
+    "the weekly report": "周报",
+    "zone editing": "区域编辑",
+    "the map": "地图",
+}
+
+
+def translate_message(text: str, lang: str) -> str:
+    """A message from a service or handler in the page's language; one with no Chinese
+    wording yet stays as written."""
+    if lang != "zh":
+        return text
+    if text in ZH:
+        return ZH[text]
+    for pattern, zh in MESSAGES_ZH:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        for name in _TERMS:
+            if name in parts:
+                value = parts[name]
+                if name == "what":
+                    parts[name] = WHAT_ZH.get(value, value)
+                else:
+                    parts[name] = ZH.get(value, ZH.get(value.replace(" ", "_"), value))
+        return zh.format(**parts)
+    return text

@@ -44,6 +44,18 @@ class AlarmAck(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class AlarmEscalation(Base):
+    """An AI-patrol alarm that rang past the configured time unacknowledged went to the shift
+    leader (web.alarms.escalate_alarms); one row per case, so it is escalated once."""
+
+    __tablename__ = "web_alarm_escalations"
+
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The unit told (the subdistrict's ops centre), when the subdistrict has one.
+    notified_unit_id: Mapped[int | None] = mapped_column(ForeignKey("responsible_units.id"))
+
+
 class CallerContact(Base):
     """The contact of a hotline or 110 caller: a keyed hash to find repeat callers, and a masked
     form for staff to read. The full number is never stored."""

@@ -27,6 +27,7 @@ from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.exports import csv_cell
 from backoffice.keys import Keys, Purpose
+from backoffice.places.landmarks import landmark_point
 from backoffice.places.models import PlaceKind
 from backoffice.privacy import mask_personal_numbers
 from backoffice.web import auth, queries
@@ -189,6 +190,9 @@ def case_page(
 ) -> HTMLResponse:
     case = _case(db, user, number)
     actions = [a for a in lifecycle.allowed_actions(case.state) if may_take(user, case, a)]
+    evidence = [p for p in case.photos if p.kind is PhotoKind.EVIDENCE]
+    # An AI case has no photo taken as "before": the frame that filed it is its before photo.
+    before = [p for p in case.photos if p.kind is PhotoKind.BEFORE] or evidence[:1]
     return page(
         request,
         "case.html",
@@ -197,9 +201,9 @@ def case_page(
         case=case,
         actions=actions,
         transitions=lifecycle.TRANSITIONS,
-        before=[p for p in case.photos if p.kind is PhotoKind.BEFORE],
+        before=before,
         after=[p for p in case.photos if p.kind is PhotoKind.AFTER],
-        evidence=[p for p in case.photos if p.kind is PhotoKind.EVIDENCE],
+        evidence=evidence,
         units=queries.units(db),
         overdue=is_overdue(case, now),
         caller=db.get(CallerContact, case.id),
@@ -307,6 +311,27 @@ def call_form(request: Request, user: CurrentUser, db: DbSession) -> HTMLRespons
     )
 
 
+PICK_A_PLACE = "Pick the place on the map, or a road and a landmark or house number."
+
+
+def _picked_point(
+    db: DbSession, lon: str, lat: str, road_code: str, landmark: str, now: datetime
+) -> tuple[float, float]:
+    """Where the caller says: a point clicked on the map, or a road's landmark or house number.
+    Every call gets a point, so its grid and nearest road follow and de-duplication can find
+    the camera's case for the same spot."""
+    if lon.strip() and lat.strip():
+        try:
+            return (float(lon), float(lat))
+        except ValueError as error:
+            raise BadInput(
+                "Pick the place on the map, or a road and a landmark or house number."
+            ) from error
+    if road_code and landmark:
+        return landmark_point(db, road_code, landmark, now)
+    raise BadInput("Pick the place on the map, or a road and a landmark or house number.")
+
+
 @router.post("/calls")
 def take_call(
     user: CurrentUser,
@@ -317,7 +342,9 @@ def take_call(
     source: Annotated[str, Form()] = "hotline",
     type_code: Annotated[str, Form()] = "",
     road_code: Annotated[str, Form()] = "",
-    grid_code: Annotated[str, Form()] = "",
+    landmark: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "",
+    lat: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
     caller_name: Annotated[str, Form()] = "",
     caller_phone: Annotated[str, Form()] = "",
@@ -328,16 +355,15 @@ def take_call(
     def run() -> str:
         if source not in {s.value for s in CALL_SOURCES}:
             raise BadInput("A call comes from the hotline or a non-police 110 call.")
-        if not road_code and not grid_code:
-            raise BadInput("Pick the road or the grid where the problem is.")
+        point = _picked_point(db, lon, lat, road_code, landmark, now)
         result = file_report(
             db,
             CaseReport(
                 source=CaseSource(source),
                 type_code=type_code,
                 description=description,
-                road_code=road_code or None,
-                grid_code=grid_code or None,
+                lon=point[0],
+                lat=point[1],
                 reporter=cases.actor_name(user.principal),
             ),
             now,

@@ -20,7 +20,7 @@ from backoffice.fleet import service as fleet
 from backoffice.identity.guard import Throttled
 from backoffice.vision import service as vision
 from backoffice.vision.models import CameraStatus
-from backoffice.web import auth, queries
+from backoffice.web import alarms, auth, queries
 from backoffice.web.auth import CurrentUser, PageSettings, PageUser
 from backoffice.web.i18n import translate
 from backoffice.web.models import AlarmAck, LoginAttempt
@@ -224,6 +224,8 @@ def summary(
             "total": len(cameras),
         }
     if user.role in ALARM_WATCHERS:
+        web_settings: WebSettings = request.app.state.web_settings
+        escalate_after = timedelta(minutes=web_settings.alarm_escalate_minutes)
         data["alarms"] = [
             {
                 "id": c.id,
@@ -233,6 +235,9 @@ def summary(
                 if c.road
                 else "",
                 "at": c.reported_at.isoformat(),
+                "minutes": int((now - c.reported_at).total_seconds() // 60),
+                # Past the escalation time: the shift leader has it (web.alarms).
+                "escalated": alarms.is_escalated(c, now, escalate_after),
             }
             for c in queries.unacknowledged_alarms(db, now)
         ]

@@ -22,7 +22,6 @@ from backoffice.units.models import ResponsibleUnit
 from backoffice.web.models import AlarmAck
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-ALARM_WINDOW = timedelta(hours=24)
 
 
 def local_midnight(now: datetime) -> datetime:
@@ -65,20 +64,22 @@ def case_counts(db: Session, principal: Principal, now: datetime) -> CaseCounts:
     )
 
 
-def unacknowledged_alarms(db: Session, now: datetime) -> list[Case]:
-    """AI-patrol cases of the last day that no operator has acknowledged yet."""
+def unacknowledged_alarms(db: Session, now: datetime, limit: int = 20) -> list[Case]:
+    """AI-patrol cases no operator has acknowledged, however old, newest first. A case closed
+    or voided meanwhile (the camera saw the place cleared) rings no more."""
     acked = select(AlarmAck.case_id)
     return list(
         db.scalars(
             select(Case)
             .where(
                 Case.source == CaseSource.AI_PATROL,
-                Case.reported_at >= now - ALARM_WINDOW,
+                Case.reported_at <= now,
+                Case.state.not_in((CaseState.CLOSED, CaseState.VOIDED)),
                 Case.id.not_in(acked),
             )
             .options(selectinload(Case.type), selectinload(Case.road))
             .order_by(Case.reported_at.desc())
-            .limit(20)
+            .limit(limit)
         )
     )
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from backoffice.access import Role
+from backoffice.cases import descriptions
 from backoffice.web import i18n
 from backoffice.web.auth import PageUser, take_flash
 from backoffice.web.roles import NAV
@@ -67,6 +68,13 @@ def page(
     def t(text: str) -> str:
         return i18n.translate(text, lang)
 
+    def worded(obj: Any) -> str:
+        """A case's description or a timeline line's reason, in the page's language when the
+        system wrote it as a fact."""
+        if hasattr(obj, "description_fact"):
+            return descriptions.render(obj.description_fact, lang, obj.description)
+        return descriptions.render(getattr(obj, "reason_fact", None), lang, obj.reason)
+
     return TEMPLATES.TemplateResponse(
         request,
         template,
@@ -74,6 +82,8 @@ def page(
             "user": user,
             "lang": lang,
             "t": t,
+            "worded": worded,
+            "tm": lambda message: i18n.translate_message(message, lang),
             "title": title,
             "nav": nav_for(user.role, request.url.path) if user else [],
             # An error page leaves the message for the next page that works.

@@ -29,9 +29,13 @@ NOTIFY_READERS = NOTIFY_MANAGERS | {R.SHIFT_LEADER}
 # Who is at the ops-centre desk when an AI-patrol case comes in, and may silence its alarm.
 ALARM_WATCHERS = frozenset({R.OPERATOR, R.SHIFT_LEADER, R.DISPATCHER, R.CALL_TAKER, R.ADMIN})
 
+# The map shows cases, so whoever reads cases (each their own) may open it.
+MAP_READERS = CASE_READERS
+
 NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/", "Dashboard", ALL_STAFF),
     ("/ops/cases", "Cases", CASE_READERS),
+    ("/ops/map", "Map", MAP_READERS),
     ("/ops/calls/new", "Take a call", CALL_TAKERS),
     ("/ops/rules", "Dispatch rules", RULE_READERS),
     ("/ops/report", "Weekly report", REPORT_READERS),

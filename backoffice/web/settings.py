@@ -33,6 +33,16 @@ class WebSettings(BaseSettings):
     refresh_s: int = Field(
         default=15, ge=2, le=600, description="Seconds between the dashboard's own refreshes."
     )
+    alarm_escalate_minutes: float = Field(
+        default=15,
+        gt=0,
+        description=(
+            "Minutes an AI-patrol alarm may ring unacknowledged before it is escalated to the "
+            "shift leader: their pages mark it, and the subdistrict's ops centre unit is "
+            "notified (event alarm.escalated). The alarm itself rings until acknowledged, "
+            "however old."
+        ),
+    )
 
 
 @lru_cache

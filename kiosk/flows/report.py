@@ -1,4 +1,5 @@
-"""Reporting a problem in the neighbourhood: its type, the road, perhaps a photo from the kiosk
+"""Reporting a problem in the neighbourhood: its type, the road and where on it (a crossing, a
+house number, a collection point: so the report has a point), perhaps a photo from the kiosk
 camera; sent at once to show the case number, or kept in the outbox while the back office
 cannot be reached (the same report_id makes a resend file once)."""
 
@@ -83,7 +84,23 @@ class ReportFlow:
         draft = visit.report
         if draft is None or draft.type_code not in choices.types:
             return
-        draft.road_code = code
+        if kind == "report_road":
+            draft.road_code = code
+            draft.landmark_code = ""
+            along = choices.landmarks.get(code, {})
+            if along:
+                entries = [("report_landmark", c) for c in along]
+                self._lists.open(
+                    self._page(entries, "report.pick_landmark", "voice.report.landmark")
+                )
+                return
+        elif kind == "report_landmark":
+            if code not in choices.landmarks.get(draft.road_code, {}):
+                return
+            draft.landmark_code = code
+        self._after_place(visit, draft)
+
+    def _after_place(self, visit: Visit, draft: ReportDraft) -> None:
         if self._devices.camera_ready():
             # A photo is offered, never required: the next screen sends with or without one.
             draft.photo = None
@@ -96,6 +113,10 @@ class ReportFlow:
         choices = self._choices.choices
         if choices is None:
             return code
+        if kind == "report_landmark":
+            visit = self._visits.current
+            road = visit.report.road_code if visit and visit.report else ""
+            return choices.landmarks.get(road, {}).get(code, {}).get(language, code)
         table = choices.types if kind == "report_type" else choices.roads
         return table[code][language]
 
@@ -126,12 +147,17 @@ class ReportFlow:
         if draft.road_code not in choices.roads:
             return
         body = {"type_code": draft.type_code, "road_code": draft.road_code}
+        landmark = choices.landmarks.get(draft.road_code, {}).get(draft.landmark_code)
+        if landmark is not None:
+            body["landmark_code"] = draft.landmark_code
         body["report_id"] = f"report-{uuid.uuid4()}"
         if draft.photo is not None:
             body["photo_jpeg_base64"] = base64.b64encode(draft.photo).decode("ascii")
         types, roads = choices.types[draft.type_code], choices.roads[draft.road_code]
         zh, en = (
-            tr("report.summary", lang).format(type=types[lang], road=roads[lang])
+            tr("report.summary", lang).format(
+                type=types[lang], road=roads[lang] + (f" {landmark[lang]}" if landmark else "")
+            )
             for lang in ("zh", "en")
         )
         self._done.summarise((zh, en), both("report.sending"))

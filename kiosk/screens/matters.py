@@ -25,7 +25,7 @@ class ChoiceTile(ButtonBehavior, BoxLayout):
 
     title = StringProperty("")
     # "category", "matter", "answer" (the keypad for reading a consult's answer), or a report's
-    # "report_type" / "report_road".
+    # "report_type" / "report_road" / "report_landmark".
     kind = StringProperty("matter")
     code = StringProperty("")
 

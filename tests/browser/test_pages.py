@@ -60,7 +60,7 @@ def test_an_overdue_case_is_sent_back_dispatched_and_closed_with_photos(
     hello.goto("/ops/cases?overdue=1")
     open_case(hello, number)
     take(hello, "send_back", reason="车辆为美团单车，不属于哈啰")
-    expect(hello.locator(".flash.ok")).to_contain_text(f"{number}: send back")
+    expect(hello.locator(".flash.ok")).to_contain_text(f"{number}：回退 ✓")
     expect(hello.locator("#case-table")).not_to_contain_text(number)
 
     dispatcher.goto("/ops/cases?state=filed")
@@ -105,6 +105,10 @@ def test_a_call_taker_files_a_110_call(pages: Ops, ops: OpsData) -> None:
     page.select_option("select[name=source]", "police_110")
     page.select_option("select[name=type_code]", "E-0502")
     page.select_option("select[name=road_code]", "JSL-R02")
+    # No map click: the road's landmark gives the point (the crossing with Jiangsu Road).
+    expect(page.locator("select[name=landmark]")).to_have_attribute("data-loaded", "JSL-R02")
+    page.select_option("select[name=landmark]", "x:JSL-R01")
+    expect(page.locator("#pick-info")).to_have_attribute("data-grid", re.compile(r"JSL-G\d{4}"))
     page.fill("textarea[name=description]", "愚园路路口有流动摊贩占道经营")
     page.fill("input[name=caller_name]", "李建国")
     page.fill("input[name=caller_phone]", "13912345678")
@@ -146,7 +150,7 @@ def test_a_terminal_manager_sends_a_screenshot_command_and_sees_the_kiosks_answe
     page.click(f"a:text-is('{ops.terminal_code}')")
     page.select_option("select[name=kind]", "screenshot")
     page.click("#command-form button[type=submit]")
-    expect(page.locator(".flash.ok")).to_contain_text("queued for the next heartbeat")
+    expect(page.locator(".flash.ok")).to_contain_text("已排队，随下次心跳下发")
     expect(page.locator("#commands tbody tr").first).to_contain_text("待下发")
 
     # The kiosk's side: the next heartbeat carries the command; it uploads and acknowledges.
@@ -223,7 +227,7 @@ def test_each_role_sees_only_what_it_may(pages: Ops, ops: OpsData) -> None:
         viewport={"width": 1366, "height": 768},
     )
     nav = [a.inner_text() for a in hello.locator("nav.nav a").all()]
-    assert nav == ["总览", "案件"]
+    assert nav == ["总览", "案件", "地图"]
     hello.goto("/ops/cases")
     shoot(hello, "cases-unit-staff-laptop")
     rows = hello.locator("#case-table tbody tr")
@@ -237,7 +241,7 @@ def test_each_role_sees_only_what_it_may(pages: Ops, ops: OpsData) -> None:
 
     manager = pages.sign_in("demo-terminal-manager", ops.logins[Role.TERMINAL_MANAGER].password)
     nav = [a.inner_text() for a in manager.locator("nav.nav a").all()]
-    assert nav == ["总览", "案件", "派单规则", "自助终端"]
+    assert nav == ["总览", "案件", "地图", "派单规则", "自助终端"]
     viewer = pages.sign_in("demo-viewer", ops.logins[Role.VIEWER].password)
     viewer.goto(f"/ops/cases/{ops.patrol_number}")
     expect(viewer.locator("details.action")).to_have_count(0)

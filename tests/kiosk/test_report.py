@@ -107,7 +107,9 @@ def test_a_report_gets_its_case_number_online_and_a_resend_files_once(
     ui.app.flows.catalog.refresh()
     _pump_until(ui, lambda: ui.app.report_choices.choices is not None)
     saved = json.loads(ui.app.report_choices.path.read_text("utf-8"))
+    landmarks = saved.pop("landmarks")
     assert saved == seed_report_choices()
+    assert landmarks["JSL-R01"][0]["name_en"] == "Jiangsu Road at Yan'an Road West"
 
     from tests.kiosk.test_identify import FakeScanner
 
@@ -116,6 +118,9 @@ def test_a_report_gets_its_case_number_online_and_a_resend_files_once(
     ui.tap(ui.find("Report a problem"))
     _choose(ui, "Exposed litter")
     _choose(ui, "Jiangsu Road")
+    assert ui.find("list_title").text.startswith("Where on the road?")
+    ui.screenshot("report-landmarks-en")
+    _choose(ui, "Jiangsu Road at Yan'an Road West")
     ui.tap(ui.find("Take photo"))
     ui.screenshot("report-photo-taken-en")
     ui.tap(ui.find("Send with photo"))
@@ -127,6 +132,7 @@ def test_a_report_gets_its_case_number_online_and_a_resend_files_once(
     case = httpx.get(f"{live_server.url}/api/v1/cases/{number}", headers=staff).json()
     assert case["source"] == "kiosk"
     assert case["type_code"] == "E-0102"
+    assert case["lon"] is not None and case["grid_code"] is not None  # the landmark's point
     photos = httpx.get(f"{live_server.url}/api/v1/cases/{number}/comparison", headers=staff)
     [before] = photos.json()["before"]
     stored = httpx.get(f"{live_server.url}{before['url']}", headers=staff)
@@ -141,6 +147,7 @@ def test_a_report_gets_its_case_number_online_and_a_resend_files_once(
     ui.tap(ui.find("Report a problem"))
     _choose(ui, "Waterlogging")
     _choose(ui, "Jiangsu Road")
+    _choose(ui, "Jiangsu Road at Yan'an Road West")
     [item] = [i for i in ui.app.outbox.items() if i.kind == Kind.REPORT]
     assert ui.app.agent.deliver_outbox() is not None
     assert [i.state for i in ui.app.outbox.items() if i.kind == Kind.REPORT] == [ItemState.SENT]

@@ -12,7 +12,7 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice import workcal
-from backoffice.cases import lifecycle, notices, time_limits
+from backoffice.cases import descriptions, lifecycle, notices, time_limits
 from backoffice.cases.models import Case
 from backoffice.cases.states import RUNNING_STATES, CaseAction
 from backoffice.db import Base, UTCDateTime
@@ -54,10 +54,16 @@ def _clock(db: Session, case: Case) -> CaseClock:
     return row
 
 
-def _escalate(db: Session, case: Case, clock: CaseClock, now: datetime, why: str) -> bool:
+def _escalate(db: Session, case: Case, clock: CaseClock, now: datetime, why: str, due: str) -> bool:
+    fact = descriptions.fact(descriptions.SLA_BREACH, due=due)
     try:
         lifecycle.apply_action(
-            db, case, CaseAction.ESCALATE, lifecycle.ActionInput(reason=why), actor=ACTOR, now=now
+            db,
+            case,
+            CaseAction.ESCALATE,
+            lifecycle.ActionInput(reason=why, reason_fact=fact),
+            actor=ACTOR,
+            now=now,
         )
     except Conflict as exc:
         # The top of the hierarchy supervises already: note it once, keep the flag.
@@ -95,7 +101,7 @@ def check_case(db: Session, case: Case, now: datetime) -> list[str]:
     while clock.breach_escalations < periods:
         due = case.due_at.astimezone(workcal.SHANGHAI).strftime("%Y-%m-%d %H:%M")
         why = f"超过处置时限 (time limit breached; due {due})"
-        if not _escalate(db, case, clock, now, why):
+        if not _escalate(db, case, clock, now, why, due):
             break
         done.append("escalated")
     db.flush()

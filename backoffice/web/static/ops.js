@@ -40,17 +40,28 @@
       return;
     }
     alarmList.textContent = "";
+    var escalated = false;
     alarms.forEach(function (a, i) {
       if (i) { alarmList.appendChild(document.createTextNode(" · ")); }
       var link = document.createElement("a");
       link.href = "/ops/cases/" + encodeURIComponent(a.number);
+      link.className = "alarm-case";
+      link.setAttribute("data-number", a.number);
       link.textContent = a.number + " " + a.type + (a.road ? " (" + a.road + ")" : "");
-      link.style.color = "#fff";
-      link.style.textDecoration = "underline";
       alarmList.appendChild(link);
+      if (a.escalated) {
+        escalated = true;
+        var badge = document.createElement("span");
+        badge.className = "alarm-escalated";
+        badge.setAttribute("data-number", a.number);
+        badge.textContent = alarm.getAttribute("data-escalated-label") + ", " +
+          alarm.getAttribute("data-minutes-label").replace("{m}", a.minutes);
+        alarmList.appendChild(badge);
+      }
     });
     alarm.hidden = false;
     body.setAttribute("data-alarm", "on");
+    body.setAttribute("data-alarm-escalated", escalated ? "on" : "off");
     if (!beeping) { beep(); beeping = setInterval(beep, 4000); }
   }
   var ack = document.getElementById("alarm-ack");

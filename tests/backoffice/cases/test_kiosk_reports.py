@@ -100,3 +100,33 @@ def test_a_report_carries_the_kiosk_cameras_photo_and_a_bad_one_is_refused(
     refused = client.post("/api/v1/kiosk-reports", json=not_jpeg, headers=kiosk)
     assert refused.status_code == 422 and "not one" in refused.json()["detail"]
     assert len(seeded.scalars(select(Case)).all()) == 1  # nothing half-written
+
+
+def test_a_report_at_a_roads_landmark_has_a_point_a_grid_and_a_nearest_road(
+    client: TestClient, seeded: Session, staff_headers: Callable[..., dict[str, str]]
+) -> None:
+    kiosk = enrolled_terminal(client, staff_headers(Role.TERMINAL_MANAGER))
+    choices = client.get("/api/v1/kiosk-reports/choices", headers=kiosk).json()
+    yuyuan = {lm["code"]: lm for lm in choices["landmarks"]["JSL-R02"]}
+    assert yuyuan["x:JSL-R01"]["name_zh"] == "愚园路江苏路路口"
+    assert yuyuan["JSL-P01"]["name_zh"] == "愚园路1032弄 岐山村"
+    body = {
+        "type_code": "E-0102",
+        "road_code": "JSL-R02",
+        "landmark_code": "JSL-P01",
+        "report_id": "report-0002",
+    }
+    filed = client.post("/api/v1/kiosk-reports", json=body, headers=kiosk)
+    assert filed.status_code == 201, filed.text
+    case = seeded.scalars(select(Case).where(Case.number == filed.json()["case_number"])).one()
+    assert case.lon is not None and case.lat is not None
+    assert case.grid is not None and case.road is not None
+    assert case.road.code == "JSL-R02"
+
+    unknown = client.post(
+        "/api/v1/kiosk-reports",
+        json={**body, "landmark_code": "x:JSL-R99", "report_id": "report-0003"},
+        headers=kiosk,
+    )
+    assert unknown.status_code == 422
+    assert "pick one from its list" in unknown.json()["detail"]

@@ -40,8 +40,8 @@ MISNAMED = "http://no-such-host.invalid/hook"
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rec = Receiver().start()
+def receiver(clock: ManualClock) -> Iterator[Receiver]:
+    rec = Receiver(clock=clock).start()  # checks webhook-timestamp against the test's clock
     yield rec
     rec.stop()
 

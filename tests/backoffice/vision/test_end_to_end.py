@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.cases import descriptions
 from backoffice.cases.lifecycle import ActionInput, apply_action
 from backoffice.cases.models import Case, CaseEvent
 from backoffice.cases.photos import Photo, PhotoKind
@@ -120,9 +121,14 @@ def test_a_parked_bike_files_one_case_dispatched_by_rule_and_clearing_closes_it(
     assert case.state is CaseState.DISPATCHED
     assert case.dedupe_key == f"camera:CAM-JS-328S/zone:{site.zone.id}"
     assert case.type.code == "E-0506"
-    assert case.description == (
-        "AI patrol: 2 shared bikes parked in no-parking zone 'south of No. 328' for 10 min "
+    # Kept as a fact, worded in the reader's language; the stored text is the Chinese wording.
+    assert descriptions.render(case.description_fact, "en", "") == (
+        "AI patrol: 2 shared bike(s) parked in no-parking zone 'south of No. 328' for 10 min "
         "(camera CAM-JS-328S)."
+    )
+    assert case.description == (
+        "AI智能巡屏：禁停区「south of No. 328」内停放共享单车 2 辆，"
+        "已持续 10 分钟（摄像头 CAM-JS-328S）。"
     )
     assert [p.kind for p in case.photos] == [PhotoKind.EVIDENCE]
     assert (site.photos / case.photos[0].path).read_bytes()[:3] == b"\xff\xd8\xff"
@@ -200,7 +206,11 @@ def test_a_collection_point_files_at_its_fill_threshold_for_the_clearance_contra
     case = db.get_one(Case, filing.case_id)
     assert case.type.code == "E-0108"
     fill = highs[raised].zones[0].measurement.fill
-    assert case.description == (
+    assert descriptions.render(case.description_fact, "en", "") == (
         f"AI patrol: collection point 'lane 200 collection point' is {fill:.0%} full "
         "(threshold 40%) for 10 min (camera CAM-JS-328S)."
+    )
+    assert case.description == (
+        f"AI智能巡屏：堆放点「lane 200 collection point」已满 {fill:.0%}（阈值 40%），"
+        "已持续 10 分钟（摄像头 CAM-JS-328S）。"
     )

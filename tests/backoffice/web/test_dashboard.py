@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseSource
 from backoffice.clock import ManualClock
+from backoffice.notify.models import OutboxMessage
 from backoffice.settings import Settings
-from backoffice.web.models import AlarmAck
+from backoffice.units.models import ResponsibleUnit
+from backoffice.web.alarms import escalate_alarms
+from backoffice.web.models import AlarmAck, AlarmEscalation
 from tests.backoffice.web.helpers import ON_YANAN_ROAD, file_case, sign_in_as
 
 
@@ -66,3 +71,31 @@ def test_the_dashboard_counts_today_in_local_time(
     assert 'id="v-open">2<' in html
     assert 'id="v-overdue">1<' in html
     assert 'id="v-auto_dispatch_rate">100.0%<' in html
+
+
+def test_an_alarm_rings_days_later_and_goes_to_the_shift_leader_once(
+    client: TestClient, db: Session, clock: ManualClock, photo_dir: Path
+) -> None:
+    patrol = file_case(db, clock, photo_dir, point=ON_YANAN_ROAD, source=CaseSource.AI_PATROL)
+    after = timedelta(minutes=15)
+    clock.advance(minutes=14)
+    assert escalate_alarms(db, clock.now(), after=after) == 0
+    clock.advance(minutes=1)
+    assert escalate_alarms(db, clock.now(), after=after) == 1
+    assert escalate_alarms(db, clock.now(), after=after) == 0  # once
+    row = db.get_one(AlarmEscalation, patrol.id)
+    ops_centre = db.get_one(ResponsibleUnit, row.notified_unit_id)
+    assert (row.at, ops_centre.code) == (clock.now(), "JSL-OPS")
+    message = db.scalars(
+        select(OutboxMessage).where(OutboxMessage.event == "alarm.escalated")
+    ).one()
+    assert message.data == {"case_number": patrol.number, "unacknowledged_min": 15}
+
+    clock.advance(days=2)  # no one acknowledged: it still rings, marked as escalated
+    sign_in_as(client, db, clock, Role.SHIFT_LEADER)
+    (alarm,) = client.get("/ops/api/summary").json()["alarms"]
+    assert (alarm["number"], alarm["escalated"], alarm["minutes"]) == (
+        patrol.number,
+        True,
+        15 + 2 * 24 * 60,
+    )

@@ -102,7 +102,7 @@ def test_a_call_taker_answers_a_waiting_consult(
         data={"csrf": csrf, "answer": " "},
         follow_redirects=True,
     )
-    assert "Write the answer the resident will read." in empty.text
+    assert "请填写居民将看到的答复。" in empty.text
     done = client.post(
         f"/ops/consults/{consult.reference}/answer",
         data={"csrf": csrf, "answer": "带身份证和租房合同，到社区事务受理中心 3 号窗口。"},

@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from backoffice.cases.models import Case
+from backoffice.db import create_db_engine
 from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.settings import Settings
@@ -208,3 +211,29 @@ def test_a_report_offline_waits_in_the_outbox_and_online_gets_its_case_number(
     kiosk.flows.report.send(with_photo=False)
     assert kiosk.done.outcome[1].startswith("Received. Case number: ")
     assert kiosk.outbox.items() == []
+
+
+def test_a_report_names_a_landmark_of_the_road_and_the_case_gets_its_point(
+    make_kiosk: Any, office_sender: Sender, office: LiveServer
+) -> None:
+    kiosk: Kiosk = make_kiosk(send=office_sender, cached=False)
+    kiosk.flows.catalog.refresh()  # the choices, with each road's landmarks, from the office
+    kiosk.flows.home.open("tile.report_problem")
+    kiosk.flows.report.choose("report_type", "E-0102")
+    kiosk.flows.report.choose("report_road", "JSL-R02")
+    assert kiosk.lists.page.title_key == "report.pick_landmark"
+    assert "愚园路江苏路路口" in kiosk.lists.titles()
+    assert "愚园路1032弄 岐山村" in kiosk.lists.titles()
+    kiosk.flows.report.choose("report_landmark", "JSL-P01")
+    assert kiosk.window.screen == "report_done"
+    assert kiosk.done.summary[0] == "暴露垃圾，愚园路 愚园路1032弄 岐山村"
+    number = kiosk.done.outcome[0].split("：")[1].split("。")[0]
+    engine = create_db_engine(office.database_url)
+    try:
+        with engine.connect() as connection:
+            lon, lat, grid = connection.execute(
+                select(Case.lon, Case.lat, Case.grid_id).where(Case.number == number)
+            ).one()
+    finally:
+        engine.dispose()
+    assert lon is not None and lat is not None and grid is not None

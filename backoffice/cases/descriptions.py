@@ -1,0 +1,89 @@
+"""What the system writes on a case (AI patrol, kiosk filings, bad ratings, time-limit
+escalations, rule dispatch), kept as a fact (a kind and its parameters) and rendered in the
+reader's language when shown.
+
+The stored `description` / `reason` text stays the Chinese rendering, for the APIs and exports
+that read text; pages render the fact in their own language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Fact = dict[str, Any]
+
+AI_NO_PARKING = "ai_no_parking"
+AI_FILL = "ai_fill"
+KIOSK_REPORT = "kiosk_report"
+SLA_BREACH = "sla_breach"
+RULE_DISPATCH = "rule_dispatch"
+BAD_RATING = "bad_rating"
+
+# Parameters are formatted by Python's str.format; percentages are given as shares (0.52).
+TEMPLATES: dict[str, dict[str, str]] = {
+    AI_NO_PARKING: {
+        "zh": (
+            "AI智能巡屏：禁停区「{zone}」内停放共享单车 {count} 辆，"
+            "已持续 {minutes} 分钟（摄像头 {camera}）。"
+        ),
+        "en": (
+            "AI patrol: {count} shared bike(s) parked in no-parking zone '{zone}' for {minutes} "
+            "min (camera {camera})."
+        ),
+    },
+    AI_FILL: {
+        "zh": (
+            "AI智能巡屏：堆放点「{zone}」已满 {fill:.0%}（阈值 {threshold:.0%}），"
+            "已持续 {minutes} 分钟（摄像头 {camera}）。"
+        ),
+        "en": (
+            "AI patrol: collection point '{zone}' is {fill:.0%} full (threshold {threshold:.0%}) "
+            "for {minutes} min (camera {camera})."
+        ),
+    },
+    KIOSK_REPORT: {
+        "zh": "自助终端 {terminal} 居民上报",
+        "en": "Reported by a resident at kiosk {terminal}",
+    },
+    SLA_BREACH: {
+        "zh": "超过处置时限（应于 {due} 前处置）",
+        "en": "Time limit breached (due {due})",
+    },
+    BAD_RATING: {
+        "zh": (
+            "政务服务差评（{level}级 {level_zh}）：事项 {item} {item_zh}；终端 {terminal}"
+            "（{place}）；原因：{reasons}；评价内容：{comment}"
+        ),
+        "en": (
+            "Bad service rating (level {level}, {level_en}): matter {item} {item_en}; terminal "
+            "{terminal} ({place}); reasons: {reasons}; comment: {comment}"
+        ),
+    },
+    RULE_DISPATCH: {
+        "zh": "按派单规则 {rule} 自动派遣",
+        "en": "Dispatched by rule {rule}",
+    },
+}
+
+
+def fact(kind: str, **params: Any) -> Fact:
+    """A fact to store; raises KeyError for a kind with no wording, so none is stored unread."""
+    if kind not in TEMPLATES:
+        raise KeyError(kind)
+    return {"kind": kind, "params": params}
+
+
+def render(stored: Mapping[str, Any] | None, lang: str, fallback: str) -> str:
+    """The fact in `lang` ("zh" or "en"); the stored text when there is no fact or it does not
+    fit its template (a fact from a newer version, a parameter missing)."""
+    if not stored:
+        return fallback
+    wording = TEMPLATES.get(str(stored.get("kind")), {})
+    template = wording.get(lang) or wording.get("zh")
+    if template is None:
+        return fallback
+    try:
+        return template.format(**dict(stored.get("params") or {}))
+    except (KeyError, ValueError, TypeError, IndexError):
+        return fallback
