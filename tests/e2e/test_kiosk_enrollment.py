@@ -82,4 +82,4 @@ def test_kiosk_enrolls_sends_heartbeats_and_shows_its_home_screen(
     assert body["online"] is True
     assert body["screen"] == "home"
     assert body["app_version"] == "0.1.0"
-    assert set(body["devices"]) == {"printer", "card_reader", "qr_camera"}
+    assert set(body["devices"]) == {"printer", "card_reader", "id_card_reader", "qr_camera"}

@@ -1,5 +1,6 @@
 """Card reads proven by the card, in process: the challenge's lifetime under the test clock, the
-card verifier's arithmetic, and the per-terminal limit on distinct people identified."""
+card verifier's arithmetic, and the per-terminal limit on distinct people identified (resident ID
+card reads, taken on the terminal's token, count toward it too)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,26 @@ def test_a_terminal_identifying_too_many_people_is_throttled_and_alerted(
     assert later.status_code == 201
     db.refresh(alert)
     assert alert.closed_at is not None
+
+
+def test_resident_id_card_reads_count_toward_the_same_limit(
+    client: TestClient, db: Session, kiosk: dict[str, str]
+) -> None:
+    """An ID card read rests on the terminal's token alone: the limit is what bounds a terminal
+    sending made-up reads. ID card and proven card reads of the same person count once."""
+
+    def id_card(number: str) -> int:
+        body = {"proof": "id_card", "id_number": number, "name": "王秀英", "valid_to": None}
+        return client.post(IDENTIFY, json=body, headers=kiosk).status_code
+
+    assert id_card(PEOPLE[0]) == 201
+    proven = card_evidence(client, kiosk, PEOPLE[0], "王秀英")  # the same person, other card
+    assert client.post(IDENTIFY, json=proven, headers=kiosk).status_code == 201
+    assert id_card(PEOPLE[1]) == 201
+    assert id_card(PEOPLE[0]) == 201  # back again within the hour
+    assert id_card(PEOPLE[2]) == 429
+    [alert] = db.scalars(select(FleetAlert).where(FleetAlert.kind == AlertKind.IDENTIFY_LIMIT))
+    assert alert.closed_at is None
 
 
 def test_the_demo_card_verifier_is_refused_outside_demo_mode(tmp_path: Path) -> None:
