@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from backoffice.settings import Settings
-from backoffice.suishen.cards import DEMO_ISSUER_MASTER_KEY, CardVerifier, IssuerKeyVerifier
+from backoffice.suishen.cards import DEMO_ISSUER_MASTER_KEY, IssuerKeyVerifier
 from kiosk.devices.apdu import command
 from kiosk.devices.base import CardAnswer, CardIdentity, CardInserted
 from simulators.vpcd_card import SSSE_NAME, CardHolder, SocialSecurityCardModel
@@ -32,13 +31,8 @@ def proven(identity: CardIdentity, challenges: Callable[[], bytes | None]) -> Ca
     return CardInserted(identity, CardAnswer(challenge.hex(), answer))
 
 
-def issuer_key_service(_settings: Settings) -> CardVerifier:
-    """A card-verification adapter named the production way (ZHILI_CARD_VERIFIER=
-    'tests.cards:issuer_key_service'), holding the demo issuer's key: what lets a test run the
-    back office outside demo mode and still identify the virtual card."""
+def issuer_key_verifier(_settings: object) -> IssuerKeyVerifier:
+    """A card-verification adapter named by ZHILI_CARD_VERIFIER, as production names the
+    issuer's key service: here it checks with the demo issuer's key, so the suite's in-process
+    back offices run outside demo mode and still accept the virtual card's answers."""
     return IssuerKeyVerifier(DEMO_ISSUER_MASTER_KEY)
-
-
-# Settings of a back office outside demo mode, for
-# `@pytest.mark.parametrize("settings", [PRODUCTION], indirect=True)`.
-PRODUCTION = {"demo": False, "card_verifier": "tests.cards:issuer_key_service"}

@@ -25,7 +25,7 @@ from backoffice.suishen.cards import (
 from backoffice.suishen.service import THROTTLED
 from tests.backoffice.kiosk_terminals import card_evidence, enrolled_terminal
 from tests.cards import card_answer
-from tests.conftest import StaffFactory
+from tests.conftest import StaffFactory, in_process_settings
 
 PEOPLE = ("11010519491231002X", "440524188001010014", "310105194809270012")
 IDENTIFY = "/api/v1/identifications"
@@ -33,7 +33,7 @@ IDENTIFY = "/api/v1/identifications"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", migrate_on_start=False, identify_people_per_hour=2)
+    return Settings(**in_process_settings(tmp_path, {"identify_people_per_hour": 2}))
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_the_demo_card_verifier_is_refused_outside_demo_mode(tmp_path: Path) -> 
         update={"card_verifier": "tests.backoffice.suishen.test_card_proof:issuer_service"}
     )
     assert isinstance(card_verifier(real), IssuerKeyVerifier)
-    assert os.environ["ZHILI_DEMO"] == "1"  # the suite's own back offices run in demo mode
+    assert os.environ["ZHILI_DEMO"] == "1"  # the suite's live servers run in demo mode
 
 
 def issuer_service(_settings: Settings) -> IssuerKeyVerifier:

@@ -16,20 +16,15 @@ from backoffice.clock import ManualClock
 from backoffice.settings import Settings
 from backoffice.web.models import LoginAttempt, WebSession
 from tests.backoffice.web.helpers import PASSWORD, csrf_of, hidden, log_in, make_staff
-from tests.cards import PRODUCTION
+from tests.conftest import in_process_settings
 
 
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Small limits, so a test needs few password checks (0.2 s of CPU each); a test changes
     more with `@pytest.mark.parametrize("settings", [{...}], indirect=True)`."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        migrate_on_start=False,
-        signin_account_limits="4/hour",
-        signin_address_limits="3/15minutes",
-        **getattr(request, "param", {}),
-    )
+    changes = {"signin_account_limits": "4/hour", "signin_address_limits": "3/15minutes"}
+    return Settings(**in_process_settings(tmp_path, changes | getattr(request, "param", {})))
 
 
 def outcomes(db: Session, username: str) -> list[str]:
@@ -48,7 +43,6 @@ def test_a_page_without_a_session_sends_the_browser_to_sign_in(client: TestClien
     assert client.get("/ops/api/summary").status_code == 401
 
 
-@pytest.mark.parametrize("settings", [PRODUCTION], indirect=True)
 def test_signing_in_sets_an_httponly_lax_cookie_and_shows_the_dashboard(
     client: TestClient, db: Session, clock: ManualClock
 ) -> None:
@@ -99,7 +93,7 @@ def test_failures_from_one_address_throttle_it_without_locking_the_account(
     throttled = log_in(client, staff.username)  # the right password, but from this address
     assert throttled.status_code == 429  # type: ignore[attr-defined]
     assert "from this address; try again in 9 min." in throttled.text  # type: ignore[attr-defined]
-    with TestClient(app, client=("10.0.0.7", 50000)) as elsewhere:
+    with TestClient(app, base_url="https://testserver", client=("10.0.0.7", 50000)) as elsewhere:
         assert log_in(elsewhere, staff.username).status_code == 303  # type: ignore[attr-defined]
     clock.advance(minutes=9)  # the address's 15-minute window ends
     assert log_in(client, staff.username).status_code == 303  # type: ignore[attr-defined]
@@ -111,14 +105,16 @@ def test_failures_from_one_address_throttle_it_without_locking_the_account(
 def test_a_success_resets_the_account_count(app: FastAPI, db: Session, clock: ManualClock) -> None:
     staff = make_staff(db, clock, Role.DISPATCHER)
     for round_ in range(2):  # 2 x 2 failures: 4, the account's limit, but never in a row
-        with TestClient(app, client=(f"10.0.1.{round_}", 50000)) as browser:
+        with TestClient(
+            app, base_url="https://testserver", client=(f"10.0.1.{round_}", 50000)
+        ) as browser:
             for _ in range(2):
                 log_in(browser, staff.username, "wrong password")
             assert log_in(browser, staff.username).status_code == 303  # type: ignore[attr-defined]
-    with TestClient(app, client=("10.0.1.9", 50000)) as browser:
+    with TestClient(app, base_url="https://testserver", client=("10.0.1.9", 50000)) as browser:
         for _ in range(2):
             log_in(browser, staff.username, "wrong password")
-    with TestClient(app, client=("10.0.1.8", 50000)) as browser:
+    with TestClient(app, base_url="https://testserver", client=("10.0.1.8", 50000)) as browser:
         for _ in range(2):
             log_in(browser, staff.username, "wrong password")
         locked = log_in(browser, staff.username)
@@ -126,8 +122,12 @@ def test_a_success_resets_the_account_count(app: FastAPI, db: Session, clock: Ma
         assert "该用户名登录失败次数过多" in locked.text  # type: ignore[attr-defined]
 
 
-def test_demo_mode_is_announced_on_the_pages(client: TestClient) -> None:
-    page = client.get("/ops/login")
+def test_demo_mode_is_announced_on_the_pages(app: FastAPI, settings: Settings) -> None:
+    with TestClient(app, base_url="https://testserver") as client:
+        assert "demo-banner" not in client.get("/ops/login").text
+    settings.demo = True  # the pages read it per request
+    with TestClient(app, base_url="https://testserver") as client:
+        page = client.get("/ops/login")
     assert 'class="demo-banner"' in page.text and "演示模式" in page.text
 
 

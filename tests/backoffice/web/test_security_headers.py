@@ -22,7 +22,6 @@ from backoffice.web import pages_cases, pages_core, pages_fleet, pages_services,
 from tests.backoffice.fleet.test_enrollment import BEAT
 from tests.backoffice.kiosk_terminals import enrolled_terminal
 from tests.backoffice.web.helpers import file_case, log_in, make_staff, sign_in_as
-from tests.cards import PRODUCTION
 from tests.conftest import StaffFactory
 
 PAGE_MODULES = (pages_core, pages_cases, pages_fleet, pages_vision, pages_services)
@@ -119,7 +118,6 @@ def session_cookie(client: TestClient, db: Session, clock: ManualClock) -> str:
     return str(cookie)
 
 
-@pytest.mark.parametrize("settings", [PRODUCTION], indirect=True)
 def test_sign_in_cookies_are_secure_outside_demo_mode(
     client: TestClient, db: Session, clock: ManualClock
 ) -> None:
