@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
+from backoffice.app import create_app
 from backoffice.clock import ManualClock
+from backoffice.identity.models import SignInCounter
 from backoffice.settings import Settings
 from backoffice.web.models import LoginAttempt, WebSession
 from tests.backoffice.web.helpers import PASSWORD, csrf_of, hidden, log_in, make_staff
@@ -228,3 +232,29 @@ def test_an_admin_reads_the_sign_in_audit(
     client.cookies.clear()
     log_in(client, target.username)
     assert client.get("/ops/audit").status_code == 403
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.mark.parametrize("settings", [{"signin_storage_url": REDIS_URL}], indirect=True)
+def test_the_counters_can_live_in_redis_shared_by_every_process(
+    app: FastAPI, engine: Engine, db: Session, clock: ManualClock
+) -> None:
+    """With ZHILI_SIGNIN_STORAGE_URL the guard counts in Redis (a real server), so several
+    back-office processes share one count: two apps, each a process of its own, throttle one
+    address together, and nothing is counted in the database."""
+    staff = make_staff(db, clock, Role.DISPATCHER)
+    address = (f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.7", 50000)
+    second = create_app(app.state.settings, clock=clock, engine=engine)
+    second.dependency_overrides = app.dependency_overrides
+    with (
+        TestClient(app, base_url="https://testserver", client=address) as one,
+        TestClient(second, base_url="https://testserver", client=address) as two,
+    ):
+        for client in (one, two, one):
+            assert log_in(client, staff.username, "wrong password").status_code == 401  # type: ignore[attr-defined]
+        assert log_in(two, staff.username).status_code == 429  # type: ignore[attr-defined]
+    assert db.scalars(select(SignInCounter)).all() == []
+    keys = redis.Redis.from_url(REDIS_URL).keys(f"*{address[0]}*")
+    assert keys, "the address's count is in Redis"
