@@ -7,6 +7,9 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
 
 from backoffice.access import Role
 from backoffice.clock import SystemClock
@@ -14,6 +17,7 @@ from backoffice.db import create_db_engine, session_scope
 from backoffice.errors import DomainError
 from backoffice.logs import configure_logging, uvicorn_log_config
 from backoffice.migrate import upgrade
+from backoffice.privacy import mask_personal_numbers
 from backoffice.settings import StartupRefused, get_settings
 from backoffice.vision.cli import add_vision_commands
 from backoffice.wiring import session_factory
@@ -52,6 +56,62 @@ def _seed_demo(_args: argparse.Namespace) -> int:
     print("demo data is in place. Staff logins (username / password / role):")
     for login in logins:
         print(f"  {login.username:24} {login.password:32} {login.role}")
+    return 0
+
+
+def _free_text_columns() -> list[Any]:
+    """Where people's free text was kept before it was masked on the way in (privacy.py)."""
+    from backoffice.cases.models import Case, CaseEvent, CaseReportRow, DispatchRule
+    from backoffice.consult.models import Consult
+    from backoffice.fleet.models import TerminalCommand
+    from backoffice.ratings.models import Rating, Rectification
+
+    return [
+        Case.description,
+        Case.description_fact,
+        Case.extension_reason,
+        CaseEvent.reason,
+        CaseEvent.reason_fact,
+        CaseReportRow.description,
+        DispatchRule.note,
+        Rating.comment,
+        Rectification.callback_note,
+        Rectification.appeal_reason,
+        Rectification.appeal_decision,
+        Rectification.outcome,
+        Consult.question,
+        Consult.answer,
+        TerminalCommand.payload,
+        TerminalCommand.result,
+    ]
+
+
+def _masked_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_personal_numbers(value)
+    if isinstance(value, dict):
+        return {k: _masked_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_value(v) for v in value]
+    return value
+
+
+def _mask_stored_text(_args: argparse.Namespace) -> int:
+    """Mask ID and mobile numbers in free text stored before masking came in."""
+    url = get_settings().resolved_database_url()
+    upgrade(url)
+    factory = session_factory(create_db_engine(url))
+    changed = 0
+    with session_scope(factory) as session:
+        for column in _free_text_columns():
+            model = column.class_
+            for row in session.scalars(select(model).where(column.is_not(None))):
+                value = getattr(row, column.key)
+                masked = _masked_value(value)
+                if masked != value:
+                    setattr(row, column.key, masked)
+                    changed += 1
+    print(f"{changed} stored texts had ID or mobile numbers; they are masked now")
     return 0
 
 
@@ -155,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
     sub.add_parser("seed-demo", help="add the demo data").set_defaults(func=_seed_demo)
+    sub.add_parser(
+        "mask-stored-text",
+        help="mask ID and mobile numbers in free text stored before masking came in",
+    ).set_defaults(func=_mask_stored_text)
     staff = sub.add_parser("create-staff", help="create a staff account")
     staff.add_argument("username")
     staff.add_argument("--role", required=True, choices=[r.value for r in Role])

@@ -16,6 +16,8 @@ SENSITIVE_QUERY_NAMES = frozenset(
         "id_number",
         "idnumber",
         "id_card",
+        "idcard",
+        "sfz",
         "sfzh",
         "name",
         "phone",

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backoffice.logs import query_name
 
 # An ID number in a URL ends up in access logs, proxies and browser history.
-REFUSED_QUERY_NAMES = frozenset({"id_number", "idnumber", "id_card", "sfzh"})
+REFUSED_QUERY_NAMES = frozenset({"id_number", "idnumber", "id_card", "idcard", "sfz", "sfzh"})
 REFUSAL = (
     "An ID number may not be sent in the URL (it would be kept in logs and browser history); "
     "send it in the JSON body of a POST, as the identification endpoints take it."

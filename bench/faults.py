@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
+import io
 import json
 import os
 import resource
+import secrets
 import socket
 import subprocess
 import sys
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -42,6 +45,10 @@ from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, session_scope
 from backoffice.demo.seed import DEMO_TERMINAL, demo_enrollment_code, seed_demo
 from backoffice.fleet.models import AlertKind, FleetAlert
+from backoffice.keys import Keys
+from backoffice.medical.models import BookletProgress, PrintConfirmation
+from backoffice.medical.service import LINES_PER_PAGE
+from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.notify.formats import ID_HEADER
 from backoffice.notify.models import (
     ChannelKind,
@@ -53,6 +60,8 @@ from backoffice.notify.service import Notice, enqueue
 from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.outbound import OutboundPolicy
 from backoffice.ratings.models import Rating
+from backoffice.settings import Settings
+from backoffice.suishen.personal import keyed_hash
 from backoffice.units.models import HandlingLevel
 from backoffice.units.schemas import UnitCreate
 from backoffice.units.service import create_unit
@@ -62,7 +71,9 @@ from bench import server as bench_server
 from kiosk import api
 from kiosk.agent import FleetAgent, KioskStatus
 from kiosk.config import KioskConfig
+from kiosk.devices.apdu import command
 from kiosk.outbox import Kind, Outbox
+from simulators.vpcd_card import SSSE_NAME, CardHolder, SocialSecurityCardModel
 
 MATTER = "SI-RECORD-PRINT"
 ROAD = "JSL-R01"
@@ -75,6 +86,7 @@ FAULTS = (
     "kiosk_killed",
     "outbox_corrupt",
     "same_key_race",
+    "print_race",
     "disk_full",
 )
 
@@ -230,29 +242,31 @@ def _deliveries(office: Office, size: int, run_id: str) -> dict[str, dict[str, i
                 )
                 db.flush()
     limits = DeliveryLimits(concurrency=8, timeout_s=1.0, budget_s=20.0)
-    stuck: Counter[str] = Counter()
+    started = now
+    done_at: dict[str, int] = {}
     try:
-        for round_no in range(8):
+        # As the scheduler runs it: every 5 s (of simulated time), for at most 10 minutes.
+        for run in range(120):
             with session_scope(sessions) as db:
                 deliver_due(db, now, limits=limits, outbound=LOOPBACK)
-                if round_no == 0:
-                    for fault, (bad, ok) in subs.items():
-                        stuck[fault] = _count(
-                            db,
-                            Delivery.subscription_id.in_((bad, ok)),
-                            Delivery.status == DeliveryStatus.PENDING,
-                            Delivery.attempts == 0,
-                        )
+                if run == 0:
                     down = Receiver(port=down_port).start()  # back, on the same port
-                if not _count(
+                for fault, (bad, ok) in subs.items():
+                    must_arrive = (bad, ok) if fault == "receiver_down" else (ok,)
+                    if fault not in done_at and not _count(
+                        db,
+                        Delivery.subscription_id.in_(must_arrive),
+                        Delivery.status == DeliveryStatus.PENDING,
+                    ):
+                        done_at[fault] = int((now - started).total_seconds())
+                untried = _count(
                     db,
-                    Delivery.subscription_id.in_(
-                        [ok for _, ok in subs.values()] + [subs["receiver_down"][0]]
-                    ),
-                    Delivery.status == DeliveryStatus.PENDING,
-                ):
-                    break
-            now += timedelta(seconds=31)
+                    Delivery.subscription_id.in_([b for b, _ in subs.values()]),
+                    Delivery.attempts == 0,
+                )
+            if len(done_at) == len(subs) and not untried:
+                break
+            now += timedelta(seconds=5)
         table: dict[str, dict[str, int]] = {}
         with session_scope(sessions) as db:
             for fault, (bad, ok) in subs.items():
@@ -269,12 +283,15 @@ def _deliveries(office: Office, size: int, run_id: str) -> dict[str, dict[str, i
                 arrived = Counter(
                     {d: c for d, c in (good.answered + down.answered).items() if d in expected}
                 )
-                failing = _count(db, Delivery.subscription_id == bad, Delivery.attempts == 0)
                 table[fault] = {
                     "lost": len(expected - set(arrived)),
                     "doubled": sum(c - 1 for c in arrived.values() if c > 1),
-                    "stuck": stuck[fault] + (0 if fault == "receiver_down" else failing),
+                    # never tried: waiting behind a bad delivery is what got stuck before
+                    "stuck": _count(
+                        db, Delivery.subscription_id.in_((bad, ok)), Delivery.attempts == 0
+                    ),
                     "deliveries": len(expected),
+                    "all_arrived_after_s": done_at.get(fault, -1),
                 }
     finally:
         good.stop()
@@ -402,6 +419,7 @@ import sys, time
 from pathlib import Path
 from kiosk.agent import FleetAgent, KioskStatus
 from kiosk.config import KioskConfig
+from kiosk.devices.apdu import command
 from kiosk.outbox import Outbox
 folder, url = Path(sys.argv[1]), sys.argv[2]
 outbox = Outbox(folder / "outbox.sqlite3")
@@ -542,8 +560,106 @@ def _same_key_race(office: Office, size: int) -> dict[str, int]:
     reports = _reports_held(office, ids)
     lost += sum(1 for i in ids if reports[i] == 0)
     doubled += sum(c - 1 for c in reports.values() if c > 1)
-    errors = sum(c for s, c in statuses.items() if s not in (200, 201))
-    return {"lost": lost, "doubled": doubled, "stuck": 0, "errors": errors, "requests": 6 * size}
+    errors = {str(s): c for s, c in statuses.items() if s not in (200, 201)}
+    if errors:
+        print(f"same_key_race: answers other than 200/201: {errors}", file=sys.stderr)
+    return {
+        "lost": lost,
+        "doubled": doubled,
+        "stuck": 0,
+        "errors": sum(errors.values()),
+        "requests": 6 * size,
+    }
+
+
+def _print_race(office: Office, size: int) -> dict[str, int]:
+    """A booklet's lines confirmed one position after another, each position sent twice at the
+    same moment (the first pair also races to create the person's booklet position): every
+    answer 200, one confirmation row per position, the position where the last one left it."""
+    token = _terminal_token(office)
+    id_number = _id_number(uuid.uuid4().int)
+    source = DemoMedicalSource(demo_source_path(office.data_dir))
+    try:
+        id_hash = keyed_hash(Keys.of(Settings()), id_number)
+        records = source.add_resident(id_hash, "王*", SystemClock().now().date())
+    finally:
+        source.close()
+    positions = [
+        (1 + i // LINES_PER_PAGE, 1 + i % LINES_PER_PAGE) for i in range(min(size, records))
+    ]
+    statuses: Counter[int] = Counter()
+    with httpx.Client(
+        base_url=office.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as client:
+        who = client.post("/api/v1/identifications", json=_card_read(client, id_number, "王五"))
+        who.raise_for_status()
+        headers = {api.IDENTIFICATION_HEADER: who.json()["token"]}
+        for page, line in positions:
+            barrier = threading.Barrier(2)
+
+            def confirm(_: int, page: int = page, line: int = line, barrier: Any = barrier) -> int:
+                barrier.wait()
+                answer = client.post(
+                    api.MEDICAL_PRINTS, json={"page": page, "line": line}, headers=headers
+                )
+                return answer.status_code
+
+            with ThreadPoolExecutor(2) as pair:
+                statuses.update(pair.map(confirm, range(2)))
+        left = client.get(api.MEDICAL_RECORDS, headers=headers).json()
+    engine = create_db_engine(office.database_url)
+    with engine.connect() as conn:
+        rows = conn.scalar(
+            select(func.count())
+            .select_from(PrintConfirmation)
+            .where(PrintConfirmation.id_hash == id_hash)
+        )
+        progress = conn.scalar(
+            select(func.count())
+            .select_from(BookletProgress)
+            .where(BookletProgress.id_hash == id_hash)
+        )
+    engine.dispose()
+    last = positions[-1]
+    expected_next = (last[0], last[1] + 1) if last[1] < LINES_PER_PAGE else (last[0] + 1, 1)
+    errors = {str(s): c for s, c in statuses.items() if s != 200}
+    if errors:
+        print(f"print_race: answers other than 200: {errors}", file=sys.stderr)
+    return {
+        "lost": 0 if (left["next_page"], left["next_line"]) == expected_next else 1,
+        "doubled": max(0, int(rows or 0) - len(positions)) + max(0, int(progress or 0) - 1),
+        "stuck": 0,
+        "errors": sum(errors.values()),
+        "requests": 2 * len(positions),
+    }
+
+
+def _card_read(client: httpx.Client, id_number: str, name: str) -> dict[str, Any]:
+    """A card read proven by the card: the demo issuer's virtual card (the simulator the PC/SC
+    tests use) answers a fresh challenge of the back office."""
+    challenge = client.post("/api/v1/identifications/challenges")
+    challenge.raise_for_status()
+    nonce = challenge.json()["challenge"]
+    card_number = "A01234567"
+    card = SocialSecurityCardModel(
+        CardHolder(name=name, id_number=id_number, card_number=card_number)
+    )
+    card.respond(command(0x00, 0xA4, 0x04, 0x00, SSSE_NAME))
+    raw = card.respond(command(0x00, 0x88, 0x00, 0x00, bytes.fromhex(nonce), le=8))
+    return {
+        "proof": "card",
+        "card": {"card_number": card_number, "id_number": id_number, "name": name},
+        "challenge": nonce,
+        "answer": raw[:-2].hex(),
+    }
+
+
+def _id_number(serial: int) -> str:
+    """A valid resident ID number (GB 11643 check character) for a made-up person."""
+    body = f"31010519900101{serial % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(body, weights, strict=True))
+    return body + "10X98765432"[total % 11]
 
 
 def _reports_held(office: Office, ids: list[str]) -> Counter[str]:
@@ -560,6 +676,15 @@ def _reports_held(office: Office, ids: list[str]) -> Counter[str]:
     return Counter(str(r).split(":", 1)[1] for r in refs if r)
 
 
+def _noise_jpeg(side: int) -> bytes:
+    """A real JPEG (the back office decodes every photo) that does not compress: about
+    side * side * 1.5 bytes."""
+    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
 @contextmanager
 def file_size_limit(pid: int, limit: int) -> Iterator[None]:
     """Writes past `limit` bytes in any file of process `pid` fail with EFBIG (Python ignores
@@ -573,16 +698,15 @@ def file_size_limit(pid: int, limit: int) -> Iterator[None]:
 
 
 def _disk_full(office: Office, size: int) -> dict[str, int]:
-    """Kiosk reports while the back office cannot write a file past a limit: first just past
-    its largest file (a report's photo does not fit), then at 64 KiB (on SQLite its write-ahead
-    log soon does not fit either). Each answer is 2xx or a 503 with a JSON message, no .part
-    file is left, and the keep-alive connection survives every error; sent again once there is
-    room, each report is filed once. One connection (http.client), so a reset is seen."""
+    """Kiosk reports while the back office cannot write any file past 64 KiB: a report's photo
+    does not fit, and on SQLite its write-ahead log soon does not either. Each answer is 2xx
+    or a 503 with a JSON message, no .part file is left, and the keep-alive connection
+    survives every error; sent again once there is room, each report is filed once. One
+    connection (http.client), so a reset is seen."""
     token = _terminal_token(office)
     with_photo = [str(uuid.uuid4()) for _ in range(size)]
     without = [str(uuid.uuid4()) for _ in range(size)]
-    photo = base64.b64encode(b"\xff\xd8\xff\xe0" + os.urandom(384 * 1024)).decode()
-    largest = max((p.stat().st_size for p in office.data_dir.rglob("*") if p.is_file()), default=0)
+    photo = base64.b64encode(_noise_jpeg(400)).decode()
     host, port = office.url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -614,11 +738,10 @@ def _disk_full(office: Office, size: int) -> dict[str, int]:
             unclear += 1
 
     try:
-        with file_size_limit(office.pid, largest + 128 * 1024):
-            for report_id in with_photo:
-                full(report_id, photo)
         with file_size_limit(office.pid, 64 * 1024):
-            for report_id in without:
+            for report_id in with_photo:  # a photo (about 140 KiB) never fits
+                full(report_id, photo)
+            for report_id in without:  # on SQLite its write-ahead log soon does not either
                 full(report_id, None)
         refused_while_full = statuses[503]
         for report_id in with_photo:  # room again: the kiosk's outbox sends them again
@@ -654,6 +777,7 @@ def run_table(office: Office, size: int, work: Path) -> dict[str, dict[str, int]
     table["kiosk_killed"] = _kiosk_killed(office, size, work)
     table["outbox_corrupt"] = _outbox_corrupt(office, size, work)
     table["same_key_race"] = _same_key_race(office, size)
+    table["print_race"] = _print_race(office, size)
     table["disk_full"] = _disk_full(office, size)
     return table
 
@@ -665,6 +789,10 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url", default=None, help="a migrated or empty database (default: SQLite)"
     )
     args = parser.parse_args(argv)
+    # The server and this process (which hashes ID numbers for the print race) share one key;
+    # demo mode: the demo terminal and the demo issuer's card.
+    os.environ.setdefault("ZHILI_SECRET_KEY", secrets.token_urlsafe(48))
+    os.environ.setdefault("ZHILI_DEMO", "1")
     with tempfile.TemporaryDirectory(prefix="zhili-faults-") as tmp:
         work = Path(tmp)
         data_dir = work / "data"

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 HTTP_TIMEOUT_S = 5.0
 # A refused enrollment code will not become valid by itself; ask again only this often.
 REJECTED_RETRY_S = 60.0
-DEVICE_NAMES = ("printer", "card_reader", "qr_camera")
+DEVICE_NAMES = ("printer", "card_reader", "id_card_reader", "qr_camera")
 # Outbox problems (refused items, a corrupt file) reported per heartbeat; the rest next time.
 MAX_REPORTED_PROBLEMS = 20
 

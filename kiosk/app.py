@@ -63,6 +63,10 @@ class KioskApp(App):
     lock_message = StringProperty("")
     # The masked name of the person identified in this visit; "" when nobody is.
     greeting_name = StringProperty("")
+    # The card that identified them stays in its slot, and taking it ends the visit.
+    card_held = BooleanProperty(False)
+    # Elder mode offered for this visit (a card showed an older person); one large button.
+    elder_offer = BooleanProperty(False)
     # A short message for the person (a card that cannot be read, what a typed number is for).
     notice_zh = StringProperty("")
     notice_en = StringProperty("")
@@ -192,6 +196,7 @@ class KioskApp(App):
             sender=self._sender,
             runner=self.runner,
             catalog_refreshed=self._refresh_catalog_screens,
+            elder_offer_age=self.kiosk_config.elder_mode_offer_age,
         )
         for screen in screens.values():
             screen.attach(flows)
@@ -279,6 +284,9 @@ class KioskApp(App):
         if self.voice is not None:
             self.voice.stop()
         self.greeting_name = self.notice_zh = self.notice_en = ""
+        self.card_held = self.elder_offer = False
+        # Elder mode chosen (or offered) for one visit is forgotten: the next person starts in
+        # the terminal's own mode.
         self.language = self.kiosk_config.language
         self.elder_mode = self.kiosk_config.elder_mode
         if not self.locked and self.root is not None:
@@ -311,7 +319,13 @@ class KioskApp(App):
         self._refresh_status()
         self._refresh_catalog_screens()
 
+    def accept_elder_mode(self) -> None:
+        """The offer's one large button: elder mode for the rest of this visit."""
+        self.elder_mode = True
+
     def on_elder_mode(self, _app: KioskApp, elder_mode: bool) -> None:
+        if elder_mode:
+            self.elder_offer = False
         apply_sizes(self, self.elder_mode)
         if self.visits.current is not None:
             self.visits.current.elder_mode = elder_mode

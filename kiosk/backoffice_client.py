@@ -4,6 +4,7 @@ UI thread. What can wait goes through the outbox."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
@@ -18,8 +19,8 @@ from kiosk.devices.base import CardAnswer, CardIdentity
 from kiosk.outbox import Sender
 
 logger = logging.getLogger(__name__)
-# A card read without the card's answer to a back-office challenge proves nothing; it is not
-# sent (a resident ID card reader has no such proof yet).
+# A social security card read without the card's answer to a back-office challenge proves
+# nothing; it is not sent. (A resident ID card goes as identify_id_card, on the terminal's token.)
 NOT_PROVEN = "the card read carries no answer of the card to a challenge, so it proves nothing"
 T = TypeVar("T")
 
@@ -110,6 +111,23 @@ class BackOfficeClient:
             },
             "challenge": answer.challenge,
             "answer": answer.answer,
+        }
+        self._in_background(lambda: self._identify(body), done)
+
+    def identify_id_card(
+        self,
+        id_number: str,
+        name: str,
+        valid_to: dt.date | None,
+        done: Callable[[Identification | CallFailed], None],
+    ) -> None:
+        """A resident ID card read: taken on the terminal's token (the card proves nothing to
+        the back office), recorded as an ``id_card`` identification."""
+        body = {
+            "proof": "id_card",
+            "id_number": id_number,
+            "name": name,
+            "valid_to": valid_to.isoformat() if valid_to is not None else None,
         }
         self._in_background(lambda: self._identify(body), done)
 

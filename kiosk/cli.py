@@ -123,14 +123,16 @@ def _start_devices(app: KioskApp, config: KioskConfig) -> list[Any]:
         logger.error("devices not started: %s", exc)
         return []
     app.devices.printer = built.printer
-    app.devices.card_readers = [built.card_reader] if built.card_reader is not None else []
+    # Either card identifies the person; the same flows follow.
+    readers = [r for r in (built.card_reader, built.id_card_reader) if r is not None]
+    app.devices.card_readers = readers
     if isinstance(built.card_reader, AnswersChallenges):
         # Each card answers a fresh challenge of the back office while it is in the reader.
         built.card_reader.challenges = app.backoffice.card_challenge
     app.devices.qr_scanner = built.qr_camera
     app.device_health = built.health
     started: list[Any] = []
-    for device in (built.card_reader, built.qr_camera):
+    for device in (*readers, built.qr_camera):
         if device is not None:
             device.start()
             started.append(device)

@@ -11,6 +11,7 @@ Language = Literal["zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh", "en")
 MIN_HEARTBEAT_S = 5
 MAX_HEARTBEAT_S = 3600
+DEFAULT_ELDER_OFFER_AGE = 65
 
 
 class ConfigError(ValueError):
@@ -25,6 +26,8 @@ class KioskConfig:
     heartbeat_interval_s: int = 30
     language: Language = "zh"
     elder_mode: bool = False
+    # A card showing the person is this old or older offers elder mode for the visit; 0: never.
+    elder_mode_offer_age: int = DEFAULT_ELDER_OFFER_AGE
     fullscreen: bool = False
     window_size: tuple[int, int] = (1280, 800)
     # The [devices] table, passed as it is to kiosk.devices.factory.build_devices.
@@ -59,6 +62,7 @@ class KioskConfig:
             heartbeat_interval_s=_heartbeat(data, defaults.heartbeat_interval_s),
             language=_language(data, defaults.language),
             elder_mode=_bool(data, "elder_mode", defaults.elder_mode),
+            elder_mode_offer_age=_offer_age(data, defaults.elder_mode_offer_age),
             fullscreen=_bool(data, "fullscreen", defaults.fullscreen),
             window_size=_window_size(data, defaults.window_size),
             devices=_devices(data),
@@ -100,6 +104,15 @@ def _heartbeat(data: dict[str, Any], default: int) -> int:
         raise ConfigError(
             f"heartbeat_interval_s must be between {MIN_HEARTBEAT_S} and {MAX_HEARTBEAT_S}"
             f" seconds, got {value}"
+        )
+    return value
+
+
+def _offer_age(data: dict[str, Any], default: int) -> int:
+    value = data.get("elder_mode_offer_age", default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 150:
+        raise ConfigError(
+            f"elder_mode_offer_age must be an age in years (0 never offers), got {value!r}"
         )
     return value
 

@@ -38,6 +38,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "greeting.hello": ("您好，{name}", "Hello, {name}"),
     "greeting.take_card": ("取走卡片即结束本次服务", "Take your card to end this visit"),
     "greeting.voice": ("您好，{name}。", "Hello, {name}."),
+    # Offered to an older person once a card shows their age: one large button.
+    "elder_offer.button": (
+        "切换到长辈模式：字更大，有语音提示",
+        "Switch to elder mode: larger text, spoken prompts",
+    ),
     # Identify: card, Suishen code, or a typed ID number (which proves nothing).
     "identify.title": (
         "请插入社保卡，或出示随申码",
@@ -47,6 +52,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "identify.card": (
         "社保卡：芯片朝上，插入下方读卡口",
         "Card: chip facing up, into the slot below",
+    ),
+    "identify.title.either_card": (
+        "请用身份证、社保卡或随申码",
+        "ID card, social security card or Suishen code",
+    ),
+    "identify.either_card": (
+        "身份证放在读卡区上，或社保卡插入读卡口",
+        "ID card on the reader pad, or social security card into the slot",
     ),
     "identify.suishen": (
         "随申码：打开手机随申码，对准下方扫码口",

@@ -31,6 +31,7 @@ from kiosk.devices.base import (
     QrRejected,
     QrScanned,
     QrScanner,
+    ResidentIdentity,
 )
 from kiosk.devices.health import DeviceState
 
@@ -204,7 +205,11 @@ def check_identification(
         answers.append(answer)
         done.set()
 
-    client.identify_card(card.identity, card.answer, finished)
+    identity = card.identity
+    if isinstance(identity, ResidentIdentity):  # taken on the terminal's token, as the app does
+        client.identify_id_card(identity.id_number, identity.name, identity.valid_to, finished)
+    else:
+        client.identify_card(identity, card.answer, finished)
     if not done.wait(HTTP_WAIT_S):
         return Check(check_name, False, "the back office did not answer")
     answer = answers[0]

@@ -26,7 +26,8 @@ DEFAULT_VOLUME = 0.8
 class Proof(StrEnum):
     """How the person was identified. Only a card or a verified Suishen code is proof."""
 
-    CARD = "card"
+    CARD = "card"  # the social security card, held in the reader's slot for the visit
+    ID_CARD = "id_card"  # the resident ID card, shown to its reader once (no removal event)
     SUISHEN = "suishen"
     TYPED = "typed"
 
@@ -55,7 +56,7 @@ class Identity:
 
     @property
     def unlocks_personal_records(self) -> bool:
-        return self.proof in (Proof.CARD, Proof.SUISHEN)
+        return self.proof in (Proof.CARD, Proof.ID_CARD, Proof.SUISHEN)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ class Visit:
         # code's identification); secret, never shown or logged.
         self.identification_token: str | None = None
         self.report: ReportDraft | None = None
+        # Elder mode offered because the identification showed an older person (by age).
+        self.elder_mode_offered = False
         self.ended: EndReason | None = None
         self._last_activity = self.started_at
         self._end_listeners: list[Callable[[VisitSummary], None]] = []
@@ -211,6 +214,7 @@ class Visit:
         self.matter = None
         self.identification_token = None
         self.report = None
+        self.elder_mode_offered = False
         self.volume = DEFAULT_VOLUME
         listeners, self._end_listeners = self._end_listeners, []
         for listener in listeners:

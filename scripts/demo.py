@@ -1,6 +1,7 @@
 """`make demo`: seed a SQLite database under var/demo with a week of history, start the back
 office on :8000 with its AI patrol, the device peers (printer on TCP, virtual social-security
-card behind pcscd, a video file as the QR camera), one kiosk enrolled to the back office and
+card behind pcscd, the resident ID card reader module on TCP, a video file as the QR camera),
+one kiosk enrolled to the back office and
 driving those peers through its real drivers, and the camera feed that files and closes cases.
 Without a display the kiosk runs offscreen and writes a screenshot. Ctrl-C stops everything."""
 
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "var" / "demo"
 PORT = 8000
 PRINTER_PORT, PRINTER_CONTROL, CARD_CONTROL = 9100, 9190, 9191
+ID_CARD_PORT, ID_CARD_CONTROL = 9192, 9193
 BASE_URL = f"http://127.0.0.1:{PORT}"
 PY = sys.executable
 BIN = Path(PY).parent
@@ -87,6 +89,10 @@ def write_kiosk_config(code: str | None) -> Path:
         'reader = "Virtual PCD 00 00"',
         'layout = "social_security_card"',
         "",
+        "[devices.id_card_reader]",
+        'driver = "serial"',
+        f'port = "socket://127.0.0.1:{ID_CARD_PORT}"',
+        "",
         "[devices.printer]",
         'driver = "escpos"',
         'backend = "network"',
@@ -112,7 +118,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop_on_term)
     # Started in the background by a shell, SIGINT may arrive ignored: take it back.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    busy = [p for p in (PORT, PRINTER_PORT, PRINTER_CONTROL, CARD_CONTROL) if port_taken(p)]
+    ports = (PORT, PRINTER_PORT, PRINTER_CONTROL, CARD_CONTROL, ID_CARD_PORT, ID_CARD_CONTROL)
+    busy = [p for p in ports if port_taken(p)]
     if busy:
         print(f"Port(s) {busy} in use: stop whatever runs there and try again.", file=sys.stderr)
         return 1
@@ -156,6 +163,8 @@ def main() -> int:
             env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         start("card", PY, "-m", "simulators", "card", "--control-port", CARD_CONTROL)
+        start("idcard", PY, "-m", "simulators", "idcard", "--port", ID_CARD_PORT,
+              "--control-port", ID_CARD_CONTROL)  # fmt: skip
         start("camera-feed", PY, "-m", "backoffice.vision.training.demo_feed")
         screenshot = DEMO_DIR / "kiosk-home.png"
         screenshot.unlink(missing_ok=True)
@@ -174,6 +183,8 @@ def main() -> int:
         print(f"  logs                {DEMO_DIR}/*.log")
         print("  insert/pull the demo card:  .venv/bin/python -m simulators fault "
               f"--control-port {CARD_CONTROL} insert|pull")  # fmt: skip
+        print("  place/lift the ID card:     .venv/bin/python -m simulators fault "
+              f"--control-port {ID_CARD_CONTROL} place|remove|expired|none")  # fmt: skip
         print("  printer out of paper:       .venv/bin/python -m simulators fault "
               f"--control-port {PRINTER_CONTROL} paper_out|ready")  # fmt: skip
         print("Staff logins (username / password / role):")

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Run a command with the services it needs: the PC/SC daemon with its virtual readers
-# (vsmartcard-vpcd, TCP 35963/35964) and PostgreSQL on 5432. Starts only what is not
+# (vsmartcard-vpcd, TCP 35963/35964), Redis on 6379 and PostgreSQL on 5432. Starts only what is not
 # running, and stops what it started when the command ends, even on failure or Ctrl-C.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p var
 
 listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
 
 started_pcscd=""
 started_pg=""
+started_redis=""
 cleanup() {
   if [[ -n $started_pcscd ]]; then kill "$started_pcscd" 2>/dev/null; wait "$started_pcscd" 2>/dev/null; fi
+  if [[ -n $started_redis ]]; then kill "$started_redis" 2>/dev/null; wait "$started_redis" 2>/dev/null; fi
   if [[ -n $started_pg ]]; then pg_ctlcluster --skip-systemctl-redirect "$started_pg" main stop || true; fi
 }
 trap cleanup EXIT
@@ -25,6 +28,13 @@ if ! listening 35963; then
   else
     echo "services: pcscd is not installed; card-reader tests will be skipped" >&2
   fi
+fi
+
+# Redis (the sign-in guard's shared counters, tested against a real server).
+if ! listening 6379 && command -v redis-server >/dev/null; then
+  redis-server --bind 127.0.0.1 --port 6379 --save "" --daemonize no >var/redis.log 2>&1 &
+  started_redis=$!
+  for _ in $(seq 50); do listening 6379 && break; sleep 0.1; done
 fi
 
 if ! listening 5432 && command -v pg_ctlcluster >/dev/null; then

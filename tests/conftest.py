@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -264,12 +265,23 @@ TEST_LIMITS = SourceLimits(reach=TEST_REACH)
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """The app's settings; a test changes some with
     `@pytest.mark.parametrize("settings", [{"name": value}], indirect=True)`."""
-    changes = {
+    return Settings(**in_process_settings(tmp_path, getattr(request, "param", {})))
+
+
+def in_process_settings(tmp_path: Path, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Settings of an in-process back office: outside demo mode (the live servers run in demo
+    mode, tests/__init__.py), its card verifier named as production names one, holding the demo
+    issuer's key (tests/cards.py)."""
+    return {
+        "data_dir": tmp_path / "data",
+        "migrate_on_start": False,
+        "demo": False,
+        "card_verifier": "tests.cards:issuer_key_verifier",
+        # The tests' own peers on loopback, and camera files under the test's folder.
         "outbound_allow": TEST_PEER_ADDRESSES,
         "camera_file_dirs": [tmp_path],
-        **getattr(request, "param", {}),
+        **(changes or {}),
     }
-    return Settings(data_dir=tmp_path / "data", migrate_on_start=False, **changes)
 
 
 @pytest.fixture

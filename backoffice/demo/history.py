@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
@@ -35,6 +36,7 @@ from backoffice.vision.schemas import CameraCreate, ZoneCreate
 from backoffice.visits import service as visits
 from backoffice.visits.models import VisitOutcome
 from backoffice.visits.schemas import VisitIn
+from backoffice.workcal import SHANGHAI
 
 # Where the demo's patrol camera stands: Yan'an Road West, in grid JSL-G0403.
 PATROL_CAMERA_POINT = (121.4255, 31.2146)
@@ -94,6 +96,9 @@ class OpsData:
     terminal_code: str
     enrollment_code: str
     camera_code: str
+    # Cases reported in the last complete week in Shanghai, which the weekly report shows by
+    # default: the 16 of last week, and today's when "today" began less than hours ago there.
+    last_week_cases: int
 
 
 def _file(
@@ -140,7 +145,14 @@ def seed_ops_data(db: Session, now: datetime, photo_dir: Path) -> OpsData:
         display_name="美团单车运维",
     )
     # Last week: reported over seven days; most were handled and closed within the day.
-    monday = (now - timedelta(days=now.weekday() + 7)).replace(hour=1, minute=0, second=0)
+    # (Monday 09:00 in Shanghai, whose week the report counts: on Sunday evening in UTC it is
+    # already Monday there.)
+    local = now.astimezone(SHANGHAI)
+    monday = (
+        (local - timedelta(days=local.weekday() + 7))
+        .replace(hour=9, minute=0, second=0, microsecond=0)
+        .astimezone(now.tzinfo)
+    )
     for i, (type_code, road, grid) in enumerate(LAST_WEEK):
         at = monday + timedelta(hours=9 * i)
         case = _file(db, at, photo_dir, type_code, road, grid, "上周巡查发现")
@@ -260,7 +272,16 @@ def seed_ops_data(db: Session, now: datetime, photo_dir: Path) -> OpsData:
         ),
         now,
     )
+    this_monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    last_week_cases = db.scalar(
+        select(func.count(Case.id)).where(
+            Case.reported_at >= this_monday - timedelta(days=7), Case.reported_at < this_monday
+        )
+    )
     return OpsData(
+        last_week_cases=int(last_week_cases or 0),
         logins=logins,
         meituan=MEITUAN_LOGIN,
         overdue_number=overdue.number,

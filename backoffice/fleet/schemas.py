@@ -115,9 +115,9 @@ class HeartbeatIn(BaseModel):
     screen: str = Field(pattern=SCREEN_NAME)
     language: Literal["zh", "en"]
     elder_mode: bool
-    devices: dict[Literal["printer", "card_reader", "qr_camera"], DeviceHealth] = Field(
-        default_factory=dict
-    )
+    devices: dict[
+        Literal["printer", "card_reader", "id_card_reader", "qr_camera"], DeviceHealth
+    ] = Field(default_factory=dict)
     disk_free_mb: int | None = Field(default=None, ge=0, le=100_000_000)
     outbox: OutboxReport | None = Field(
         default=None, description="The kiosk outbox: items waiting, and problems since last time."

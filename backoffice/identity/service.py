@@ -16,6 +16,7 @@ from backoffice.units.models import ResponsibleUnit
 
 MIN_PASSWORD_LENGTH = 10
 STAFF_TOKEN_TTL = timedelta(hours=12)
+UNIT_TOKEN_TTL = timedelta(days=90)  # the API takes `unit_token_days` from the settings
 
 
 def create_staff(
@@ -84,7 +85,9 @@ def issue_staff_token(db: Session, staff: Staff, now: datetime, label: str = "ap
     )
 
 
-def issue_unit_token(db: Session, unit: ResponsibleUnit, now: datetime, ttl: timedelta) -> str:
+def issue_unit_token(
+    db: Session, unit: ResponsibleUnit, now: datetime, ttl: timedelta = UNIT_TOKEN_TTL
+) -> str:
     return _issue(
         db,
         ApiToken(

@@ -105,7 +105,10 @@ def rate(
         raise BadInput("A rating of 1 or 2 needs at least one reason or a comment.")
     if not bad and data.reasons:
         raise BadInput("Reasons are asked only for a rating of 1 or 2.")
-    if db.scalars(select(Rating.id).where(Rating.visit_id == visit.id)).first() is not None:
+    rated = db.scalars(select(Rating).where(Rating.visit_id == visit.id)).first()
+    if rated is not None:
+        if rated.idempotency_key == key:  # the same rating, committed since we looked
+            return _same_rating(rated, digest, terminal_id), False
         raise Conflict(f"Visit {visit.id} was rated already; one rating per visit.")
     terminal = db.get_one(Terminal, terminal_id)
 

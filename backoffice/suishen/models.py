@@ -13,8 +13,11 @@ from backoffice.db import Base, UTCDateTime, str_enum
 
 
 class Proof(StrEnum):
-    CARD = "card"  # a resident ID card or social security card read at the terminal
+    CARD = "card"  # a social security card read at the terminal
     SUISHEN = "suishen"  # a verified Suishen code
+    # A resident ID card read at the terminal: the card cannot prove the read (its reader's
+    # security module answers only the reader), so it rests on the terminal's token alone.
+    ID_CARD = "id_card"
 
 
 class Identification(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,6 +45,20 @@ class ChallengeOut(BaseModel):
     expires_at: datetime
 
 
+class IdCardEvidence(BaseModel):
+    """What the terminal's resident ID card reader read off the card. Nothing in it is proven
+    by the card: it is taken on the terminal's token, and recorded as an ``id_card`` proof."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proof: Literal["id_card"]
+    id_number: str = Field(min_length=18, max_length=18, repr=False)
+    name: str = Field(min_length=1, max_length=40, repr=False)
+    valid_to: date | None = Field(
+        default=None, description="The card's last valid day; null for a long-term (长期) card"
+    )
+
+
 class SuishenEvidence(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -60,7 +74,9 @@ class TypedEvidence(BaseModel):
     proof: Literal["typed"]
 
 
-Evidence = Annotated[CardEvidence | SuishenEvidence | TypedEvidence, Field(discriminator="proof")]
+Evidence = Annotated[
+    CardEvidence | IdCardEvidence | SuishenEvidence | TypedEvidence, Field(discriminator="proof")
+]
 
 
 class IdentificationOut(BaseModel):

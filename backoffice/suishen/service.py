@@ -1,14 +1,17 @@
 """Turn identity evidence into a short-lived identification bound to the terminal.
 
-A card read counts only with the card's answer to a one-time challenge (`cards`); a Suishen
-code counts once. Every proof goes through `enforce_identification_limit`: a terminal that
-identifies more distinct people per hour than allowed is refused and a fleet alert opens.
+A social security card read counts only with the card's answer to a one-time challenge
+(`cards`); a resident ID card read (`id_card`) cannot be proven by the card and rests on the
+terminal's token; a Suishen code counts once. Every proof goes through
+`enforce_identification_limit`: a terminal that identifies more distinct people per hour than
+allowed is refused and a fleet alert opens.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +35,12 @@ from backoffice.suishen.personal import (
     mask_id_number,
     mask_name,
 )
-from backoffice.suishen.schemas import CardEvidence, SuishenEvidence, TypedEvidence
+from backoffice.suishen.schemas import (
+    CardEvidence,
+    IdCardEvidence,
+    SuishenEvidence,
+    TypedEvidence,
+)
 
 # Long enough for one visit at the kiosk; the kiosk wipes it when the visit ends anyway.
 IDENTIFICATION_TTL = timedelta(minutes=10)
@@ -42,6 +50,25 @@ TYPED_REFUSED = (
     "A typed ID number does not prove who is at the terminal. Read the ID card or social "
     "security card, or scan the Suishen code."
 )
+# An ID card's validity ends on a local (Shanghai) day.
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+ID_CARD_EXPIRED = (
+    "This resident ID card has expired; it cannot identify anyone. Use a valid card, the social "
+    "security card or the Suishen code."
+)
+
+
+def _id_card_number(evidence: IdCardEvidence, now: datetime) -> str:
+    """The ID number of a resident ID card read, checked; an expired card is refused."""
+    number = evidence.id_number.strip().upper()
+    if not is_valid_id_number(number):
+        raise BadInput("The ID number read from the card fails its check; read it again.")
+    valid_to = evidence.valid_to
+    if valid_to is not None and valid_to < now.astimezone(LOCAL_ZONE).date():
+        raise BadInput(ID_CARD_EXPIRED)
+    return number
+
+
 UNPROVEN_CARD = (
     "A card read counts only with the card's answer to a challenge: ask POST "
     "/api/v1/identifications/challenges, have the card answer it (internal authentication) and "
@@ -191,7 +218,7 @@ def _use_code(db: Session, code: VerifiedCode, terminal_id: int, now: datetime) 
 
 def identify(
     db: Session,
-    evidence: CardEvidence | SuishenEvidence | TypedEvidence,
+    evidence: CardEvidence | IdCardEvidence | SuishenEvidence | TypedEvidence,
     *,
     terminal_id: int,
     keys: Keys,
@@ -200,10 +227,20 @@ def identify(
     people_per_hour: int,
     now: datetime,
 ) -> tuple[Identification, str]:
-    """Record who the terminal identified; returns the row and its token (shown once)."""
+    """Record who the terminal identified; returns the row and its token (shown once).
+
+    A resident ID card read (``id_card``) rests on the terminal's token alone: its reader's
+    security module proves the card to the reader, not to the back office."""
     if isinstance(evidence, TypedEvidence):
         raise Forbidden(TYPED_REFUSED)
-    if isinstance(evidence, CardEvidence):
+    if isinstance(evidence, IdCardEvidence):
+        # Nothing proves this read but the terminal's token: the per-terminal limit on distinct
+        # people per hour is what bounds a terminal that sends made-up reads.
+        number = _id_card_number(evidence, now)
+        proof, id_hash = Proof.ID_CARD, keyed_hash(keys, number)
+        masked_id, masked = mask_id_number(number), mask_name(evidence.name)
+        enforce_identification_limit(db, terminal_id, id_hash, now, people_per_hour)
+    elif isinstance(evidence, CardEvidence):
         number, name = _proven_card(db, evidence, terminal_id, cards, now)
         proof, id_hash = Proof.CARD, keyed_hash(keys, number)
         masked_id, masked = mask_id_number(number), mask_name(name)

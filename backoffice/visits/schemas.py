@@ -22,7 +22,7 @@ class VisitIn(BaseModel):
     duration_s: float = Field(ge=0, le=24 * 3600)
     language: Literal["zh", "en"]
     elder_mode: bool
-    identified_by: Literal["card", "suishen", "typed"] | None = None
+    identified_by: Literal["card", "id_card", "suishen", "typed"] | None = None
 
     @field_validator("visit_id")
     @classmethod

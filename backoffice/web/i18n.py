@@ -210,6 +210,7 @@ ZH: dict[str, str] = {
     "OK": "正常",
     "printer": "打印机",
     "card_reader": "读卡器",
+    "id_card_reader": "身份证阅读器",
     "qr_camera": "扫码器",
     "ready": "就绪",
     "busy": "忙",

@@ -60,6 +60,40 @@ class CardIdentity:
         return mask_name(self.name)
 
 
+RESIDENT_ID_CARD = "resident_id_card"
+SEX_CODES = {"1": "male", "2": "female"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResidentIdentity(CardIdentity):
+    """What a resident ID card (居民身份证) says, beyond ``CardIdentity``; every field is masked
+    in ``repr``. ``card_number`` is empty: the ID card has no number of its own."""
+
+    sex_code: str = field(repr=False)
+    nation_code: str = field(repr=False)
+    address: str = field(repr=False)
+    issuing_authority: str = field(repr=False)
+    valid_from: dt.date = field(repr=False)
+    valid_to: dt.date | None = field(repr=False)  # None: 长期 (no end)
+    photo_wlt: bytes = field(repr=False)  # the vendor's WLT format, carried opaque
+
+    @property
+    def sex(self) -> str:
+        return SEX_CODES[self.sex_code]
+
+    def expired(self, today: dt.date) -> bool:
+        return self.valid_to is not None and self.valid_to < today
+
+
+def age_on(birth_date: dt.date, today: dt.date) -> int:
+    """Whole years of age on ``today`` (someone born on 29 February ages on 1 March)."""
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+
+
 @dataclass(frozen=True)
 class CardAnswer:
     """The card's answer to the back office's one-time challenge (internal authentication):

@@ -38,15 +38,15 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import serial
 
 from kiosk.devices.base import (
+    RESIDENT_ID_CARD,
+    SEX_CODES,
     CardError,
     CardEvent,
-    CardIdentity,
     CardInserted,
     CardPulledOut,
     CardReadError,
@@ -54,6 +54,7 @@ from kiosk.devices.base import (
     DeviceError,
     InvalidCardIdNumber,
     ReaderUnavailable,
+    ResidentIdentity,
 )
 from kiosk.devices.health import DeviceHealth, DeviceState
 from kiosk.devices.idframe import (
@@ -73,7 +74,7 @@ from kiosk.devices.idnumber import InvalidIdNumber, parse_id_number
 
 logger = logging.getLogger(__name__)
 
-CARD_KIND = "resident_id_card"
+CARD_KIND = RESIDENT_ID_CARD
 TEXT_SIZE = 256
 PHOTO_SIZE = 1024
 LONG_TERM = "长期"
@@ -90,7 +91,6 @@ TEXT_FIELDS = (
     ("valid_to", 16),
     ("reserved", 36),
 )
-SEX_CODES = {"1": "male", "2": "female"}
 
 DEFAULT_BAUDRATE = 115200
 POLL_S = 0.3  # between two "find card" while the reader is empty
@@ -102,8 +102,12 @@ PORT_READ_S = 0.05  # pyserial's own read timeout; bounds how long stop() takes
 
 class IdCardExpired(CardReadError):
     reason_code = "card_expired"
-    message_zh = "此身份证已过有效期，请使用有效证件或到柜台办理"
-    message_en = "This ID card has expired. Please use a valid card or go to a service counter."
+    # Short sentences and the ways that still work here (适老化: say what to do next).
+    message_zh = "这张身份证已过期，不能在本机使用。请改用社保卡或随申码，或到服务窗口办理。"
+    message_en = (
+        "This ID card has expired. Please use your social security card or Suishen code, or go "
+        "to a counter."
+    )
 
 
 class IdCardLifted(CardPulledOut):
@@ -125,27 +129,6 @@ class IdCardNotRead(CardReadError):
 
 class IdCardStuck(IdCardNotRead):
     """The module finds the card but cannot read it; it must leave before the next try."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ResidentIdentity(CardIdentity):
-    """What a resident ID card says, beyond ``CardIdentity``; every field is masked in ``repr``.
-    ``card_number`` is empty: the ID card has no number of its own."""
-
-    sex_code: str = field(repr=False)
-    nation_code: str = field(repr=False)
-    address: str = field(repr=False)
-    issuing_authority: str = field(repr=False)
-    valid_from: dt.date = field(repr=False)
-    valid_to: dt.date | None = field(repr=False)  # None: 长期 (no end)
-    photo_wlt: bytes = field(repr=False)  # the vendor's WLT format, carried opaque
-
-    @property
-    def sex(self) -> str:
-        return SEX_CODES[self.sex_code]
-
-    def expired(self, today: dt.date) -> bool:
-        return self.valid_to is not None and self.valid_to < today
 
 
 def _text_fields(text: bytes) -> dict[str, str]:
@@ -234,6 +217,8 @@ class SerialIdCardReader:
     answering turns ``health()`` to FAULT; the driver reopens the port and resets the module every
     ``retry_s`` until it answers again.
     """
+
+    card_kind = RESIDENT_ID_CARD  # what the identify screen tells people to show
 
     def __init__(
         self,

@@ -1,9 +1,12 @@
-"""Who is at the screen: a card from any card reader, a Suishen code from the camera, or a typed
-ID number (which proves nothing and never opens records). Services that need proof ask
-``token_for``, and get the back office's identification token as soon as it is there."""
+"""Who is at the screen: a card from any card reader (the social security card or the resident ID
+card: the same flows follow), a Suishen code from the camera, or a typed ID number (which proves
+nothing and never opens records). Services that need proof ask ``token_for``, and get the back
+office's identification token as soon as it is there. A card showing an older person (by age)
+offers elder mode for the visit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
@@ -20,6 +23,8 @@ from kiosk.devices.base import (
     QrEvent,
     QrRejected,
     QrScanned,
+    ResidentIdentity,
+    age_on,
 )
 from kiosk.devices.idnumber import mask_id_number
 from kiosk.flows.ports import BackOffice, KioskDevices, Screens, both
@@ -43,8 +48,13 @@ class IdentifyView(Protocol):
 
     def asking_for(self) -> str: ...
 
-    def greet(self, masked_name: str) -> None:
-        """The greeting bar shows the masked name ("" hides it)."""
+    def greet(self, masked_name: str, card_held: bool = False) -> None:
+        """The greeting bar shows the masked name ("" hides it); ``card_held``: the card stays
+        in its slot and taking it ends the visit (the social security card)."""
+        ...
+
+    def offer_elder_mode(self) -> None:
+        """Offer elder mode with one large button, for this visit."""
         ...
 
     def notice(self, chinese: str, english: str) -> None:
@@ -70,6 +80,9 @@ class IdentifyFlow:
         screens: Screens,
         view: IdentifyView,
         reopen: Callable[[str], None],
+        *,
+        elder_offer_age: int = 0,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self._backoffice = backoffice
         self._devices = devices
@@ -78,6 +91,9 @@ class IdentifyFlow:
         self._view = view
         # Opens the service that asked for proof, once the person is identified.
         self._reopen = reopen
+        # A card holder this old or older is offered elder mode; 0: never.
+        self._elder_offer_age = elder_offer_age
+        self._today = today
         self._asked: _Asked | None = None
 
     # --- what the person does --------------------------------------------------------------
@@ -87,6 +103,10 @@ class IdentifyFlow:
         self._visits.ensure()
         self._view.ask_for(service_key)
         self._screens.show(IDENTIFY_SCREEN)
+
+    def reads_id_cards(self) -> bool:
+        """Whether the identify screen should say how to show a resident ID card."""
+        return self._devices.reads_id_cards()
 
     def has_proof(self) -> bool:
         visit = self._visits.current
@@ -111,11 +131,18 @@ class IdentifyFlow:
         if isinstance(event, CardInserted):
             visit = self._visits.ensure()
             card = event.identity
-            visit.identify(Identity(Proof.CARD, masked_name=card.masked_name, secret=""))
-            self._greet(card.masked_name)
+            resident = isinstance(card, ResidentIdentity)
+            proof = Proof.ID_CARD if resident else Proof.CARD
+            visit.identify(Identity(proof, masked_name=card.masked_name, secret=""))
+            # The ID card is shown once and taken back; only the social security card stays.
+            self._greet(card.masked_name, card_held=not resident)
             asked = self._asked = _Asked(visit)
             done = functools.partial(self._card_identified, asked)
-            self._backoffice.identify_card(card, event.answer, done)
+            if isinstance(card, ResidentIdentity):
+                self._backoffice.identify_id_card(card.id_number, card.name, card.valid_to, done)
+            else:
+                self._backoffice.identify_card(card, event.answer, done)
+            self._offer_elder_mode(visit, card.birth_date)
             self._after_identification()
         elif isinstance(event, CardRemoved):
             current = self._visits.current
@@ -185,8 +212,17 @@ class IdentifyFlow:
         self._greet(result.masked_name)
         self._after_identification()
 
-    def _greet(self, masked_name: str) -> None:
-        self._view.greet(masked_name)
+    def _offer_elder_mode(self, visit: Visit, birth_date: dt.date) -> None:
+        """Once a visit, to someone old enough who is not in elder mode already."""
+        limit = self._elder_offer_age
+        if not limit or visit.elder_mode or visit.elder_mode_offered:
+            return
+        if age_on(birth_date, self._today()) >= limit:
+            visit.elder_mode_offered = True
+            self._view.offer_elder_mode()
+
+    def _greet(self, masked_name: str, card_held: bool = False) -> None:
+        self._view.greet(masked_name, card_held)
         self._view.notice("", "")
         greeting = tr("greeting.voice", self._screens.language())
         self._screens.speak(greeting.format(name=masked_name))

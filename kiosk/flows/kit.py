@@ -66,7 +66,9 @@ def build_flows(
     sender: Callable[[], Sender | None],
     runner: Runner,
     catalog_refreshed: Callable[[], None],
+    elder_offer_age: int = 0,
 ) -> Flows:
+    """``elder_offer_age``: a card holder this old or older is offered elder mode (0: never)."""
     screens = views.screens
     lists = Lists(screens, views.lists)
     slips = SlipPrinter(devices, visits, screens, views.guide, runner)
@@ -74,7 +76,13 @@ def build_flows(
     consult = ConsultFlow(backoffice, visits, screens, browse, views.guide, views.answer, slips)
     # The identify flow reopens the service that asked for proof through the home menu.
     identify = IdentifyFlow(
-        backoffice, devices, visits, screens, views.identify, lambda key: home.open(key)
+        backoffice,
+        devices,
+        visits,
+        screens,
+        views.identify,
+        lambda key: home.open(key),
+        elder_offer_age=elder_offer_age,
     )
     booklet = BookletFlow(
         backoffice, devices, outbox, visits, screens, views.booklet, identify, runner

@@ -3,6 +3,7 @@ for slow work. The app implements these with Kivy; window-free tests with plain 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -10,7 +11,14 @@ from typing import Any, Protocol
 from kiosk.background import Runner
 from kiosk.backoffice_client import Answer, CallFailed, Identification
 from kiosk.config import Language
-from kiosk.devices.base import CardAnswer, CardIdentity, CardReader, Printer, QrScanner
+from kiosk.devices.base import (
+    RESIDENT_ID_CARD,
+    CardAnswer,
+    CardIdentity,
+    CardReader,
+    Printer,
+    QrScanner,
+)
 from kiosk.devices.health import DeviceState
 from kiosk.i18n import tr
 
@@ -69,6 +77,14 @@ class BackOffice(Protocol):
         """The card's records with its answer to the back office's challenge."""
         ...
 
+    def identify_id_card(
+        self,
+        id_number: str,
+        name: str,
+        valid_to: dt.date | None,
+        done: Callable[[Identification | CallFailed], None],
+    ) -> None: ...
+
     def identify_suishen(
         self, payload: str, done: Callable[[Identification | CallFailed], None]
     ) -> None: ...
@@ -85,8 +101,9 @@ class BackOffice(Protocol):
 
 @dataclass
 class KioskDevices:
-    """The devices this kiosk has; any may be missing. A second card source (a resident ID card
-    reader) is one more entry in ``card_readers``: every reader's events reach identification."""
+    """The devices this kiosk has; any may be missing. Each card reader (the social security
+    card's, the resident ID card's) is one entry in ``card_readers``: every reader's events reach
+    identification, and the same flows follow."""
 
     printer: Printer | None = None
     card_readers: list[CardReader] = field(default_factory=list)
@@ -95,6 +112,10 @@ class KioskDevices:
     def camera_ready(self) -> bool:
         scanner = self.qr_scanner
         return scanner is not None and scanner.health().state == DeviceState.READY
+
+    def reads_id_cards(self) -> bool:
+        """A resident ID card reader is among the card readers (its driver says its kind)."""
+        return any(getattr(r, "card_kind", None) == RESIDENT_ID_CARD for r in self.card_readers)
 
     def can_identify(self) -> bool:
         """A card reader or a QR camera is there and not failed."""

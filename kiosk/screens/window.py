@@ -19,6 +19,9 @@ class Bars(Protocol):
 
     language: str
     greeting_name: str
+    card_held: bool
+    elder_mode: bool
+    elder_offer: bool
     notice_zh: str
     notice_en: str
 
@@ -65,8 +68,13 @@ class WindowScreens:
     def asking_for(self) -> str:
         return str(self._manager.get_screen("identify").service_key)
 
-    def greet(self, masked_name: str) -> None:
+    def greet(self, masked_name: str, card_held: bool = False) -> None:
         self._bars.greeting_name = masked_name
+        self._bars.card_held = card_held
+
+    def offer_elder_mode(self) -> None:
+        if not self._bars.elder_mode:
+            self._bars.elder_offer = True
 
     def notice(self, chinese: str, english: str) -> None:
         self._bars.notice_zh, self._bars.notice_en = chinese, english

@@ -75,3 +75,13 @@ def test_demo_mode_allows_the_development_secret(tmp_path: Path) -> None:
 def test_the_token_cache_cannot_be_set_above_five_seconds(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         Settings(data_dir=tmp_path, token_cache_s=6)
+
+
+def test_demo_mode_is_announced_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from backoffice.app import create_app
+
+    with caplog.at_level("WARNING", logger="backoffice.app"):
+        create_app(Settings(data_dir=tmp_path, demo=True, migrate_on_start=False))
+    assert any("DEMO MODE (ZHILI_DEMO=1)" in record.getMessage() for record in caplog.records)

@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 ERROR = {"$ref": "#/components/schemas/ErrorOut"}
+# In-process back offices run outside demo mode, where the document is served only on request.
+pytestmark = pytest.mark.parametrize("settings", [{"api_docs": True}], indirect=True)
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

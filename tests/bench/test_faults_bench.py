@@ -31,6 +31,7 @@ def test_every_fault_loses_doubles_and_strands_nothing(
     for fault, row in table.items():
         assert (row["lost"], row["doubled"], row["stuck"]) == (0, 0, 0), (fault, summary)
     assert table["same_key_race"]["errors"] == 0, summary
+    assert table["print_race"]["errors"] == 0, summary
     assert table["disk_full"]["unclear_errors"] == 0, summary
     assert table["disk_full"]["errors_500"] == 0, summary
     assert table["disk_full"]["connection_resets"] == 0, summary

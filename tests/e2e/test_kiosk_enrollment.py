@@ -82,4 +82,52 @@ def test_kiosk_enrolls_sends_heartbeats_and_shows_its_home_screen(
     assert body["online"] is True
     assert body["screen"] == "home"
     assert body["app_version"] == "0.1.0"
-    assert set(body["devices"]) == {"printer", "card_reader", "qr_camera"}
+    assert set(body["devices"]) == {"printer", "card_reader", "id_card_reader", "qr_camera"}
+
+
+def test_a_kiosk_with_a_corrupt_outbox_starts_moves_it_aside_and_reports_it(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """It used to exit with rc 1 within a second, and systemd restarted it for ever."""
+    code = _seed(live_server.database_url)
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'server_url = "{live_server.url}"\nenrollment_code = "{code}"\nheartbeat_interval_s = 5\n',
+        encoding="utf-8",
+    )
+    outbox = tmp_path / "var" / "kiosk" / "outbox.sqlite3"
+    outbox.parent.mkdir(parents=True)
+    outbox.write_bytes(b"\x00" * 8192)  # zeroed by a power cut
+    kiosk = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "--config",
+            str(config),
+            "--screenshot",
+            str(tmp_path / "home.png"),
+            "--exit-after-screenshot",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert kiosk.returncode == 0, kiosk.stderr[-3000:]
+    [aside] = outbox.parent.glob("outbox.sqlite3.corrupt-*")
+    assert aside.read_bytes() == b"\x00" * 8192  # kept for inspection
+    login = httpx.post(
+        f"{live_server.url}/api/v1/auth/token",
+        json={"username": "demo-terminal-manager", "password": "terminal-manager-demo-2026"},
+    )
+    headers = bearer(login.json()["token"])
+    deadline = time.monotonic() + 10
+    alerts: list[dict[str, str]] = []
+    while not alerts and time.monotonic() < deadline:
+        answer = httpx.get(f"{live_server.url}/api/v1/fleet/alerts", headers=headers)
+        alerts = [a for a in answer.json() if a["kind"] == "outbox"]
+        time.sleep(0.2)
+    [alert] = alerts
+    assert alert["terminal_code"] == DEMO_TERMINAL
+    assert aside.name in alert["message"]

@@ -155,6 +155,7 @@ def test_heartbeat_sends_bearer_token_and_status_and_queues_commands(
         "devices": {
             "printer": {"state": "fault", "reason": "paper out"},
             "card_reader": {"state": "ready", "reason": None},
+            "id_card_reader": {"state": "absent", "reason": "not reported"},
             "qr_camera": {"state": "absent", "reason": "not reported"},
         },
     }

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import io
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
@@ -25,6 +25,9 @@ from backoffice.units.models import ResponsibleUnit
 ON_JIANGSU_ROAD = (121.4326, 31.2235)
 # On 延安西路 (JSL-R05) in grid JSL-G0403 of 武夷 community (JSL-C04).
 ON_YANAN_ROAD = (121.4250, 31.2146)
+
+# A unit token's lifetime in tests (the setting's default, ZHILI_UNIT_TOKEN_DAYS).
+UNIT_TOKEN_TTL = timedelta(days=90)
 
 
 def jpeg(tag: bytes = b"") -> bytes:

@@ -20,7 +20,7 @@ from backoffice.clock import ManualClock
 from backoffice.errors import Conflict
 from backoffice.identity.service import issue_unit_token
 from backoffice.settings import Settings
-from tests.backoffice.cases.helpers import case_in_state, photo, photo_json, unit
+from tests.backoffice.cases.helpers import UNIT_TOKEN_TTL, case_in_state, photo, photo_json, unit
 from tests.conftest import StaffFactory, bearer
 
 A = CaseAction
@@ -123,7 +123,9 @@ def test_every_state_and_action_through_the_api(
     hello = unit(db, "BIKE-HELLO")
     by_unit = TRANSITIONS[action].by_unit
     headers = (
-        bearer(issue_unit_token(db, hello, clock.now())) if by_unit else staff_headers(Role.ADMIN)
+        bearer(issue_unit_token(db, hello, clock.now(), UNIT_TOKEN_TTL))
+        if by_unit
+        else staff_headers(Role.ADMIN)
     )
     if action in (A.APPROVE_EXTENSION, A.REJECT_EXTENSION) and state is S.HANDLING:
         lifecycle.apply_action(

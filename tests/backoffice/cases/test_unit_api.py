@@ -13,12 +13,12 @@ from backoffice.cases.states import CaseState
 from backoffice.clock import ManualClock
 from backoffice.identity.service import issue_unit_token
 from backoffice.settings import Settings
-from tests.backoffice.cases.helpers import ON_YANAN_ROAD, new_case, photo_json, unit
+from tests.backoffice.cases.helpers import ON_YANAN_ROAD, UNIT_TOKEN_TTL, new_case, photo_json, unit
 from tests.conftest import StaffFactory, bearer
 
 
 def _token(db: Session, code: str, clock: ManualClock) -> dict[str, str]:
-    return bearer(issue_unit_token(db, unit(db, code), clock.now()))
+    return bearer(issue_unit_token(db, unit(db, code), clock.now(), UNIT_TOKEN_TTL))
 
 
 def test_a_unit_lists_only_its_own_cases_and_cannot_touch_another_units(

@@ -19,7 +19,7 @@ from backoffice.cases.states import CaseSource, CaseState
 from backoffice.clock import ManualClock
 from backoffice.identity.service import issue_unit_token
 from backoffice.settings import Settings
-from tests.backoffice.cases.helpers import jpeg, new_case, photo_json, unit
+from tests.backoffice.cases.helpers import UNIT_TOKEN_TTL, jpeg, new_case, photo_json, unit
 from tests.conftest import StaffFactory, bearer
 
 
@@ -52,7 +52,7 @@ def camera(db: Session) -> FrameVerifier:
 
 
 def _handle(client: TestClient, db: Session, case: Case, clock: ManualClock) -> dict[str, object]:
-    headers = bearer(issue_unit_token(db, unit(db, "BIKE-HELLO"), clock.now()))
+    headers = bearer(issue_unit_token(db, unit(db, "BIKE-HELLO"), clock.now(), UNIT_TOKEN_TTL))
     url = f"/api/v1/cases/{case.number}/actions"
     assert client.post(f"{url}/accept", json={}, headers=headers).status_code == 200
     response = client.post(
@@ -149,7 +149,9 @@ def test_an_inspector_compares_the_photos_and_verifies_then_an_operator_closes(
     url = f"/api/v1/cases/{case.number}/actions"
     returned = client.post(f"{url}/return", json={"reason": "盲道上仍有 2 辆"}, headers=inspector)
     assert returned.json()["state"] == "handling"
-    headers = bearer(issue_unit_token(seeded, unit(seeded, "BIKE-HELLO"), clock.now()))
+    headers = bearer(
+        issue_unit_token(seeded, unit(seeded, "BIKE-HELLO"), clock.now(), UNIT_TOKEN_TTL)
+    )
     client.post(f"{url}/report_handled", json={"photos": [photo_json("after")]}, headers=headers)
     verified = client.post(
         f"{url}/verify", json={"reason": "前后照片一致, 已清理"}, headers=inspector

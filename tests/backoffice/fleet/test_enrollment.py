@@ -20,7 +20,11 @@ BEAT: dict[str, Any] = {
     "screen": "home",
     "language": "zh",
     "elder_mode": False,
-    "devices": {"printer": {"state": "ready"}, "card_reader": {"state": "ready"}},
+    "devices": {
+        "printer": {"state": "ready"},
+        "card_reader": {"state": "ready"},
+        "id_card_reader": {"state": "fault", "reason": "reader_unavailable: SAM status 000041"},
+    },
     "disk_free_mb": 20480,
 }
 
@@ -102,6 +106,10 @@ def test_heartbeat_is_recorded_and_the_terminal_goes_offline_when_silent(
     assert terminal["online"] is True
     assert terminal["screen"] == "home"
     assert terminal["devices"]["printer"] == {"state": "ready", "reason": None}
+    assert terminal["devices"]["id_card_reader"] == {
+        "state": "fault",
+        "reason": "reader_unavailable: SAM status 000041",
+    }
     beat = db.scalars(select(Heartbeat)).one()
     assert beat.disk_free_mb == 20480 and beat.received_at == clock.now()
 

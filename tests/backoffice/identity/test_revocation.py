@@ -16,20 +16,19 @@ from backoffice.clock import ManualClock
 from backoffice.identity.models import AccessAuditEntry
 from backoffice.identity.service import create_staff
 from backoffice.settings import Settings
-from tests.conftest import StaffFactory
+from tests.conftest import StaffFactory, in_process_settings
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        migrate_on_start=False,
-        unit_token_days=30,
-        signin_account_limits="2/hour",
-        signin_address_limits="50/hour",
-    )
+    changes = {
+        "unit_token_days": 30,
+        "signin_account_limits": "2/hour",
+        "signin_address_limits": "50/hour",
+    }
+    return Settings(**in_process_settings(tmp_path, changes))
 
 
 def test_a_unit_token_expires_after_its_configured_days(

@@ -121,7 +121,10 @@ def test_records_are_refused_to_a_typed_id_number_and_to_other_terminals(
     client: TestClient, clock: ManualClock, source: DemoMedicalSource, manager: dict[str, str]
 ) -> None:
     kiosk = enrolled_terminal(client, manager)
-    typed = client.get(f"/api/v1/medical/records?id_number={ID_NUMBER}", headers=kiosk)
+    in_url = client.get(f"/api/v1/medical/records?id_number={ID_NUMBER}", headers=kiosk)
+    assert in_url.status_code == 400  # refused before any handler (backoffice.protect)
+    assert in_url.json()["detail"].startswith("An ID number may not be sent in the URL")
+    typed = client.get(f"/api/v1/medical/records?id={ID_NUMBER}", headers=kiosk)
     assert typed.status_code == 403 and "typed ID number" in typed.json()["detail"]
     anonymous = client.get("/api/v1/medical/records", headers=kiosk)
     assert anonymous.status_code == 401 and "Identify the person" in anonymous.json()["detail"]

@@ -1,5 +1,6 @@
 """Card reads proven by the card, in process: the challenge's lifetime under the test clock, the
-card verifier's arithmetic, and the per-terminal limit on distinct people identified."""
+card verifier's arithmetic, and the per-terminal limit on distinct people identified (resident ID
+card reads, taken on the terminal's token, count toward it too)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from backoffice.suishen.cards import (
 from backoffice.suishen.service import THROTTLED
 from tests.backoffice.kiosk_terminals import card_evidence, enrolled_terminal
 from tests.cards import card_answer
-from tests.conftest import StaffFactory
+from tests.conftest import StaffFactory, in_process_settings
 
 PEOPLE = ("11010519491231002X", "440524188001010014", "310105194809270012")
 IDENTIFY = "/api/v1/identifications"
@@ -32,7 +33,7 @@ IDENTIFY = "/api/v1/identifications"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", migrate_on_start=False, identify_people_per_hour=2)
+    return Settings(**in_process_settings(tmp_path, {"identify_people_per_hour": 2}))
 
 
 @pytest.fixture
@@ -85,6 +86,26 @@ def test_a_terminal_identifying_too_many_people_is_throttled_and_alerted(
     assert alert.closed_at is not None
 
 
+def test_resident_id_card_reads_count_toward_the_same_limit(
+    client: TestClient, db: Session, kiosk: dict[str, str]
+) -> None:
+    """An ID card read rests on the terminal's token alone: the limit is what bounds a terminal
+    sending made-up reads. ID card and proven card reads of the same person count once."""
+
+    def id_card(number: str) -> int:
+        body = {"proof": "id_card", "id_number": number, "name": "王秀英", "valid_to": None}
+        return client.post(IDENTIFY, json=body, headers=kiosk).status_code
+
+    assert id_card(PEOPLE[0]) == 201
+    proven = card_evidence(client, kiosk, PEOPLE[0], "王秀英")  # the same person, other card
+    assert client.post(IDENTIFY, json=proven, headers=kiosk).status_code == 201
+    assert id_card(PEOPLE[1]) == 201
+    assert id_card(PEOPLE[0]) == 201  # back again within the hour
+    assert id_card(PEOPLE[2]) == 429
+    [alert] = db.scalars(select(FleetAlert).where(FleetAlert.kind == AlertKind.IDENTIFY_LIMIT))
+    assert alert.closed_at is None
+
+
 def test_the_demo_card_verifier_is_refused_outside_demo_mode(tmp_path: Path) -> None:
     from backoffice.settings import StartupRefused
 
@@ -98,7 +119,7 @@ def test_the_demo_card_verifier_is_refused_outside_demo_mode(tmp_path: Path) -> 
         update={"card_verifier": "tests.backoffice.suishen.test_card_proof:issuer_service"}
     )
     assert isinstance(card_verifier(real), IssuerKeyVerifier)
-    assert os.environ["ZHILI_DEMO"] == "1"  # the suite's own back offices run in demo mode
+    assert os.environ["ZHILI_DEMO"] == "1"  # the suite's live servers run in demo mode
 
 
 def issuer_service(_settings: Settings) -> IssuerKeyVerifier:

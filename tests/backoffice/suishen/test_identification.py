@@ -16,7 +16,7 @@ from backoffice.errors import NotAuthenticated
 from backoffice.keys import Keys
 from backoffice.settings import Settings
 from backoffice.suishen.codes import DemoIssuer
-from backoffice.suishen.models import Identification
+from backoffice.suishen.models import Identification, Proof
 from backoffice.suishen.personal import (
     CHECK_CHARACTERS,
     WEIGHTS,
@@ -25,6 +25,7 @@ from backoffice.suishen.personal import (
     mask_id_number,
     mask_name,
 )
+from backoffice.suishen.service import LOCAL_ZONE
 from tests.backoffice.kiosk_terminals import card_evidence, enrolled_terminal
 from tests.conftest import StaffFactory
 
@@ -68,6 +69,35 @@ def test_a_card_read_is_hashed_on_arrival_and_never_stored_raw(
     assert row.id_hash == keyed_hash(Keys.of(settings), ID_NUMBER)
     assert ID_NUMBER not in repr(vars(row)) and "张三" not in repr(vars(row))
     assert row.digest != body["token"]
+
+
+def test_a_resident_id_card_read_is_taken_on_the_terminals_token_and_recorded_as_such(
+    client: TestClient, db: Session, clock: ManualClock, kiosk: dict[str, str], settings: Settings
+) -> None:
+    url = "/api/v1/identifications"
+    evidence = {"proof": "id_card", "id_number": ID_NUMBER, "name": "王秀英", "valid_to": None}
+    reply = client.post(url, json=evidence, headers=kiosk)
+    assert reply.status_code == 201, reply.text
+    body = reply.json()
+    assert (body["proof"], body["masked_id"], body["masked_name"]) == (
+        "id_card",
+        "110***********002X",
+        "王*英",
+    )
+    row = db.scalars(select(Identification)).one()
+    assert row.proof == Proof.ID_CARD
+    assert row.id_hash == keyed_hash(Keys.of(settings), ID_NUMBER)
+    assert ID_NUMBER not in repr(vars(row)) and "王秀英" not in repr(vars(row))
+    # The card's last valid day is still good; the day after, the card identifies no one.
+    local_today = clock.now().astimezone(LOCAL_ZONE).date()
+    still = {**evidence, "valid_to": local_today.isoformat()}
+    assert client.post(url, json=still, headers=kiosk).status_code == 201
+    expired = {**evidence, "valid_to": (local_today - timedelta(days=1)).isoformat()}
+    refused = client.post(url, json=expired, headers=kiosk)
+    assert refused.status_code == 422 and "expired" in refused.json()["detail"]
+    bad = client.post(url, json={**evidence, "id_number": "110105194912310021"}, headers=kiosk)
+    assert bad.status_code == 422 and "fails its check" in bad.json()["detail"]
+    assert len(db.scalars(select(Identification)).all()) == 2
 
 
 def test_typed_numbers_and_bad_cards_are_refused(

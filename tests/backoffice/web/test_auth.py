@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
+from backoffice.app import create_app
 from backoffice.clock import ManualClock
+from backoffice.identity.models import SignInCounter
 from backoffice.settings import Settings
 from backoffice.web.models import LoginAttempt, WebSession
 from tests.backoffice.web.helpers import PASSWORD, csrf_of, hidden, log_in, make_staff
+from tests.conftest import in_process_settings
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Small limits, so a test needs few password checks (0.2 s of CPU each)."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        migrate_on_start=False,
-        signin_account_limits="4/hour",
-        signin_address_limits="3/15minutes",
-    )
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Small limits, so a test needs few password checks (0.2 s of CPU each); a test changes
+    more with `@pytest.mark.parametrize("settings", [{...}], indirect=True)`."""
+    changes = {"signin_account_limits": "4/hour", "signin_address_limits": "3/15minutes"}
+    return Settings(**in_process_settings(tmp_path, changes | getattr(request, "param", {})))
 
 
 def outcomes(db: Session, username: str) -> list[str]:
@@ -56,7 +58,8 @@ def test_signing_in_sets_an_httponly_lax_cookie_and_shows_the_dashboard(
     assert cookie.startswith("zhili_session=")
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
-    assert "; Secure" in cookie  # outside demo mode (ZHILI_DEMO) the pages are behind TLS
+    # The suite runs in demo mode (plain http); Secure outside it: test_security_headers.
+    assert "Secure" not in cookie
     page = client.get("/ops/")
     assert page.status_code == 200
     assert "operator person" in page.text
@@ -94,7 +97,7 @@ def test_failures_from_one_address_throttle_it_without_locking_the_account(
     throttled = log_in(client, staff.username)  # the right password, but from this address
     assert throttled.status_code == 429  # type: ignore[attr-defined]
     assert "from this address; try again in 9 min." in throttled.text  # type: ignore[attr-defined]
-    with TestClient(app, client=("10.0.0.7", 50000)) as elsewhere:
+    with TestClient(app, base_url="https://testserver", client=("10.0.0.7", 50000)) as elsewhere:
         assert log_in(elsewhere, staff.username).status_code == 303  # type: ignore[attr-defined]
     clock.advance(minutes=9)  # the address's 15-minute window ends
     assert log_in(client, staff.username).status_code == 303  # type: ignore[attr-defined]
@@ -106,14 +109,16 @@ def test_failures_from_one_address_throttle_it_without_locking_the_account(
 def test_a_success_resets_the_account_count(app: FastAPI, db: Session, clock: ManualClock) -> None:
     staff = make_staff(db, clock, Role.DISPATCHER)
     for round_ in range(2):  # 2 x 2 failures: 4, the account's limit, but never in a row
-        with TestClient(app, client=(f"10.0.1.{round_}", 50000)) as browser:
+        with TestClient(
+            app, base_url="https://testserver", client=(f"10.0.1.{round_}", 50000)
+        ) as browser:
             for _ in range(2):
                 log_in(browser, staff.username, "wrong password")
             assert log_in(browser, staff.username).status_code == 303  # type: ignore[attr-defined]
-    with TestClient(app, client=("10.0.1.9", 50000)) as browser:
+    with TestClient(app, base_url="https://testserver", client=("10.0.1.9", 50000)) as browser:
         for _ in range(2):
             log_in(browser, staff.username, "wrong password")
-    with TestClient(app, client=("10.0.1.8", 50000)) as browser:
+    with TestClient(app, base_url="https://testserver", client=("10.0.1.8", 50000)) as browser:
         for _ in range(2):
             log_in(browser, staff.username, "wrong password")
         locked = log_in(browser, staff.username)
@@ -121,8 +126,12 @@ def test_a_success_resets_the_account_count(app: FastAPI, db: Session, clock: Ma
         assert "该用户名登录失败次数过多" in locked.text  # type: ignore[attr-defined]
 
 
-def test_demo_mode_is_announced_on_the_pages(client: TestClient) -> None:
-    page = client.get("/ops/login")
+def test_demo_mode_is_announced_on_the_pages(app: FastAPI, settings: Settings) -> None:
+    with TestClient(app, base_url="https://testserver") as client:
+        assert "demo-banner" not in client.get("/ops/login").text
+    settings.demo = True  # the pages read it per request
+    with TestClient(app, base_url="https://testserver") as client:
+        page = client.get("/ops/login")
     assert 'class="demo-banner"' in page.text and "演示模式" in page.text
 
 
@@ -223,3 +232,29 @@ def test_an_admin_reads_the_sign_in_audit(
     client.cookies.clear()
     log_in(client, target.username)
     assert client.get("/ops/audit").status_code == 403
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.mark.parametrize("settings", [{"signin_storage_url": REDIS_URL}], indirect=True)
+def test_the_counters_can_live_in_redis_shared_by_every_process(
+    app: FastAPI, engine: Engine, db: Session, clock: ManualClock
+) -> None:
+    """With ZHILI_SIGNIN_STORAGE_URL the guard counts in Redis (a real server), so several
+    back-office processes share one count: two apps, each a process of its own, throttle one
+    address together, and nothing is counted in the database."""
+    staff = make_staff(db, clock, Role.DISPATCHER)
+    address = (f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.7", 50000)
+    second = create_app(app.state.settings, clock=clock, engine=engine)
+    second.dependency_overrides = app.dependency_overrides
+    with (
+        TestClient(app, base_url="https://testserver", client=address) as one,
+        TestClient(second, base_url="https://testserver", client=address) as two,
+    ):
+        for client in (one, two, one):
+            assert log_in(client, staff.username, "wrong password").status_code == 401  # type: ignore[attr-defined]
+        assert log_in(two, staff.username).status_code == 429  # type: ignore[attr-defined]
+    assert db.scalars(select(SignInCounter)).all() == []
+    keys = redis.Redis.from_url(REDIS_URL).keys(f"*{address[0]}*")
+    assert keys, "the address's count is in Redis"

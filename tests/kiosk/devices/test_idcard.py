@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from kiosk.devices import DeviceState
-from kiosk.devices.base import CardError, CardEvent, CardInserted
+from kiosk.devices.base import CardError, CardEvent, CardInserted, ResidentIdentity
 from kiosk.devices.factory import DeviceConfigError, build_devices
-from kiosk.devices.idcard import ResidentIdentity, SerialIdCardReader
+from kiosk.devices.idcard import SerialIdCardReader
 from simulators.idcard_module import DEMO_RESIDENT, IdCardModule, PtyLink, TcpLink
 
 TODAY = dt.date(2026, 11, 28)
@@ -48,8 +48,9 @@ NOT_READ = CardError(
 )
 EXPIRED = CardError(
     "card_expired",
-    "此身份证已过有效期，请使用有效证件或到柜台办理",
-    "This ID card has expired. Please use a valid card or go to a service counter.",
+    "这张身份证已过期，不能在本机使用。请改用社保卡或随申码，或到服务窗口办理。",
+    "This ID card has expired. Please use your social security card or Suishen code, or go to a "
+    "counter.",
 )
 
 

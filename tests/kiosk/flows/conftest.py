@@ -64,6 +64,8 @@ class Window:
     out_of_service: tuple[str, str, str] | None = None
     asking: str = ""
     greeting: str = ""
+    card_held: bool = False
+    elder_offers: int = 0
     notice_texts: Texts = ("", "")
 
     def show(self, name: str) -> None:
@@ -91,8 +93,11 @@ class Window:
     def asking_for(self) -> str:
         return self.asking
 
-    def greet(self, masked_name: str) -> None:
-        self.greeting = masked_name
+    def greet(self, masked_name: str, card_held: bool = False) -> None:
+        self.greeting, self.card_held = masked_name, card_held
+
+    def offer_elder_mode(self) -> None:
+        self.elder_offers += 1
 
     def notice(self, chinese: str, english: str) -> None:
         self.notice_texts = (chinese, english)
@@ -199,11 +204,16 @@ class Kiosk:
 
 @pytest.fixture
 def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
-    """make_kiosk(send=None, language="zh", cached=True): flows over recorders; ``send`` is the
-    fleet agent's sender (None: no back office)."""
+    """make_kiosk(send=None, language="zh", cached=True, elder_offer_age=0): flows over
+    recorders; ``send`` is the fleet agent's sender (None: no back office)."""
     outboxes: list[Outbox] = []
 
-    def make(send: Sender | None = None, language: Language = "zh", cached: bool = True) -> Kiosk:
+    def make(
+        send: Sender | None = None,
+        language: Language = "zh",
+        cached: bool = True,
+        elder_offer_age: int = 0,
+    ) -> Kiosk:
         folder = tmp_path / f"kiosk-{len(outboxes)}"
         catalog, choices = CatalogStore(folder), ChoicesStore(folder)
         if cached:  # as after an earlier run: the catalog and choices come from the cache
@@ -237,6 +247,7 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             sender=lambda: send,
             runner=runner,
             catalog_refreshed=lambda: None,
+            elder_offer_age=elder_offer_age,
         )
         return Kiosk(
             flows,

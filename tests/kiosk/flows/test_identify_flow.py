@@ -4,13 +4,30 @@ needs proof waits for the card's identification token."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
+from backoffice.db import create_db_engine
+from backoffice.suishen.models import Identification
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.catalog import Sender
-from kiosk.devices.base import CardError, CardInserted, CardRemoved, QrScanned, UnsupportedCard
+from kiosk.devices.base import (
+    RESIDENT_ID_CARD,
+    CardError,
+    CardInserted,
+    CardRemoved,
+    QrScanned,
+    ResidentIdentity,
+    UnsupportedCard,
+)
+from kiosk.devices.idcard import IdCardExpired
 from kiosk.visit import EndReason, Proof
 from tests.cards import proven
+from tests.conftest import LiveServer
 from tests.kiosk.flows.conftest import Kiosk
 from tests.kiosk.test_identify import CARD, FakeReader, FakeScanner
 
@@ -115,3 +132,113 @@ def test_a_service_asks_for_the_token_before_the_back_office_answers_and_gets_it
     assert isinstance(token, str) and token == visit.identification_token
     kiosk.flows.identify.token_for(visit, answers.append)
     assert answers == [token, token]
+
+
+# --- the resident ID card and elder mode by age -----------------------------------------------
+
+# The same person as CARD, as a resident ID card reads (born 1949-12-31: 76 on 2026-12-06).
+RESIDENT = ResidentIdentity(
+    card_kind=RESIDENT_ID_CARD,
+    card_number="",
+    id_number=CARD.id_number,
+    name="王秀英",
+    birth_date=CARD.birth_date,
+    sex_code="2",
+    nation_code="01",
+    address="上海市长宁区江苏路街道愚园路1088弄12号",
+    issuing_authority="上海市公安局长宁分局",
+    valid_from=dt.date(2015, 1, 6),
+    valid_to=None,
+    photo_wlt=bytes(1024),
+)
+
+
+def test_a_resident_id_card_identifies_like_the_social_security_card_recorded_as_id_card(
+    make_kiosk: Any, office: LiveServer, office_sender: Sender
+) -> None:
+    kiosk: Kiosk = make_kiosk(send=office_sender)
+    _social_security, resident_id = _with_readers(kiosk, 2)
+    kiosk.flows.home.open("tile.medical_booklet")
+    assert kiosk.window.screen == "identify"
+
+    resident_id.events.put(CardInserted(RESIDENT))
+    kiosk.flows.identify.drain()
+
+    visit = kiosk.visits.current
+    assert visit is not None and visit.identity is not None
+    assert visit.identity.proof == Proof.ID_CARD
+    assert kiosk.flows.identify.has_proof() is True
+    assert visit.identification_token is not None
+    # Shown once and taken back: the greeting does not say that taking the card ends the visit.
+    assert (kiosk.window.greeting, kiosk.window.card_held) == ("王*英", False)
+    # The service that asked goes on (and finds no printer on this kiosk).
+    assert kiosk.window.out_of_service is not None
+    assert kiosk.window.out_of_service[0] == "tile.medical_booklet"
+    engine = create_db_engine(office.database_url)
+    try:
+        with engine.connect() as db:
+            proof = db.scalars(
+                select(Identification.proof).order_by(Identification.id.desc()).limit(1)
+            ).one()
+    finally:
+        engine.dispose()
+    assert proof == "id_card"
+
+    kiosk.visits.end(EndReason.FINISHED)
+    assert kiosk.ended[-1].as_json()["identified_by"] == "id_card"
+
+
+def test_an_expired_id_card_is_refused_in_plain_words_in_both_languages(make_kiosk: Any) -> None:
+    kiosk: Kiosk = make_kiosk(language="en")
+    [reader] = _with_readers(kiosk)
+    kiosk.flows.home.open("tile.medical_booklet")
+    reader.events.put(CardError.from_error(IdCardExpired()))
+    kiosk.flows.identify.drain()
+    assert kiosk.window.notice_texts == (
+        "这张身份证已过期，不能在本机使用。请改用社保卡或随申码，或到服务窗口办理。",
+        "This ID card has expired. Please use your social security card or Suishen code, or go "
+        "to a counter.",
+    )
+    assert kiosk.window.said == [kiosk.window.notice_texts[1]]
+    assert kiosk.window.screen == "identify"
+    assert kiosk.flows.identify.has_proof() is False
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "offer_age", "offers"),
+    [
+        (dt.date(1949, 12, 31), 65, 1),  # 76
+        (dt.date(1961, 12, 6), 65, 1),  # 65 today
+        (dt.date(1961, 12, 7), 65, 0),  # 65 tomorrow
+        (dt.date(1961, 12, 7), 60, 1),  # the terminal's own age
+        (dt.date(1949, 12, 31), 0, 0),  # never offered
+    ],
+)
+def test_elder_mode_is_offered_by_age_once_a_visit_and_forgotten_after_it(
+    make_kiosk: Any, birth_date: dt.date, offer_age: int, offers: int
+) -> None:
+    kiosk: Kiosk = make_kiosk(elder_offer_age=offer_age)
+    kiosk.flows.identify._today = lambda: dt.date(2026, 12, 6)
+    [reader] = _with_readers(kiosk)
+    card = dataclasses.replace(RESIDENT, birth_date=birth_date)
+    reader.events.put(CardInserted(card))
+    reader.events.put(CardInserted(card))  # shown twice: offered once
+    kiosk.flows.identify.drain()
+    visit = kiosk.visits.current
+    assert visit is not None
+    assert (kiosk.window.elder_offers, visit.elder_mode_offered) == (offers, bool(offers))
+
+    kiosk.visits.end(EndReason.FINISHED)
+    assert visit.elder_mode_offered is False  # wiped with the rest of the visit
+    reader.events.put(CardInserted(card))
+    kiosk.flows.identify.drain()
+    assert kiosk.window.elder_offers == 2 * offers  # the next visit is asked afresh
+
+
+def test_someone_already_in_elder_mode_is_not_offered_it(make_kiosk: Any) -> None:
+    kiosk: Kiosk = make_kiosk(elder_offer_age=65)
+    [reader] = _with_readers(kiosk)
+    kiosk.visits.ensure().elder_mode = True
+    reader.events.put(CardInserted(RESIDENT))
+    kiosk.flows.identify.drain()
+    assert kiosk.window.elder_offers == 0
