@@ -144,7 +144,7 @@ class BackOfficeClient:
         except requests.RequestException as exc:
             return CallFailed(True, f"back office unreachable: {type(exc).__name__}")
         if response.status_code != 201:
-            return CallFailed(False, _detail(response))
+            return CallFailed(False, _detail(response), response.status_code)
         data = response.json()
         return Identification(
             token=str(data["token"]),

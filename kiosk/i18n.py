@@ -98,6 +98,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "随申码无效或已过期，请刷新后重新出示",
         "This Suishen code is not valid or has expired. Refresh it and show it again.",
     ),
+    "card.refused": (
+        "这张卡未能通过核验，不能用于查询或打印医保记录。请改用随申码，或到服务窗口办理。",
+        "This card could not be verified, so it cannot open medical records. "
+        "Please use your Suishen code, or go to a counter.",
+    ),
+    "card.limit": (
+        "本机此时段办理人数已满，请到服务窗口办理，或稍后再试。",
+        "This terminal has served its limit of people for now. Please go to a counter, "
+        "or try again later.",
+    ),
     "voice.identify": (
         "请插入社保卡，或把手机上的随申码对准扫码口。",
         "Insert your social security card, or hold your Suishen code to the scanner.",

@@ -31,6 +31,8 @@ from kiosk.flows.ports import BackOffice, KioskDevices, Screens, both
 from kiosk.i18n import tr
 from kiosk.visit import EndReason, Identity, Proof, Visit, Visits
 
+# Answers of the back office that refuse a card read (offline is said by the waiting service).
+REFUSALS = frozenset({400, 401, 403, 422})
 logger = logging.getLogger(__name__)
 
 IDENTIFY_SCREEN = "identify"
@@ -197,6 +199,10 @@ class IdentifyFlow:
         else:
             logger.warning("card not identified: %s", result.detail)
             asked.result = result
+            if result.status == 429:  # the terminal's limit on people identified an hour
+                self._notice(*both("card.limit"))
+            elif result.status in REFUSALS:  # the card did not prove itself
+                self._notice(*both("card.refused"))
         waiting, asked.waiting = asked.waiting, []
         for then in waiting:
             then(asked.result)

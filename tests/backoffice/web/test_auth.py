@@ -58,8 +58,7 @@ def test_signing_in_sets_an_httponly_lax_cookie_and_shows_the_dashboard(
     assert cookie.startswith("zhili_session=")
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
-    # The suite runs in demo mode (plain http); Secure outside it: test_security_headers.
-    assert "Secure" not in cookie
+    assert "; Secure" in cookie  # in-process back offices run outside demo mode: TLS only
     page = client.get("/ops/")
     assert page.status_code == 200
     assert "operator person" in page.text

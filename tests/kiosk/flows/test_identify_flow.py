@@ -134,6 +134,31 @@ def test_a_service_asks_for_the_token_before_the_back_office_answers_and_gets_it
     assert answers == [token, token]
 
 
+def test_a_card_the_back_office_refuses_is_explained_in_plain_words(
+    make_kiosk: Any, office_sender: Sender
+) -> None:
+    """A card whose answer does not prove it (here: a copy answering for another person) is
+    refused by the back office; the person is told, in both languages, instead of waiting."""
+    kiosk: Kiosk = make_kiosk(send=office_sender)
+    [reader] = _with_readers(kiosk)
+    challenges = BackOfficeClient(lambda: office_sender, kiosk.runner).card_challenge
+    someone_else = dataclasses.replace(CARD, id_number="310105195001010036")
+    copied = proven(someone_else, challenges)
+    held: list[Any] = []
+    kiosk.runner.run = lambda _name, work, done: held.append((work, done))  # type: ignore[method-assign]
+    reader.events.put(CardInserted(CARD, copied.answer))  # A's data with B's answer
+    kiosk.flows.identify.drain()
+    [(work, done)] = held
+    answer = work()
+    done(answer)  # the back office answers: refused
+    assert answer.status == 401, answer
+
+    assert kiosk.window.notice_texts[0].startswith("这张卡未能通过核验")
+    assert kiosk.window.notice_texts[1].startswith("This card could not be verified")
+    visit = kiosk.visits.current
+    assert visit is not None and visit.identification_token is None
+
+
 # --- the resident ID card and elder mode by age -----------------------------------------------
 
 # The same person as CARD, as a resident ID card reads (born 1949-12-31: 76 on 2026-12-06).
