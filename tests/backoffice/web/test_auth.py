@@ -17,6 +17,7 @@ from backoffice.access import Role
 from backoffice.app import create_app
 from backoffice.clock import ManualClock
 from backoffice.identity.models import SignInCounter
+from backoffice.identity.service import create_staff
 from backoffice.settings import Settings
 from backoffice.web.models import LoginAttempt, WebSession
 from tests.backoffice.web.helpers import PASSWORD, csrf_of, hidden, log_in, make_staff
@@ -243,7 +244,15 @@ def test_the_counters_can_live_in_redis_shared_by_every_process(
     """With ZHILI_SIGNIN_STORAGE_URL the guard counts in Redis (a real server), so several
     back-office processes share one count: two apps, each a process of its own, throttle one
     address together, and nothing is counted in the database."""
-    staff = make_staff(db, clock, Role.DISPATCHER)
+    # Redis outlives the test and is shared by both passes: a name and an address of its own.
+    staff = create_staff(
+        db,
+        username=f"redis-{secrets.token_hex(6)}",
+        display_name="redis person",
+        password=PASSWORD,
+        role=Role.DISPATCHER,
+        now=clock.now(),
+    )
     address = (f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.7", 50000)
     second = create_app(app.state.settings, clock=clock, engine=engine)
     second.dependency_overrides = app.dependency_overrides
