@@ -188,7 +188,8 @@ def test_the_weekly_report_shows_hotspots_with_charts(pages: Ops, ops: OpsData) 
     for chart in ("chart-types", "chart-roads", "chart-daily", "chart-units"):
         page.wait_for_function(
             "id => { const c = document.getElementById(id);"
-            " return Chart.getChart(c) !== undefined && c.width > 0; }",
+            " return typeof Chart !== 'undefined' && Chart.getChart(c) !== undefined"
+            " && c.width > 0; }",
             arg=chart,
         )
     shoot(page, "weekly-report")
