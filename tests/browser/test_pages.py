@@ -102,6 +102,8 @@ def test_an_overdue_case_is_sent_back_dispatched_and_closed_with_photos(
 def test_a_call_taker_files_a_110_call(pages: Ops, ops: OpsData) -> None:
     page = pages.sign_in("demo-call-taker", ops.logins[Role.CALL_TAKER].password)
     page.goto("/ops/calls/new")
+    # The map script binds the road and landmark lists once it has drawn the map.
+    expect(page.locator("#pick-map")).to_have_attribute("data-ready", "1")
     page.select_option("select[name=source]", "police_110")
     page.select_option("select[name=type_code]", "E-0502")
     page.select_option("select[name=road_code]", "JSL-R02")
