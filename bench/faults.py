@@ -18,7 +18,6 @@ import json
 import os
 import resource
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -73,6 +72,7 @@ from kiosk.agent import FleetAgent, KioskStatus
 from kiosk.config import KioskConfig
 from kiosk.devices.apdu import command
 from kiosk.outbox import Kind, Outbox
+from simulators.hanging_receiver import Hanging
 from simulators.vpcd_card import SSSE_NAME, CardHolder, SocialSecurityCardModel
 
 MATTER = "SI-RECORD-PRINT"
@@ -147,44 +147,6 @@ class Receiver:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-
-
-@dataclass
-class Hanging:
-    """Accepts connections and never answers."""
-
-    port: int = 0
-    _sock: socket.socket | None = None
-    _conns: list[socket.socket] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    def start(self) -> Hanging:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(256)
-        sock.settimeout(0.1)
-        self.port, self._sock = sock.getsockname()[1], sock
-
-        def accept() -> None:
-            while not self._stop.is_set():
-                try:
-                    self._conns.append(sock.accept()[0])
-                except OSError:
-                    continue
-
-        threading.Thread(target=accept, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        for conn in self._conns:
-            conn.close()
-        if self._sock is not None:
-            self._sock.close()
 
 
 # --- notifications ------------------------------------------------------------------------------

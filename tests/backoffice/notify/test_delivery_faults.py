@@ -30,7 +30,8 @@ from backoffice.notify.service import (
 )
 from backoffice.notify.worker import ALERT_AFTER_FAILURES, DeliveryLimits
 from backoffice.units.models import ResponsibleUnit
-from tests.backoffice.notify.receiver import Hanging, Receiver
+from simulators.hanging_receiver import Hanging
+from tests.backoffice.notify.receiver import Receiver
 from tests.backoffice.notify.test_delivery import (
     create_subscription,
     deliver_due,
