@@ -37,6 +37,7 @@ from backoffice.open311.models import Open311Key, Open311Token
 from backoffice.places.models import Place
 from backoffice.ratings.models import Rating, Rectification
 from backoffice.refcache import ReferenceVersion
+from backoffice.scheduler import JobTick
 from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
@@ -72,6 +73,7 @@ __all__ = [
     "FleetAuditEntry",
     "Heartbeat",
     "Identification",
+    "JobTick",
     "LatestFrame",
     "LoginAttempt",
     "Open311Key",

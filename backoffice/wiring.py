@@ -45,7 +45,7 @@ from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.outbound import OutboundPolicy
-from backoffice.scheduler import InlineRunner, Job, Scheduler, runs_in_background
+from backoffice.scheduler import InlineRunner, Job, Scheduler, TickClaims, runs_in_background
 from backoffice.settings import Settings
 from backoffice.suishen.cards import card_verifier
 from backoffice.suishen.codes import DemoIssuer
@@ -182,7 +182,9 @@ def install(
     state.signin_guard = SignInGuard.of(settings)
     state.patrol = the_patrol
     state.scheduler = Scheduler(
-        jobs(settings, vision, the_patrol), InlineRunner(state.session_factory)
+        jobs(settings, vision, the_patrol),
+        InlineRunner(state.session_factory),
+        TickClaims(state.session_factory),
     )
     state.keys = keys = Keys.of(settings)
     # Adapters to the world outside. The card verifier is the one the settings name (the demo

@@ -3,6 +3,12 @@
 A heartbeat answered 200 is in `pending` until the next flush (every
 `heartbeat_flush_interval_s`, and on shutdown), which adds it to the terminal's
 `heartbeat_count` and latest state in one transaction; history is kept at a coarser grain.
+
+Several API processes share what matters through the database: each flush writes the latest
+state (so online/offline is right in every process within one flush interval, far inside
+`offline_after_s`), each refresh reads which terminals have commands waiting (queued in any
+process), and a command is taken with `FOR UPDATE SKIP LOCKED` and marked delivered in the
+same transaction, so it goes out once whichever process the terminal reaches.
 """
 
 from __future__ import annotations
@@ -247,13 +253,16 @@ class HeartbeatStore:
             # It reads, then writes: on SQLite it must hold the write lock from the start, or
             # a batch the writer commits in between makes the write fail ("database is locked").
             begin_writing(db)
-            rows = list(
-                db.scalars(
-                    _waiting_commands(now)
-                    .where(TerminalCommand.terminal_id == terminal_id)
-                    .order_by(TerminalCommand.id)
-                )
+            query = (
+                _waiting_commands(now)
+                .where(TerminalCommand.terminal_id == terminal_id)
+                .order_by(TerminalCommand.id)
             )
+            if db.get_bind().dialect.name == "postgresql":
+                # Two API processes answering the same terminal at once (a retried beat) must
+                # not both deliver a command: the second skips the rows the first holds.
+                query = query.with_for_update(skip_locked=True)
+            rows = list(db.scalars(query))
             for row in rows:
                 row.status = CommandStatus.DELIVERED
                 row.delivered_at = now
