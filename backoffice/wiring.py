@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -35,7 +35,7 @@ from backoffice.cases import notices
 from backoffice.cases.hooks import CaseHooks, Verifier
 from backoffice.cases.reports import rollup
 from backoffice.cases.sla.watch import check_time_limits
-from backoffice.clock import Clock
+from backoffice.clock import Clock, SystemClock
 from backoffice.db import make_session_factory, writing_engine
 from backoffice.fleet import live
 from backoffice.fleet.alerts import check_silent_terminals
@@ -45,14 +45,21 @@ from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.outbound import OutboundPolicy
-from backoffice.scheduler import InlineRunner, Job, Scheduler, TickClaims, runs_in_background
+from backoffice.scheduler import (
+    InlineRunner,
+    Job,
+    JobFunction,
+    Scheduler,
+    TickClaims,
+    runs_in_background,
+)
 from backoffice.settings import Settings
 from backoffice.suishen.cards import card_verifier
 from backoffice.suishen.codes import DemoIssuer
 from backoffice.suishen.service import purge_spent
 from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
-from backoffice.vision.patrol import Patrol, SourceLimits, source_for
+from backoffice.vision.patrol import Lease, Patrol, SourceLimits, source_for
 from backoffice.vision.sources import Reach
 from backoffice.vision.verifier import CameraVerifier
 from backoffice.web.alarms import escalate_alarms
@@ -118,8 +125,15 @@ def camera_verifier(patrol: Patrol) -> CameraVerifier:
     )
 
 
-def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job]:
-    """The periodic jobs. A queue worker would run the same functions by name."""
+def jobs(
+    settings: Settings,
+    vision: VisionSettings,
+    patrol: Patrol,
+    send_visit: Callable[[Lease], None] | None = None,
+) -> list[Job]:
+    """The periodic jobs; the Celery workers (`backoffice.workers`) run the same functions by
+    name. With `send_visit` the patrol job leases the cameras due and sends each lease there
+    (a queue of vision workers visits them) instead of visiting them itself."""
     out = [
         Job(
             "notify.deliver",
@@ -154,7 +168,10 @@ def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job
         )
     )
     if vision.patrol_poll_s > 0:
-        out.append(Job("vision.patrol", timedelta(seconds=vision.patrol_poll_s), patrol.run_due))
+        run: JobFunction = (
+            patrol.run_due if send_visit is None else partial(patrol.dispatch_due, send=send_visit)
+        )
+        out.append(Job("vision.patrol", timedelta(seconds=vision.patrol_poll_s), run))
     return out
 
 
@@ -201,13 +218,17 @@ async def background(app: FastAPI) -> AsyncIterator[None]:
     with the file to fix), then run the scheduler's loop (under a real clock) and the heartbeat
     batch writer until shutdown, and write the heartbeats left."""
     the_patrol: Patrol = app.state.patrol
-    the_patrol.detector()
     settings: Settings = app.state.settings
     clock: Clock = app.state.clock
     scheduler: Scheduler = app.state.scheduler
+    in_process_jobs = runs_in_background(clock, settings.scheduler_poll_s)
+    if in_process_jobs or not isinstance(clock, SystemClock):
+        # An API process whose jobs run on workers loads the detector only when a verifier
+        # first needs it: torch is for whatever runs inference.
+        the_patrol.detector()
     store = live.store_of(app)
     tasks = []
-    if runs_in_background(clock, settings.scheduler_poll_s):
+    if in_process_jobs:
         tasks.append(
             asyncio.create_task(
                 scheduler.run_forever(clock, settings.scheduler_poll_s), name="zhili-scheduler"
