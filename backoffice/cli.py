@@ -41,6 +41,9 @@ def _serve(args: argparse.Namespace) -> int:
             "backoffice.app:create_app",
             factory=True,
             workers=args.workers,
+            # A process starting on a busy host (imports, the migration check) may take longer
+            # than uvicorn's 5 s to answer its supervisor, which would kill and restart it.
+            timeout_worker_healthcheck=60,
             host=args.host,
             port=args.port,
             log_level="info",

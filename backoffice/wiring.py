@@ -256,6 +256,12 @@ async def _write_last_heartbeats(store: live.HeartbeatStore) -> None:
         try:
             written = await asyncio.to_thread(store.flush)
             log.info("heartbeat writer stopped; %d heartbeats written at shutdown", written)
+            if store.taken != store.written:
+                log.warning(
+                    "heartbeats lost: taken=%d written=%d since start",
+                    store.taken,
+                    store.written,
+                )
             return
         except Exception:
             log.exception("heartbeat flush at shutdown failed (attempt %d)", attempt + 1)

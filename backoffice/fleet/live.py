@@ -128,6 +128,10 @@ class HeartbeatStore:
         self._history_at: dict[int, LiveState] = {}
         self._pending = _Batch()
         self._with_commands: set[int] = set()
+        # Heartbeats answered (taken into memory or written) and written since start: the
+        # difference at shutdown is what was lost (the benchmark reads it from the log).
+        self.taken = 0
+        self.written = 0
         # When each terminal was last noted as having a command (monotonic seconds): a refresh
         # whose read began before that command was committed must not forget it.
         self._noted: dict[int, float] = {}
@@ -165,6 +169,7 @@ class HeartbeatStore:
             )
             if history_due:
                 self._history_at[terminal_id] = state
+            self.taken += 1
             if self.write_behind:
                 self._pending.latest[terminal_id] = state
                 self._pending.counts[terminal_id] = self._pending.counts.get(terminal_id, 0) + 1
@@ -177,6 +182,8 @@ class HeartbeatStore:
         with self.sessions() as db:
             begin_writing(db)
             _write(db, batch)
+        with self._lock:
+            self.written += 1
 
     def flush(self) -> int:
         """Write what arrived since the last flush; returns the heartbeats written."""
@@ -192,7 +199,10 @@ class HeartbeatStore:
             with self._lock:
                 self._pending.merge_older(batch)
             raise
-        return sum(batch.counts.values())
+        written = sum(batch.counts.values())
+        with self._lock:
+            self.written += written
+        return written
 
     def note_outbox_problems(self, terminal_id: int, beat: HeartbeatIn, now: datetime) -> int:
         """Open an alert for each problem the kiosk's outbox reported (rare: a refused item, a
