@@ -497,7 +497,7 @@ def filings_per_s(
         codes = [t.code for t in db.scalars(select(CaseType))]
         grids = [g.geometry for g in db.scalars(select(Place).where(Place.kind == PlaceKind.GRID))]
     rng = random.Random(11)
-    warm_up = min(count, 50)
+    warm_up = min(count, 50 * workers)  # each process warms up
     bodies = [
         json.dumps(
             {"type_code": rng.choice(codes), "description": "bench filing", **_point_in(rng, grids)}

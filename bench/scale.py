@@ -102,11 +102,11 @@ def heartbeats(seconds: int, rounds: int, connections: int) -> dict[str, Any]:
 # --- patrol ------------------------------------------------------------------------------------
 
 
-def _cameras(url: str, folder: Path) -> None:
+def _cameras(url: str, folder: Path, prefix: str) -> None:
     street = Street()
     frame = street.frame([street.bike_a, street.bike_b])
     h, w = frame.shape[:2]
-    video = folder / "parked.mp4"
+    video = folder / "parked.mp4"  # every camera plays it; each visit decodes one frame
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 5, (w, h))
     for _ in range(10):
         writer.write(frame)
@@ -122,7 +122,7 @@ def _cameras(url: str, folder: Path) -> None:
             camera = vision.create_camera(
                 db,
                 CameraCreate(
-                    code=f"BENCH-CAM-{n:03d}",
+                    code=f"{prefix}{n:03d}",
                     name=f"bench camera {n}",
                     road_code="JSL-R01",
                     source_kind=SourceKind.FILE,
@@ -136,9 +136,10 @@ def _cameras(url: str, folder: Path) -> None:
     engine.dispose()
 
 
-def patrol_worker(url: str, folder: str, start_at: float, end_at: float) -> int:
-    """One vision worker process: warm up, then lease and visit cameras one at a time until
-    `end_at`; prints the visits finished between `start_at` and `end_at`."""
+def patrol_worker(url: str, folder: str) -> int:
+    """One vision worker process: warm up (detector loaded, one visit), say `ready`, read the
+    window (`start end`, epoch seconds) from stdin, then lease and visit cameras one at a time
+    until its end; prints the visits finished inside the window."""
     import torch
 
     from backoffice import wiring
@@ -154,39 +155,64 @@ def patrol_worker(url: str, folder: str, start_at: float, end_at: float) -> int:
     patrol.detector()
     engine = create_db_engine(url)
     sessions = session_factory(engine, wiring.case_hooks([wiring.camera_verifier(patrol)]))
+
+    def visit_one(db: Any) -> bool | None:
+        now = datetime.now(UTC)
+        leases = claim_due(db, now, limit=1)
+        db.commit()
+        if not leases:
+            return None
+        outcome = patrol.visit_leased(db, leases[0], now)
+        return outcome is not None and outcome.ok
+
     counted = failed = 0
     with sessions() as db:
-        while (now_s := time.time()) < end_at:
-            now = datetime.now(UTC)
-            leases = claim_due(db, now, limit=1)
-            db.commit()
-            if not leases:
+        while visit_one(db) is None:  # warm: one visit
+            time.sleep(0.05)
+        print("ready", flush=True)
+        start_at, end_at = (float(x) for x in sys.stdin.readline().split())
+        while time.time() < start_at:
+            time.sleep(0.01)
+        while time.time() < end_at:
+            ok = visit_one(db)
+            if ok is None:
                 time.sleep(0.02)
-                continue
-            outcome = patrol.visit_leased(db, leases[0], now)
-            if time.time() <= end_at and now_s >= start_at:
-                counted += outcome is not None and outcome.ok
-                failed += outcome is None or not outcome.ok
+            elif time.time() <= end_at:
+                counted += ok
+                failed += not ok
     engine.dispose()
     print(json.dumps({"visits": counted, "failed": failed}))
     return 0
 
 
 def _patrol_run(url: str, folder: Path, workers: int, seconds: int) -> float:
-    """Visits per second of `workers` worker processes over the same window."""
+    """Visits per second of `workers` worker processes over the same window, on cameras of
+    their own (new, so each run's visits file as many cases as the other's)."""
+    prefix = f"BENCH-{workers}W-"
+    _cameras(url, folder, prefix)
     engine = create_db_engine(url)
     with engine.begin() as conn:
-        conn.execute(update(Camera).values(next_visit_at=None, lease_token=None, lease_until=None))
+        conn.execute(update(Camera).values(enabled=Camera.code.startswith(prefix)))
     engine.dispose()
-    warm_up_s = 40  # imports and the detector's first run, on a busy machine
-    start_at = time.time() + warm_up_s
-    end_at = start_at + seconds
     command = [sys.executable, "-m", "bench.scale", "--patrol-worker", url, str(folder)]
-    command += [str(start_at), str(end_at)]
-    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+    procs = [
+        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(workers)
+    ]
+    for proc in procs:  # each warmed up
+        assert proc.stdout is not None
+        while (line := proc.stdout.readline()) and line.strip() != "ready":
+            pass
+        if not line:
+            raise SystemExit(f"a patrol worker failed to start ({proc.wait()})")
+    start_at = time.time() + 1
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(f"{start_at} {start_at + seconds}\n")
+        proc.stdin.flush()
     visits = failed = 0
     for proc in procs:
-        out, _ = proc.communicate(timeout=warm_up_s + seconds + 300)
+        out, _ = proc.communicate(timeout=seconds + 300)
         if proc.returncode != 0:
             raise SystemExit(f"a patrol worker failed ({proc.returncode})")
         counts = json.loads(out.strip().splitlines()[-1])
@@ -209,18 +235,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patrol-seconds", type=int, default=20, help="patrol window")
     parser.add_argument("--filings", type=int, default=600, help="filings per API run")
     parser.add_argument("--connections", type=int, default=16, help="filing connections")
-    parser.add_argument("--patrol-worker", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--patrol-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.patrol_worker:
-        url, folder, start_at, end_at = args.patrol_worker
-        return patrol_worker(url, folder, float(start_at), float(end_at))
+        url, folder = args.patrol_worker
+        return patrol_worker(url, folder)
 
     beats = heartbeats(args.seconds, args.rounds, args.wrk_connections)
     url = _fresh_pg()
     try:
         with tempfile.TemporaryDirectory(prefix="zhili-bench-scale-") as tmp:
             folder = Path(tmp)
-            _cameras(url, folder)
             one = _patrol_run(url, folder, 1, args.patrol_seconds)
             two = _patrol_run(url, folder, 2, args.patrol_seconds)
             filed = {}
