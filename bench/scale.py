@@ -14,13 +14,14 @@ per filing with two processes, and the cores a city would take.
   worker runs per message: lease one camera (`claim_due`), grab and decode the frame, detect,
   run the zones, store the latest frame, file, commit (`Patrol.visit_leased`); the message
   passing itself is left out. Each warms up (detector loaded, one visit), then all count the
-  visits they finish in the same window. `patrol_fps_per_core` is one worker's visits per
-  second; `patrol_scaling_2_over_1` two workers' over one's.
+  visits they finish in the same window and the CPU they used. `patrol_fps_per_core` is one
+  worker's visits per CPU-second (what a core does, however busy the machine);
+  `patrol_scaling_2_over_1` two workers' visits per second of wall time over one's.
 - Filings (PostgreSQL, bench.cases' load generator): POST /api/v1/cases from 16 keep-alive
   connections to 1, then 2 API processes (uvicorn --workers 2 on one port); the API processes'
   CPU per filing, 2 over 1 (`filing_cpu_2_over_1`), with the filings per second of both runs.
 - `cores_for_city`: 200 subdistricts x 300 cameras at one visit a minute (1,000 visits/s) at
-  the measured visits per core, plus 200 x 50 terminals beating every 30 s (333/s) at the
+  the measured visits per CPU-second, plus 200 x 50 terminals beating every 30 s (333/s) at the
   measured uncached heartbeats per API process (about one core each).
 
 Figures move with the machine and its load; the ratios are what to compare. Last line: JSON
@@ -173,6 +174,7 @@ def patrol_worker(url: str, folder: str) -> int:
         start_at, end_at = (float(x) for x in sys.stdin.readline().split())
         while time.time() < start_at:
             time.sleep(0.01)
+        cpu_started = time.process_time()
         while time.time() < end_at:
             ok = visit_one(db)
             if ok is None:
@@ -180,14 +182,16 @@ def patrol_worker(url: str, folder: str) -> int:
             elif time.time() <= end_at:
                 counted += ok
                 failed += not ok
+        cpu_s = time.process_time() - cpu_started
     engine.dispose()
-    print(json.dumps({"visits": counted, "failed": failed}))
+    print(json.dumps({"visits": counted, "failed": failed, "cpu_s": cpu_s}))
     return 0
 
 
-def _patrol_run(url: str, folder: Path, workers: int, seconds: int) -> float:
+def _patrol_run(url: str, folder: Path, workers: int, seconds: int) -> tuple[float, float]:
     """Visits per second of `workers` worker processes over the same window, on cameras of
-    their own (new, so each run's visits file as many cases as the other's)."""
+    their own (new, so each run's visits file as many cases as the other's), and visits per
+    CPU-second of the workers (what one core does, whatever else the machine runs)."""
     prefix = f"BENCH-{workers}W-"
     _cameras(url, folder, prefix)
     engine = create_db_engine(url)
@@ -211,17 +215,22 @@ def _patrol_run(url: str, folder: Path, workers: int, seconds: int) -> float:
         proc.stdin.write(f"{start_at} {start_at + seconds}\n")
         proc.stdin.flush()
     visits = failed = 0
+    cpu_s = 0.0
     for proc in procs:
         out, _ = proc.communicate(timeout=seconds + 300)
         if proc.returncode != 0:
             raise SystemExit(f"a patrol worker failed ({proc.returncode})")
         counts = json.loads(out.strip().splitlines()[-1])
         visits, failed = visits + counts["visits"], failed + counts["failed"]
+        cpu_s += counts["cpu_s"]
     if failed:
         raise SystemExit(f"{failed} visits failed or lost their lease")
-    per_s = visits / seconds
-    print(f"patrol, {workers} worker(s) of 1 thread: {visits} visits in {seconds} s", flush=True)
-    return per_s
+    print(
+        f"patrol, {workers} worker(s) of 1 thread: {visits} visits in {seconds} s, "
+        f"{cpu_s:.1f} CPU-s",
+        flush=True,
+    )
+    return visits / seconds, visits / cpu_s if cpu_s else 0.0
 
 
 # --- the whole run -----------------------------------------------------------------------------
@@ -246,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="zhili-bench-scale-") as tmp:
             folder = Path(tmp)
-            one = _patrol_run(url, folder, 1, args.patrol_seconds)
-            two = _patrol_run(url, folder, 2, args.patrol_seconds)
+            one, per_cpu_s = _patrol_run(url, folder, 1, args.patrol_seconds)
+            two, _ = _patrol_run(url, folder, 2, args.patrol_seconds)
             filed = {}
             for workers in (1, 2):
                 filed[workers] = cases_bench.filings_per_s(
@@ -263,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         _drop_pg()
 
     beats_per_s = float(beats["heartbeats_per_s"])
-    vision_cores = CITY_SUBDISTRICTS * CAMERAS_PER_SUBDISTRICT * VISITS_PER_CAMERA_PER_S / one
+    vision_cores = CITY_SUBDISTRICTS * CAMERAS_PER_SUBDISTRICT * VISITS_PER_CAMERA_PER_S / per_cpu_s
     api_cores = (
         CITY_SUBDISTRICTS * TERMINALS_PER_SUBDISTRICT * BEATS_PER_TERMINAL_PER_S / beats_per_s
     )
@@ -280,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         "heartbeat_uncached_over_hello": beats["over_hello"],
         "heartbeats_uncached_per_s": beats_per_s,
         "heartbeat_token_reuse_s": beats["token_reuse_s"],
-        "patrol_fps_per_core": round(one, 2),
+        "patrol_fps_per_core": round(per_cpu_s, 2),
+        "patrol_fps_1_worker": round(one, 2),
         "patrol_fps_2_workers": round(two, 2),
         "patrol_scaling_2_over_1": round(two / one, 3) if one else 0.0,
         "filing_cpu_2_over_1": round(filed[2].cpu_ms / filed[1].cpu_ms, 3),

@@ -35,7 +35,12 @@ _NEARBY = select(Case.id, Case.lon, Case.lat).where(
 )
 
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# All of a filing's keys in one round trip, taken in ascending order (the sorted subquery
+# feeds the aggregate row by row), the one order every filing takes them in.
+_LOCK = text(
+    "SELECT count(pg_advisory_xact_lock(k)) FROM "
+    "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS spot_keys"
+)
 
 
 def _lock_key(*parts: object) -> int:
@@ -72,9 +77,9 @@ def lock_spot(
     the duplicate check and the new case are one step among concurrent filings."""
     if db.get_bind().dialect.name != "postgresql":
         return
-    connection = db.connection()
-    for key in spot_lock_keys(case_type, dedupe_key, point):
-        connection.execute(_LOCK, {"key": key})
+    keys = spot_lock_keys(case_type, dedupe_key, point)
+    if keys:
+        db.connection().execute(_LOCK, {"keys": keys})
 
 
 def find_open_duplicate(
