@@ -31,19 +31,63 @@ def _json_object(text: str) -> dict[str, str]:
 def _train(args: argparse.Namespace) -> int:
     if args.data is not None:
         return _finetune(args)
-    from backoffice.vision.training.train import DEFAULT_OUT, TrainConfig, train
+    from backoffice.vision.config import get_vision_settings
+    from backoffice.vision.training.train import (
+        DEFAULT_OUT,
+        TRAINED_CLASS_MAP,
+        TrainConfig,
+        score_trained,
+        train,
+    )
 
     config = TrainConfig(
         seed=args.seed,
         images=args.images or TrainConfig.images,
         epochs=args.epochs or TrainConfig.epochs,
         threads=args.threads,
+        imgsz=args.imgsz,
+        leave_out=args.leave_out,
     )
-    with _ultralytics_log_to(sys.stderr):
-        out = train(args.weights or DEFAULT_OUT, config, args.workdir)
+    settings = get_vision_settings()
+    with contextlib.redirect_stdout(sys.stderr), _ultralytics_log_to(sys.stderr):
+        trained = train(args.weights or DEFAULT_OUT, config, args.workdir)
+        reports = score_trained(
+            trained.weights,
+            config,
+            images=args.eval_images,
+            min_score=args.min_score,
+            confidence=settings.confidence,
+        )
+    if trained.resumed_after is not None:
+        print(f"resumed an interrupted run after epoch {trained.resumed_after}")
     print(
         f"trained {config.architecture} at {config.imgsz} on {config.images} scenes "
-        f"({', '.join(sorted(set(config.styles)))}; seed {config.seed}) -> {out}"
+        f"({', '.join(sorted(set(config.styles)))}; {config.leave_out} left out; seed "
+        f"{config.seed}; epochs: {config.epochs}) -> {trained.weights}"
+    )
+    print(
+        f"this run: {trained.cpu_s / 60:.1f} CPU-minutes, {trained.wall_s / 60:.1f} minutes by "
+        f"the clock, {config.threads} torch thread(s)"
+    )
+    print(f"scored on {args.eval_images} held-out scenes per style (seed 7):")
+    for style, report in reports.items():
+        seen = "LEFT OUT of training" if style == config.leave_out else "trained on"
+        print("\n".join(report.lines(f"{style} ({seen})")))
+    trained_on = [r.map50 for s, r in reports.items() if s != config.leave_out]
+    print(
+        json.dumps(
+            {
+                "weights": str(trained.weights),
+                "class_map": TRAINED_CLASS_MAP,
+                "imgsz": config.imgsz,
+                "left_out": config.leave_out,
+                "left_out_map50": round(reports[config.leave_out].map50, 4),
+                "held_out_map50": round(sum(trained_on) / len(trained_on), 4),
+                "cpu_minutes": round(trained.cpu_s / 60, 2),
+                "resumed_after": trained.resumed_after,
+                "styles": {s: r.as_json() for s, r in reports.items()},
+            }
+        )
     )
     return 0
 
@@ -155,8 +199,9 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     vision_sub = vision.add_subparsers(dest="vision_command", required=True)
     train = vision_sub.add_parser(
         "train",
-        help="train the shipped detector on generated scenes (resumable), or fine-tune one on "
-        "labelled frames (--data DIR --from WEIGHTS), split by camera or site",
+        help="train a detector on generated scenes with one style left out, resumable, and score "
+        "it on every style; or fine-tune one on labelled frames (--data DIR --from WEIGHTS), "
+        "split by camera or site",
     )
     train.add_argument("--seed", type=int, default=0, help="scene and training seed (0)")
     train.add_argument("--images", type=int, help="generated training scenes (2400)")
@@ -168,7 +213,22 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     train.add_argument("--workdir", type=Path, help="scenes and checkpoints, kept to resume")
     train.add_argument("--data", type=Path, help="a YOLO-format labelled set to fine-tune on")
     train.add_argument("--from", dest="from_weights", type=Path, help="weights to fine-tune")
-    train.add_argument("--imgsz", type=int, default=416, help="fine-tuning size (416)")
+    train.add_argument("--imgsz", type=int, default=416, help="training size (416)")
+    train.add_argument(
+        "--leave-out",
+        choices=STYLES,
+        default="flat",
+        help="generator left out of training and scored as a look never seen (flat)",
+    )
+    train.add_argument(
+        "--eval-images",
+        type=int,
+        default=60,
+        help="held-out scenes per style the trained model is scored on (60)",
+    )
+    train.add_argument(
+        "--min-score", type=float, default=0.4, help="the zones' minimum score (0.4)"
+    )
     train.add_argument(
         "--val-share", type=float, default=0.2, help="share of sites held out whole (0.2)"
     )

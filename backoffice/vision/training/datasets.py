@@ -1,9 +1,9 @@
 """Generated scenes written as YOLO datasets: which generator ("style") draws which scene, the
 training and held-out seed streams, labels and data.yaml.
 
-Styles: `wire`, `solid` and `random` (`scenes3d.py`, the training styles) and `flat`
-(`synth.py`, the original generator, left out of training and used to measure how the detector
-does on a look it never saw).
+Styles: `wire`, `solid` and `random` (`scenes3d.py`) and `flat` (`synth.py`, the original
+generator). A training run leaves one style out (`flat` unless told otherwise) and is scored on
+it, to measure how the detector does on a look it never saw.
 """
 
 from __future__ import annotations
@@ -19,9 +19,22 @@ from numpy.typing import NDArray
 from backoffice.vision.training import scenes3d, synth
 
 CLASS_NAMES: tuple[str, ...] = ("bicycle", "waste_pile")
-TRAIN_STYLES: tuple[str, ...] = ("solid", "wire", "solid", "random")  # solid drawn twice as often
 LEFT_OUT_STYLE = "flat"
 STYLES: tuple[str, ...] = ("solid", "wire", "random", LEFT_OUT_STYLE)
+
+
+def train_styles(leave_out: str = LEFT_OUT_STYLE) -> tuple[str, ...]:
+    """The styles a training run draws from, one left out to be scored on (`solid`, the richest
+    look, drawn twice as often when it is trained on)."""
+    if leave_out not in STYLES:
+        raise ValueError(f"unknown style {leave_out!r}; styles are {', '.join(STYLES)}")
+    kept = [s for s in STYLES if s != leave_out]
+    if "solid" in kept:
+        kept.insert(2, "solid")
+    return tuple(kept)
+
+
+TRAIN_STYLES: tuple[str, ...] = train_styles()  # solid, wire, solid, random
 
 PixelBox = tuple[float, float, float, float]
 Labelled = tuple[NDArray[np.uint8], list[tuple[int, PixelBox]]]
@@ -39,7 +52,7 @@ _STREAM_ID = {Stream.TRAIN: 101, Stream.HELDOUT: 202}
 
 def scene(style: str, seed: int, stream: Stream) -> Labelled:
     """One generated frame (BGR) and its labels (class, x1 y1 x2 y2 in pixels)."""
-    if style == LEFT_OUT_STYLE:
+    if style == "flat":
         split = synth.Split.TRAIN if stream is Stream.TRAIN else synth.Split.HELDOUT
         flat = synth.random_scene(seed, split)
         return synth.render(flat), [(c, b) for c, b in flat.labels() if c is not None]
