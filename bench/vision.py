@@ -201,9 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     jpegs = []
     for i in range(args.frames):
-        frame, _ = scene("solid", 9_000_000 + i, Stream.HELDOUT)
-        frame = cv2.resize(frame, args.frame_size, interpolation=cv2.INTER_LINEAR)
-        ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        drawn, _ = scene("solid", 9_000_000 + i, Stream.HELDOUT)
+        sized = cv2.resize(drawn, args.frame_size, interpolation=cv2.INTER_LINEAR)
+        ok, buf = cv2.imencode(".jpg", sized, [cv2.IMWRITE_JPEG_QUALITY, 90])
         assert ok
         jpegs.append(buf.tobytes())
     t = patrol_against_raw(detector, jpegs)
