@@ -110,17 +110,25 @@ def _finetune(args: argparse.Namespace) -> int:
     workdir = args.workdir or out.parent / "work"
     try:
         with contextlib.redirect_stdout(sys.stderr), _ultralytics_log_to(sys.stderr):
-            out, split = finetune(args.data, args.from_weights, out, config, workdir)
+            tuned = finetune(args.data, args.from_weights, out, config, workdir)
         data = load_labelled_set(args.data) if not (args.data / "data.yaml").is_file() else None
     except (DatasetError, FileNotFoundError) as exc:
         print(f"vision train: {exc}", file=sys.stderr)
         return 2
-    print(f"training sites: {', '.join(sorted(split.train))}")
-    print(f"validation sites (held out whole): {', '.join(sorted(split.val))}")
-    print(f"fine-tuned {args.from_weights} for {config.epochs} epochs at {config.imgsz} -> {out}")
+    if tuned.resumed_after is not None:
+        print(f"resumed an interrupted run after epoch {tuned.resumed_after}")
+    print(f"training sites: {', '.join(sorted(tuned.split.train))}")
+    print(f"validation sites (held out whole): {', '.join(sorted(tuned.split.val))}")
+    print(
+        f"fine-tuned {args.from_weights} for {config.epochs} epochs at {config.imgsz} -> "
+        f"{tuned.weights}"
+    )
     if data is not None:
         hint = json.dumps(class_map_hint(data))
-        print(f"use it with ZHILI_VISION_WEIGHTS={out} ZHILI_VISION_CLASS_MAP='{hint}'")
+        print(
+            f"use it with ZHILI_VISION_WEIGHTS={tuned.weights} ZHILI_VISION_CLASS_MAP='{hint}' "
+            f"ZHILI_VISION_IMGSZ={config.imgsz}"
+        )
     return 0
 
 
@@ -180,13 +188,16 @@ def _ultralytics_log_to(stream: TextIO) -> Iterator[None]:
     from ultralytics.utils import LOGGER
 
     handlers = [h for h in LOGGER.handlers if isinstance(h, logging.StreamHandler)]
-    previous = [h.setStream(stream) for h in handlers]
+    # Swapped, not setStream(): that flushes the old stream, which may be closed by now (the
+    # handler keeps whatever stream was current when ultralytics was first imported).
+    previous = [h.stream for h in handlers]
+    for handler in handlers:
+        handler.stream = stream
     try:
         yield
     finally:
         for handler, old in zip(handlers, previous, strict=True):
-            if old is not None:
-                handler.setStream(old)
+            handler.stream = old
 
 
 # The generators (backoffice.vision.training.datasets.STYLES), named here so that building the

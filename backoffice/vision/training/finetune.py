@@ -13,8 +13,10 @@ import hashlib
 import logging
 import shutil
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backoffice.vision.training.evaluate import (
     KNOWN_NAMES,
@@ -22,7 +24,7 @@ from backoffice.vision.training.evaluate import (
     LabelledSet,
     load_labelled_set,
 )
-from backoffice.vision.training.train import use_threads
+from backoffice.vision.training.train import Callback, use_threads
 from backoffice.vision.yolo import yolo_class
 
 log = logging.getLogger(__name__)
@@ -87,11 +89,23 @@ def class_map_hint(data: LabelledSet) -> dict[str, str]:
     return {n: KNOWN_NAMES[n] for n in data.names.values() if n in KNOWN_NAMES}
 
 
+@dataclass(frozen=True)
+class Finetuned:
+    weights: Path
+    split: SiteSplit
+    resumed_after: int | None  # epochs an interrupted run had finished, None for a fresh one
+
+
 def finetune(
-    root: Path, weights: Path, out: Path, config: FinetuneConfig, workdir: Path
-) -> tuple[Path, SiteSplit]:
+    root: Path,
+    weights: Path,
+    out: Path,
+    config: FinetuneConfig,
+    workdir: Path,
+    callbacks: Mapping[str, Callback] | None = None,
+) -> Finetuned:
     """Fine-tune `weights` on every frame of the set under `root`, validated on held-out
-    sites; resumes an interrupted run in `workdir`."""
+    sites; resumes an interrupted run in `workdir`. `callbacks` are ultralytics events."""
     if not weights.is_file():
         raise FileNotFoundError(f"no weights file at {weights}")
     data = (
@@ -110,17 +124,24 @@ def finetune(
     run = workdir.resolve() / "runs" / "finetune"
     last = run / "weights" / "last.pt"
     yolo = yolo_class()
+    resumed_after = None
+
+    def prepared(model: Any) -> Any:
+        model.add_callback("on_train_epoch_start", use_threads(config.threads))
+        for event, callback in (callbacks or {}).items():
+            model.add_callback(event, callback)
+        return model
+
     if last.is_file():
         import torch
 
-        if torch.load(last, map_location="cpu", weights_only=False).get("optimizer") is not None:
-            model = yolo(str(last))
-            model.add_callback("on_train_epoch_start", use_threads(config.threads))
-            model.train(resume=True, workers=0)
+        checkpoint = torch.load(last, map_location="cpu", weights_only=False)
+        if checkpoint.get("optimizer") is not None:  # ultralytics strips it when training ends
+            resumed_after = int(checkpoint["epoch"]) + 1
+            log.info("resuming %s after epoch %d", last, resumed_after)
+            prepared(yolo(str(last))).train(resume=True, workers=0)
     else:
-        model = yolo(str(weights))
-        model.add_callback("on_train_epoch_start", use_threads(config.threads))
-        model.train(
+        prepared(yolo(str(weights))).train(
             data=str(yaml_path),
             epochs=config.epochs,
             imgsz=config.imgsz,
@@ -142,4 +163,4 @@ def finetune(
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(best if best.is_file() else last, out)
     log.info("fine-tuned %s -> %s", weights, out)
-    return out, split
+    return Finetuned(out, split, resumed_after)
