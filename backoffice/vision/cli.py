@@ -28,6 +28,13 @@ def _json_object(text: str) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
+def _grid(text: str) -> tuple[int, int]:
+    columns, _, rows = text.partition("x")
+    if not (columns.isdigit() and rows.isdigit() and 1 <= int(columns) <= 8 >= int(rows) >= 1):
+        raise argparse.ArgumentTypeError("expected COLUMNSxROWS, 1 to 8 each, e.g. 3x2")
+    return int(columns), int(rows)
+
+
 def _train(args: argparse.Namespace) -> int:
     if args.data is not None:
         return _finetune(args)
@@ -150,7 +157,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     # stdout carries the figures and the JSON line; ultralytics' logging goes to stderr.
     try:
         with contextlib.redirect_stdout(sys.stderr), _ultralytics_log_to(sys.stderr):
-            detector = YoloDetector(weights, class_map, imgsz=imgsz, confidence=0.001)
+            tiles = args.tiles or settings.tile_grid
+            detector = YoloDetector(weights, class_map, imgsz=imgsz, confidence=0.001, tiles=tiles)
             if args.data is not None:
                 report = evaluate_set(
                     detector,
@@ -173,7 +181,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     except (DatasetError, DetectorError) as exc:
         print(f"vision evaluate: {exc}", file=sys.stderr)
         return 2
-    print(f"model {weights} at {imgsz}, class map {json.dumps(class_map)}")
+    tiled = "" if tiles == (1, 1) else f", with {tiles[0]}x{tiles[1]} tiles"
+    print(f"model {weights} at {imgsz}{tiled}, class map {json.dumps(class_map)}")
     for name, report in reports.items():
         print("\n".join(report.lines(name)))
     print(json.dumps({name: r.as_json() for name, r in reports.items()}))
@@ -263,6 +272,9 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "--class-map", type=_json_object, help="model class -> bike|waste (ZHILI_VISION_CLASS_MAP)"
     )
     evaluate.add_argument("--imgsz", type=int, help="inference size (ZHILI_VISION_IMGSZ)")
+    evaluate.add_argument(
+        "--tiles", type=_grid, help="tiles besides the whole frame, e.g. 3x2 (ZHILI_VISION_TILES)"
+    )
     evaluate.add_argument(
         "--min-score", type=float, default=0.4, help="the zones' minimum score (0.4)"
     )
