@@ -54,6 +54,8 @@ def _train(args: argparse.Namespace) -> int:
         threads=args.threads,
         imgsz=args.imgsz,
         leave_out=args.leave_out,
+        jobs=args.jobs,
+        device=args.device,
     )
     settings = get_vision_settings()
     with contextlib.redirect_stdout(sys.stderr), _ultralytics_log_to(sys.stderr):
@@ -239,6 +241,15 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         choices=STYLES,
         default="flat",
         help="generator left out of training and scored as a look never seen (flat)",
+    )
+    train.add_argument(
+        "--jobs", type=int, default=1, help="processes drawing the generated scenes (1)"
+    )
+    train.add_argument(
+        "--device",
+        default="cpu",
+        help="ultralytics' training device: cpu, or 0 for the first GPU (cpu; only the CPU has "
+        "been tried here)",
     )
     train.add_argument(
         "--eval-images",

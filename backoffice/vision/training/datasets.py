@@ -8,7 +8,9 @@ it, to measure how the detector does on a look it never saw.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 
@@ -74,28 +76,44 @@ def label_lines(labels: Iterable[tuple[int, PixelBox]], width: int, height: int)
 
 
 def write_scenes(
-    root: Path, subset: str, styles: Sequence[str], seeds: Iterable[int], stream: Stream
+    root: Path,
+    subset: str,
+    styles: Sequence[str],
+    seeds: Iterable[int],
+    stream: Stream,
+    jobs: int = 1,
 ) -> int:
     """Write scenes under images/<subset> and labels/<subset>, the style of seed i being
-    styles[i % len(styles)]. Scenes already written are kept, so an interrupted run resumes."""
+    styles[i % len(styles)]. Scenes already written are kept, so an interrupted run resumes.
+    `jobs` > 1 draws them in that many processes (the same files: each scene has its seed)."""
     images, labels = root / "images" / subset, root / "labels" / subset
     images.mkdir(parents=True, exist_ok=True)
     labels.mkdir(parents=True, exist_ok=True)
-    count = 0
+    todo, count = [], 0
     for seed in seeds:
         style = styles[seed % len(styles)]
         name = f"{style}_{stream.value}_{seed:07d}"
-        image, label = images / f"{name}.jpg", labels / f"{name}.txt"
         count += 1
-        if image.is_file() and label.is_file():
-            continue
-        frame, boxes = scene(style, seed, stream)
-        h, w = frame.shape[:2]
-        label.write_text("".join(f"{line}\n" for line in label_lines(boxes, w, h)))
-        tmp = image.with_suffix(".part.jpg")
-        cv2.imwrite(str(tmp), frame, [cv2.IMWRITE_JPEG_QUALITY, 95])
-        tmp.replace(image)  # the image last: a pair is complete once the image is there
+        if not ((images / f"{name}.jpg").is_file() and (labels / f"{name}.txt").is_file()):
+            todo.append((images / f"{name}.jpg", labels / f"{name}.txt", style, seed, stream))
+    if jobs > 1 and len(todo) > 1:
+        # spawned, not forked: the parent may hold torch's threads
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            list(pool.map(_write_scene, *zip(*todo, strict=True), chunksize=8))
+    else:
+        for item in todo:
+            _write_scene(*item)
     return count
+
+
+def _write_scene(image: Path, label: Path, style: str, seed: int, stream: Stream) -> None:
+    frame, boxes = scene(style, seed, stream)
+    h, w = frame.shape[:2]
+    label.write_text("".join(f"{line}\n" for line in label_lines(boxes, w, h)))
+    tmp = image.with_suffix(".part.jpg")
+    cv2.imwrite(str(tmp), frame, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    tmp.replace(image)  # the image last: a pair is complete once the image is there
 
 
 def write_data_yaml(root: Path, train: str, val: str, names: Sequence[str] = CLASS_NAMES) -> Path:
