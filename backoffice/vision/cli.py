@@ -102,8 +102,15 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _finetune(args: argparse.Namespace) -> int:
-    from backoffice.vision.training.evaluate import DatasetError, load_labelled_set
-    from backoffice.vision.training.finetune import FinetuneConfig, class_map_hint, finetune
+    from backoffice.vision.config import get_vision_settings
+    from backoffice.vision.detector import DetectorError
+    from backoffice.vision.training.evaluate import DatasetError
+    from backoffice.vision.training.finetune import (
+        FinetuneConfig,
+        class_map_hint,
+        finetune,
+        score_held_out_sites,
+    )
 
     if args.from_weights is None:
         print("vision train --data needs --from WEIGHTS (the model to start from)", file=sys.stderr)
@@ -114,14 +121,23 @@ def _finetune(args: argparse.Namespace) -> int:
         val_share=args.val_share,
         threads=args.threads,
         seed=args.seed,
+        lr0=args.lr0,
+        freeze=args.freeze,
     )
     out = args.weights or ROOT / "var" / "vision-finetune" / "model.pt"
     workdir = args.workdir or out.parent / "work"
+    settings = get_vision_settings()
     try:
         with contextlib.redirect_stdout(sys.stderr), _ultralytics_log_to(sys.stderr):
             tuned = finetune(args.data, args.from_weights, out, config, workdir)
-        data = load_labelled_set(args.data) if not (args.data / "data.yaml").is_file() else None
-    except (DatasetError, FileNotFoundError) as exc:
+            reports = score_held_out_sites(
+                tuned,
+                args.from_weights,
+                config.imgsz,
+                min_score=args.min_score,
+                confidence=settings.confidence,
+            )
+    except (DatasetError, DetectorError, FileNotFoundError) as exc:
         print(f"vision train: {exc}", file=sys.stderr)
         return 2
     if tuned.resumed_after is not None:
@@ -132,12 +148,34 @@ def _finetune(args: argparse.Namespace) -> int:
         f"fine-tuned {args.from_weights} for {config.epochs} epochs at {config.imgsz} -> "
         f"{tuned.weights}"
     )
-    if data is not None:
-        hint = json.dumps(class_map_hint(data))
+    held_out = sum(len(paths) for paths in tuned.split.val.values())
+    for name, report in reports.items():
+        model = args.from_weights if name == "before" else tuned.weights
+        title = f"{name} ({model.name} at {config.imgsz}), on the {held_out} held-out frames"
+        print("\n".join(report.lines(title)))
+    if reports["after"].map50 < reports["before"].map50:
         print(
-            f"use it with ZHILI_VISION_WEIGHTS={tuned.weights} ZHILI_VISION_CLASS_MAP='{hint}' "
-            f"ZHILI_VISION_IMGSZ={config.imgsz}"
+            "the fine-tuned model scores lower than the one it started from on the held-out "
+            "sites: keep the old one (more frames or sites, more epochs, a lower --lr0)"
         )
+    hint = json.dumps(class_map_hint(tuned.data))
+    print(
+        f"use it with ZHILI_VISION_WEIGHTS={tuned.weights} ZHILI_VISION_CLASS_MAP='{hint}' "
+        f"ZHILI_VISION_IMGSZ={config.imgsz}"
+    )
+    print(
+        json.dumps(
+            {
+                "weights": str(tuned.weights),
+                "class_map": class_map_hint(tuned.data),
+                "imgsz": config.imgsz,
+                "train_sites": sorted(tuned.split.train),
+                "val_sites": sorted(tuned.split.val),
+                "resumed_after": tuned.resumed_after,
+                **{name: r.as_json() for name, r in reports.items()},
+            }
+        )
+    )
     return 0
 
 
@@ -241,6 +279,15 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         choices=STYLES,
         default="flat",
         help="generator left out of training and scored as a look never seen (flat)",
+    )
+    train.add_argument(
+        "--lr0", type=float, default=0.001, help="fine-tuning learning rate, SGD (0.001)"
+    )
+    train.add_argument(
+        "--freeze",
+        type=int,
+        default=10,
+        help="fine-tuning: first layers kept as they are (10, the backbone; 0 trains all)",
     )
     train.add_argument(
         "--jobs", type=int, default=1, help="processes drawing the generated scenes (1)"
