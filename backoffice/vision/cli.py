@@ -83,6 +83,13 @@ def _train(args: argparse.Namespace) -> int:
         seen = "LEFT OUT of training" if style == config.leave_out else "trained on"
         print("\n".join(report.lines(f"{style} ({seen})")))
     trained_on = [r.map50 for s, r in reports.items() if s != config.leave_out]
+    held_out, left_out = sum(trained_on) / len(trained_on), reports[config.leave_out].map50
+    ready = held_out >= PROMOTE_HELD_OUT and left_out >= PROMOTE_LEFT_OUT
+    print(
+        f"held-out mAP50 {held_out:.3f} (to promote: >= {PROMOTE_HELD_OUT}), left-out "
+        f"{left_out:.3f} (>= {PROMOTE_LEFT_OUT}): "
+        + ("worth checking on real photos before promoting" if ready else "do not promote it")
+    )
     print(
         json.dumps(
             {
@@ -90,8 +97,8 @@ def _train(args: argparse.Namespace) -> int:
                 "class_map": TRAINED_CLASS_MAP,
                 "imgsz": config.imgsz,
                 "left_out": config.leave_out,
-                "left_out_map50": round(reports[config.leave_out].map50, 4),
-                "held_out_map50": round(sum(trained_on) / len(trained_on), 4),
+                "left_out_map50": round(left_out, 4),
+                "held_out_map50": round(held_out, 4),
                 "cpu_minutes": round(trained.cpu_s / 60, 2),
                 "resumed_after": trained.resumed_after,
                 "styles": {s: r.as_json() for s, r in reports.items()},
@@ -248,6 +255,10 @@ def _ultralytics_log_to(stream: TextIO) -> Iterator[None]:
         for handler, old in zip(handlers, previous, strict=True):
             handler.stream = old
 
+
+# What a trained model must reach before it replaces the shipped one (assets/models/README.md).
+PROMOTE_HELD_OUT = 0.9
+PROMOTE_LEFT_OUT = 0.6
 
 # The generators (backoffice.vision.training.datasets.STYLES), named here so that building the
 # command line imports no image code.

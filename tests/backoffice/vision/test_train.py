@@ -50,6 +50,7 @@ def test_an_interrupted_run_resumes_and_reports_the_left_out_style(
     printed = capsys.readouterr().out.splitlines()
     assert "resumed an interrupted run after epoch 1" in printed
     assert any(line.startswith("wire (LEFT OUT of training): 2 images, mAP50 ") for line in printed)
+    assert any(line.endswith("(>= 0.6): do not promote it") for line in printed)
     figures = json.loads(printed[-1])
     assert figures["left_out"] == "wire" and figures["resumed_after"] == 1
     assert set(figures["styles"]) == set(STYLES)
