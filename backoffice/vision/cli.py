@@ -130,6 +130,7 @@ def _finetune(args: argparse.Namespace) -> int:
         seed=args.seed,
         lr0=args.lr0,
         freeze=args.freeze,
+        device=args.device,
     )
     out = args.weights or ROOT / "var" / "vision-finetune" / "model.pt"
     workdir = args.workdir or out.parent / "work"

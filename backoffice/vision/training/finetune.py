@@ -49,6 +49,7 @@ class FinetuneConfig:
     optimizer: str = "SGD"
     lr0: float = 0.001
     freeze: int = 10  # first layers kept as they are (10: yolo11's backbone); 0 trains all
+    device: str = "cpu"  # ultralytics' device: "cpu", or "0" for the first GPU
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def finetune(
         if checkpoint.get("optimizer") is not None:  # ultralytics strips it when training ends
             resumed_after = int(checkpoint["epoch"]) + 1
             log.info("resuming %s after epoch %d", last, resumed_after)
-            prepared(yolo(str(last))).train(resume=True, workers=0)
+            prepared(yolo(str(last))).train(resume=True, workers=0, device=config.device)
     else:
         prepared(yolo(str(weights))).train(
             data=str(yaml_path),
@@ -194,7 +195,7 @@ def finetune(
             imgsz=config.imgsz,
             batch=config.batch,
             workers=0,
-            device="cpu",
+            device=config.device,
             seed=config.seed,
             deterministic=True,
             amp=False,
