@@ -194,6 +194,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         DatasetError,
         Report,
         evaluate_set,
+        evaluate_sites,
         evaluate_styles,
     )
 
@@ -217,6 +218,16 @@ def _evaluate(args: argparse.Namespace) -> int:
                     confidence=settings.confidence,
                 )
                 reports = {str(args.data): report}
+                if args.by_site:
+                    sites = evaluate_sites(
+                        detector,
+                        args.data,
+                        split=args.split,
+                        labels_map=args.labels_map,
+                        min_score=args.min_score,
+                        confidence=settings.confidence,
+                    )
+                    reports.update({f"site {site}": r for site, r in sites.items()})
             else:
                 reports = evaluate_styles(
                     detector,
@@ -334,6 +345,11 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         help="a YOLO-format labelled set (data.yaml or images/ labels/ classes.txt)",
     )
     evaluate.add_argument("--split", default="val", help="the data.yaml split to score (val)")
+    evaluate.add_argument(
+        "--by-site",
+        action="store_true",
+        help="--data: scores camera by camera too (images/<camera>/... or CAMERA_*.jpg)",
+    )
     evaluate.add_argument(
         "--labels-map", type=_json_object, help='set class -> bike|waste, e.g. {"trash": "waste"}'
     )

@@ -27,6 +27,7 @@ from backoffice.vision.training.evaluate import (
     labels_map_for,
     load_labelled_set,
     score,
+    site_of,
 )
 from backoffice.vision.training.train import Callback, use_threads
 from backoffice.vision.yolo import yolo_class
@@ -56,15 +57,6 @@ class FinetuneConfig:
 class SiteSplit:
     train: dict[str, list[Path]]
     val: dict[str, list[Path]]
-
-
-def site_of(image: Path) -> str:
-    parts = image.parts
-    if "images" in parts:
-        below = parts[len(parts) - 1 - parts[::-1].index("images") + 1 :]
-        if len(below) > 1:
-            return below[0]
-    return image.stem.split("_")[0]
 
 
 def split_by_site(data: LabelledSet, val_share: float, seed: int = 0) -> SiteSplit:
