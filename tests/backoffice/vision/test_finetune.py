@@ -113,3 +113,19 @@ def test_fine_tuning_needs_frames_from_two_cameras(
     argv = ["vision", "train", "--data", str(data), "--from", str(SHIPPED_WEIGHTS), "--epochs", "1"]
     assert main(argv) == 2
     assert "needs frames from at least two cameras or sites" in capsys.readouterr().err
+
+
+def test_a_fine_tune_that_scores_lower_on_the_held_out_cameras_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = three_frames_per_camera(tmp_path / "set")
+    argv = ["vision", "train", "--data", str(data), "--from", str(SHIPPED_WEIGHTS)]
+    argv += ["--epochs", "1", "--imgsz", "160", "--lr0", "0.01", "--freeze", "0"]  # too harsh
+    argv += ["--weights", str(tmp_path / "worse.pt"), "--workdir", str(tmp_path / "w")]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    figures = json.loads(printed.splitlines()[-1])
+    assert figures["after"]["map50"] < figures["before"]["map50"]
+    assert "scores lower than the one it started from on the held-out sites: keep the old" in (
+        printed
+    )
