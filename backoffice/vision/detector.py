@@ -139,20 +139,24 @@ def tile_windows(
 def merge_overlapping(found: Sequence[Detection], iou: float = MERGE_IOU) -> list[Detection]:
     """Per kind, best score first, drop a detection overlapping a kept one by `iou` or more."""
     kept: list[Detection] = []
-    for d in sorted(found, key=lambda d: -d.score):
-        if all(k.kind != d.kind or _iou(k.box, d.box) < iou for k in kept):
-            kept.append(d)
-    return kept
-
-
-def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+    for kind in sorted({d.kind for d in found}):
+        same = sorted((d for d in found if d.kind == kind), key=lambda d: -d.score)
+        boxes = np.array([d.box for d in same], float).reshape(-1, 4)
+        areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        alive = np.ones(len(same), bool)
+        for i in range(len(same)):
+            if not alive[i]:
+                continue
+            kept.append(same[i])
+            rest = np.flatnonzero(alive[i + 1 :]) + i + 1
+            if not len(rest):
+                break
+            w = np.minimum(boxes[i, 2], boxes[rest, 2]) - np.maximum(boxes[i, 0], boxes[rest, 0])
+            h = np.minimum(boxes[i, 3], boxes[rest, 3]) - np.maximum(boxes[i, 1], boxes[rest, 1])
+            inter = np.clip(w, 0, None) * np.clip(h, 0, None)
+            overlap = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-9)
+            alive[rest[overlap >= iou]] = False
+    return sorted(kept, key=lambda d: -d.score)
 
 
 def _load(weights: Path) -> Any:

@@ -17,7 +17,12 @@ from backoffice import wiring
 from backoffice.cli import main
 from backoffice.settings import Settings
 from backoffice.vision.config import SHIPPED_CLASS_MAP, SHIPPED_WEIGHTS, VisionSettings
-from backoffice.vision.detector import YoloDetector, shared_detector, tile_windows
+from backoffice.vision.detector import (
+    YoloDetector,
+    merge_overlapping,
+    shared_detector,
+    tile_windows,
+)
 from backoffice.vision.rules import Detection
 from backoffice.vision.training.datasets import label_lines
 from tests.backoffice.vision.scenes import Street
@@ -34,6 +39,17 @@ def test_tiles_cover_the_frame_and_overlap_their_neighbours() -> None:
         assert end - start >= 0.25 * (xs[0][1] - xs[0][0]) - 1  # a quarter shared
     for (_, end), (start, _) in itertools.pairwise(ys):
         assert end - start >= 0.25 * (ys[0][1] - ys[0][0]) - 1
+
+
+def test_overlapping_boxes_of_one_kind_merge_into_the_best() -> None:
+    found = [
+        Detection("bike", 0.5, (20, 20, 30, 30)),
+        Detection("bike", 0.8, (1, 1, 11, 11)),  # the same bike, seen in a tile
+        Detection("waste", 0.7, (0, 0, 10, 10)),  # another kind: kept
+        Detection("bike", 0.9, (0, 0, 10, 10)),
+    ]
+    assert merge_overlapping(found) == [found[3], found[2], found[0]]
+    assert merge_overlapping([]) == []
 
 
 def small_street() -> tuple[np.ndarray, list[tuple[str, tuple[float, float, float, float]]]]:
