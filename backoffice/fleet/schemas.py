@@ -223,6 +223,10 @@ class AlertOut(BaseModel):
     message: str
     opened_at: datetime
     closed_at: datetime | None
+    device: str | None = Field(default=None, description="The device of a 'device' alert.")
+    case_number: str | None = Field(
+        default=None, description="The kiosk-fault case a silent or device alert opened."
+    )
 
 
 class AuditOut(BaseModel):
@@ -234,4 +238,6 @@ class AuditOut(BaseModel):
 
 
 class SilentCheckOut(BaseModel):
-    changed: int = Field(description="Terminals whose online state the check changed.")
+    changed: int = Field(
+        description="Fleet alerts and kiosk-fault cases the check opened or closed."
+    )

@@ -80,6 +80,7 @@ ZH: dict[str, str] = {
     "police_110": "110非警情",
     "open311": "Open311",
     "rating": "好差评",
+    "fleet": "终端监测",
     "urgent": "紧急",
     "high": "高",
     "normal": "一般",
@@ -102,6 +103,7 @@ ZH: dict[str, str] = {
     "escalate": "督办",
     "reopen": "重开",
     "attach_evidence": "追加证据",
+    "resolve": "自动结案",
     # case list and page
     "State": "状态",
     "Type": "类型",

@@ -1,0 +1,262 @@
+"""Device faults raise work: a heartbeat reporting a device in fault (or a terminal gone
+silent) opens one fleet alert and one kiosk-fault case, dispatched by rule and told to the unit's
+WeCom robot (a real receiver), and the case closes itself when the heartbeat shows the device
+well again (or the terminal is heard from again)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.access import Role
+from backoffice.cases.models import Case
+from backoffice.cases.states import CaseAction, CaseState
+from backoffice.clock import ManualClock
+from backoffice.notify import service as notify
+from backoffice.notify import worker
+from backoffice.notify.models import ChannelKind
+from backoffice.units.models import ResponsibleUnit
+from tests.backoffice.fleet.test_enrollment import BEAT, TERMINAL, enroll
+from tests.backoffice.notify.receiver import Receiver
+from tests.conftest import TEST_PEERS, StaffFactory, bearer
+
+deliver_due = partial(worker.deliver_due, outbound=TEST_PEERS)
+CHECK = "/api/v1/fleet/alerts/check"
+WELL: dict[str, Any] = {
+    **BEAT,
+    "devices": {
+        "printer": {"state": "ready"},
+        "card_reader": {"state": "ready"},
+        "id_card_reader": {"state": "absent", "reason": "not configured"},
+        "qr_camera": {"state": "ready"},
+    },
+}
+
+
+def with_devices(**faults: str) -> dict[str, Any]:
+    """The well heartbeat with these devices in fault, each with its reason."""
+    devices = dict(WELL["devices"])
+    devices.update({name: {"state": "fault", "reason": why} for name, why in faults.items()})
+    return {**WELL, "devices": devices}
+
+
+@pytest.fixture
+def manager(staff_headers: StaffFactory) -> dict[str, str]:
+    return staff_headers(Role.TERMINAL_MANAGER)
+
+
+@pytest.fixture
+def wecom(seeded: Session, clock: ManualClock) -> Iterator[Receiver]:
+    """The WeCom group robot of the unit that runs the terminals (the seed's rule CAC-C-0604
+    sends kiosk faults to JSL-CAC)."""
+    robot = Receiver(clock=clock, wecom=True).start()
+    unit = seeded.scalars(select(ResponsibleUnit).where(ResponsibleUnit.code == "JSL-CAC")).one()
+    notify.create_subscription(
+        seeded,
+        unit,
+        kind=ChannelKind.WECOM,
+        url=robot.url,
+        events=["case.*"],
+        now=clock.now(),
+        outbound=TEST_PEERS,
+    )
+    yield robot
+    robot.stop()
+
+
+def kiosk_at(client: TestClient, manager: dict[str, str], code: str) -> dict[str, str]:
+    body = {**TERMINAL, "code": code, "place": "愚园路1000号 社区事务受理服务中心 大厅"}
+    reply = client.post("/api/v1/fleet/terminals", json=body, headers=manager)
+    assert reply.status_code == 201, reply.text
+    return bearer(enroll(client, reply.json()["enrollment_code"]).json()["token"])
+
+
+def beat(client: TestClient, kiosk: dict[str, str], body: dict[str, Any]) -> None:
+    assert client.post("/api/v1/fleet/heartbeat", json=body, headers=kiosk).status_code == 200
+
+
+def check(client: TestClient, manager: dict[str, str]) -> int:
+    reply = client.post(CHECK, headers=manager)
+    assert reply.status_code == 200, reply.text
+    changed: int = reply.json()["changed"]
+    return changed
+
+
+def alerts(client: TestClient, manager: dict[str, str], *, open_only: bool = True) -> list[Any]:
+    query = "" if open_only else "?open=false"
+    found: list[Any] = client.get(f"/api/v1/fleet/alerts{query}", headers=manager).json()
+    return found
+
+
+def markdown(robot: Receiver) -> list[str]:
+    return [body["markdown"]["content"] for body in robot.applied]
+
+
+def test_paper_out_opens_one_alert_and_one_case_told_to_wecom_and_closed_when_paper_is_back(
+    seeded: Session,
+    client: TestClient,
+    clock: ManualClock,
+    manager: dict[str, str],
+    wecom: Receiver,
+) -> None:
+    kiosk = kiosk_at(client, manager, "JSL-01")
+    beat(client, kiosk, WELL)
+    assert check(client, manager) == 0
+
+    beat(client, kiosk, with_devices(printer="paper_out"))
+    assert check(client, manager) == 2  # the alert, and its case
+    for _ in range(3):  # the fault lasts: still one alert and one case
+        clock.advance(seconds=30)
+        beat(client, kiosk, with_devices(printer="paper_out"))
+        assert check(client, manager) == 0
+    [alert] = alerts(client, manager)
+    assert (alert["terminal_code"], alert["kind"], alert["device"]) == (
+        "JSL-01",
+        "device",
+        "printer",
+    )
+    number = alert["case_number"]
+    case = seeded.scalars(select(Case).where(Case.number == number)).one()
+    assert (case.type.code, case.source.value, case.state) == (
+        "C-0604",
+        "fleet",
+        CaseState.DISPATCHED,
+    )
+    assert case.unit is not None and case.unit.code == "JSL-CAC"
+    assert case.description.startswith(
+        "自助终端 JSL-01（愚园路1000号 社区事务受理服务中心 大厅）打印机缺纸"
+    )
+    # Where the terminal stands: the centre its place names, with that site's grid and road.
+    assert case.place is not None and case.place.code == "JSL-B04"
+    assert case.grid is not None and case.road is not None
+    assert (case.lon, case.lat) == (None, None)
+
+    assert deliver_due(seeded, clock.now()) == 1
+    [dispatched] = markdown(wecom)
+    assert dispatched.startswith(f"**新案件派遣: {number}**\n")
+    assert '> 类型: <font color="comment">自助服务终端</font>' in dispatched
+    assert "打印机缺纸" in dispatched
+
+    clock.advance(minutes=10)
+    beat(client, kiosk, WELL)  # paper again
+    assert check(client, manager) == 2  # the alert closed, the case resolved
+    assert alerts(client, manager) == []
+    seeded.refresh(case)
+    assert case.state is CaseState.CLOSED and case.closed_at == clock.now()
+    resolve = case.events[-1]
+    assert (resolve.action, resolve.actor, resolve.from_state) == (
+        CaseAction.RESOLVE.value,
+        "fleet",
+        CaseState.DISPATCHED,
+    )
+    assert resolve.reason == "终端心跳显示打印机已恢复正常，自动结案"
+    assert deliver_due(seeded, clock.now()) == 1
+    assert markdown(wecom)[1].startswith(f"**案件自动结案: {number}**\n")
+    assert check(client, manager) == 0  # nothing left to do
+
+    # A later paper-out is a new fault: a new alert and a new case.
+    clock.advance(hours=1)
+    beat(client, kiosk, with_devices(printer="paper_out"))
+    assert check(client, manager) == 2
+    [again] = alerts(client, manager)
+    assert again["case_number"] not in (None, number)
+
+
+def test_each_terminal_and_device_has_its_own_case(
+    seeded: Session, client: TestClient, clock: ManualClock, manager: dict[str, str]
+) -> None:
+    first, second = kiosk_at(client, manager, "JSL-01"), kiosk_at(client, manager, "JSL-02")
+    beat(
+        client, first, with_devices(printer="offline", card_reader="reader_unavailable: no reader")
+    )
+    beat(client, second, with_devices(qr_camera="camera_missing"))
+    assert check(client, manager) == 6  # three alerts, three cases
+    found = {(a["terminal_code"], a["device"]): a["case_number"] for a in alerts(client, manager)}
+    assert set(found) == {("JSL-01", "printer"), ("JSL-01", "card_reader"), ("JSL-02", "qr_camera")}
+    assert len(set(found.values())) == 3
+    descriptions = {
+        c.description
+        for c in seeded.scalars(select(Case).where(Case.number.in_(list(found.values()))))
+    }
+    assert any("社保卡读卡器不可用（未连接或无响应）" in d for d in descriptions)
+    assert any("JSL-02" in d and "扫码摄像头不可用（未连接）" in d for d in descriptions)
+
+    # The card reader comes back; the printer stays offline: one case closes, two stay open.
+    clock.advance(minutes=5)
+    beat(client, first, with_devices(printer="offline"))
+    beat(client, second, with_devices(qr_camera="camera_missing"))
+    assert check(client, manager) == 2
+    states = {
+        c.number: c.state
+        for c in seeded.scalars(select(Case).where(Case.number.in_(list(found.values()))))
+    }
+    assert states[found[("JSL-01", "card_reader")]] is CaseState.CLOSED
+    assert states[found[("JSL-01", "printer")]] is CaseState.DISPATCHED
+    assert states[found[("JSL-02", "qr_camera")]] is CaseState.DISPATCHED
+
+
+def test_a_silent_terminal_opens_a_case_told_to_wecom_that_closes_when_it_is_heard_again(
+    seeded: Session,
+    client: TestClient,
+    clock: ManualClock,
+    manager: dict[str, str],
+    wecom: Receiver,
+) -> None:
+    kiosk = kiosk_at(client, manager, "JSL-01")
+    beat(client, kiosk, WELL)
+    clock.advance(seconds=91)
+    assert check(client, manager) == 2
+    assert check(client, manager) == 0
+    [alert] = alerts(client, manager)
+    assert alert["kind"] == "silent" and alert["device"] is None
+    case = seeded.scalars(select(Case).where(Case.number == alert["case_number"])).one()
+    assert case.state is CaseState.DISPATCHED
+    assert case.description.startswith(
+        "自助终端 JSL-01（愚园路1000号 社区事务受理服务中心 大厅）已失联：最后心跳"
+    )
+    assert deliver_due(seeded, clock.now()) == 1
+    assert "已失联" in markdown(wecom)[0]
+
+    beat(client, kiosk, WELL)
+    assert check(client, manager) == 2
+    seeded.refresh(case)
+    assert case.state is CaseState.CLOSED
+    assert case.events[-1].reason == "终端已恢复心跳，自动结案"
+    assert deliver_due(seeded, clock.now()) == 1
+    assert markdown(wecom)[1].startswith(f"**案件自动结案: {case.number}**")
+
+
+def test_a_resolved_case_a_person_reopens_stays_open(
+    seeded: Session,
+    client: TestClient,
+    clock: ManualClock,
+    manager: dict[str, str],
+    staff_headers: StaffFactory,
+) -> None:
+    kiosk = kiosk_at(client, manager, "JSL-01")
+    beat(client, kiosk, with_devices(printer="paper_out"))
+    check(client, manager)
+    number = alerts(client, manager)[0]["case_number"]
+    beat(client, kiosk, WELL)
+    check(client, manager)
+    leader = staff_headers(Role.SHIFT_LEADER)
+    reopened = client.post(
+        f"/api/v1/cases/{number}/actions/reopen",
+        json={"reason": "打印机仍然卡纸"},
+        headers=leader,
+    )
+    assert reopened.status_code == 200, reopened.text
+    assert check(client, manager) == 0
+    assert client.get(f"/api/v1/cases/{number}", headers=leader).json()["state"] != "closed"
+    # Nobody resolves a case by hand: only the back office does, when the cause is gone.
+    refused = client.post(
+        f"/api/v1/cases/{number}/actions/resolve", json={"reason": "好了"}, headers=leader
+    )
+    assert refused.status_code == 403
+    assert "Only the back office itself" in refused.json()["detail"]
