@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import string
+
+from backoffice.web.messages_zh import TERMS_ZH, WORDINGS_ZH
 
 LANGUAGES = ("zh", "en")
 
@@ -517,13 +520,44 @@ WHAT_ZH = {
 }
 
 
+def _wording_pattern(wording: str) -> re.Pattern[str]:
+    """The English wording as a pattern: its text as written, each {name} any text."""
+    parts, seen = [], set()
+    for literal, name, _spec, _conversion in string.Formatter().parse(wording):
+        parts.append(re.escape(literal))
+        if name is None:
+            continue
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+# The catalog's wordings as patterns, those with more fixed text first (the more specific).
+WORDINGS: list[tuple[re.Pattern[str], str]] = [
+    (_wording_pattern(english), zh)
+    for english, zh in sorted(
+        WORDINGS_ZH.items(),
+        key=lambda item: -sum(len(lit) for lit, *_ in string.Formatter().parse(item[0])),
+    )
+]
+
+
 def translate_message(text: str, lang: str) -> str:
     """A message from a service or handler in the page's language; one with no Chinese
-    wording yet stays as written."""
+    wording stays as written (tests/backoffice/web/test_message_catalog.py keeps that from
+    happening to any wording the code writes)."""
     if lang != "zh":
         return text
+    return _zh(text, depth=0)
+
+
+def _zh(text: str, depth: int) -> str:
     if text in ZH:
         return ZH[text]
+    if text in TERMS_ZH:
+        return TERMS_ZH[text]
+    if text.replace(" ", "_") in ZH:  # an action as a sentence says it ("send back")
+        return ZH[text.replace(" ", "_")]
     for pattern, zh in MESSAGES_ZH:
         match = pattern.fullmatch(text)
         if match is None:
@@ -536,5 +570,15 @@ def translate_message(text: str, lang: str) -> str:
                     parts[name] = WHAT_ZH.get(value, value)
                 else:
                     parts[name] = ZH.get(value, ZH.get(value.replace(" ", "_"), value))
+        return zh.format(**parts)
+    for pattern, zh in WORDINGS:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        # What fills a name is a term or a message of its own ("Check the rule: {error}").
+        parts = {
+            name: _zh(value, depth + 1) if depth < 2 else value
+            for name, value in match.groupdict().items()
+        }
         return zh.format(**parts)
     return text
