@@ -542,6 +542,12 @@ WORDINGS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# How deep messages carried inside messages are translated ("Check the rule: {error}", whose
+# error is a list of "field: problem").
+MAX_DEPTH = 4
+_FIELD_PROBLEM = re.compile(r"(?P<field>[\w.]+): (?P<problem>.+)", re.DOTALL)
+
+
 def translate_message(text: str, lang: str) -> str:
     """A message from a service or handler in the page's language; one with no Chinese
     wording stays as written (tests/backoffice/web/test_message_catalog.py keeps that from
@@ -577,8 +583,21 @@ def _zh(text: str, depth: int) -> str:
             continue
         # What fills a name is a term or a message of its own ("Check the rule: {error}").
         parts = {
-            name: _zh(value, depth + 1) if depth < 2 else value
+            name: _zh(value, depth + 1) if depth < MAX_DEPTH else value
             for name, value in match.groupdict().items()
         }
         return zh.format(**parts)
+    if depth >= MAX_DEPTH:
+        return text
+    # What a form's model refused (web.forms.problems): "field: message; field: message".
+    if "; " in text:
+        items = text.split("; ")
+        translated = [_zh(item, depth + 1) for item in items]
+        if translated != items:
+            return "；".join(translated)
+    problem = _FIELD_PROBLEM.fullmatch(text)
+    if problem is not None:
+        said = _zh(problem["problem"], depth + 1)
+        if said != problem["problem"]:
+            return f"{_zh(problem['field'], depth + 1)}：{said}"
     return text

@@ -50,9 +50,42 @@ TERMS_ZH: dict[str, str] = {
     "an outbox item was refused": "一条待发送记录被拒收",
     "its outbox file was corrupt": "待发送文件损坏",
     "never sent a heartbeat": "从未发送心跳",
+    # form fields a page's model names in what it refuses
+    "code": "编码",
+    "name": "名称",
+    "kind": "类型",
+    "place": "地点",
+    "message": "说明",
+    "config": "配置",
+    "polygon": "多边形",
+    "type_code": "案件类型",
+    "unit_code": "责任单位",
+    "place_code": "地点编码",
+    "road_code": "道路",
+    "grid_code": "网格",
+    "priority": "优先级",
+    "start": "开始时间",
+    "end": "结束时间",
+    "enabled_services": "开通事项",
 }
 
 WORDINGS_ZH: dict[str, str] = {
+    # --- what a form's model refuses (web.forms.problems: "field: message; ...") --------------
+    "Field required": "必填",
+    "String should have at most {n} characters": "最多 {n} 个字符",
+    "String should have at least {n} characters": "至少 {n} 个字符",
+    "String should have at least 1 character": "不能为空",
+    "String should match pattern '{pattern}'": "格式不符（{pattern}）",
+    "Input should be {expected}": "应为 {expected}",
+    "Input should be a valid integer, unable to parse string as an integer": "应为整数",
+    "Input should be a valid number, unable to parse string as a number": "应为数字",
+    "Input should be greater than or equal to {n}": "应不小于 {n}",
+    "Input should be less than or equal to {n}": "应不大于 {n}",
+    "Input should be greater than {n}": "应大于 {n}",
+    "Input should be a valid dictionary": "应为 JSON 对象",
+    "Input should be a valid list": "应为列表",
+    "List should have at most {n} items after validation, not {m}": "最多 {n} 项，实际 {m} 项",
+    "Value error, {error}": "{error}",
     # --- access and sign-in -------------------------------------------------------------------
     "Sign in first: send the header 'Authorization: Bearer <token>'.": "请先登录。",
     "Your role '{role}' may not do this; it needs one of: {allowed}.": (

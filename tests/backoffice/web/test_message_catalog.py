@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import string
 
+from backoffice.fleet.schemas import TerminalCreate
 from backoffice.web import i18n
+from backoffice.web.forms import problems
 from backoffice.web.messages_zh import WORDINGS_ZH
 from tests.backoffice.web.wordings import SAMPLE, wordings
 
@@ -88,3 +90,25 @@ def test_composite_messages_translate_what_they_carry() -> None:
         "Check the rule: Unknown place 'JSL-X'."
     )
     assert zh("Something nobody wrote.", "zh") == "Something nobody wrote."
+
+
+def test_what_a_form_model_refuses_reads_in_chinese_field_by_field() -> None:
+    try:
+        TerminalCreate(code="JSL-09", name="x" * 101, kind="community_centre", place="")
+    except ValueError as error:
+        message = f"Check the terminal's code, name and kind: {problems(error)}"
+    assert message == (
+        "Check the terminal's code, name and kind: name: String should have at most 100 characters"
+    )
+    assert (
+        i18n.translate_message(message, "zh")
+        == "请检查终端的编码、名称和类型：名称：最多 100 个字符"
+    )
+    try:
+        TerminalCreate.model_validate({"code": "", "name": ""})
+    except ValueError as error:
+        several = i18n.translate_message(
+            f"Check the terminal's code, name and kind: {problems(error)}", "zh"
+        )
+    assert several.startswith("请检查终端的编码、名称和类型：编码：格式不符（")
+    assert several.endswith("；名称：不能为空；类型：必填")
