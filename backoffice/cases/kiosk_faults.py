@@ -24,8 +24,8 @@ from backoffice.cases.taxonomy import TYPE_KIOSK_FAULT
 from backoffice.errors import BadInput
 from backoffice.fleet.alerts import check_device_faults, check_silent_terminals, device_faults
 from backoffice.fleet.models import FAULT_KINDS, AlertKind, FleetAlert, Terminal
+from backoffice.fleet.service import terminal_point
 from backoffice.places import service as places
-from backoffice.places.geometry import centre
 from backoffice.workcal import SHANGHAI
 
 log = logging.getLogger(__name__)
@@ -168,14 +168,16 @@ def _file(db: Session, alert: FleetAlert, terminal: Terminal, now: datetime) -> 
                 else "never sent a heartbeat"
             ),
         )
-    # Where the terminal stands: the site its place text names, with that site's grid and
-    # road. No point: a radius would merge two terminals of one centre into one case.
-    site = places.site_named(db, terminal.place)
+    # Where the terminal stands (its coordinates, else the site its place text names), as that
+    # point's grid, road and site. No point on the case: a radius would merge the faults of two
+    # terminals of one centre into one case.
+    point = terminal_point(db, terminal)
+    site = places.site_named(db, terminal.place) if terminal.lon is None else None
     grid_code = road_code = None
-    if site is not None:
-        middle = centre(site.geometry)
-        grid = places.grid_at(db, middle)
-        road = places.nearest_road(db, middle)
+    if point is not None:
+        grid = places.grid_at(db, point)
+        road = places.nearest_road(db, point)
+        site = site or places.site_at(db, point, now)
         grid_code = grid.code if grid is not None else None
         road_code = road[0].code if road is not None else None
     filed = file_report(

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.access import Scope
@@ -27,6 +27,9 @@ class Terminal(Base):
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[TerminalKind] = mapped_column(str_enum(TerminalKind))
     place: Mapped[str] = mapped_column(String(200), default="")
+    # Where it stands (WGS84), for the map and its cases; without them, the site `place` names.
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Latest state, copied from the newest heartbeat so listing the fleet reads one table.

@@ -33,7 +33,9 @@ def problems(error: ValueError) -> str:
     its links; any other ValueError as its text."""
     if not isinstance(error, ValidationError):
         return str(error)
-    return "; ".join(
-        f"{'.'.join(str(part) for part in e['loc']) or 'form'}: {e['msg']}"
-        for e in error.errors(include_url=False, include_input=False)
-    )
+    said = []
+    for problem in error.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in problem["loc"])
+        # A problem of the whole form (a model validator) names no field.
+        said.append(f"{field}: {problem['msg']}" if field else problem["msg"])
+    return "; ".join(said)

@@ -201,6 +201,8 @@ ZH: dict[str, str] = {
     # terminals
     "{online} of {total} online": "{total} 台中 {online} 台在线",
     "Open alerts": "未关闭告警",
+    "Longitude": "经度",
+    "Latitude": "纬度",
     "Terminal": "终端",
     "Place": "位置",
     "Status": "状态",

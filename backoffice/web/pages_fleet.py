@@ -67,6 +67,15 @@ def terminals(
     )
 
 
+def _degrees(name: str, value: str) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        return float(value)
+    except ValueError as error:
+        raise BadInput(f"{name} must be a number.") from error
+
+
 @router.post("")
 def register(
     user: CurrentUser,
@@ -78,13 +87,18 @@ def register(
     name: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "",
     place: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "",
+    lat: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     auth.check_csrf(user, csrf)
     auth.require(user, FLEET_MANAGERS, "terminal registration")
 
     def run() -> str:
+        point = {name: _degrees(name, value) for name, value in (("lon", lon), ("lat", lat))}
         try:
-            data = TerminalCreate(code=code.strip(), name=name.strip(), kind=kind, place=place)
+            data = TerminalCreate(
+                code=code.strip(), name=name.strip(), kind=kind, place=place, **point
+            )
         except ValueError as error:
             raise BadInput(
                 f"Check the terminal's code, name and kind: {problems(error)}"

@@ -118,14 +118,15 @@ def map_data(db: Session, user: auth.PageUser, lang: str, now: datetime) -> dict
         terminals = []
         sites = places.named_sites(db)
         for t in fleet.list_terminals(db):
-            site = places.site_named(db, t.place, sites)
-            point = centre(site.geometry) if site is not None else None
+            point = fleet.terminal_point(db, t, sites)
             terminals.append(
                 {
                     "code": t.code,
                     "name": t.name,
                     "lon": point[0] if point else None,
                     "lat": point[1] if point else None,
+                    # Placed at the site its place text names, not at a point of its own.
+                    "approx": point is not None and t.lon is None,
                 }
             )
         data["terminals"] = terminals

@@ -70,8 +70,10 @@ def wecom(seeded: Session, clock: ManualClock) -> Iterator[Receiver]:
     robot.stop()
 
 
-def kiosk_at(client: TestClient, manager: dict[str, str], code: str) -> dict[str, str]:
-    body = {**TERMINAL, "code": code, "place": "愚园路1000号 社区事务受理服务中心 大厅"}
+def kiosk_at(
+    client: TestClient, manager: dict[str, str], code: str, **where: float
+) -> dict[str, str]:
+    body = {**TERMINAL, "code": code, "place": "愚园路1000号 社区事务受理服务中心 大厅", **where}
     reply = client.post("/api/v1/fleet/terminals", json=body, headers=manager)
     assert reply.status_code == 201, reply.text
     return bearer(enroll(client, reply.json()["enrollment_code"]).json()["token"])
@@ -171,7 +173,9 @@ def test_paper_out_opens_one_alert_and_one_case_told_to_wecom_and_closed_when_pa
 def test_each_terminal_and_device_has_its_own_case(
     seeded: Session, client: TestClient, clock: ManualClock, manager: dict[str, str]
 ) -> None:
-    first, second = kiosk_at(client, manager, "JSL-01"), kiosk_at(client, manager, "JSL-02")
+    first = kiosk_at(client, manager, "JSL-01")
+    # A lobby kiosk with coordinates of its own: on 江苏路 (JSL-R01), in grid JSL-G0203.
+    second = kiosk_at(client, manager, "JSL-02", lon=121.4326, lat=31.2235)
     beat(
         client, first, with_devices(printer="offline", card_reader="reader_unavailable: no reader")
     )
@@ -186,6 +190,11 @@ def test_each_terminal_and_device_has_its_own_case(
     }
     assert any("社保卡读卡器不可用（未连接或无响应）" in d for d in descriptions)
     assert any("JSL-02" in d and "扫码摄像头不可用（未连接）" in d for d in descriptions)
+    camera_case = seeded.scalars(
+        select(Case).where(Case.number == found[("JSL-02", "qr_camera")])
+    ).one()
+    assert camera_case.grid is not None and camera_case.grid.code == "JSL-G0203"
+    assert camera_case.road is not None and camera_case.road.code == "JSL-R01"
 
     # The card reader comes back; the printer stays offline: one case closes, two stay open.
     clock.advance(minutes=5)

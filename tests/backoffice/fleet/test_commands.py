@@ -231,6 +231,12 @@ def test_terminal_services_and_place_are_edited_and_audited(
     assert audit[0]["action"] == "update" and audit[0]["detail"]["place"] == "来福士广场一楼"
     bad = client.patch("/api/v1/fleet/terminals/JSL-01", json={"kind": "toaster"}, headers=manager)
     assert bad.status_code == 422
+    moved = client.patch(
+        "/api/v1/fleet/terminals/JSL-01", json={"lon": 121.4326, "lat": 31.2235}, headers=manager
+    )
+    assert (moved.json()["lon"], moved.json()["lat"]) == (121.4326, 31.2235)
+    half = client.patch("/api/v1/fleet/terminals/JSL-01", json={"lon": 121.5}, headers=manager)
+    assert half.status_code == 422 and "both lon and lat" in str(half.json()["detail"])
 
 
 def test_scheduler_runs_the_fleet_fault_check_with_the_apps_offline_time(
