@@ -190,6 +190,8 @@ WORDINGS_ZH: dict[str, str] = {
         "时间须为 00:00 到 23:59 之间的 HH:MM，而不是 {value}"
     ),
     "Check the rule: {error}": "请检查规则：{error}",
+    "duplicate from {source}": "重复上报，来源：{source}",
+    "rule {code}": "按规则 {code}",
     "{number} ✓": "{number} ✓",
     # --- consults -----------------------------------------------------------------------------
     "No consult has the reference number '{reference}'. Check the slip.": (

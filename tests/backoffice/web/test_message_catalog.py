@@ -24,6 +24,11 @@ PASSED_ON = {
     ("vision/router.py", "str(exc)"): "vision.sources.decode_image's BadFrame",
     ("vision/service.py", "str(exc)"): "BadUrl of a camera address, ZoneGeometryError",
     ("vision/sources.py", "str(exc)"): "images.inspect_image's BadImage",
+    ("cases/kiosk_faults.py", "descriptions.render(fact, 'zh', '')"): (
+        "a fact (cases/descriptions.py), which the pages render in their language"
+    ),
+    ("cases/lifecycle.py", "reason"): "the reason an action carries (a person's or the system's)",
+    ("cases/service.py", "body.reason"): "the reason a person typed",
     ("web/forms.py", "done"): "the done message each page hands to attempt()",
     ("web/forms.py", "error.message"): "a DomainError's message",
     ("web/pages_cases.py", "missing.message"): "a NotFound's message",
@@ -46,6 +51,7 @@ def test_the_walk_finds_the_wordings() -> None:
     assert "Terminal 7 (7): 7 in fault: 7." in samples  # a fleet alert
     assert "Check the rule: 7" in samples  # a page's composite
     assert "The URL holds spaces or control characters." in samples  # passed on by a service
+    assert "duplicate from 7" in samples  # a timeline line the system writes
 
 
 def test_every_wording_that_can_reach_a_page_has_chinese() -> None:

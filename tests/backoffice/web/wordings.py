@@ -97,6 +97,12 @@ def _messages(tree: ast.Module) -> Iterator[tuple[ast.expr, int]]:
                 yield node.args[1], node.lineno
             elif name == "attempt" and len(node.args) >= 4:
                 yield node.args[3], node.lineno
+            elif name == "_record" and len(node.args) >= 8:  # a case timeline line's reason
+                yield node.args[7], node.lineno
+            elif name == "ActionInput":  # a reason the system writes on a case
+                for keyword in node.keywords:
+                    if keyword.arg == "reason" and not isinstance(keyword.value, ast.Name):
+                        yield keyword.value, node.lineno
             elif name in ("FleetAlert", "DeliveryAlert"):
                 for keyword in node.keywords:
                     if keyword.arg == "message":
