@@ -77,7 +77,12 @@ def _name(func: ast.expr) -> str:
     return ""
 
 
-def _messages(tree: ast.Module) -> Iterator[tuple[ast.expr, int]]:
+# Modules whose ValueErrors are messages too: the request models' validators (pydantic says
+# them as "Value error, ..." in what a form refuses, web.forms.problems).
+VALUE_ERRORS_SHOWN = ("schemas.py", "inputs.py")
+
+
+def _messages(tree: ast.Module, values_shown: bool = False) -> Iterator[tuple[ast.expr, int]]:
     # A message worded into a variable first (message = f"..."; Alert(message=message)).
     assigned = {
         target.id: node.value
@@ -89,7 +94,8 @@ def _messages(tree: ast.Module) -> Iterator[tuple[ast.expr, int]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             call = node.exc
-            if _name(call.func) in RAISED and call.args:
+            raised = _name(call.func)
+            if (raised in RAISED or (values_shown and raised == "ValueError")) and call.args:
                 yield call.args[0], node.lineno
         elif isinstance(node, ast.Call):
             name = _name(node.func)
@@ -123,6 +129,6 @@ def wordings(root: Path = BACKOFFICE) -> tuple[Wording, ...]:
         if relative.startswith(NOT_ON_PAGES) or "/migrations/" in f"/{relative}":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node, line in _messages(tree):
+        for node, line in _messages(tree, relative.endswith(VALUE_ERRORS_SHOWN)):
             found.append(Wording(f"{relative}:{line}", _sample(node), ast.unparse(node)))
     return tuple(found)
