@@ -87,7 +87,9 @@ WORDINGS_ZH: dict[str, str] = {
     "List should have at most {n} items after validation, not {m}": "最多 {n} 项，实际 {m} 项",
     "Value error, {error}": "{error}",
     "Give a day between {earliest} and {latest}.": "日期须在 {earliest} 到 {latest} 之间。",
-    "Give a time zone, e.g. 2026-11-02T09:00:00+08:00.": "请带上时区，如 2026-11-02T09:00:00+08:00。",
+    "Give a time zone, e.g. 2026-11-02T09:00:00+08:00.": (
+        "请带上时区，如 2026-11-02T09:00:00+08:00。"
+    ),
     # --- access and sign-in -------------------------------------------------------------------
     "Sign in first: send the header 'Authorization: Bearer <token>'.": "请先登录。",
     "Your role '{role}' may not do this; it needs one of: {allowed}.": (
