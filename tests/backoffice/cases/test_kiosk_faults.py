@@ -269,3 +269,16 @@ def test_a_resolved_case_a_person_reopens_stays_open(
     )
     assert refused.status_code == 403
     assert "Only the back office itself" in refused.json()["detail"]
+
+
+def test_without_the_kiosk_fault_type_the_alert_still_opens_and_its_case_waits(
+    db: Session, client: TestClient, manager: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # An unseeded taxonomy (or the type switched off): the alerts stand, the job goes on.
+    kiosk = kiosk_at(client, manager, "JSL-01")
+    beat(client, kiosk, with_devices(printer="paper_out"))
+    assert check(client, manager) == 1
+    [alert] = alerts(client, manager)
+    assert alert["device"] == "printer" and alert["case_number"] is None
+    assert "no kiosk-fault case for fleet alert" in caplog.text
+    assert db.scalars(select(Case)).all() == []
