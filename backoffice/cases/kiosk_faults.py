@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from backoffice.cases import descriptions, lifecycle
@@ -21,6 +21,7 @@ from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.models import Case
 from backoffice.cases.states import OPEN_STATES, CaseAction, CaseSource
 from backoffice.cases.taxonomy import TYPE_KIOSK_FAULT
+from backoffice.db import begin_writing
 from backoffice.errors import BadInput
 from backoffice.fleet.alerts import check_device_faults, check_silent_terminals, device_faults
 from backoffice.fleet.models import FAULT_KINDS, AlertKind, FleetAlert, Terminal
@@ -30,6 +31,7 @@ from backoffice.workcal import SHANGHAI
 
 log = logging.getLogger(__name__)
 ACTOR = "fleet"
+_LOCK_KEY = 0x7A4C_0023  # this job's advisory lock on PostgreSQL
 
 # What each heartbeat device is, for people.
 DEVICE_NAMES: dict[str, tuple[str, str]] = {
@@ -65,9 +67,20 @@ def fault_words(reason: str) -> tuple[str, str]:
 def check_terminals(db: Session, now: datetime, offline_after: timedelta | None = None) -> int:
     """The fleet's fault job: silent terminals and device faults as alerts, then their cases;
     returns how many alerts and cases changed. Safe to run as often as you like."""
+    _one_run_at_a_time(db)
     changed = check_silent_terminals(db, now, offline_after)
     changed += check_device_faults(db, now)
     return changed + sync_cases(db, now)
+
+
+def _one_run_at_a_time(db: Session) -> None:
+    """Two runs at once (the scheduler's and the API's "check now", or two processes) would
+    both open the same alert: the second waits for the first and then sees what it wrote (a
+    transaction-scoped advisory lock on PostgreSQL, the write lock on SQLite)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    else:
+        begin_writing(db)
 
 
 def sync_cases(db: Session, now: datetime) -> int:

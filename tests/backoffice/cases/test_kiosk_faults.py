@@ -5,7 +5,10 @@ well again (or the terminal is heard from again)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -15,13 +18,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
+from backoffice.cases.kiosk_faults import check_terminals
 from backoffice.cases.models import Case
+from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseAction, CaseState
 from backoffice.clock import ManualClock
+from backoffice.db import create_db_engine, session_scope
+from backoffice.fleet.models import FleetAlert
+from backoffice.fleet.schemas import TerminalCreate
+from backoffice.fleet.service import register_terminal
 from backoffice.notify import service as notify
 from backoffice.notify import worker
 from backoffice.notify.models import ChannelKind
 from backoffice.units.models import ResponsibleUnit
+from backoffice.wiring import session_factory
 from tests.backoffice.fleet.test_enrollment import BEAT, TERMINAL, enroll
 from tests.backoffice.notify.receiver import Receiver
 from tests.conftest import TEST_PEERS, StaffFactory, bearer
@@ -282,3 +292,35 @@ def test_without_the_kiosk_fault_type_the_alert_still_opens_and_its_case_waits(
     assert alert["device"] == "printer" and alert["case_number"] is None
     assert "no kiosk-fault case for fleet alert" in caplog.text
     assert db.scalars(select(Case)).all() == []
+
+
+def test_runs_at_the_same_moment_open_one_alert_and_one_case(fresh_database: str) -> None:
+    """The scheduler's run, the API's "check now" and other processes' runs at once, each in
+    its own transaction: still one alert and one case for the fault."""
+    engine = create_db_engine(fresh_database)
+    factory = session_factory(engine)
+    now = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    with session_scope(factory) as db:
+        seed_reference_data(db)
+        terminal = register_terminal(
+            db, TerminalCreate(**{**TERMINAL, "place": "愚园路1000号 大厅"}), now
+        )
+        terminal.enrolled_at = terminal.last_seen_at = now
+        terminal.devices = with_devices(printer="paper_out")["devices"]
+    runs = 6
+    start = threading.Barrier(runs)
+
+    def run(_: int) -> int:
+        start.wait()
+        with session_scope(factory) as db:
+            return check_terminals(db, now)
+
+    try:
+        with ThreadPoolExecutor(runs) as pool:
+            changed = list(pool.map(run, range(runs)))
+        assert sorted(changed) == [0] * (runs - 1) + [2]  # one run opened it, with its case
+        with factory() as db:
+            assert len(db.scalars(select(FleetAlert)).all()) == 1
+            assert len(db.scalars(select(Case)).all()) == 1
+    finally:
+        engine.dispose()
