@@ -11,6 +11,8 @@ fault --control-port 9191 insert | pull | pull_after --count 3 | none | other_ki
       | corrupt_record | bad_id_number | unreadable | malformed_response
 fault --control-port 9193 place | remove | remove_after --count 2 | none
       | garbled_frame | bad_check_byte | silent | expired | unreadable
+queries --port 9194 --control-port 9195
+fault --control-port 9195 slow | error | malformed | down | none
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from simulators.control import ControlServer, send
 from simulators.escpos_decoder import preview_font
 from simulators.idcard_module import FAULTS, IdCardModule, PtyLink, TcpLink
 from simulators.printer_peer import PrinterPeer
+from simulators.query_peer import QueryPeer
 from simulators.vpcd_card import (
     DEMO_HOLDER,
     CardFault,
@@ -109,6 +112,20 @@ def run_idcard(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_queries(args: argparse.Namespace) -> int:
+    peer = QueryPeer(port=args.port).start()
+
+    def handle(request: dict[str, Any]) -> dict[str, Any]:
+        return peer.set_fault(str(request["fault"]))
+
+    control = ControlServer(handle, args.control_port).start()
+    print(f"query upstream peer on {peer.url}, control on {control.port}", flush=True)
+    _wait_forever()
+    peer.stop()
+    control.stop()
+    return 0
+
+
 def run_camera(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     videos = make_demo_videos(folder, args.payload)
@@ -155,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     idcard.add_argument("--control-port", type=int, default=9193)
     idcard.add_argument("--place", action="store_true", help="start with the card placed")
     idcard.add_argument("--fault", default="none", choices=FAULTS)
+    queries = commands.add_parser("queries", help="run the no-certificate query upstream")
+    queries.add_argument("--port", type=int, default=9194)
+    queries.add_argument("--control-port", type=int, default=9195)
     fault = commands.add_parser("fault", help="tell a running peer to fail (or recover)")
     fault.add_argument("--control-port", type=int, required=True)
     fault.add_argument("fault")
@@ -165,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "card": run_card,
         "camera": run_camera,
         "idcard": run_idcard,
+        "queries": run_queries,
         "fault": run_fault,
     }
     return runners[args.command](args)
