@@ -11,8 +11,8 @@ fault --control-port 9191 insert | pull | pull_after --count 3 | none | other_ki
       | corrupt_record | bad_id_number | unreadable | malformed_response
 fault --control-port 9193 place | remove | remove_after --count 2 | none
       | garbled_frame | bad_check_byte | silent | expired | unreadable
-queries --port 9194 --control-port 9195
-fault --control-port 9195 slow | error | malformed | down | none
+queries --port 9204 --control-port 9214
+fault --control-port 9214 slow | error | malformed | down | none
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from simulators.control import ControlServer, send
 from simulators.escpos_decoder import preview_font
 from simulators.idcard_module import FAULTS, IdCardModule, PtyLink, TcpLink
 from simulators.printer_peer import PrinterPeer
-from simulators.query_peer import QueryPeer
+from simulators.query_peer import DEMO_PORT, QueryPeer
 from simulators.vpcd_card import (
     DEMO_HOLDER,
     CardFault,
@@ -173,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     idcard.add_argument("--place", action="store_true", help="start with the card placed")
     idcard.add_argument("--fault", default="none", choices=FAULTS)
     queries = commands.add_parser("queries", help="run the no-certificate query upstream")
-    queries.add_argument("--port", type=int, default=9194)
-    queries.add_argument("--control-port", type=int, default=9195)
+    queries.add_argument("--port", type=int, default=DEMO_PORT)
+    queries.add_argument("--control-port", type=int, default=9214)
     fault = commands.add_parser("fault", help="tell a running peer to fail (or recover)")
     fault.add_argument("--control-port", type=int, required=True)
     fault.add_argument("fault")

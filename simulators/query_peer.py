@@ -3,7 +3,7 @@ plausible answers per query (places of the Jiangsu Road area, Shanghai's publish
 receipts whose number carries the day they were taken, account balances that differ per
 person), and the faults the back office's adapter must survive: slow, 5xx, malformed, down.
 
-``GET /v1/queries/{code}[?reference=…]`` with ``X-Person: <64 hex>`` for an identified person.
+``GET /v1/queries/{code}[?reference=…][&person=<64 hex>]`` (the person for an identified one).
 Receipt numbers are 12 digits, the day received (YYYYMMDD) then a serial; serial 0000 or a day
 still to come is a receipt nobody was given (404).
 """
@@ -11,18 +11,16 @@ still to come is a receipt nobody was given (404).
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-FAULTS = ("none", "slow", "error", "malformed", "down")
+from simulators.http_peer import HttpPeer, Reply
+
+DEMO_PORT = 9204  # the demo's (scripts/demo.py); the tests use free ones
 RECEIPT = re.compile(r"^(\d{8})(\d{4})$")
 PERSON = re.compile(r"^[0-9a-f]{64}$")
 REFERENCE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
@@ -485,107 +483,33 @@ class QueryAnswers:
         ]
 
 
-class QueryPeer:
-    """The HTTP peer; ``set_fault`` makes it slow, fail with 5xx, answer malformed, or go down
-    (its port refuses connections until the fault is cleared)."""
+class QueryPeer(HttpPeer):
+    """The query upstream on HTTP, with the faults of every peer (``set_fault``: slow, error,
+    malformed, down)."""
 
-    def __init__(
-        self,
-        port: int = 0,
-        answers: QueryAnswers | None = None,
-        slow_s: float = 3.0,
-    ) -> None:
+    def __init__(self, port: int = 0, answers: QueryAnswers | None = None) -> None:
+        super().__init__(port)
         self.answers = answers or QueryAnswers()
-        self.port = port
-        self.fault = "none"
-        self.slow_s = slow_s
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._lock = threading.Lock()
+        self.route("GET", "/v1/queries/{code}", self._answer)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> QueryPeer:
-        peer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                status, body = peer.handle(self.path, dict(self.headers.items()))
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> QueryPeer:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    def set_fault(self, fault: str) -> dict[str, Any]:
-        if fault not in FAULTS:
-            raise ValueError(f"unknown fault {fault!r}; one of {', '.join(FAULTS)}")
-        with self._lock:
-            was, self.fault = self.fault, fault
-            if fault == "down" and was != "down":
-                self.stop()
-            elif fault != "down" and was == "down":
-                self.start()
-        return self.state()
-
-    def state(self) -> dict[str, Any]:
-        return {"fault": self.fault, "port": self.port, "requests": len(self.requests)}
-
-    def handle(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
-        parts = urlsplit(path)
-        self.requests.append((parts.path, {k.lower(): v for k, v in headers.items()}))
-        if self.fault == "slow":
-            time.sleep(self.slow_s)
-        if self.fault == "error":
-            return 503, b'{"error": "maintenance"}'
-        if not parts.path.startswith("/v1/queries/"):
-            return 404, _json({"error": "not_found", "message": "no such path"})
-        code = parts.path.removeprefix("/v1/queries/")
-        query = parse_qs(parts.query)
-        reference = query.get("reference", [None])[0]
-        person = {k.lower(): v for k, v in headers.items()}.get("x-person")
+    def _answer(self, params: dict[str, str], _body: Any, query: dict[str, str]) -> Reply:
+        reference, person = query.get("reference"), query.get("person")
         try:
             if reference is not None and not REFERENCE.match(reference):
                 raise BadRequest("malformed reference")
             if person is not None and not PERSON.match(person):
                 raise BadRequest("malformed person")
-            rows = self.answers.answer(code, reference, person)
+            rows = self.answers.answer(params["code"], reference, person)
         except BadRequest as exc:
-            return 400, _json({"error": "bad_request", "message": str(exc)})
+            return Reply(400, {"error": "bad_request", "message": str(exc)})
         except NotFound:
-            return 404, _json({"error": "not_found", "message": "no record"})
+            return Reply(404, {"error": "not_found", "message": "no record"})
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        if self.fault == "malformed":
-            # Well-formed JSON whose rows lose a field and carry a number as text.
-            broken = [{k: str(v) for k, v in list(r.items())[1:]} for r in rows]
-            return 200, _json({"code": code, "as_of": now, "rows": broken})
-        return 200, _json({"code": code, "as_of": now, "rows": rows})
+        return Reply(200, {"code": params["code"], "as_of": now, "rows": rows})
 
-
-def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    def malformed(self, status: int, body: Any) -> Reply:
+        """Well-formed JSON whose rows lose their first field and carry every value as text."""
+        if status != 200:
+            return super().malformed(status, body)
+        rows = [{k: str(v) for k, v in list(r.items())[1:]} for r in body["rows"]]
+        return Reply(status, {**body, "rows": rows})

@@ -305,8 +305,8 @@ def contract() -> dict[str, Any]:
                             "schema": {"type": "string", "pattern": REFERENCE},
                         },
                         {
-                            "name": "X-Person",
-                            "in": "header",
+                            "name": "person",
+                            "in": "query",
                             "required": False,
                             "description": (
                                 "For queries about an identified person: the keyed hash of "
