@@ -18,7 +18,12 @@ DEMO_ADAPTER = "demo"
 # the HTTP adapter pointed at the demo peers of `simulators/`, in demo mode only; outside it the
 # back office refuses to start without each (`check_safe_to_serve`). A new upstream adds its
 # setting here.
-ADAPTER_SETTINGS: tuple[str, ...] = ("card_verifier", "suishen_adapter", "medical_adapter")
+ADAPTER_SETTINGS: tuple[str, ...] = (
+    "card_verifier",
+    "suishen_adapter",
+    "medical_adapter",
+    "query_adapter",
+)
 
 
 class StartupRefused(Exception):
@@ -124,6 +129,21 @@ class Settings(BaseSettings):
         default="",
         description="Base URL of the medical-insurance records service; in demo mode empty "
         "means the demo peer, http://127.0.0.1:9202.",
+    )
+    query_adapter: str = Field(
+        default="",
+        description=(
+            "Who answers the catalog's queries (balances, receipts' progress, places, figures; "
+            "assets/catalog/queries.json): 'package.module:factory' (a callable taking the "
+            "settings and returning a QuerySource); backoffice.queries.upstream:http_query_source "
+            "is the HTTP one (ZHILI_QUERY_URL). Empty: the HTTP adapter pointed at the demo peer "
+            "(demo mode only)."
+        ),
+    )
+    query_url: str = Field(
+        default="",
+        description="Base URL of the query service (contracts/queries.openapi.json); in demo "
+        "mode empty means the demo peer, http://127.0.0.1:9204.",
     )
     upstream_token: str = Field(
         default="",

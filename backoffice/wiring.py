@@ -50,6 +50,7 @@ from backoffice.settings import Settings
 from backoffice.suishen.cards import card_verifier
 from backoffice.suishen.codes import DemoIssuer
 from backoffice.suishen.service import purge_spent
+from backoffice.upstream import load_adapter
 from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
 from backoffice.vision.patrol import Patrol, SourceLimits, source_for
@@ -190,6 +191,11 @@ def install(
     state.card_verifier = card_verifier(settings)
     state.suishen = DemoIssuer(keys, timedelta(seconds=settings.suishen_code_ttl_s))
     state.medical_source = DemoMedicalSource(demo_source_path(settings.data_dir))
+    # The catalog's queries: the adapter ZHILI_QUERY_ADAPTER names; in demo mode an unset one is
+    # the HTTP adapter pointed at the demo peer (simulators/query_peer.py).
+    state.query_source = load_adapter(
+        settings, "query_adapter", demo="backoffice.queries.upstream:http_query_source"
+    )
     state.web_settings = get_web_settings()
 
 

@@ -39,7 +39,7 @@ def _fen(yuan: float) -> int:
     return round(yuan * 100)
 
 
-PLACES = {
+PLACES: dict[str, Any] = {
     "hospital": [
         ("上海市第六人民医院", "三级甲等", "徐汇区宜山路600号", "021-64369181"),
         ("复旦大学附属华山医院", "三级甲等", "静安区乌鲁木齐中路12号", "021-52889999"),

@@ -277,6 +277,10 @@ def in_process_settings(tmp_path: Path, changes: dict[str, Any] | None = None) -
         "migrate_on_start": False,
         "demo": False,
         "card_verifier": "tests.cards:issuer_key_verifier",
+        # The query upstream's HTTP adapter, at an address where nothing listens unless a test
+        # starts the peer there (tests/backoffice/queries).
+        "query_adapter": "backoffice.queries.upstream:http_query_source",
+        "query_url": "http://127.0.0.1:9",
         # The tests' own peers on loopback, and camera files under the test's folder.
         "outbound_allow": TEST_PEER_ADDRESSES,
         "camera_file_dirs": [tmp_path],

@@ -37,7 +37,8 @@ def schema_of(name: str) -> Any:
 
 @pytest.fixture(scope="module")
 def peer() -> Iterator[QueryPeer]:
-    running = QueryPeer(answers=QueryAnswers(lambda: TODAY)).start()
+    running = QueryPeer(answers=QueryAnswers(lambda: TODAY))
+    running.start()
     running.delay_s = 1.0
     yield running
     running.stop()
@@ -66,7 +67,7 @@ def test_the_contract_names_23_upstream_queries_and_the_peer_answers_each_to_its
     assert "MI-ACCOUNT-QUERY" in UPSTREAM and "Q-GUIDE" not in UPSTREAM
     shapes = set()
     for code in UPSTREAM:
-        params = {"reference": "202612010042"} if code == "Q-PROGRESS" else {}
+        params: dict[str, Any] = {"reference": "202612010042"} if code == "Q-PROGRESS" else {}
         if code == "MI-ACCOUNT-QUERY":
             params["person"] = PERSON
         response = ask(peer, code, **params)

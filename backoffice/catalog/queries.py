@@ -1,10 +1,11 @@
 """The catalog's query table (assets/catalog/queries.json): what each query asks for first, who
 answers it, and its answer's fields with their units; checks an upstream answer against it and
-words each value for a kiosk (zh/en). `python -m backoffice.queries.table --contract` writes the
+words each value for a kiosk (zh/en). `python -m backoffice.catalog.queries --contract` writes the
 upstream contract (contracts/queries.openapi.json) from it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -91,6 +92,11 @@ class Table(BaseModel):
 @cache
 def table() -> Table:
     return Table.model_validate_json(TABLE_FILE.read_bytes())
+
+
+@cache
+def digest() -> str:
+    return hashlib.sha256(TABLE_FILE.read_bytes()).hexdigest()[:16]
 
 
 def spec(code: str) -> QuerySpec | None:
@@ -281,7 +287,7 @@ def contract() -> dict[str, Any]:
             "version": "1",
             "description": (
                 "What the back office asks the query upstream, and what each query answers. "
-                "Written from assets/catalog/queries.json by `python -m backoffice.queries.table "
+                "Written from assets/catalog/queries.json by `python -m backoffice.catalog.queries "
                 "--contract`; the back office's adapter and the peer (simulators/query_peer.py) "
                 "are both tested against it. Read-only and idempotent: a caller may retry."
             ),
@@ -352,7 +358,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--contract"]:
-        sys.exit("usage: python -m backoffice.queries.table --contract")
+        sys.exit("usage: python -m backoffice.catalog.queries --contract")
     CONTRACT_FILE.parent.mkdir(exist_ok=True)
     text = json.dumps(contract(), ensure_ascii=False, indent=2) + "\n"
     CONTRACT_FILE.write_text(text, encoding="utf-8")
