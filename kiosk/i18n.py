@@ -292,6 +292,55 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请输入咨询编号字母 Z X 后面的八位，再点查看答复。",
         "Type the eight characters after Z X, then tap Show the answer.",
     ),
+    # A catalog query that answers: a receipt number first, or who the person is.
+    "query.personal": ("个人信息查询", "Personal look-ups"),
+    "query.asking": ("正在查询，请稍候", "Looking it up, please wait"),
+    "query.reference": (
+        "请输入受理回执上的 12 位回执号",
+        "Type the 12-digit number on your receipt",
+    ),
+    "query.typing": ("已输入 {count} 位，还差 {left} 位", "{count} typed, {left} to go"),
+    "query.lookup": ("查询", "Look it up"),
+    "query.print": ("打印查询结果", "Print the result"),
+    "query.person": ("查询人：{name}  {id}", "For: {name}  {id}"),
+    "query.as_of": ("数据截至 {when}", "As of {when}"),
+    "query.result": ("查询结果", "Result"),
+    "query.entry": ("第 {n} 条", "Entry {n}"),
+    "query.slip.heading": ("查询信息", "About this look-up"),
+    "query.more": ("共 {count} 条，其余请看屏幕或打印", "{count} entries: see the screen or print"),
+    "query.slip.footer": (
+        "智理自助终端 · 查询结果仅供参考，以窗口受理为准",
+        "Zhili kiosk · for reference; the counter's records decide",
+    ),
+    "query.unavailable": (
+        "查询服务暂时无法连接，本次没有查到结果。请几分钟后再试，或到窗口咨询。",
+        "The query service is not answering right now, so nothing was found. Please try again "
+        "in a few minutes, or ask at the counter.",
+    ),
+    "query.offline": (
+        "网络中断，暂时无法查询，请稍后再试或到窗口咨询",
+        "No connection: nothing can be looked up now; please try later or ask at the counter",
+    ),
+    "query.not_found": (
+        "没有查到这个回执号，请核对受理回执",
+        "No record has this number; check your receipt",
+    ),
+    "query.no_record": (
+        "查询服务中没有您的记录，请到窗口咨询",
+        "The query service has no record of you; please ask at the counter",
+    ),
+    "query.identify_again": (
+        "身份确认已过期，请重新刷卡或扫码",
+        "Your identification has expired; show your card or code again",
+    ),
+    "query.failed": (
+        "暂时无法查询，请到窗口咨询",
+        "This cannot be looked up now; please ask at the counter",
+    ),
+    "voice.query": (
+        "请输入受理回执上的回执号，再点查询。",
+        "Type the number on your receipt, then tap Look it up.",
+    ),
     # Reporting a problem: the type, then the road, then the case number.
     "report.pick_type": ("问题上报：是什么问题？", "Report a problem: what is it?"),
     "report.pick_road": ("在哪条路上？", "On which road?"),
