@@ -13,7 +13,7 @@ from backoffice.inputs import parse_id
 from backoffice.keys import Keys, Purpose
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.medical.schemas import ProgressOut, RecordLine, RecordsOut
-from backoffice.medical.source import MedicalRecordSource, VisitRecord
+from backoffice.medical.source import InsuredRecords, MedicalRecordSource, VisitRecord
 from backoffice.suishen.models import Identification
 
 LINES_PER_PAGE = 16
@@ -52,11 +52,11 @@ def _progress(db: Session, id_hash: str, now: datetime, *, lock: bool = False) -
     return row
 
 
-def _records(source: MedicalRecordSource, who: Identification) -> list[VisitRecord]:
-    records = source.records(who.id_hash)
-    if records is None:
+def _records(source: MedicalRecordSource, who: Identification) -> InsuredRecords:
+    found = source.records(who.id_hash)
+    if found is None:
         raise NotFound("The medical-insurance system has no records for this person.")
-    return records
+    return found
 
 
 def _advance(page: int, line: int) -> tuple[int, int]:
@@ -128,7 +128,7 @@ def unprinted(
     db: Session, source: MedicalRecordSource, who: Identification, now: datetime, keys: Keys
 ) -> RecordsOut:
     progress = _progress(db, who.id_hash, now)
-    lines, full = lay_out(progress, _records(source, who))
+    lines, full = lay_out(progress, _records(source, who).records)
     return RecordsOut(
         masked_name=who.masked_name,
         masked_id=who.masked_id,
@@ -157,7 +157,7 @@ def confirm(
     if line > LINES_PER_PAGE:
         raise BadInput(f"A booklet page has {LINES_PER_PAGE} lines; line {line} does not exist.")
     progress = _progress(db, who.id_hash, now, lock=True)
-    lines, _ = lay_out(progress, _records(source, who))
+    lines, _ = lay_out(progress, _records(source, who).records)
     if (page, line) < (progress.next_page, progress.next_line):
         return ProgressOut(
             printed_through_seq=progress.printed_through_seq,
