@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import os
 import threading
+from datetime import date
 from collections.abc import Iterator
 
 from simulators.http_peer import HttpPeer
@@ -59,3 +60,15 @@ def fault(peer: HttpPeer, name: str, delay_s: float | None = None) -> Iterator[H
         yield peer
     finally:
         peer.set_fault("none")
+
+
+def put_insured(id_number: str, today: date | None = None, count: int | None = None) -> int:
+    """The person known to the medical peer with generated records (replacing any), under the
+    pseudonym every back office of the suite computes (they share the suite's secret); returns
+    how many records."""
+    from backoffice.keys import Keys
+    from backoffice.settings import Settings
+    from backoffice.suishen.personal import keyed_hash
+
+    person = keyed_hash(Keys.of(Settings()), id_number)
+    return upstream_peers().medical.add_person(person, today or date.today(), count)
