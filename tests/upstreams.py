@@ -12,8 +12,8 @@ import atexit
 import contextlib
 import os
 import threading
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 
 from simulators.http_peer import HttpPeer
 from simulators.upstream_peers import UpstreamPeers
