@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from simulators.upstream_peers import UpstreamPeers
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -24,6 +26,16 @@ def free_port() -> int:
 # verifier and Suishen issuer, which the kiosk paths use) with a secret of its own, as the test
 # suite's live servers do. Neither changes the paths measured.
 BENCH_ENV = {"ZHILI_DEMO": "1"}
+_peers: UpstreamPeers | None = None
+
+
+def upstream_peers() -> UpstreamPeers:
+    """The upstream peers (Suishen, medical insurance, card issuer) of this benchmark process,
+    started on first use: the back offices' HTTP adapters talk to them, as in the demo."""
+    global _peers
+    if _peers is None:
+        _peers = UpstreamPeers().start()
+    return _peers
 
 
 def start(
@@ -42,6 +54,7 @@ def start(
             env={
                 "ZHILI_SECRET_KEY": secrets.token_urlsafe(48),
                 **BENCH_ENV,
+                **upstream_peers().env(),
                 **os.environ,
                 **env,
             },

@@ -103,6 +103,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This card could not be verified, so it cannot open medical records. "
         "Please use your Suishen code, or go to a counter.",
     ),
+    "suishen.upstream_down": (
+        "随申码核验服务暂时无法连接，本次未办理任何事项。请稍后再试，或插入社保卡。",
+        "The Suishen code check service is not answering right now, so nothing was done. "
+        "Please try again later, or insert your social security card.",
+    ),
+    "card.upstream_down": (
+        "社保卡核验服务暂时无法连接，本次未办理任何事项。请稍后再试，或出示随申码。",
+        "The card check service is not answering right now, so nothing was done. "
+        "Please try again later, or show your Suishen code.",
+    ),
     "card.limit": (
         "本机此时段办理人数已满，请到服务窗口办理，或稍后再试。",
         "This terminal has served its limit of people for now. Please go to a counter, "
@@ -427,12 +437,26 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Your booklet is up to date: there are no new records to print",
     ),
     "booklet.full": (
-        "您的记录册已写满，请到医保窗口领取新的记录册",
-        "Your booklet is full: please get a new one at the medical insurance counter",
+        "您的记录册已写满。请带身份证或社保卡和这本记录册，到社区事务受理服务中心医保窗口领取新册；"
+        "工作人员登记后，下次打印从新册第1页开始，尚未打印的记录一条不少。",
+        "Your booklet is full. Bring your ID or social security card and this booklet to the "
+        "medical insurance counter of the community affairs centre for a new one; once the "
+        "staff register it, the next print starts on page 1 of the new booklet and no record "
+        "is left out.",
     ),
     "booklet.full_after": (
-        "打印这些后记录册将写满，请到医保窗口领取新册",
-        "After this print the booklet is full: get a new one at the counter",
+        "打印这些后记录册将写满，其余记录请到社区事务受理服务中心医保窗口领取新册后再打印",
+        "After this print the booklet is full: get a new one at the medical insurance counter "
+        "of the community affairs centre to print the rest",
+    ),
+    "booklet.new_booklet": (
+        "这是您的第{number}本记录册，从第1页开始打印",
+        "This is your booklet number {number}: printing starts on its page 1",
+    ),
+    "booklet.upstream_down": (
+        "医保就医记录系统暂时无法连接，本次没有打印任何内容。请稍后再试，或到医保窗口办理。",
+        "The medical-insurance records service is not answering right now, so nothing was "
+        "printed. Please try again later, or ask at the medical insurance counter.",
     ),
     "booklet.offline": (
         "网络中断，暂时无法查询就医记录，请稍后再试或到医保窗口办理",

@@ -3,6 +3,9 @@ plausible answers per query (places of the Jiangsu Road area, Shanghai's publish
 receipts whose number carries the day they were taken, account balances that differ per
 person), and the faults the back office's adapter must survive: slow, 5xx, malformed, down.
 
+Runs in `simulators.upstream_peers.UpstreamPeers` with the other upstreams (the demo's
+``python -m simulators upstreams``, one per test process in tests/upstreams.py).
+
 ``GET /v1/queries/{code}[?reference=…][&person=<64 hex>]`` (the person for an identified one).
 Receipt numbers are 12 digits, the day received (YYYYMMDD) then a serial; serial 0000 or a day
 still to come is a receipt nobody was given (404).
@@ -20,7 +23,6 @@ from typing import Any
 
 from simulators.http_peer import HttpPeer, Reply
 
-DEMO_PORT = 9204  # the demo's (scripts/demo.py); the tests use free ones
 RECEIPT = re.compile(r"^(\d{8})(\d{4})$")
 PERSON = re.compile(r"^[0-9a-f]{64}$")
 REFERENCE = re.compile(r"^[A-Za-z0-9-]{4,32}$")

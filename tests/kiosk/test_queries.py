@@ -18,10 +18,19 @@ from simulators.printer_peer import PrinterPeer
 from simulators.query_peer import QueryAnswers, QueryPeer
 from tests.conftest import LiveServer
 from tests.kiosk.conftest import KioskUI
-from tests.kiosk.queries import healthy_peer, query_peer
 from tests.kiosk.test_guides import _enrolled, _pump_until
+from tests.upstreams import upstream_peers
 
-__all__ = ["healthy_peer", "query_peer"]
+
+@pytest.fixture
+def healthy_peer() -> Iterator[QueryPeer]:
+    """This process's query peer (tests/upstreams.py), whose address the live servers get; a
+    fault a test injects is cleared after it."""
+    peer = upstream_peers().queries
+    peer.set_fault("none")
+    yield peer
+    peer.set_fault("none")
+
 
 PROGRESS = "办件进度查询（凭受理回执号）"
 

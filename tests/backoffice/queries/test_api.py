@@ -22,6 +22,7 @@ from backoffice.suishen.personal import keyed_hash
 from simulators.query_peer import QueryAnswers, QueryPeer
 from tests.backoffice.kiosk_terminals import enrolled_terminal, identify_by_card, seed_catalog
 from tests.conftest import StaffFactory, in_process_settings
+from tests.upstreams import upstream_peers
 
 ID_NUMBER = "11010519491231002X"
 
@@ -38,33 +39,22 @@ class Answers(QueryAnswers):
         return super()._mi_account_query(ref, person)
 
 
-@pytest.fixture(scope="module")
-def module_peer() -> Iterator[QueryPeer]:
-    running = QueryPeer(answers=Answers(ManualClock().now().date()))
-    running.start()
-    yield running
-    running.stop()
-
-
 @pytest.fixture
-def peer(module_peer: QueryPeer) -> Iterator[QueryPeer]:
-    yield module_peer
-    module_peer.set_fault("none")
+def peer() -> Iterator[QueryPeer]:
+    """This process's query peer (tests/upstreams.py), answering as on the test clock's day and
+    remembering whom it was asked about; put back as it was after the test."""
+    shared = upstream_peers().queries
+    before = shared.answers
+    shared.answers = Answers(ManualClock().now().date())
+    yield shared
+    shared.answers = before
+    shared.set_fault("none")
 
 
 @pytest.fixture
 def settings(tmp_path: Path, peer: QueryPeer) -> Settings:
-    """The in-process back office's query adapter pointed at this module's peer, with no retry
-    and no back-off (a fault answers at once)."""
-    changes: dict[str, Any] = {
-        "query_url": peer.url,
-        "upstream_retries": 0,
-        "upstream_timeout_s": 2,
-        # TODO(h18-adapters): named until its tests/upstreams.py names them for every test.
-        "suishen_adapter": "tests.placeholder:unused",
-        "medical_adapter": "tests.placeholder:unused",
-    }
-    return Settings(**in_process_settings(tmp_path, changes))
+    """No retry (a fault answers at once)."""
+    return Settings(**in_process_settings(tmp_path, {"upstream_retries": 0}))
 
 
 @pytest.fixture

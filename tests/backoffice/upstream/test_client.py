@@ -123,7 +123,7 @@ def test_contract_errors_say_where() -> None:
 
 
 def test_outside_demo_mode_a_missing_adapter_or_url_is_refused_by_name(tmp_path: Any) -> None:
-    production = Settings(data_dir=tmp_path, demo=False, suishen_adapter="")
+    production = Settings(data_dir=tmp_path, demo=False, suishen_adapter="", suishen_url="")
     with pytest.raises(StartupRefused, match="ZHILI_SUISHEN_ADAPTER is not set"):
         load_adapter(production, "suishen_adapter", demo="x:y")
     with pytest.raises(StartupRefused, match="ZHILI_SUISHEN_URL is not set"):
@@ -131,6 +131,6 @@ def test_outside_demo_mode_a_missing_adapter_or_url_is_refused_by_name(tmp_path:
     wrong = Settings(data_dir=tmp_path, demo=False, suishen_adapter="no.such.module:thing")
     with pytest.raises(StartupRefused, match=r"ZHILI_SUISHEN_ADAPTER='no\.such\.module:thing'"):
         load_adapter(wrong, "suishen_adapter", demo="x:y")
-    demo = Settings(data_dir=tmp_path, demo=True)
+    demo = Settings(data_dir=tmp_path, demo=True, suishen_url="")
     assert base_url(demo, "suishen_url", demo="http://127.0.0.1:9201") == "http://127.0.0.1:9201"
     assert load_adapter(demo, "suishen_adapter", demo="builtins:repr").startswith("Settings(")

@@ -5,6 +5,7 @@ the back office does not ask upstream open the guides and the consult keypad."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,18 @@ from tests.conftest import LiveServer
 from tests.e2e.test_kiosk_enrollment import _seed
 from tests.kiosk.flows.conftest import Kiosk
 from tests.kiosk.flows.test_identify_flow import RESIDENT
-from tests.kiosk.queries import healthy_peer, query_peer
 from tests.kiosk.test_identify import FakeReader
+from tests.upstreams import upstream_peers
 
-__all__ = ["healthy_peer", "query_peer"]
+
+@pytest.fixture
+def healthy_peer() -> Iterator[QueryPeer]:
+    """This process's query peer (tests/upstreams.py), whose address the live servers get; a
+    fault a test injects is cleared after it."""
+    peer = upstream_peers().queries
+    peer.set_fault("none")
+    yield peer
+    peer.set_fault("none")
 
 
 @pytest.fixture
