@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.core.window import Window
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.widget import Widget
 
 from kiosk.config import Language
 from kiosk.flows.queries import RECEIPT_DIGITS, QueryAnswer
@@ -31,6 +34,9 @@ class QueryScreen(KioskScreen):
     answered = BooleanProperty(False)
     # A notice in both languages: looking it up, why there is no answer, how the print went.
     notice = ListProperty(["", ""])
+    # The answer a page at a time, as much as the screen holds (no scrolling: elder mode).
+    page_index = NumericProperty(0)
+    page_count = NumericProperty(1)
 
     @property
     def voice_key(self) -> str:
@@ -62,6 +68,7 @@ class QueryScreen(KioskScreen):
     def show_answer(self, answer: QueryAnswer) -> None:
         self.answered = True
         self.notice = ["", ""]
+        self.page_index = 0
         self.refresh()
 
     def say(self, key: str, **values: Any) -> None:
@@ -88,6 +95,8 @@ class QueryScreen(KioskScreen):
             return str(notice[1] if language == "en" else notice[0])
         if asks != "reference" or answered:
             return ""
+        if not typed:
+            return tr("query.reference", language)
         left = RECEIPT_DIGITS - len(typed)
         return tr("query.typing", language).format(count=len(typed), left=left)
 
@@ -101,24 +110,68 @@ class QueryScreen(KioskScreen):
         matter = self.flows.browse.matter(code) if code else None
         return matter.name[language] if matter else ""
 
+    def turn(self, step: int) -> None:
+        self.page_index = min(max(0, self.page_index + step), self.page_count - 1)
+        self.refresh()
+
+    def lines(self, answer: QueryAnswer, language: Language) -> list[tuple[str, bool]]:
+        """The answer's lines in order, each with whether it is a heading."""
+        out: list[tuple[str, bool]] = []
+        if answer.person is not None:
+            out.append((answer.person_text(language), False))
+        for heading, row in zip(answer.headings(language), answer.rows, strict=True):
+            out.append((heading, True))
+            out.extend((value.line(language), False) for value in row)
+        out.append((answer.as_of_text(language), False))
+        return out
+
     def refresh(self, *_args: object) -> None:
         box = self.ids.query_answer
         box.clear_widgets()
         answer = self.flows.queries.answer
         if not self.answered or answer is None:
+            self.page_count, self.page_index = 1, 0
             return
         lang: Language = "en" if self.language() == "en" else "zh"
-        if answer.person is not None:
-            box.add_widget(GuideText(text=answer.person_text(lang)))
-        for heading, row in zip(answer.headings(lang), answer.rows, strict=True):
-            box.add_widget(QueryHeading(text=heading))
-            for value in row:
-                box.add_widget(GuideText(text=value.line(lang)))
-        box.add_widget(GuideText(text=answer.as_of_text(lang)))
+        pages = self._pages(self.lines(answer, lang))
+        self.page_count = len(pages)
+        self.page_index = min(self.page_index, self.page_count - 1)
+        for label in pages[self.page_index]:
+            box.add_widget(label)
+        box.add_widget(Widget())  # the page's lines from the top, the room left below them
+
+    def _pages(self, lines: list[tuple[str, bool]]) -> list[list[GuideText]]:
+        """The lines as laid out, packed into pages of the answer area's height (a heading is
+        never left alone at the foot of a page)."""
+        box = self.ids.query_answer
+        width = box.width if box.width > 100 else Window.width - dp(64)
+        room = box.height if box.height > 100 else Window.height * 0.5
+        labels: list[GuideText] = []
+        for text, heading in lines:
+            label = QueryHeading(text=text) if heading else GuideText(text=text)
+            label.width = width
+            label.texture_update()
+            label.height = label.texture_size[1] + dp(8)
+            labels.append(label)
+        pages: list[list[GuideText]] = [[]]
+        used = 0.0
+        for label in labels:
+            need = label.height + box.spacing
+            if pages[-1] and used + need > room:
+                last = pages[-1][-1]
+                moved = [last] if isinstance(last, QueryHeading) and len(pages[-1]) > 1 else []
+                if moved:
+                    pages[-1].pop()
+                pages.append(moved)
+                used = sum(w.height + box.spacing for w in moved)
+            pages[-1].append(label)
+            used += need
+        return pages
 
     def wipe(self) -> None:
         self.code, self.asks, self.typed = "", "nothing", ""
         self.answered = False
+        self.page_index, self.page_count = 0, 1
         self.notice = ["", ""]
         self.ids.query_answer.clear_widgets()
 

@@ -70,13 +70,14 @@ def test_a_receipts_progress_from_the_list_to_its_printed_slip(
     ui.tap(ui.find(PROGRESS))
     assert ui.app.screens.current == "query"
     assert ui.find("query_title").text == PROGRESS
-    assert ui.find("query_notice").text == "已输入 0 位，还差 12 位"
+    assert ui.find("query_notice").text == "请输入受理回执上的 12 位回执号"
 
     received = dt.date.today()
     receipt = f"{received:%Y%m%d}0042"
     for digit in receipt:
         ui.tap(ui.find(digit))
     assert ui.find("query_display").text == " ".join((receipt[:4], receipt[4:8], receipt[8:]))
+    assert ui.find("query_notice").text == "已输入 12 位，还差 0 位"
     ui.tap(ui.find("查询"))
 
     _pump_until(ui, lambda: ui.app.flows.queries.answer is not None)
@@ -145,4 +146,11 @@ def test_with_the_upstream_down_the_kiosk_says_so_in_plain_words(
     healthy_peer.set_fault("none")  # back again: the same query answers
     ui.app.flows.browse.open_matter("EL-CANTEEN-QUERY")
     _pump_until(ui, lambda: ui.app.flows.queries.answer is not None)
-    assert "Entry 4" in ui.texts()
+    assert "Entry 1" in ui.texts()
+    # Four canteens do not fit one screen: the answer turns page by page, nothing scrolls.
+    screen = ui.app.screens.get_screen("query")
+    assert screen.page_count > 1
+    for _ in range(screen.page_count - 1):
+        ui.tap(ui.find("Next"))
+    assert "Entry 4" in ui.texts() and "Entry 1" not in ui.texts()
+    assert any(t.startswith("As of ") for t in ui.texts())  # the last line, on the last page
