@@ -53,18 +53,18 @@ class Settings(BaseSettings):
         default=False,
         description=(
             "Demo mode (ZHILI_DEMO=1, set by `make demo`): allows the development secret and "
-            "the demo adapters (card verification with the demo issuer key), and says so in "
-            "the log and on every page; the pages on plain http (cookies without Secure) and the "
-            "API documentation on. Never in production."
+            "unset upstream adapters (the HTTP adapters then talk to the demo peers), and says "
+            "so in the log and on every page; the pages on plain http (cookies without Secure) "
+            "and the API documentation on. Never in production."
         ),
     )
     secret_key: str = Field(
         default="",
         description=(
             "Master secret (at least 32 characters) from which each purpose's key is derived "
-            "with HKDF: ID-number hashes, phone digests, print tickets, the Suishen demo "
-            "issuer. Required outside demo mode; keep it stable. Generate "
-            "one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            "with HKDF: ID-number hashes, phone digests, print tickets. Required outside demo "
+            "mode; keep it stable. Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         ),
     )
     keys: dict[str, str] = Field(
@@ -202,8 +202,8 @@ class Settings(BaseSettings):
         default=180,
         ge=30,
         le=3600,
-        description="Seconds a code of the demo Suishen issuer lives (the real one refreshes "
-        "about every minute).",
+        description="Seconds a code of the demo Suishen peer lives (`make demo`, "
+        "`zhili-backoffice suishen-code`); the real Suishen app refreshes about every minute.",
     )
     unit_token_days: int = Field(
         default=90, ge=1, le=3650, description="Days a responsible unit's API token lives."

@@ -540,7 +540,15 @@ def _print_race(office: Office, size: int) -> dict[str, int]:
     token = _terminal_token(office)
     id_number = _id_number(uuid.uuid4().int)
     id_hash = keyed_hash(Keys.of(Settings()), id_number)
-    records = bench_server.upstream_peers().medical.add_person(id_hash, SystemClock().now().date())
+    bench_server.upstream_env()
+    medical = os.environ["ZHILI_MEDICAL_URL"]  # the medical peer the office asks
+    put = httpx.put(
+        f"{medical}/_peer/insured/{id_hash}",
+        json={"today": SystemClock().now().date().isoformat()},
+        timeout=10,
+    )
+    put.raise_for_status()
+    records = int(put.json()["visits"])
     positions = [
         (1 + i // LINES_PER_PAGE, 1 + i % LINES_PER_PAGE) for i in range(min(size, records))
     ]

@@ -29,13 +29,17 @@ BENCH_ENV = {"ZHILI_DEMO": "1"}
 _peers: UpstreamPeers | None = None
 
 
-def upstream_peers() -> UpstreamPeers:
-    """The upstream peers (Suishen, medical insurance, card issuer) of this benchmark process,
-    started on first use: the back offices' HTTP adapters talk to them, as in the demo."""
+def upstream_env() -> dict[str, str]:
+    """Where the back offices' HTTP adapters find their upstreams: the peers named in this
+    process's environment (the test suite's), or peers of this benchmark process, started on
+    first use (Suishen, medical insurance, card issuer), as in the demo."""
     global _peers
+    if os.environ.get("ZHILI_MEDICAL_URL"):
+        return {}
     if _peers is None:
         _peers = UpstreamPeers().start()
-    return _peers
+        os.environ.update(_peers.env())
+    return _peers.env()
 
 
 def start(
@@ -54,7 +58,7 @@ def start(
             env={
                 "ZHILI_SECRET_KEY": secrets.token_urlsafe(48),
                 **BENCH_ENV,
-                **upstream_peers().env(),
+                **upstream_env(),
                 **os.environ,
                 **env,
             },

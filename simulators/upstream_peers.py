@@ -166,6 +166,11 @@ class MedicalPeer(HttpPeer):
             visits.append(record)
         return record
 
+    def visits_of(self, person: str) -> list[dict[str, Any]]:
+        """The person's visits upstream, oldest first."""
+        with self._people_lock:
+            return list(self._people[person]["visits"])
+
     def issue_booklet(self, person: str, serial: str) -> None:
         """The upstream's own counter handed the person a new booklet."""
         with self._people_lock:

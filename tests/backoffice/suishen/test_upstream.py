@@ -89,12 +89,12 @@ def test_with_suishen_failing_the_kiosk_is_told_and_nothing_is_recorded(
     assert again.status_code == 201, again.text
 
 
-@pytest.mark.parametrize("what", ["error", "down"])
+@pytest.mark.parametrize("what", ["slow", "error", "malformed", "down"])
 def test_with_the_card_issuer_failing_the_card_read_is_not_used_up(
     what: str, client: TestClient, db: Session, kiosk: dict[str, str]
 ) -> None:
     evidence = card_evidence(client, kiosk, ID_NUMBER, "王秀英")
-    with fault(upstream_peers().card_issuer, what):
+    with fault(upstream_peers().card_issuer, what, delay_s=1.0):
         reply = client.post(IDENTIFY, json=evidence, headers=kiosk)
     assert reply.status_code == 503 and reply.json()["upstream"] == "card_issuer"
     assert "社保卡核验服务暂时无法连接" in reply.json()["detail_zh"]
