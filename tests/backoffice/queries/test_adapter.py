@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import httpx
 import pytest
 
 from backoffice.catalog.queries import CONTRACT_FILE, Source, contract, spec, table
 from backoffice.queries.upstream import QUERIES, HttpQuerySource
-from backoffice.upstream import Limits, UpstreamClient, UpstreamUnavailable
+from backoffice.upstream import Contract, Limits, UpstreamClient, UpstreamUnavailable
 from simulators.query_peer import QueryAnswers, QueryPeer
 
 TODAY = date(2026, 12, 6)
@@ -63,6 +64,36 @@ def ask(source: HttpQuerySource, code: str, **kw: str | None) -> Any:
 def test_the_contract_file_is_the_one_the_table_writes() -> None:
     written = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
     assert written == contract()
+
+
+def test_the_adapters_requests_fit_the_contract(peer: QueryPeer) -> None:
+    class Recording(httpx.HTTPTransport):
+        def __init__(self) -> None:
+            super().__init__()
+            self.requests: list[httpx.Request] = []
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            self.requests.append(request)
+            return super().handle_request(request)
+
+    transport = Recording()
+    client = UpstreamClient(QUERIES, peer.url, Limits(), transport=transport)
+    source = HttpQuerySource(client)
+    ask(source, "Q-PROGRESS", reference="202612010042")
+    ask(source, "MI-ACCOUNT-QUERY", person=PERSON)
+    ask(source, "Q-HOTLINE")
+    client.close()
+    operation = client.contract.document["paths"]["/v1/queries/{code}"]["get"]
+    schemas = {p["name"]: p["schema"] for p in operation["parameters"]}
+    probe = Contract({"components": {"schemas": schemas}})
+    for request in transport.requests:
+        assert request.method == "GET"
+        code = request.url.path.removeprefix("/v1/queries/")
+        assert probe.errors("code", code) == []
+        for name, value in request.url.params.items():
+            assert probe.errors(name, value) == [], (name, value)
+    sent = [dict(r.url.params) for r in transport.requests]
+    assert sent == [{"reference": "202612010042"}, {"person": PERSON}, {}]
 
 
 def test_every_upstream_query_answers_through_the_adapter(source: HttpQuerySource) -> None:

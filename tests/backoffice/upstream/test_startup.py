@@ -40,6 +40,7 @@ def test_outside_demo_mode_the_back_office_names_the_missing_adapter(
         ZHILI_DATA_DIR=str(tmp_path),
         ZHILI_CARD_VERIFIER=ADAPTERS["card_verifier"],
         ZHILI_SUISHEN_ADAPTER=ADAPTERS["suishen_adapter"],
+        ZHILI_QUERY_ADAPTER=ADAPTERS["query_adapter"],
     )
     code, log = _serve(server_launcher, tmp_path, env)
     assert code == 2, log
