@@ -91,14 +91,6 @@ def _answer(ui: KioskUI) -> None:
 RECEIPT = "202612010042"
 
 
-def _query_receipt(ui: KioskUI) -> None:
-    """A receipt's progress, its number half typed on the keypad."""
-    ui.app.flows.browse.open_matter("Q-PROGRESS")
-    screen = ui.app.screens.get_screen("query")
-    for key in RECEIPT[:6]:
-        screen.press(key)
-
-
 def _progress_answer() -> Any:
     """The back office's answer to that receipt, as its API words the peer's rows."""
     from backoffice.catalog.queries import checked_rows, spec, worded
@@ -245,7 +237,6 @@ SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
     "guide-place": (_guide_page("place"), _prompt("voice.guide")),
     "guide-next": (_guide_page("next"), _prompt("voice.guide")),
     "answer": (_answer, _prompt("voice.answer")),
-    "query-receipt": (_query_receipt, _prompt("voice.query")),
     "query-answer": (_query_answer, lambda lang: _progress_answer().spoken(lang)),
     "report-types": (_report_types, _prompt("voice.report")),
     "report-roads": (_report_roads, _prompt("voice.report.road")),

@@ -114,7 +114,9 @@ def test_a_receipts_progress_from_the_list_to_its_printed_slip(
     assert printed[-1] == "智理自助终端 · 查询结果仅供参考，以窗口受理为准"
 
 
-def test_in_elder_mode_the_answer_is_read_aloud(kiosk: KioskUI) -> None:
+def test_read_aloud_in_elder_mode_and_the_upstream_down_said_in_plain_words(
+    kiosk: KioskUI, healthy_peer: QueryPeer
+) -> None:
     ui = kiosk
     ui.app.elder_mode = True
     ui.app.flows.browse.open_matter("Q-MIN-WAGE")
@@ -126,11 +128,7 @@ def test_in_elder_mode_the_answer_is_read_aloud(kiosk: KioskUI) -> None:
     assert "月最低工资：2,740.00 元" in ui.texts()
     ui.screenshot("query-min-wage-elder-zh")
 
-
-def test_with_the_upstream_down_the_kiosk_says_so_in_plain_words(
-    kiosk: KioskUI, healthy_peer: QueryPeer
-) -> None:
-    ui = kiosk
+    ui.app.elder_mode = False
     ui.tap(ui.find("English"))
     healthy_peer.set_fault("down")
     ui.app.flows.browse.open_matter("EL-CANTEEN-QUERY")
