@@ -290,6 +290,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No answer yet; please check again later",
     ),
     "answer.text": ("答复：{answer}", "Answer: {answer}"),
+    "answer.print": ("打印答复", "Print the answer"),
+    "answer.slip.title": ("一键通咨询答复", "Answer to a one-tap consult"),
+    "answer.slip.answer": ("答复", "Answer"),
     "answer.not_found": (
         "没有这个编号，请核对咨询单",
         "No consult has this number; check the slip",

@@ -90,7 +90,10 @@ def build_flows(
         catalog, backoffice, devices, visits, screens, views.query, identify, query_slips
     )
     browse = BrowseFlow(catalog, visits, screens, lists, views.guide, slips, queries.open)
-    consult = ConsultFlow(backoffice, visits, screens, browse, views.guide, views.answer, slips)
+    answer_slips = SlipPrinter(devices, visits, screens, views.answer, runner)
+    consult = ConsultFlow(
+        backoffice, visits, screens, browse, views.guide, views.answer, slips, answer_slips
+    )
     booklet = BookletFlow(
         backoffice, devices, outbox, visits, screens, views.booklet, identify, runner
     )

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from backoffice.access import Role
 from backoffice.catalog.service import load_seed
 from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, make_session_factory, session_scope
@@ -18,14 +20,19 @@ from kiosk.agent import FleetAgent, KioskStatus
 from kiosk.catalog import Sender
 from kiosk.config import KioskConfig
 from kiosk.devices.base import CardInserted
+from kiosk.devices.factory import build_printer
 from kiosk.flows.queries import PERSONAL
+from kiosk.fonts import font_path
 from kiosk.i18n import tr
+from simulators.escpos_decoder import pieces, texts
+from simulators.printer_peer import PrinterPeer
 from simulators.query_peer import QueryPeer
 from tests.conftest import LiveServer
 from tests.e2e.test_kiosk_enrollment import _seed
 from tests.kiosk.flows.conftest import Kiosk
 from tests.kiosk.flows.test_identify_flow import RESIDENT
 from tests.kiosk.test_identify import FakeReader
+from tests.kiosk.test_live_fleet import _staff
 from tests.upstreams import upstream_peers
 
 
@@ -105,6 +112,48 @@ def test_a_receipt_nobody_was_given_and_the_upstream_down_in_plain_words(
     assert kiosk.query.answer is None
     assert kiosk.query.notice[0] == tr("query.unavailable", "zh")
     assert kiosk.window.said[-1] == tr("query.unavailable", "zh")
+
+
+@pytest.fixture
+def printer_peer() -> Iterator[PrinterPeer]:
+    with PrinterPeer(font_path=font_path()) as peer:
+        yield peer
+
+
+def test_a_consults_answer_read_by_its_number_is_printed(
+    make_kiosk: Any, sender: Sender, live_server: LiveServer, printer_peer: PrinterPeer
+) -> None:
+    kiosk: Kiosk = make_kiosk(send=sender)
+    kiosk.devices.printer = build_printer(
+        {"driver": "escpos", "backend": "network", "host": "127.0.0.1", "port": printer_peer.port}
+    )
+    kiosk.flows.browse.open_matter("SI-CARD-REPLACE")
+    kiosk.flows.consult.send("SI-CARD-REPLACE", {"id_card"})
+    reference = kiosk.guide.reference
+    answer = "请带户口簿到 1 号窗口办理，联系电话 13912341111"
+    answered = httpx.post(
+        f"{live_server.url}/api/v1/consults/{reference}/answer",
+        json={"answer": answer},
+        headers=_staff(live_server.url, Role.OPERATOR),
+    )
+    assert answered.status_code == 200, answered.text
+    kiosk.flows.browse.open_matter("Q-CONSULT-ANSWER")
+    assert kiosk.window.screen == "answer"
+    kiosk.flows.consult.read_answer(reference)
+    masked = "请带户口簿到 1 号窗口办理，联系电话 139****1111"
+    assert kiosk.answer.result[0] == f"答复：{masked}"
+
+    kiosk.flows.consult.print_answer()
+
+    assert kiosk.answer.result[0] == "已打印，请从出纸口取走"  # the recorder keeps one line
+    job = printer_peer.jobs[-1]
+    assert job.closed.wait(5)
+    [paper] = pieces(job.printed)
+    printed = texts(paper)
+    assert printed[0] == "一键通咨询答复"
+    assert printed[1:4] == ["-" * 48, "咨询编号", reference]
+    assert "".join(printed).count(masked) == 1 and "13912341111" not in "".join(printed)
+    assert printed[-1] == "智理自助终端 · 查询结果仅供参考，以窗口受理为准"
 
 
 def test_the_guides_and_consult_queries_open_their_own_screens(make_kiosk: Any) -> None:
