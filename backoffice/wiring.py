@@ -101,6 +101,7 @@ def patrol(settings: Settings, vision: VisionSettings) -> Patrol:
             vision.class_map,
             imgsz=vision.imgsz,
             confidence=vision.confidence,
+            tiles=vision.tile_grid,
         ),
         limits=SourceLimits(
             vision.source_timeout_s,
