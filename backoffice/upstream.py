@@ -247,9 +247,24 @@ class UpstreamClient:
         json_body: Any = None,
         params: Mapping[str, str | int] | None = None,
     ) -> httpx.Response:
-        """The upstream's answer (status below 500, other than 429). Retries an idempotent call
-        on a timeout, a dropped connection, a 429 or a 5xx, and any call on a refused
-        connection; UpstreamUnavailable when none worked or the circuit is open."""
+        """The upstream's answer (status below 500, other than 429), as it is: an adapter that
+        reads it without a contract schema. Retries as `_send` says; UpstreamUnavailable when
+        none worked or the circuit is open."""
+        response = self._send(method, path, idempotent, json_body, params)
+        self.breaker.succeeded()
+        return response
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        idempotent: bool,
+        json_body: Any,
+        params: Mapping[str, str | int] | None,
+    ) -> httpx.Response:
+        """Retries an idempotent call on a timeout, a dropped connection, a 429 or a 5xx, and
+        any call on a refused connection; a failure that remains counts against the circuit
+        (the caller settles a success: an answer may still break the contract)."""
         if not self.breaker.allow():
             raise self.unavailable("circuit open after repeated failures")
         attempts = 1 + max(0, self.limits.retries)
@@ -289,9 +304,7 @@ class UpstreamClient:
         """(status, body) of an answer whose status is in `answers` (status -> the contract's
         schema of its body) and whose body fits that schema; any other answer is the
         upstream's fault: UpstreamUnavailable."""
-        response = self.request(
-            method, path, idempotent=idempotent, json_body=json_body, params=params
-        )
+        response = self._send(method, path, idempotent, json_body, params)
         schema = answers.get(response.status_code)
         if schema is None:
             self.breaker.failed()

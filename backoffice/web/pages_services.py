@@ -163,13 +163,12 @@ def register_booklet(
     auth.check_csrf(user, csrf)
     auth.require(user, BOOKLET_REGISTRARS, "booklet registrations")
 
-    def run() -> str:
-        row = booklets.register_booklet(
-            db, keys, id_number=id_number, serial=serial, by=user.username, now=now
-        )
-        return row.serial
+    cover = serial.strip().upper()  # as registered (a malformed one is refused by the service)
 
-    done = attempt(db, user, run, "registered")
-    if done is not None:
-        auth.flash(user, f"Booklet {done} registered: the next print starts on its page 1.")
+    def run() -> None:
+        booklets.register_booklet(
+            db, keys, id_number=id_number, serial=cover, by=user.username, now=now
+        )
+
+    attempt(db, user, run, f"Booklet {cover} registered: the next print starts on its page 1.")
     return RedirectResponse("/ops/booklets", status_code=303)

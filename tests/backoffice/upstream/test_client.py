@@ -96,6 +96,20 @@ def test_slow_and_down_peers_are_unavailable_and_open_the_circuit(peer: HttpPeer
     assert peer.calls == calls  # the open circuit fails at once, without a call
 
 
+def test_a_malformed_answer_after_each_good_connection_still_opens_the_circuit(
+    peer: HttpPeer,
+) -> None:
+    upstream = client(peer, Limits(retries=0, breaker_failures=2, breaker_reset_s=3600))
+    peer.set_fault("malformed")
+    for _ in range(2):
+        with pytest.raises(UpstreamUnavailable):
+            upstream.call(
+                "POST", "/v1/cards/A01/mac-checks", idempotent=True, answers=ANSWERS,
+                json_body=BODY,
+            )  # fmt: skip
+    assert upstream.breaker.state == "open"
+
+
 def test_the_breaker_lets_one_trial_through_after_its_pause() -> None:
     now = [0.0]
     breaker = CircuitBreaker(failures=2, reset_after_s=10, clock=lambda: now[0])
