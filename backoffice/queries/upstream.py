@@ -53,6 +53,7 @@ class HttpQuerySource:
         try:
             return Rows(datetime.fromisoformat(body["as_of"]), checked_rows(code, query, body))
         except (Malformed, ValueError) as exc:
+            self.client.breaker.failed()  # an answer it cannot use counts as a failure
             raise self.client.unavailable(f"{code}: {exc}"[:300]) from exc
 
     def close(self) -> None:
