@@ -24,6 +24,7 @@ from backoffice.fleet.models import (
     Terminal,
     TerminalCommand,
 )
+from backoffice.homeservice.models import HomeServiceRequest, HomeVisit
 from backoffice.identity.models import ApiToken, Staff
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.notify.models import (
@@ -71,6 +72,8 @@ __all__ = [
     "FleetAlert",
     "FleetAuditEntry",
     "Heartbeat",
+    "HomeServiceRequest",
+    "HomeVisit",
     "Identification",
     "LatestFrame",
     "LoginAttempt",
