@@ -9,16 +9,20 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 
 from backoffice.access import CurrentTerminal, Principal, Role, authorize
+from backoffice.contacts import service as contacts
 from backoffice.deps import AppKeys, AppSettings, DbSession, Now
+from backoffice.errors import Forbidden, NotFound
 from backoffice.homeservice import service
 from backoffice.homeservice.models import RequestStatus
 from backoffice.homeservice.notices import TextMessages
 from backoffice.homeservice.schemas import (
     BookIn,
+    ContactOut,
     KioskRequestIn,
     OptionsOut,
     OutcomeIn,
     RequestOut,
+    RevealIn,
     StaffRequestIn,
     VisitOut,
     VisitRatingIn,
@@ -112,6 +116,25 @@ def cancel_request(reference: str, db: DbSession, now: Now, _desk: Desk) -> Requ
     return service.out(db, found)
 
 
+@router.post("/requests/{reference}/contact")
+def reveal_contact(
+    reference: str, body: RevealIn, db: DbSession, now: Now, keys: AppKeys, desk: Desk
+) -> ContactOut:
+    """The number to call about the visit, in full, for the roles that call back; every attempt
+    (refused ones too) is in the contact's reveal audit."""
+    found = service.get_request(db, reference)
+    kept = service.contact(db, found)
+    if kept is None:
+        raise NotFound(f"Request {found.reference} has no contact kept.")
+    shown = contacts.reveal(
+        db, keys, kept, by_user=desk.name, role=desk.role or "", reason=body.reason, now=now
+    )
+    if shown is None:
+        db.commit()  # the refused attempt stays in the audit
+        raise Forbidden("Your role may not see phone numbers in full; ask a call-taker.")
+    return ContactOut(phone=shown.phone, name=shown.name)
+
+
 @router.get("/visits")
 def my_visits(
     db: DbSession,
@@ -141,12 +164,19 @@ def rate_visit(
     db: DbSession,
     now: Now,
     settings: AppSettings,
+    keys: AppKeys,
     staff: StaffMember,
 ) -> VisitOut:
     """The resident's rating of the visit (好差评), entered with them when the visit ends; a
     bad one opens a rectification like any other."""
     visit = service.get_visit(db, ref)
     service.rate(
-        db, visit, body, staff, now, working_days=settings.rating_rectification_working_days
+        db,
+        visit,
+        body,
+        staff,
+        now,
+        working_days=settings.rating_rectification_working_days,
+        keys=keys,
     )
     return service.visit_out(db, visit)

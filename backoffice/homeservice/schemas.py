@@ -55,6 +55,14 @@ class StaffRequestIn(BaseModel):
         default=None, max_length=18, description="Kept as a mask and a keyed hash only."
     )
     requester_name: str = Field(default="", max_length=40, description="Kept masked.")
+    contact_phone: str | None = Field(
+        default=None,
+        max_length=20,
+        description=(
+            "Who to call about the visit (the resident or the requester): kept encrypted "
+            "(backoffice.contacts), shown masked, erased when the request ends."
+        ),
+    )
     address: FreeText = Field(min_length=2, max_length=200)
     reason: Reason
     reason_note: FreeText = Field(default="", max_length=500)
@@ -127,6 +135,18 @@ class RequestOut(BaseModel):
     preferred: list[Preferred]
     requested_by: RequestedBy
     requester_masked_name: str
+    contact_masked: str | None
     status: RequestStatus
     created_at: datetime
     visit: VisitOut | None = Field(description="The visit booked now, or the last one.")
+
+
+class RevealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=200, description="Why the number is needed.")
+
+
+class ContactOut(BaseModel):
+    phone: str
+    name: str

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from backoffice.access import Principal, Role
 from backoffice.catalog.models import CatalogItem, ItemKind
+from backoffice.contacts import service as contacts
+from backoffice.contacts.models import Contact
 from backoffice.errors import BadInput, Conflict, Forbidden, NotFound
 from backoffice.homeservice import lifecycle
 from backoffice.homeservice.models import (
@@ -37,10 +39,14 @@ from backoffice.homeservice.schemas import (
     RequestOut,
     StaffRequestIn,
     VisitOut,
+    VisitRatingIn,
 )
 from backoffice.identity.models import Staff
 from backoffice.inputs import parse_id
 from backoffice.keys import Keys
+from backoffice.ratings import service as ratings
+from backoffice.ratings.models import Rating
+from backoffice.ratings.schemas import RatingBody
 from backoffice.suishen.models import Identification
 from backoffice.suishen.personal import (
     is_valid_id_number,
@@ -64,6 +70,7 @@ VISITING_HOURS = (time(8, 30), time(17, 30))
 DESK_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.CALL_TAKER, Role.SHIFT_LEADER})
 # Who may record any visit's outcome and rating (besides the one who made the visit).
 OUTCOME_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.SHIFT_LEADER})
+CONTACT_OWNER = "home_service"  # contacts.OwnerKind-style: owner id = the request's id
 OPEN_STATUSES = (RequestStatus.REQUESTED, RequestStatus.BOOKED, RequestStatus.NEEDS_DOCUMENTS)
 
 
@@ -196,6 +203,8 @@ def request_from_staff(
         )
     if not data.person_name.strip():
         raise BadInput("Write the resident's name (it is kept masked).")
+    if data.contact_phone:
+        contacts.phone_digits(data.contact_phone)  # a number that can be dialled, or 422
     request = HomeServiceRequest(
         reference=new_reference(db),
         matter_code=data.matter_code,
@@ -215,7 +224,30 @@ def request_from_staff(
     )
     db.add(request)
     db.flush()
+    if data.contact_phone:
+        contacts.store(
+            db,
+            keys,
+            owner_kind=CONTACT_OWNER,
+            owner_id=request.id,
+            phone=data.contact_phone,
+            name=data.requester_name or data.person_name,
+            consent_at=now,  # given on the call, to be called about the visit
+            taken_by=by,
+            now=now,
+        )
     return request
+
+
+def contact(db: Session, request: HomeServiceRequest) -> Contact | None:
+    return contacts.contact_of(db, CONTACT_OWNER, request.id)
+
+
+def _ended(db: Session, request: HomeServiceRequest, now: datetime) -> None:
+    """A finished request keeps no phone number in the clear: the contact is erased."""
+    kept = contact(db, request)
+    if kept is not None and not lifecycle.ALLOWED[request.status]:
+        contacts.erase(kept, now)
 
 
 def get_request(db: Session, reference: str) -> HomeServiceRequest:
@@ -319,6 +351,7 @@ def book(
 def cancel(db: Session, request: HomeServiceRequest, now: datetime) -> None:
     """The resident no longer needs the visit: the booked one (if any) is cancelled too."""
     lifecycle.move(request, RequestStatus.CANCELLED, "cancel the request")
+    _ended(db, request, now)
     for visit in db.scalars(
         select(HomeVisit).where(
             HomeVisit.request_id == request.id,
@@ -359,6 +392,7 @@ def record_outcome(
     visit.outcome_note = note
     visit.outcome_at = now
     visit.outcome_by = principal.name
+    _ended(db, request, now)
     db.flush()
 
 
@@ -438,8 +472,6 @@ def visit_out(db: Session, visit: HomeVisit) -> VisitOut:
     request = db.get_one(HomeServiceRequest, visit.request_id)
     level = None
     if visit.rating_id is not None:
-        from backoffice.ratings.models import Rating
-
         level = db.get_one(Rating, visit.rating_id).level
     return VisitOut(
         id=visit.id,
@@ -473,6 +505,7 @@ def out(db: Session, request: HomeServiceRequest) -> RequestOut:
         preferred=[Preferred.model_validate(p) for p in request.preferred],
         requested_by=request.requested_by,
         requester_masked_name=request.requester_masked_name,
+        contact_masked=contacts.masked(kept) if (kept := contact(db, request)) else None,
         status=request.status,
         created_at=request.created_at,
         visit=visit_out(db, visit) if visit is not None else None,
@@ -486,11 +519,39 @@ def _local(moment: datetime) -> str:
 def rate(
     db: Session,
     visit: HomeVisit,
-    data: object,
+    data: VisitRatingIn,
     principal: Principal,
     now: datetime,
     *,
     working_days: int,
-) -> None:
-    """Placeholder until the ratings domain takes home-visit ratings (h23-loops)."""
-    raise Conflict("Ratings of home visits are not taken yet.")
+    keys: Keys,
+) -> Rating:
+    """The resident's rating of a visit that took place, entered with them by the member of
+    staff (or the desk, from a callback). It joins every other rating (channel home_visit): a
+    bad one opens a rectification for the matter's office. One per visit; the same rating sent
+    again is answered with the first."""
+    if not may_record(principal, visit):
+        raise Forbidden("Only the member of staff who made the visit, or the desk, records it.")
+    if visit.outcome is None:
+        raise Conflict("Record the visit's outcome first; a visit is rated once it took place.")
+    request = db.get_one(HomeServiceRequest, visit.request_id)
+    staff = db.get_one(Staff, visit.staff_id)
+    body = RatingBody(
+        matter_code=request.matter_code,
+        level=data.level,
+        reasons=data.reasons,
+        comment=data.comment,
+        staff_code=staff.username,
+        staff_name=staff.display_name,
+    )
+    rating, _created = ratings.rate_home_visit(
+        db,
+        body,
+        key=f"home-visit-{visit.id}",
+        now=now,
+        working_days=working_days,
+        keys=keys,
+    )
+    visit.rating_id = rating.id
+    db.flush()
+    return rating

@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.clock import ManualClock
+from backoffice.contacts.models import Contact
+from backoffice.contacts.service import reveals_of
 from backoffice.homeservice.lifecycle import ALLOWED
 from backoffice.homeservice.models import HomeServiceRequest, HomeVisit, RequestStatus
+from backoffice.ratings.models import Rating, RatingChannel, Rectification
 from tests.backoffice.kiosk_terminals import enrolled_terminal, identify_by_card, seed_catalog
 from tests.conftest import StaffFactory
 
@@ -47,13 +50,14 @@ def _rows(db: Session) -> tuple[int, int]:
     return int(requests or 0), int(visits or 0)
 
 
-def test_from_the_kiosk_through_a_booked_visit_to_its_outcome(
+def test_from_the_kiosk_through_a_booked_visit_to_its_rating(
     client: TestClient,
-    db: Session,
+    seeded: Session,
     clock: ManualClock,
     manager: dict[str, str],
     staff_headers: StaffFactory,
 ) -> None:
+    db = seeded
     seed_catalog(db, clock)
     kiosk = enrolled_terminal(client, manager)
     token = identify_by_card(client, kiosk, ID_NUMBER, "张三明")["token"]
@@ -119,6 +123,32 @@ def test_from_the_kiosk_through_a_booked_visit_to_its_outcome(
     read = client.get(f"{BASE}/requests/{reference}", headers=desk).json()
     assert read["status"] == "done" and read["visit"]["outcome_note"] == "本人在家，已完成认证"
 
+    # The resident rates the visit: a bad rating joins the 好差评 loop and opens a rectification.
+    vague = client.post(
+        f"{BASE}/visits/{visit['id']}/rating", json={"level": 2}, headers=visitor_headers
+    )
+    assert vague.status_code == 422 and "reason or a comment" in vague.json()["detail"]
+    rated = client.post(
+        f"{BASE}/visits/{visit['id']}/rating",
+        json={"level": 2, "reasons": ["too_slow"], "comment": "等了很久"},
+        headers=visitor_headers,
+    )
+    assert rated.status_code == 201, rated.text
+    assert rated.json()["rating_level"] == 2
+    rating = db.get_one(Rating, rated.json()["rating_id"])
+    assert (rating.channel, rating.matter_code, rating.staff_code) == (
+        RatingChannel.HOME_VISIT, "SI-PENSION-CERT", visitor
+    )  # fmt: skip
+    assert rating.visit_id is None and rating.terminal_id is None
+    rect = db.scalars(select(Rectification).where(Rectification.rating_id == rating.id)).one()
+    assert rect.status.value == "open"
+    again = client.post(
+        f"{BASE}/visits/{visit['id']}/rating",
+        json={"level": 5},
+        headers=visitor_headers,
+    )
+    assert again.status_code == 422 and "different rating" in again.json()["detail"]
+
 
 def test_a_relative_asks_at_the_kiosk_and_a_visit_needing_documents_is_booked_again(
     client: TestClient,
@@ -173,6 +203,7 @@ def test_the_desk_takes_a_request_on_the_phone_masked(
 ) -> None:
     seed_catalog(db, clock)
     desk = staff_headers(Role.CALL_TAKER)
+    admin = staff_headers(Role.ADMIN)
     taken = client.post(
         f"{BASE}/requests",
         json={
@@ -184,6 +215,7 @@ def test_the_desk_takes_a_request_on_the_phone_masked(
             "address": "愚园路 1000号 5楼，电话 13912341234",
             "reason": "disability",
             "preferred": [{"day": "2026-11-04", "part": "afternoon"}],
+            "contact_phone": "139 5678 5678",
         },
         headers=desk,
     )
@@ -195,6 +227,27 @@ def test_the_desk_takes_a_request_on_the_phone_masked(
     assert body["requester_masked_name"] == "赵*格"
     assert "139****1234" in body["address"] and "13912341234" not in body["address"]
     assert body["requested_by"] == "grid_worker"
+    assert body["contact_masked"] == "赵** 139****5678"
+    reference = body["reference"]
+
+    reason = {"reason": "告知上门时间"}
+    viewer = client.post(f"{BASE}/requests/{reference}/contact", json=reason, headers=admin)
+    assert viewer.status_code == 403
+    shown = client.post(f"{BASE}/requests/{reference}/contact", json=reason, headers=desk)
+    assert shown.status_code == 200 and shown.json()["phone"] == "13956785678"
+    contact = db.scalars(select(Contact).where(Contact.owner_id == str(stored_id(db)))).one()
+    assert [(r.role, r.allowed) for r in reveals_of(db, contact)] == [
+        ("admin", False), ("call_taker", True)
+    ]  # fmt: skip
+
+    # Cancelled, the request keeps the masked form only.
+    assert client.post(f"{BASE}/requests/{reference}/cancel", headers=desk).status_code == 200
+    db.expire_all()
+    assert contact.erased_at is not None and contact.ciphertext is None
+
+
+def stored_id(db: Session) -> int:
+    return db.scalars(select(HomeServiceRequest.id)).one()
 
 
 def test_bad_input_names_the_fix_and_writes_nothing(
