@@ -191,8 +191,9 @@ def request_from_kiosk(
 
 
 def request_from_staff(
-    db: Session, data: StaffRequestIn, keys: Keys, by: str, now: datetime
+    db: Session, data: StaffRequestIn, keys: Keys | None, by: str, now: datetime
 ) -> HomeServiceRequest:
+    """``keys`` hash the ID number and seal the phone; a request with neither needs none."""
     home_matter(db, data.matter_code)
     preferred = _check_preferred(data.preferred, now)
     number = (data.person_id_number or "").strip().upper()
@@ -205,12 +206,14 @@ def request_from_staff(
         raise BadInput("Write the resident's name (it is kept masked).")
     if data.contact_phone:
         contacts.phone_digits(data.contact_phone)  # a number that can be dialled, or 422
+    if keys is None and (number or data.contact_phone):
+        raise ValueError("an ID number or a phone needs the back office's keys")
     request = HomeServiceRequest(
         reference=new_reference(db),
         matter_code=data.matter_code,
         person_masked_name=mask_name(data.person_name),
         person_masked_id=mask_id_number(number) if number else None,
-        person_id_hash=keyed_hash(keys, number) if number else None,
+        person_id_hash=keyed_hash(keys, number) if number and keys else None,
         address=data.address.strip(),
         reason=data.reason,
         reason_note=data.reason_note.strip(),
@@ -224,7 +227,7 @@ def request_from_staff(
     )
     db.add(request)
     db.flush()
-    if data.contact_phone:
+    if data.contact_phone and keys is not None:
         contacts.store(
             db,
             keys,

@@ -26,6 +26,10 @@ CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
 # Who may see a caller's or rater's phone number in full to call back (each reveal audited).
 CALLERS_BACK = CALLBACK_ROLES
 AUDIT_READERS = frozenset({R.ADMIN})
+# The same sets as the home-service API (backoffice.homeservice): the desk takes requests and
+# books visits; anyone on the subdistrict's staff may be booked and sees their own visits.
+HOME_VISIT_DESK = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER, R.SHIFT_LEADER})
+HOME_VISIT_READERS = SUBDISTRICT_ROLES
 # The same managers as the notification API (backoffice.notify.router); a shift leader reads.
 NOTIFY_MANAGERS = frozenset({R.ADMIN, R.OPERATOR})
 NOTIFY_READERS = NOTIFY_MANAGERS | {R.SHIFT_LEADER}
@@ -46,6 +50,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/terminals", "Terminals", FLEET_READERS),
     ("/ops/ratings", "Ratings", RATING_READERS),
     ("/ops/consults", "Consults", CONSULT_READERS),
+    ("/ops/home-visits", "Home visits", HOME_VISIT_READERS),
     ("/ops/deliveries", "Notifications", NOTIFY_READERS),
     ("/ops/audit", "Sign-in audit", AUDIT_READERS),
 ]
