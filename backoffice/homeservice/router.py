@@ -19,6 +19,7 @@ from backoffice.homeservice.schemas import (
     BookIn,
     ContactOut,
     KioskRequestIn,
+    KioskStartOut,
     OptionsOut,
     OutcomeIn,
     RequestOut,
@@ -72,10 +73,14 @@ def read_back_at_kiosk(
     now: Now,
     terminal_id: CurrentTerminal,
     identification: IdentificationHeader = None,
-) -> list[RequestOut]:
-    """The identified person's open requests (made by them or for them), with the booked time."""
+) -> KioskStartOut:
+    """The identified person's open requests (made by them or for them) with the booked time,
+    and what they can ask for."""
     who = resolve(db, identification, terminal_id, now)
-    return [service.out(db, r) for r in service.requests_of(db, who)]
+    return KioskStartOut(
+        requests=[service.out(db, r) for r in service.requests_of(db, who)],
+        options=service.options(db, now),
+    )
 
 
 @router.post("/requests", status_code=201)

@@ -150,3 +150,10 @@ class RevealIn(BaseModel):
 class ContactOut(BaseModel):
     phone: str
     name: str
+
+
+class KioskStartOut(BaseModel):
+    """What a kiosk shows an identified person: their open requests and what they can ask."""
+
+    requests: list[RequestOut]
+    options: OptionsOut

@@ -31,6 +31,13 @@ class GuideView(Protocol):
     def show_reference(self, reference: str) -> None: ...
 
 
+class PrintOutcome(Protocol):
+    """Where a slip printer says how the print went (the guide's last page, or a service's
+    closing screen)."""
+
+    def say(self, key: str, **values: str) -> None: ...
+
+
 def missing_text(matter: Matter | None, ticked: set[str], language: Language) -> str:
     """What the pre-check says: nothing to bring, everything there, or what is missing."""
     if matter is None or not matter.materials:
@@ -73,7 +80,7 @@ class SlipPrinter:
         devices: KioskDevices,
         visits: Visits,
         screens: Screens,
-        view: GuideView,
+        view: PrintOutcome,
         runner: Runner,
     ) -> None:
         self._devices = devices

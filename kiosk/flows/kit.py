@@ -13,6 +13,8 @@ from kiosk.flows.browse import BrowseFlow, CatalogSync
 from kiosk.flows.consult import AnswerView, ConsultFlow
 from kiosk.flows.guides import GuideView, SlipPrinter
 from kiosk.flows.home import HomeMenu
+from kiosk.flows.homevisit import SERVICE as HOME_VISIT_SERVICE
+from kiosk.flows.homevisit import HomeVisitFlow, HomeVisitView
 from kiosk.flows.identify import IdentifyFlow, IdentifyView
 from kiosk.flows.lists import Lists, ListView
 from kiosk.flows.ports import BackOffice, KioskDevices, Runner, Screens
@@ -24,7 +26,7 @@ from kiosk.visit import Visits
 
 REPORT_SERVICE = "tile.report_problem"
 # Services that open personal records: only a card or a verified Suishen code unlocks them.
-PROOF_NEEDED = frozenset({BOOKLET_SERVICE})
+PROOF_NEEDED = frozenset({BOOKLET_SERVICE, HOME_VISIT_SERVICE})
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Views:
     booklet: BookletView
     report_photo: ReportPhotoView
     report_done: ReportDoneView
+    home_visit: HomeVisitView
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Flows:
     report: ReportFlow
     rating: RatingFlow
     catalog: CatalogSync
+    home_visit: HomeVisitFlow
 
 
 def build_flows(
@@ -103,6 +107,17 @@ def build_flows(
     }
     routes[REPORT_SERVICE] = report.open
     routes[BOOKLET_SERVICE] = booklet.open
+    home_visit = HomeVisitFlow(
+        backoffice,
+        identify,
+        visits,
+        screens,
+        lists,
+        choices,
+        views.home_visit,
+        SlipPrinter(devices, visits, screens, views.home_visit, runner),
+    )
+    routes[HOME_VISIT_SERVICE] = home_visit.open
     home = HomeMenu(screens, devices, identify, routes, PROOF_NEEDED)
     return Flows(
         home=home,
@@ -114,4 +129,5 @@ def build_flows(
         report=report,
         rating=RatingFlow(visits, outbox, screens),
         catalog=CatalogSync(catalog, choices, sender, runner, catalog_refreshed),
+        home_visit=home_visit,
     )

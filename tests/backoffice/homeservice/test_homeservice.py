@@ -96,9 +96,9 @@ def test_from_the_kiosk_through_a_booked_visit_to_its_rating(
     # At the kiosk again, the person (by their card) reads the booked time back.
     again = identify_by_card(client, kiosk, ID_NUMBER, "张三明")["token"]
     mine = client.get(f"{BASE}/kiosk-requests", headers={**kiosk, "X-Identification": again})
-    assert [(r["reference"], r["status"], r["visit"]["starts_at"]) for r in mine.json()] == [
-        (reference, "booked", "2026-11-02T02:30:00Z")
-    ]
+    assert [
+        (r["reference"], r["status"], r["visit"]["starts_at"]) for r in mine.json()["requests"]
+    ] == [(reference, "booked", "2026-11-02T02:30:00Z")]
 
     # The member of staff sees it among their visits; another cannot record its outcome.
     own = client.get(f"{BASE}/visits", headers=visitor_headers).json()
