@@ -249,6 +249,7 @@ class HomeVisitFlow:
             return
         request = result.body
         draft.requests[request["reference"]] = request
+        self._lists.clear()  # sent: Back goes home, not through the request's choices
         draft.slip = self._slip(request)
         outcome = both("home_visit.asked", reference=request["reference"])
         self._view.present(self._request_summary(request), outcome, printable=True)

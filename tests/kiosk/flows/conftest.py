@@ -183,6 +183,23 @@ class DoneShown:
 
 
 @dataclass
+class HomeVisitShown:
+    summary: Texts = ("", "")
+    outcome: Texts = ("", "")
+    printable: bool = False
+    printed: Texts = ("", "")
+
+    def present(self, summary: Texts, outcome: Texts, printable: bool) -> None:
+        self.summary, self.outcome, self.printable = summary, outcome, printable
+
+    def tell(self, outcome: Texts) -> None:
+        self.outcome = outcome
+
+    def say(self, key: str, **values: str) -> None:
+        self.printed = (tr(key, "zh").format(**values), tr(key, "en").format(**values))
+
+
+@dataclass
 class Kiosk:
     """One kiosk's flows and everything a test looks at."""
 
@@ -194,6 +211,7 @@ class Kiosk:
     booklet: BookletShown
     photo: PhotoShown
     done: DoneShown
+    home_visit: HomeVisitShown
     devices: KioskDevices
     outbox: Outbox
     visits: Visits
@@ -234,6 +252,7 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             booklet=BookletShown(),
             report_photo=PhotoShown(),
             report_done=DoneShown(),
+            home_visit=HomeVisitShown(),
         )
         devices = KioskDevices()
         flows = build_flows(
@@ -258,6 +277,7 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             views.booklet,  # type: ignore[arg-type]
             views.report_photo,  # type: ignore[arg-type]
             views.report_done,  # type: ignore[arg-type]
+            views.home_visit,  # type: ignore[arg-type]
             devices,
             outbox,
             visits,
