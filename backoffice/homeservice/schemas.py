@@ -13,6 +13,7 @@ from backoffice.homeservice.models import (
     RequestStatus,
     VisitOutcome,
 )
+from backoffice.inputs import Day, Moment
 from backoffice.privacy import FreeText
 from backoffice.ratings.schemas import BadReason
 
@@ -22,7 +23,7 @@ CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 class Preferred(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    day: date
+    day: Day
     part: DayPart
 
 
@@ -73,7 +74,7 @@ class BookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     staff: str = Field(min_length=1, max_length=64, description="Username of who visits.")
-    starts_at: datetime = Field(description="ISO 8601 with a time zone.")
+    starts_at: Moment = Field(description="ISO 8601 with a time zone.")
 
 
 class OutcomeIn(BaseModel):

@@ -190,9 +190,9 @@ def book_visit(
     def run() -> None:
         try:
             starts = datetime.combine(date.fromisoformat(day), time.fromisoformat(at))
-        except ValueError as error:
+            data = BookIn(staff=staff or "-", starts_at=starts.replace(tzinfo=LOCAL_ZONE))
+        except ValueError as error:  # a ValidationError is one too
             raise BadInput("Give the visit's day and time.") from error
-        data = BookIn(staff=staff or "-", starts_at=starts.replace(tzinfo=LOCAL_ZONE))
         texts = getattr(request.app.state, "home_texts", None)
         homeservice.book(db, found, data, user.username, now, texts)
 
