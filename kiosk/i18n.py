@@ -396,6 +396,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "home_visit.slip.booked": ("上门时间", "Visit booked for"),
     "home_visit.slip.preferred": ("方便的时间", "Times that suit"),
     "home_visit.slip.next": ("下一步", "Next"),
+    "home_visit.slip.footer": (
+        "智理自助终端 · 上门服务凭条，请妥善保管",
+        "Zhili kiosk · home visit slip: keep it",
+    ),
     "home_visit.slip.how": (
         "工作人员安排好时间后，可凭本人证件在自助终端“上门服务”中查看并打印上门时间。",
         "Once staff book the visit, see and print its time at a kiosk under Home visit, "

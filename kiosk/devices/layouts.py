@@ -94,11 +94,18 @@ def wrap(text: str, columns: int) -> list[str]:
     return out
 
 
+GUIDE_FOOTER = "智理自助终端 · 办事指南仅供参考，以窗口受理为准"
+
+
 def guide_slip_job(
-    title: str, sections: Sequence[tuple[str, Sequence[str]]], columns: int = COLUMNS
+    title: str,
+    sections: Sequence[tuple[str, Sequence[str]]],
+    columns: int = COLUMNS,
+    footer: str = GUIDE_FOOTER,
 ) -> PrintJob:
     """A guide slip: the matter's title, then each section (steps, materials, place, hours…)
-    with its heading; long text wraps. One piece of paper."""
+    with its heading; long text wraps. One piece of paper. Other slips (a consult's reference,
+    a home visit) use the same layout with their own footer."""
     lines: list[PrintLine] = []
     for part in wrap(title, columns // 2):
         lines.append(PrintLine(part, LineStyle.TITLE))
@@ -108,5 +115,5 @@ def guide_slip_job(
         for item in items:
             lines.extend(PrintLine(part) for part in wrap(item, columns))
     lines.append(PrintLine("-" * columns))
-    lines.append(PrintLine("智理自助终端 · 办事指南仅供参考，以窗口受理为准"))
+    lines.append(PrintLine(footer))
     return PrintJob("guide_slip", (PrintPage(tuple(lines)),))

@@ -332,7 +332,8 @@ class HomeVisitFlow:
             preferred = [when_text(f"{p['day']}/{p['part']}", lang) for p in request["preferred"]]
             sections.append((tr("home_visit.slip.preferred", lang), preferred))
             sections.append((tr("home_visit.slip.next", lang), [tr("home_visit.slip.how", lang)]))
-        return guide_slip_job(tr("home_visit.slip.title", lang), sections)
+        footer = tr("home_visit.slip.footer", lang)
+        return guide_slip_job(tr("home_visit.slip.title", lang), sections, footer=footer)
 
     # --- helpers ---------------------------------------------------------------------------
 
