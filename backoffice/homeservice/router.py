@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 
-from backoffice.access import CurrentTerminal, Principal, Role, authorize
+from backoffice.access import CurrentTerminal, Principal, authorize
 from backoffice.contacts import service as contacts
 from backoffice.deps import AppKeys, AppSettings, DbSession, Now
 from backoffice.errors import Forbidden, NotFound
@@ -32,8 +32,8 @@ from backoffice.suishen.service import resolve
 
 router = APIRouter(prefix="/api/v1/home-services", tags=["home services"])
 Desk = Annotated[Principal, authorize(*service.DESK_ROLES)]
-# Anyone on the subdistrict's staff may be booked for a visit and see their own.
-StaffMember = Annotated[Principal, authorize(*(set(Role) - {Role.UNIT_STAFF}))]
+# Who may be booked for a visit sees their own.
+StaffMember = Annotated[Principal, authorize(*service.VISITOR_ROLES)]
 OptionsReader = Annotated[Principal, authorize(*service.DESK_ROLES, terminals=True)]
 IdentificationHeader = Annotated[
     str | None,

@@ -66,7 +66,10 @@ BOOK_AHEAD = timedelta(days=60)
 VISIT_LENGTH = timedelta(hours=1)
 # A visit starts within the day's visiting hours (Shanghai time).
 VISITING_HOURS = (time(8, 30), time(17, 30))
-# Who takes requests and books visits; anyone on the subdistrict's staff may be booked.
+# Who may be booked for a visit and sees their own: the subdistrict's staff, but for the
+# terminal fleet's technicians and responsible units' staff.
+VISITOR_ROLES = frozenset(Role) - {Role.UNIT_STAFF, Role.TERMINAL_MANAGER}
+# Who takes requests and books visits.
 DESK_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.CALL_TAKER, Role.SHIFT_LEADER})
 # Who may record any visit's outcome and rating (besides the one who made the visit).
 OUTCOME_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.SHIFT_LEADER})
@@ -313,7 +316,7 @@ def book(
     home_matter(db, request.matter_code)
     lifecycle.check(request, RequestStatus.BOOKED, "book a visit")
     staff = db.scalars(select(Staff).where(Staff.username == data.staff.strip())).first()
-    if staff is None or not staff.active or staff.role is Role.UNIT_STAFF:
+    if staff is None or not staff.active or staff.role not in VISITOR_ROLES:
         raise BadInput(
             f"'{data.staff}' is not an active member of the subdistrict's staff; book the visit "
             "for one."

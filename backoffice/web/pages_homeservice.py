@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from backoffice.access import Role
 from backoffice.deps import AppKeys, AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.homeservice import service as homeservice
@@ -77,7 +76,7 @@ def home_visits(
     visitors = list(
         db.scalars(
             select(Staff)
-            .where(Staff.active, Staff.role != Role.UNIT_STAFF)
+            .where(Staff.active, Staff.role.in_(homeservice.VISITOR_ROLES))
             .order_by(Staff.display_name, Staff.username)
         )
     )

@@ -27,9 +27,9 @@ CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
 CALLERS_BACK = CALLBACK_ROLES
 AUDIT_READERS = frozenset({R.ADMIN})
 # The same sets as the home-service API (backoffice.homeservice): the desk takes requests and
-# books visits; anyone on the subdistrict's staff may be booked and sees their own visits.
+# books visits; the subdistrict's staff but the fleet's technicians may be booked and see theirs.
 HOME_VISIT_DESK = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER, R.SHIFT_LEADER})
-HOME_VISIT_READERS = SUBDISTRICT_ROLES
+HOME_VISIT_READERS = SUBDISTRICT_ROLES - {R.TERMINAL_MANAGER}
 # The same managers as the notification API (backoffice.notify.router); a shift leader reads.
 NOTIFY_MANAGERS = frozenset({R.ADMIN, R.OPERATOR})
 NOTIFY_READERS = NOTIFY_MANAGERS | {R.SHIFT_LEADER}
