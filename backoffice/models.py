@@ -43,7 +43,14 @@ from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
 from backoffice.visits.models import Visit
-from backoffice.web.models import AlarmAck, CallerContact, LoginAttempt, WebSession
+from backoffice.web.models import (
+    AlarmAck,
+    CallerContact,
+    LoginAttempt,
+    PoliceCall,
+    PoliceFeedback,
+    WebSession,
+)
 
 __all__ = [
     "AlarmAck",
@@ -84,6 +91,8 @@ __all__ = [
     "Open311Token",
     "OutboxMessage",
     "Place",
+    "PoliceCall",
+    "PoliceFeedback",
     "PrintConfirmation",
     "PushedFrame",
     "Rating",

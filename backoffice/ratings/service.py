@@ -125,6 +125,8 @@ def rate(
             f"({', '.join(visit.matters)})."
         )
     item = _item(db, data.matter_code)
+    if data.channel is RatingChannel.HOME_VISIT:
+        raise BadInput("A terminal's rating is a kiosk or a counter channel rating.")
     _check_body(data, data.channel)
     rated = db.scalars(select(Rating).where(Rating.visit_id == visit.id)).first()
     if rated is not None:

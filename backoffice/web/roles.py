@@ -21,6 +21,8 @@ CAMERA_EDITORS = frozenset({R.ADMIN, R.OPERATOR})
 CAMERA_READERS = CAMERA_EDITORS | {R.SHIFT_LEADER, R.DISPATCHER, R.INSPECTOR, R.VIEWER}
 # The same sets as the ratings and consult APIs (backoffice.ratings.router, consult.router).
 RATING_READERS = frozenset({R.ADMIN, R.OPERATOR, R.SHIFT_LEADER, R.VIEWER})
+RATING_FOLLOWERS = frozenset({R.ADMIN, R.OPERATOR, R.SHIFT_LEADER})  # callback, appeal, outcome
+APPEAL_DECIDERS = frozenset({R.ADMIN, R.SHIFT_LEADER})
 CONSULT_ANSWERERS = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
 CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
 # Who may see a caller's or rater's phone number in full to call back (each reveal audited).
