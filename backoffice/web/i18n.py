@@ -357,8 +357,7 @@ ZH: dict[str, str] = {
     ),
     "Send the answer": "发送答复",
     "The queue is empty.": "队列为空。",
-    # home services (上门服务)
-    "Home visits": "上门服务",
+    # home services (上门服务); "Home visits" is with the rating channels
     "New home-service request": "新建上门服务申请",
     "My visits": "我的上门",
     "From today on": "今天起",
@@ -401,7 +400,7 @@ ZH: dict[str, str] = {
     "told_slip": "已打印凭条",
     "Resident's rating:": "居民评价：",
     "Note (missing documents, or why not at home)": "说明（缺少的材料，或无法上门办理的原因）",
-    "Record the outcome": "记录办理结果",
+    "Record what came of the visit": "记录办理结果",
     "The resident's rating": "居民评价",
     "Reasons (for 1 or 2)": "差评原因（1或2级）",
     "Comment": "意见",
