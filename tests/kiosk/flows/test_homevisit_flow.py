@@ -68,9 +68,7 @@ def test_a_relative_asks_for_a_resident_who_cannot_come(
 
     # Asking again, the relative sees the request waiting to be booked.
     kiosk.flows.home_visit.open()
-    assert kiosk.lists.titles("en")[0] == (
-        "Asked, not yet booked: Apply for the home-care subsidy"
-    )
+    assert kiosk.lists.titles("en")[0] == ("Asked, not yet booked: Apply for the home-care subsidy")
 
 
 def test_offline_nothing_is_asked_and_the_words_say_why(make_kiosk: Any) -> None:
