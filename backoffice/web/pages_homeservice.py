@@ -8,10 +8,11 @@ from datetime import date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from backoffice.contacts import service as contacts
 from backoffice.deps import AppKeys, AppSettings, DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.homeservice import service as homeservice
@@ -33,8 +34,9 @@ from backoffice.homeservice.schemas import (
 from backoffice.identity.models import Staff
 from backoffice.ratings.schemas import LEVEL_NAMES, BadReason
 from backoffice.web import auth
-from backoffice.web.auth import CurrentUser, PageMissing
+from backoffice.web.auth import CurrentUser, PageMissing, PageUser
 from backoffice.web.forms import attempt
+from backoffice.web.pages_cases import reveal_or_flash
 from backoffice.web.render import LOCAL_ZONE, page
 from backoffice.web.roles import HOME_VISIT_DESK, HOME_VISIT_READERS
 
@@ -67,11 +69,23 @@ def home_visits(
     request: Request, user: CurrentUser, db: DbSession, now: Now, status: str = "open"
 ) -> HTMLResponse:
     auth.require(user, HOME_VISIT_READERS, "the home visits")
+    return _list_page(request, user, db, now, status)
+
+
+def _list_page(
+    request: Request,
+    user: PageUser,
+    db: DbSession,
+    now: datetime,
+    status: str,
+    revealed: tuple[str, contacts.Revealed] | None = None,
+) -> HTMLResponse:
     wanted = RequestStatus(status) if status in {s.value for s in RequestStatus} else None
     requests = homeservice.list_requests(db, wanted)
     if status == "open":
         requests = [r for r in requests if r.status in homeservice.OPEN_STATUSES]
     shown = [homeservice.out(db, r) for r in requests]
+    kept = {r.reference: homeservice.contact(db, r) for r in requests}
     mine = homeservice.visits_of(db, user.staff.id, homeservice.day_start(now))
     visitors = list(
         db.scalars(
@@ -86,6 +100,9 @@ def home_visits(
         user,
         title="Home visits",
         requests=shown,
+        contacts_of={ref: c for ref, c in kept.items() if c is not None},
+        reveals_of={ref: contacts.reveals_of(db, c) for ref, c in kept.items() if c is not None},
+        revealed=revealed,
         mine=[homeservice.visit_out(db, v) for v in mine],
         status=status,
         statuses=["open", *(s.value for s in RequestStatus), "all"],
@@ -99,6 +116,33 @@ def home_visits(
         bad_reasons=list(BadReason),
         next_day=homeservice.visit_days(now, 1)[0],
     )
+
+
+@router.post("/home-visits/{reference}/contact/reveal")
+def reveal_contact(
+    reference: str,
+    request: Request,
+    user: CurrentUser,
+    db: DbSession,
+    now: Now,
+    keys: AppKeys,
+    csrf: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """The number to call about the visit, on this answer only, for the roles that call back;
+    every attempt is recorded (contacts), a refused one too."""
+    auth.check_csrf(user, csrf)
+    auth.require(user, HOME_VISIT_DESK, "booking home visits")
+    found = _request(db, reference)
+    kept = homeservice.contact(db, found)
+    if kept is None:
+        raise PageMissing(f"Request {found.reference} has no contact kept.")
+    shown = reveal_or_flash(db, keys, user, kept, reason, now)
+    if shown is None:
+        return RedirectResponse(f"{LIST}?status=all#{found.reference}", status_code=303)
+    response = _list_page(request, user, db, now, "all", (found.reference, shown))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/home-visits/new")

@@ -48,6 +48,15 @@ def test_a_call_taker_takes_and_books_a_home_visit_the_visitor_records_and_rates
     reference = request.get_attribute("data-ref")
     assert reference and reference.startswith("SM")
 
+    # The call-taker calls back about the time: the number in full, the reveal recorded.
+    reveal = request.locator(".reveal-form")
+    reveal.locator("[name=reason]").fill("电话告知上门时间")
+    with desk.expect_navigation():
+        reveal.locator("button").click()
+    here = desk.locator(f"article[data-ref={reference}]")
+    expect(here.locator(".contact-full")).to_contain_text("13812345678")
+    expect(here.locator(".reveals")).to_contain_text("电话告知上门时间")
+
     book = f"article[data-ref={reference}] form.book-form"
     desk.locator(f"{book} [name=staff]").select_option("demo-operator")
     yesterday = (datetime.now(UTC).astimezone(SHANGHAI) - timedelta(days=1)).date()
