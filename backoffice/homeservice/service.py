@@ -10,8 +10,9 @@ import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Principal, Role
@@ -450,24 +451,24 @@ def day_start(now: datetime) -> datetime:
 def counts(db: Session, now: datetime) -> dict[str, int]:
     """The dashboard's figures: waiting to be booked, visits today, done in the last 7 days."""
     start = day_start(now)
-    waiting = db.scalars(
-        select(HomeServiceRequest.id).where(
+
+    def count(*where: Any) -> int:
+        return int(db.scalar(select(func.count()).where(*where)) or 0)
+
+    return {
+        "waiting": count(
             HomeServiceRequest.status.in_((RequestStatus.REQUESTED, RequestStatus.NEEDS_DOCUMENTS))
-        )
-    ).all()
-    today = db.scalars(
-        select(HomeVisit.id).where(
+        ),
+        "today": count(
             HomeVisit.cancelled_at.is_(None),
             HomeVisit.starts_at >= start,
             HomeVisit.starts_at < start + timedelta(days=1),
-        )
-    ).all()
-    done = db.scalars(
-        select(HomeVisit.id).where(
-            HomeVisit.outcome == VisitOutcome.DONE, HomeVisit.outcome_at >= now - timedelta(days=7)
-        )
-    ).all()
-    return {"waiting": len(waiting), "today": len(today), "done_7d": len(done)}
+        ),
+        "done_7d": count(
+            HomeVisit.outcome == VisitOutcome.DONE,
+            HomeVisit.outcome_at >= now - timedelta(days=7),
+        ),
+    }
 
 
 # --- answers ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from backoffice.contacts.models import Contact
 from backoffice.contacts.service import reveals_of
 from backoffice.homeservice.lifecycle import ALLOWED
 from backoffice.homeservice.models import HomeServiceRequest, HomeVisit, RequestStatus
+from backoffice.homeservice.service import counts
 from backoffice.ratings.models import Rating, RatingChannel, Rectification
 from tests.backoffice.kiosk_terminals import enrolled_terminal, identify_by_card, seed_catalog
 from tests.conftest import StaffFactory
@@ -148,6 +149,8 @@ def test_from_the_kiosk_through_a_booked_visit_to_its_rating(
         headers=visitor_headers,
     )
     assert again.status_code == 422 and "different rating" in again.json()["detail"]
+    # The dashboard's figures: nothing waiting, today's visit, one done this week.
+    assert counts(db, clock.now()) == {"waiting": 0, "today": 1, "done_7d": 1}
 
 
 def test_a_relative_asks_at_the_kiosk_and_a_visit_needing_documents_is_booked_again(
