@@ -36,9 +36,6 @@ S = CaseState
 NUMBER_PREFIX = "JSL"
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 MAX_EXTENSION_H = 24 * 30
-# Cases about a service rather than a place (a bad rating's rectification): there is nothing to
-# photograph, so handling and closing need no after photo; the recorded outcome is the evidence.
-NO_PHOTO_SOURCES = frozenset({CaseSource.RATING})
 
 
 @dataclass(frozen=True)
@@ -50,6 +47,7 @@ class Transition:
     roles: frozenset[Role] = frozenset()
     by_unit: bool = False  # the responsible unit itself (its token or its staff)
     needs_reason: bool = False
+    system: bool = False  # taken only by the back office itself, never through the API
 
 
 _LEADERS = frozenset({Role.SHIFT_LEADER, Role.ADMIN})
@@ -83,11 +81,15 @@ TRANSITIONS: dict[CaseAction, Transition] = {
         frozenset({S.DISPATCHED, S.HANDLING, S.HANDLED}), None, _LEADERS, needs_reason=True
     ),
     A.REOPEN: Transition(frozenset({S.CLOSED, S.VOIDED}), S.FILED, _LEADERS, needs_reason=True),
+    A.RESOLVE: Transition(
+        frozenset(S) - {S.CLOSED, S.VOIDED}, S.CLOSED, needs_reason=True, system=True
+    ),
 }
 
 
 def allowed_actions(state: CaseState) -> list[CaseAction]:
-    return [action for action, t in TRANSITIONS.items() if state in t.sources]
+    """What a person or a unit may do in this state (the system's own actions are not listed)."""
+    return [action for action, t in TRANSITIONS.items() if state in t.sources and not t.system]
 
 
 @dataclass(frozen=True)
@@ -411,7 +413,7 @@ def _send_back(_db: Session, case: Case, _data: ActionInput, _actor: str, _now: 
 
 def _report_handled(db: Session, case: Case, data: ActionInput, actor: str, now: datetime) -> None:
     after = [p for p in data.photos if p.kind is PhotoKind.AFTER]
-    if not after and case.source not in NO_PHOTO_SOURCES:
+    if not after:
         raise BadInput(
             "Reporting a case handled needs an after photo (kind 'after') of the fixed place.",
             field="photos",
@@ -459,7 +461,7 @@ def _reject_extension(
 
 
 def _require_after_photo(case: Case, action: CaseAction) -> None:
-    if not has_after_photo(case) and case.source not in NO_PHOTO_SOURCES:
+    if not has_after_photo(case):
         raise Conflict(
             f"Case {case.number} has no after photo; it cannot be {action.value}d until the "
             "unit or the camera supplies one."
@@ -513,6 +515,14 @@ def _reopen(_db: Session, case: Case, _data: ActionInput, _actor: str, _now: dat
     _clear_dispatch(case)
 
 
+def _resolve(_db: Session, case: Case, _data: ActionInput, _actor: str, now: datetime) -> None:
+    # The cause is gone (the reason says how the system knows): nothing is left to handle or
+    # verify, and the time limit stops with the close.
+    case.closed_at = now
+    case.extension_requested_h = None
+    case.extension_reason = None
+
+
 _SIDE_EFFECTS: dict[CaseAction, SideEffect] = {
     A.FILE: _file,
     A.DISPATCH: _dispatch,
@@ -530,6 +540,7 @@ _SIDE_EFFECTS: dict[CaseAction, SideEffect] = {
     A.VOID: _void,
     A.ESCALATE: _escalate,
     A.REOPEN: _reopen,
+    A.RESOLVE: _resolve,
 }
 
 # Actions after which the case is dispatched afresh.
