@@ -141,16 +141,16 @@ def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job
         Job("cases.time_limits", timedelta(minutes=1), check_time_limits),
         Job("suishen.purge_spent", timedelta(minutes=10), purge_spent),
         Job("identity.purge_signin_counters", timedelta(minutes=10), purge_expired_counters),
+        Job(
+            "contacts.erase_due",
+            timedelta(minutes=10),
+            partial(erase_due, retention=timedelta(days=settings.contact_retention_days)),
+        ),
         # Silent terminals and device faults as fleet alerts, each with its kiosk-fault case.
         Job(
             FAULT_JOB,
             timedelta(seconds=30),
             partial(check_terminals, offline_after=timedelta(seconds=settings.offline_after_s)),
-        ),
-        Job(
-            "contacts.erase_due",
-            timedelta(minutes=10),
-            partial(erase_due, retention=timedelta(days=settings.contact_retention_days)),
         ),
     ]
     alarm_after = timedelta(minutes=get_web_settings().alarm_escalate_minutes)

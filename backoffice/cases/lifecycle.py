@@ -36,9 +36,6 @@ S = CaseState
 NUMBER_PREFIX = "JSL"
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 MAX_EXTENSION_H = 24 * 30
-# Cases about a service rather than a place (a bad rating's rectification): there is nothing to
-# photograph, so handling and closing need no after photo; the recorded outcome is the evidence.
-NO_PHOTO_SOURCES = frozenset({CaseSource.RATING})
 
 
 @dataclass(frozen=True)
@@ -416,7 +413,7 @@ def _send_back(_db: Session, case: Case, _data: ActionInput, _actor: str, _now: 
 
 def _report_handled(db: Session, case: Case, data: ActionInput, actor: str, now: datetime) -> None:
     after = [p for p in data.photos if p.kind is PhotoKind.AFTER]
-    if not after and case.source not in NO_PHOTO_SOURCES:
+    if not after:
         raise BadInput(
             "Reporting a case handled needs an after photo (kind 'after') of the fixed place.",
             field="photos",
@@ -464,7 +461,7 @@ def _reject_extension(
 
 
 def _require_after_photo(case: Case, action: CaseAction) -> None:
-    if not has_after_photo(case) and case.source not in NO_PHOTO_SOURCES:
+    if not has_after_photo(case):
         raise Conflict(
             f"Case {case.number} has no after photo; it cannot be {action.value}d until the "
             "unit or the camera supplies one."

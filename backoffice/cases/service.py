@@ -105,33 +105,15 @@ def perform(
     return case
 
 
-# The steps from each state to closed, for a case whose follow-up elsewhere (a bad rating's
-# rectification) recorded the outcome.
-_TO_CLOSED: dict[CaseState, tuple[CaseAction, ...]] = {
-    CaseState.DISPATCHED: (
-        CaseAction.ACCEPT, CaseAction.REPORT_HANDLED, CaseAction.VERIFY, CaseAction.CLOSE
-    ),
-    CaseState.HANDLING: (CaseAction.REPORT_HANDLED, CaseAction.VERIFY, CaseAction.CLOSE),
-    CaseState.HANDLED: (CaseAction.VERIFY, CaseAction.CLOSE),
-    CaseState.VERIFIED: (CaseAction.CLOSE,),
-    CaseState.CLOSED: (),
-}  # fmt: skip
-
-
 def close_on_outcome(db: Session, case: Case, outcome: str, actor: str, now: datetime) -> None:
-    """Bring a case with no photo to take (`lifecycle.NO_PHOTO_SOURCES`) to closed, each step
-    on the timeline with the outcome as its reason, so it stops running against its time limit.
-    A case not yet dispatched, held or voided is left for staff (409)."""
-    if case.source not in lifecycle.NO_PHOTO_SOURCES:
-        raise Conflict(f"Case {case.number} closes on evidence through its own actions.")
-    steps = _TO_CLOSED.get(case.state)
-    if steps is None:
-        raise Conflict(
-            f"Case {case.number} is {case.state}; dispatch or resume it before recording the "
-            "outcome."
-        )
-    for action in steps:
-        lifecycle.apply_action(db, case, action, ActionInput(reason=outcome), actor=actor, now=now)
+    """Close a case whose follow-up elsewhere recorded the outcome (a bad rating's
+    rectification): the system's resolve, with the outcome as its reason, so the case stops
+    running against its time limit. A case closed or voided already is left as it is."""
+    if case.state in (CaseState.CLOSED, CaseState.VOIDED):
+        return
+    lifecycle.apply_action(
+        db, case, CaseAction.RESOLVE, ActionInput(reason=outcome), actor=actor, now=now
+    )
     db.flush()
 
 

@@ -507,8 +507,21 @@ ZH: dict[str, str] = {
 }
 
 
+# Keys that are codes rather than English words (a status or channel value), in English.
+EN: dict[str, str] = {
+    "rect_open": "Rectifying",
+    "rect_called_back": "Called back",
+    "rect_appealed": "Appealed",
+    "rect_excluded": "Excluded on appeal",
+    "rect_closed": "Rectified",
+    "channel_kiosk": "Kiosk",
+    "channel_counter": "Counter pad",
+    "channel_home_visit": "Home visit",
+}
+
+
 def translate(text: str, lang: str) -> str:
-    return ZH.get(text, text) if lang == "zh" else text
+    return ZH.get(text, text) if lang == "zh" else EN.get(text, text)
 
 
 # Messages the services and page handlers word in English, with the parts they fill in.

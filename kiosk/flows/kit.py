@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.catalog import CATALOG_TILES, CatalogStore, Sender
+from kiosk.config import CounterDesk
 from kiosk.flows.booklet import SERVICE as BOOKLET_SERVICE
 from kiosk.flows.booklet import BookletFlow, BookletView
 from kiosk.flows.browse import BrowseFlow, CatalogSync
@@ -71,8 +72,10 @@ def build_flows(
     runner: Runner,
     catalog_refreshed: Callable[[], None],
     elder_offer_age: int = 0,
+    counter: CounterDesk | None = None,
 ) -> Flows:
-    """``elder_offer_age``: a card holder this old or older is offered elder mode (0: never)."""
+    """``elder_offer_age``: a card holder this old or older is offered elder mode (0: never);
+    ``counter``: the counter a rating pad serves (counter mode), else None."""
     screens = views.screens
     lists = Lists(screens, views.lists)
     slips = SlipPrinter(devices, visits, screens, views.guide, runner)
@@ -127,7 +130,7 @@ def build_flows(
         consult=consult,
         booklet=booklet,
         report=report,
-        rating=RatingFlow(visits, outbox, screens),
+        rating=RatingFlow(visits, outbox, screens, counter),
         catalog=CatalogSync(catalog, choices, sender, runner, catalog_refreshed),
         home_visit=home_visit,
     )

@@ -20,7 +20,7 @@ from backoffice.contacts.models import Contact
 from backoffice.keys import Keys
 from backoffice.ratings import lifecycle, service
 from backoffice.ratings.models import Rating, RatingChannel
-from backoffice.ratings.schemas import RatingBody
+from backoffice.ratings.schemas import RatingBody, RatingIn
 from backoffice.settings import Settings
 from tests.backoffice.kiosk_terminals import enrolled_terminal, report_visit, seed_catalog
 from tests.conftest import StaffFactory
@@ -136,3 +136,17 @@ def test_a_home_visit_rating_opens_the_loop_and_its_closed_case_never_goes_overd
     clock.advance(timedelta(days=30))
     check_time_limits(db, clock.now())
     assert case.overdue_at is None and case.escalation_level == 0
+
+
+def test_a_kiosk_rating_keeps_the_fingerprint_it_had_before_channels() -> None:
+    """A rating queued in a kiosk's outbox before the upgrade is the same rating when resent."""
+    import hashlib
+    import json
+
+    body = {"visit_id": "0" * 36, "matter_code": MATTER, "level": 2, "indicators": {},
+            "reasons": ["too_slow"], "comment": "慢"}  # fmt: skip
+    before = hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+    assert service.fingerprint(RatingIn(**body), None) == before
+    assert service.fingerprint(RatingIn(**body, channel="counter", counter="W1"), None) != before
