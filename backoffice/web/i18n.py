@@ -444,6 +444,7 @@ ZH: dict[str, str] = {
     "Outcome recorded ✓": "办理结果已记录 ✓",
     "Rating recorded ✓": "评价已记录 ✓",
     "booked": "已预约",
+    "request cancelled": "申请已取消",
     "Tick at least one time that suits the resident.": "请至少勾选一个居民方便的时间。",
     "Give the visit's day and time.": "请填写上门日期和时间。",
     "Pick what came of the visit.": "请选择上门办理结果。",

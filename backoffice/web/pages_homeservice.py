@@ -254,7 +254,8 @@ def cancel_request(
     auth.check_csrf(user, csrf)
     auth.require(user, HOME_VISIT_DESK, "booking home visits")
     found = _request(db, reference)
-    attempt(db, user, lambda: homeservice.cancel(db, found, now), f"{found.reference}: cancel ✓")
+    done = f"{found.reference}: request cancelled ✓"
+    attempt(db, user, lambda: homeservice.cancel(db, found, now), done)
     return RedirectResponse(LIST, status_code=303)
 
 
