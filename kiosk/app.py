@@ -190,6 +190,7 @@ class KioskApp(App):
             "booklet",
             "report_photo",
             "report_done",
+            "query",
             "home_visit",
         )
         views = Views(window, window, *(screens[name] for name in names))

@@ -27,6 +27,9 @@ CONSULT_ANSWERERS = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
 CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
 # Who may see a caller's or rater's phone number in full to call back (each reveal audited).
 CALLERS_BACK = CALLBACK_ROLES
+# Counter staff hand out new medical record booklets and register them.
+BOOKLET_REGISTRARS = CONSULT_ANSWERERS
+BOOKLET_READERS = BOOKLET_REGISTRARS | {R.SHIFT_LEADER, R.VIEWER}
 AUDIT_READERS = frozenset({R.ADMIN})
 # The same sets as the home-service API (backoffice.homeservice): the desk takes requests and
 # books visits; the subdistrict's staff but the fleet's technicians may be booked and see theirs.
@@ -52,6 +55,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/terminals", "Terminals", FLEET_READERS),
     ("/ops/ratings", "Ratings", RATING_READERS),
     ("/ops/consults", "Consults", CONSULT_READERS),
+    ("/ops/booklets", "Booklets", BOOKLET_READERS),
     ("/ops/home-visits", "Home visits", HOME_VISIT_READERS),
     ("/ops/deliveries", "Notifications", NOTIFY_READERS),
     ("/ops/audit", "Sign-in audit", AUDIT_READERS),

@@ -103,9 +103,9 @@ def guide_slip_job(
     columns: int = COLUMNS,
     footer: str = GUIDE_FOOTER,
 ) -> PrintJob:
-    """A guide slip: the matter's title, then each section (steps, materials, place, hours…)
-    with its heading; long text wraps. One piece of paper. Other slips (a consult's reference,
-    a home visit) use the same layout with their own footer."""
+    """A slip: the title, then each section (a guide's steps, materials, place and hours; a
+    query's answer) with its heading; long text wraps; the footer says what it is worth. One
+    piece of paper."""
     lines: list[PrintLine] = []
     for part in wrap(title, columns // 2):
         lines.append(PrintLine(part, LineStyle.TITLE))
@@ -115,5 +115,5 @@ def guide_slip_job(
         for item in items:
             lines.extend(PrintLine(part) for part in wrap(item, columns))
     lines.append(PrintLine("-" * columns))
-    lines.append(PrintLine(footer))
+    lines.extend(PrintLine(part) for part in wrap(footer, columns))
     return PrintJob("guide_slip", (PrintPage(tuple(lines)),))

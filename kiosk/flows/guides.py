@@ -19,6 +19,12 @@ logger = logging.getLogger(__name__)
 PLACE_FIELDS = ("place", "hours", "fee", "time_limit")
 
 
+class Notices(Protocol):
+    """A screen that says how a print went."""
+
+    def say(self, key: str, **values: str) -> None: ...
+
+
 class GuideView(Protocol):
     """The guide screen, as the guide, slip and consult flows fill it."""
 
@@ -29,13 +35,6 @@ class GuideView(Protocol):
         ...
 
     def show_reference(self, reference: str) -> None: ...
-
-
-class PrintOutcome(Protocol):
-    """Where a slip printer says how the print went (the guide's last page, or a service's
-    closing screen)."""
-
-    def say(self, key: str, **values: str) -> None: ...
 
 
 def missing_text(matter: Matter | None, ticked: set[str], language: Language) -> str:
@@ -73,14 +72,15 @@ def reference_slip(reference: str, language: Language) -> PrintJob:
 
 
 class SlipPrinter:
-    """Prints a slip and says how it went on the guide's last page."""
+    """Prints a slip and says how it went on the screen that printed it (a guide's last page, a
+    query's answer)."""
 
     def __init__(
         self,
         devices: KioskDevices,
         visits: Visits,
         screens: Screens,
-        view: PrintOutcome,
+        view: Notices,
         runner: Runner,
     ) -> None:
         self._devices = devices
