@@ -254,8 +254,12 @@ def cancel_request(
     auth.check_csrf(user, csrf)
     auth.require(user, HOME_VISIT_DESK, "booking home visits")
     found = _request(db, reference)
-    done = f"{found.reference}: request cancelled ✓"
-    attempt(db, user, lambda: homeservice.cancel(db, found, now), done)
+    attempt(
+        db,
+        user,
+        lambda: homeservice.cancel(db, found, now),
+        f"{found.reference}: request cancelled ✓",
+    )
     return RedirectResponse(LIST, status_code=303)
 
 
