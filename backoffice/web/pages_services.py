@@ -1,7 +1,7 @@
 """Kiosk-service pages: satisfaction by matter, terminal and period; bad ratings with their
 rectification, deadline and state, and the forms that follow one through (callback with the
-rater's number shown to roles that call back, appeal, decision, outcome); and the queue of
-one-tap consults for staff to answer."""
+rater's number shown to roles that call back, appeal, decision, outcome); the queue of one-tap
+consults for staff to answer; and new medical record booklets registered at the counter."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from backoffice.contacts import service as contacts
 from backoffice.deps import AppKeys, DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.fleet.models import Terminal
+from backoffice.medical import service as booklets
 from backoffice.privacy import mask_personal_numbers
 from backoffice.ratings import lifecycle
 from backoffice.ratings import service as ratings
@@ -33,6 +34,8 @@ from backoffice.web.pages_cases import reveal_or_flash
 from backoffice.web.render import page
 from backoffice.web.roles import (
     APPEAL_DECIDERS,
+    BOOKLET_READERS,
+    BOOKLET_REGISTRARS,
     CALLERS_BACK,
     CONSULT_ANSWERERS,
     CONSULT_READERS,
@@ -300,3 +303,41 @@ def answer_consult(
 
     attempt(db, user, run, f"{consult.reference} ✓")
     return RedirectResponse("/ops/consults", status_code=303)
+
+
+@router.get("/booklets")
+def booklets_page(request: Request, user: CurrentUser, db: DbSession) -> HTMLResponse:
+    auth.require(user, BOOKLET_READERS, "the booklet registrations")
+    return page(
+        request,
+        "booklets.html",
+        user,
+        title="Booklets",
+        booklets=booklets.recent_booklets(db),
+        may_register=user.role in BOOKLET_REGISTRARS,
+    )
+
+
+@router.post("/booklets")
+def register_booklet(
+    user: CurrentUser,
+    db: DbSession,
+    now: Now,
+    keys: AppKeys,
+    csrf: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form()] = "",
+    serial: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """A resident handed a new booklet at the counter: the next print starts on its page 1."""
+    auth.check_csrf(user, csrf)
+    auth.require(user, BOOKLET_REGISTRARS, "booklet registrations")
+
+    cover = serial.strip().upper()  # as registered (a malformed one is refused by the service)
+
+    def run() -> None:
+        booklets.register_booklet(
+            db, keys, id_number=id_number, serial=cover, by=user.username, now=now
+        )
+
+    attempt(db, user, run, f"Booklet {cover} registered: the next print starts on its page 1.")
+    return RedirectResponse("/ops/booklets", status_code=303)

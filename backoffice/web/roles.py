@@ -27,6 +27,9 @@ CONSULT_ANSWERERS = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
 CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
 # Who may see a caller's or rater's phone number in full to call back (each reveal audited).
 CALLERS_BACK = CALLBACK_ROLES
+# Counter staff hand out new medical record booklets and register them.
+BOOKLET_REGISTRARS = CONSULT_ANSWERERS
+BOOKLET_READERS = BOOKLET_REGISTRARS | {R.SHIFT_LEADER, R.VIEWER}
 AUDIT_READERS = frozenset({R.ADMIN})
 # The same managers as the notification API (backoffice.notify.router); a shift leader reads.
 NOTIFY_MANAGERS = frozenset({R.ADMIN, R.OPERATOR})
@@ -48,6 +51,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/terminals", "Terminals", FLEET_READERS),
     ("/ops/ratings", "Ratings", RATING_READERS),
     ("/ops/consults", "Consults", CONSULT_READERS),
+    ("/ops/booklets", "Booklets", BOOKLET_READERS),
     ("/ops/deliveries", "Notifications", NOTIFY_READERS),
     ("/ops/audit", "Sign-in audit", AUDIT_READERS),
 ]
