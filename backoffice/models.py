@@ -39,6 +39,7 @@ from backoffice.ratings.models import Rating, Rectification
 from backoffice.refcache import ReferenceVersion
 from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
+from backoffice.vision.learning.models import CaseFrame, FalseDaily, StaticSpot, ThresholdChange
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
 from backoffice.visits.models import Visit
 from backoffice.web.models import AlarmAck, CallerContact, LoginAttempt, WebSession
@@ -56,6 +57,7 @@ __all__ = [
     "CaseCounter",
     "CaseDailyCount",
     "CaseEvent",
+    "CaseFrame",
     "CasePhoto",
     "CaseReportRow",
     "CaseType",
@@ -68,6 +70,7 @@ __all__ = [
     "DeliveryAttempt",
     "DispatchRule",
     "EnrollmentCode",
+    "FalseDaily",
     "FleetAlert",
     "FleetAuditEntry",
     "Heartbeat",
@@ -85,9 +88,11 @@ __all__ = [
     "ReferenceVersion",
     "ResponsibleUnit",
     "Staff",
+    "StaticSpot",
     "Subscription",
     "Terminal",
     "TerminalCommand",
+    "ThresholdChange",
     "TimeLimit",
     "Visit",
     "WebSession",

@@ -34,6 +34,7 @@ from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
 from backoffice.web.forms import attempt
 from backoffice.web.models import CallerContact
+from backoffice.web.pages_vision import may_mark_false_alarm
 from backoffice.web.render import LOCAL_ZONE, language_of, local_time, page
 from backoffice.web.roles import (
     CALL_TAKERS,
@@ -208,6 +209,7 @@ def case_page(
         overdue=is_overdue(case, now),
         caller=db.get(CallerContact, case.id),
         now=now,
+        false_alarm=may_mark_false_alarm(user, case),
     )
 
 
