@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.access import Role
 from backoffice.cases.lifecycle import ActionInput, apply_action
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
@@ -34,6 +35,7 @@ from backoffice.vision.sources import FrameSource
 from backoffice.vision.training.synth import Thing
 from tests.backoffice.cases.helpers import UNIT_TOKEN_TTL
 from tests.backoffice.vision.scenes import NO_PARKING_ZONE, Street
+from tests.backoffice.web.helpers import sign_in_as
 from tests.conftest import TEST_LIMITS, TEST_REACH, bearer
 
 
@@ -210,3 +212,26 @@ def test_the_unit_marks_a_false_alarm_through_its_api(
     assert marked.json()["threshold"] > 0.4
     learned = client.get(f"/api/v1/vision/cameras/{site.camera.code}/learning", headers=headers)
     assert learned.status_code == 403  # a unit does not read the cameras
+
+
+def test_the_operator_marks_a_false_alarm_on_the_case_page(
+    site: Site, db: Session, client: TestClient, clock: ManualClock
+) -> None:
+    view = site.view
+    view.things = [view.street.bike_a]
+    (case,) = site.patrols(4)
+    _staff, csrf = sign_in_as(client, db, clock, Role.OPERATOR)
+    page = client.get(f"/ops/cases/{case.number}").text
+    assert 'id="false-alarm-form"' in page
+    marked = client.post(
+        f"/ops/cases/{case.number}/false-alarm",
+        data={"csrf": csrf, "reason": "a bike rack"},
+        follow_redirects=False,
+    )
+    assert marked.status_code == 303
+    assert case.state is CaseState.VOIDED
+    assert case.events[-1].reason == "false alarm: a bike rack"
+    camera_page = client.get(f"/ops/cameras/{site.camera.code}").text
+    assert "0.40 → " in camera_page and "1 false alarm(s)" in camera_page
+    other = client.get(f"/ops/cases/{case.number}").text
+    assert 'id="false-alarm-form"' not in other  # voided: nothing more to mark
