@@ -33,12 +33,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from backoffice import refcache
 from backoffice.cases import notices
 from backoffice.cases.hooks import CaseHooks, Verifier
+from backoffice.cases.kiosk_faults import check_terminals
 from backoffice.cases.reports import rollup
 from backoffice.cases.sla.watch import check_time_limits
 from backoffice.clock import Clock
 from backoffice.db import make_session_factory, writing_engine
 from backoffice.fleet import live
-from backoffice.fleet.alerts import check_silent_terminals
+from backoffice.fleet.alerts import FAULT_JOB
 from backoffice.identity.guard import SignInGuard, purge_expired_counters
 from backoffice.identity.tokens import TokenCache
 from backoffice.keys import Keys
@@ -141,12 +142,11 @@ def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job
         Job("cases.time_limits", timedelta(minutes=1), check_time_limits),
         Job("suishen.purge_spent", timedelta(minutes=10), purge_spent),
         Job("identity.purge_signin_counters", timedelta(minutes=10), purge_expired_counters),
+        # Silent terminals and device faults as fleet alerts, each with its kiosk-fault case.
         Job(
-            "fleet.silent_terminals",
-            timedelta(minutes=1),
-            partial(
-                check_silent_terminals, offline_after=timedelta(seconds=settings.offline_after_s)
-            ),
+            FAULT_JOB,
+            timedelta(seconds=30),
+            partial(check_terminals, offline_after=timedelta(seconds=settings.offline_after_s)),
         ),
     ]
     alarm_after = timedelta(minutes=get_web_settings().alarm_escalate_minutes)
