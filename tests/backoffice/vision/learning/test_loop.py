@@ -235,3 +235,20 @@ def test_the_operator_marks_a_false_alarm_on_the_case_page(
     assert "0.40 → " in camera_page and "1 false alarm(s)" in camera_page
     other = client.get(f"/ops/cases/{case.number}").text
     assert 'id="false-alarm-form"' not in other  # voided: nothing more to mark
+
+
+@pytest.mark.parametrize(
+    ("current", "true", "false", "expected"),
+    [
+        (0.4, [], [0.7], 0.71),  # one false alarm, nothing verified: just above it
+        (0.4, [0.9, 0.85], [0.6], 0.61),  # above the false alarm, the true ones kept
+        (0.4, [0.5, 0.55], [0.9], 0.4),  # a raise would lose every true one: kept
+        (0.4, [0.9, 0.9, 0.9, 0.9], [0.5], 0.4),  # precision 80% already: kept
+        (0.4, [], [0.995], 0.4),  # above the cap: kept
+        (0.7, [], [0.5], 0.7),  # never lowered
+    ],
+)
+def test_the_threshold_proposed_from_outcomes(
+    current: float, true: list[float], false: list[float], expected: float
+) -> None:
+    assert thresholds.propose(current, true, false) == pytest.approx(expected)
