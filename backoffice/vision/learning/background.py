@@ -2,7 +2,8 @@
 patrol after patrol, while the picture there stays the same (a façade, a sign, a kerb the model
 takes for a waste pile) is learned as that camera's background and dropped from then on. A spot
 whose picture changes starts over; a learned one whose picture changes lets detections through
-(something is really there now). Clearing a spot forgets it."""
+(something is really there now); a spot where a case of the camera, open or verified, saw its
+object is not learned. Clearing a spot forgets it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.errors import NotFound
 from backoffice.vision.detector import Frame
-from backoffice.vision.learning.models import FalseDaily, StaticSpot
+from backoffice.vision.learning.models import CaseFrame, FalseDaily, Label, StaticSpot
 from backoffice.vision.models import Camera
 from backoffice.vision.rules import Detection
 
@@ -137,7 +138,11 @@ def screen(
         else:  # the picture there changed: start over from this look
             match.hits, match.first_at, match.look = 1, now, look.tobytes()
         match.last_at = now
-        if match.hits >= r.min_hits and now - match.first_at >= r.min_span:
+        if (
+            match.hits >= r.min_hits
+            and now - match.first_at >= r.min_span
+            and not behind_a_case(db, camera, match, r)
+        ):
             match.learned, match.learned_at = True, now
     unlearned = [s for s in spots if not s.learned and s.id is not None]
     for stale in sorted(unlearned, key=lambda s: s.last_at)[: max(0, len(spots) - r.max_spots)]:
@@ -145,6 +150,23 @@ def screen(
     if dropped:
         count_false(db, camera.id, now, suppressed=dropped)
     return kept
+
+
+def behind_a_case(db: Session, camera: Camera, spot: StaticSpot, r: StaticRules) -> bool:
+    """Is the spot where a case of this camera saw its object, a case still open (its frames
+    pending) or verified? Then it is a real object standing there, not the background."""
+    rows = db.scalars(
+        select(CaseFrame).where(
+            CaseFrame.camera_id == camera.id, CaseFrame.label != Label.FALSE_ALARM
+        )
+    )
+    for row in rows:
+        for b in row.boxes:
+            x1, y1, x2, y2 = b["box"]
+            share = [x1 / row.width, y1 / row.height, x2 / row.width, y2 / row.height]
+            if b["kind"] == spot.kind and _iou(spot.box, share) >= r.iou:
+                return True
+    return False
 
 
 def clear(db: Session, spot_id: int) -> StaticSpot:

@@ -34,7 +34,7 @@ from backoffice.vision.schemas import CameraCreate, ZoneCreate
 from backoffice.vision.sources import FrameSource
 from backoffice.vision.training.synth import Thing
 from tests.backoffice.cases.helpers import UNIT_TOKEN_TTL
-from tests.backoffice.vision.scenes import NO_PARKING_ZONE, Street
+from tests.backoffice.vision.scenes import COLLECTION_ZONE, NO_PARKING_ZONE, Street
 from tests.backoffice.web.helpers import sign_in_as
 from tests.conftest import TEST_LIMITS, TEST_REACH, bearer
 
@@ -252,3 +252,25 @@ def test_the_threshold_proposed_from_outcomes(
     current: float, true: list[float], false: list[float], expected: float
 ) -> None:
     assert thresholds.propose(current, true, false) == pytest.approx(expected)
+
+
+def test_an_object_behind_an_open_case_is_not_learned_as_background(
+    site: Site, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        background, "RULES", background.StaticRules(min_hits=4, min_span=timedelta(minutes=3))
+    )
+    collection = ZoneCreate(
+        name="collection point",
+        rule=RuleKind.COLLECTION_POINT,
+        polygon=COLLECTION_ZONE,
+        dwell_s=60,
+        inertia=2,
+        threshold=0.1,
+    )
+    service.add_zone(db, site.camera, collection, site.clock.now())
+    site.view.things = [site.view.street.waste_big]  # a real pile, reported and left there
+    filed = site.patrols(6)
+    assert len(filed) == 1
+    (spot,) = db.scalars(select(StaticSpot).where(StaticSpot.camera_id == site.camera.id))
+    assert spot.hits == 6 and not spot.learned
