@@ -286,9 +286,9 @@ def _export_dataset(args: argparse.Namespace) -> int:
     url = get_settings().resolved_database_url()
     upgrade(url)
     with session_scope(make_session_factory(create_db_engine(url))) as db:
-        exported = export_dataset(db, args.dir, tuple(args.val_camera))
+        exported = export_dataset(db, args.dir)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(exported.counts.items())) or "no frames"
-    print(f"{exported.root / 'data.yaml'}: {counts}")
+    print(f"{exported.root}: {counts}")
     return 0
 
 
@@ -389,14 +389,7 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "export-dataset",
         help="the frames behind AI cases labelled by their outcomes, as a YOLO dataset: verified "
         "closings with their boxes, false alarms as hard negatives (empty label files), split "
-        "by camera",
+        "by camera (images/<camera>/, labels/<camera>/, classes.txt)",
     )
-    export.add_argument("dir", type=Path, help="output folder (images/ labels/ data.yaml)")
-    export.add_argument(
-        "--val-camera",
-        action="append",
-        default=[],
-        help="a camera whose frames go to val (repeatable; default: the last camera by code "
-        "when there are two or more, else val is train)",
-    )
+    export.add_argument("dir", type=Path, help="output folder")
     export.set_defaults(func=_export_dataset)

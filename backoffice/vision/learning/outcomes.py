@@ -21,7 +21,7 @@ from backoffice.vision.learning.models import CaseFrame, Label
 from backoffice.vision.models import Camera, LatestFrame, Zone
 from backoffice.vision.rules import Detection, ObjectKind, measure
 from backoffice.vision.service import parse_dedupe_key, zone_rule
-from backoffice.vision.training.datasets import CLASS_NAMES, label_lines, write_data_yaml
+from backoffice.vision.training.datasets import CLASS_NAMES, label_lines
 
 KIND_CLASS = {ObjectKind.BIKE.value: 0, ObjectKind.WASTE.value: 1}  # CLASS_NAMES' order
 FILINGS = frozenset({"report", "attach_evidence"})
@@ -142,40 +142,34 @@ def mark_false_alarm(
 @dataclass(frozen=True)
 class Exported:
     root: Path
-    counts: dict[str, int]  # "train/true", "val/false_alarm", ...
+    counts: dict[str, int]  # "<camera>/true", "<camera>/false_alarm"
 
 
-def export_dataset(db: Session, root: Path, val_cameras: tuple[str, ...] = ()) -> Exported:
-    """The labelled frames as a YOLO dataset: images/<subset>/<camera>_<id>.jpg with its label
-    file (true positives with their boxes, false alarms with an empty one: hard negatives),
-    split by camera (the cameras named go to val; none named: the last camera by code when
-    there are two or more, else val is train), and data.yaml."""
-    rows = list(
-        db.execute(
-            select(CaseFrame, Camera.code)
-            .join(Camera, Camera.id == CaseFrame.camera_id)
-            .where(CaseFrame.label != Label.PENDING)
-            .order_by(Camera.code, CaseFrame.id)
-        )
+def export_dataset(db: Session, root: Path) -> Exported:
+    """The labelled frames as a YOLO set split-ready by camera: images/<camera>/<id>.jpg with
+    labels/<camera>/<id>.txt (true positives with their boxes, false alarms with an empty
+    file: hard negatives) and classes.txt, the layout `vision evaluate --data [--by-site]` and
+    `vision train --data --from` (which holds whole cameras out) read."""
+    rows = db.execute(
+        select(CaseFrame, Camera.code)
+        .join(Camera, Camera.id == CaseFrame.camera_id)
+        .where(CaseFrame.label != Label.PENDING)
+        .order_by(Camera.code, CaseFrame.id)
     )
-    codes = sorted({code for _, code in rows})
-    val = set(val_cameras) or ({codes[-1]} if len(codes) >= 2 else set())
     counts: Counter[str] = Counter()
+    (root / "images").mkdir(parents=True, exist_ok=True)
     for row, code in rows:
-        subset = "val" if code in val else "train"
-        images, labels = root / "images" / subset, root / "labels" / subset
+        images, labels = root / "images" / code, root / "labels" / code
         images.mkdir(parents=True, exist_ok=True)
         labels.mkdir(parents=True, exist_ok=True)
-        name = f"{code}_{row.id:07d}"
         boxes = (
             [(KIND_CLASS[b["kind"]], tuple(b["box"])) for b in row.boxes if b["kind"] in KIND_CLASS]
             if row.label is Label.TRUE
             else []
         )
         lines = label_lines(boxes, row.width, row.height)
-        (labels / f"{name}.txt").write_text("".join(f"{line}\n" for line in lines))
-        (images / f"{name}.jpg").write_bytes(row.jpeg)
-        counts[f"{subset}/{row.label.value}"] += 1
-    (root / "images" / "train").mkdir(parents=True, exist_ok=True)
-    write_data_yaml(root, "train", "val" if val & set(codes) else "train", CLASS_NAMES)
+        (labels / f"{row.id:07d}.txt").write_text("".join(f"{line}\n" for line in lines))
+        (images / f"{row.id:07d}.jpg").write_bytes(row.jpeg)
+        counts[f"{code}/{row.label.value}"] += 1
+    (root / "classes.txt").write_text("".join(f"{name}\n" for name in CLASS_NAMES))
     return Exported(root, dict(counts))

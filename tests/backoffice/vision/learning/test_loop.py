@@ -152,15 +152,16 @@ def test_a_false_alarm_raises_the_zone_threshold_and_the_scene_files_no_more(
     assert thresholds.from_outcomes(db, site.zone, now) is None  # 1 true, 1 false: kept
 
     exported = outcomes.export_dataset(db, tmp_path / "dataset")
-    assert exported.counts == {"train/false_alarm": 1, "train/true": 1}
-    labels_dir = tmp_path / "dataset" / "labels" / "train"
+    assert exported.counts == {"CAM-JS-328S/false_alarm": 1, "CAM-JS-328S/true": 1}
+    labels_dir = tmp_path / "dataset" / "labels" / "CAM-JS-328S"
     texts = {p.name: p.read_text() for p in sorted(labels_dir.glob("*.txt"))}
-    negative = texts.pop(f"CAM-JS-328S_{frame.id:07d}.txt")
+    negative = texts.pop(f"{frame.id:07d}.txt")
     assert negative == ""  # a hard negative: the image with no boxes
     (positive,) = texts.values()
     assert [line.split()[0] for line in positive.splitlines()] == ["0"] * len(verified.boxes)
-    assert (tmp_path / "dataset" / "images" / "train" / f"CAM-JS-328S_{frame.id:07d}.jpg").is_file()
-    assert "val: images/train" in (tmp_path / "dataset" / "data.yaml").read_text()
+    image = tmp_path / "dataset" / "images" / "CAM-JS-328S" / f"{frame.id:07d}.jpg"
+    assert image.read_bytes()[:2] == b"\xff\xd8"
+    assert (tmp_path / "dataset" / "classes.txt").read_text() == "bicycle\nwaste_pile\n"
 
 
 def test_a_recurring_static_detection_is_learned_as_background_and_cleared(
