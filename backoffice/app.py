@@ -34,6 +34,7 @@ from backoffice.open311.router import error_answer as open311_errors
 from backoffice.open311.router import router as open311_router
 from backoffice.places.router import router as places_router
 from backoffice.protect import Guard
+from backoffice.queries.router import router as queries_router
 from backoffice.ratings.router import router as ratings_router
 from backoffice.settings import Settings, get_settings
 from backoffice.suishen.router import router as identification_router
@@ -63,6 +64,7 @@ ROUTERS = (
     medical_router,
     visits_router,
     consult_router,
+    queries_router,
     ratings_router,
     kiosk_reports_router,
     places_router,

@@ -43,14 +43,12 @@ from backoffice.fleet.alerts import FAULT_JOB
 from backoffice.identity.guard import SignInGuard, purge_expired_counters
 from backoffice.identity.tokens import TokenCache
 from backoffice.keys import Keys
-from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.outbound import OutboundPolicy
 from backoffice.scheduler import InlineRunner, Job, Scheduler, runs_in_background
 from backoffice.settings import Settings
-from backoffice.suishen.cards import card_verifier
-from backoffice.suishen.codes import DemoIssuer
 from backoffice.suishen.service import purge_spent
+from backoffice.upstream import UpstreamClient, load_adapter
 from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
 from backoffice.vision.learning import outcomes
@@ -66,6 +64,14 @@ log = logging.getLogger(__name__)
 # waiting for SQLite's write lock may hold every thread of the shared pool, and the writer
 # they wait for must still be able to commit.
 COMMIT_THREADS = 40
+
+# (app.state attribute, the setting naming the adapter, the HTTP adapter demo mode uses)
+UPSTREAM_ADAPTERS = (
+    ("card_verifier", "card_verifier", "backoffice.suishen.upstream:http_card_verifier"),
+    ("suishen", "suishen_adapter", "backoffice.suishen.upstream:http_suishen_verifier"),
+    ("medical_source", "medical_adapter", "backoffice.medical.upstream:http_medical_source"),
+    ("query_source", "query_adapter", "backoffice.queries.upstream:http_query_source"),
+)
 
 
 def case_hooks(verifiers: Sequence[Verifier] = ()) -> CaseHooks:
@@ -188,12 +194,12 @@ def install(
     state.scheduler = Scheduler(
         jobs(settings, vision, the_patrol), InlineRunner(state.session_factory)
     )
-    state.keys = keys = Keys.of(settings)
-    # Adapters to the world outside. The card verifier is the one the settings name (the demo
-    # one in demo mode only); Suishen and the medical upstream are demo ones for now.
-    state.card_verifier = card_verifier(settings)
-    state.suishen = DemoIssuer(keys, timedelta(seconds=settings.suishen_code_ttl_s))
-    state.medical_source = DemoMedicalSource(demo_source_path(settings.data_dir))
+    state.keys = Keys.of(settings)
+    # Adapters to the upstreams, each the one its setting names; in demo mode an unset one is
+    # the HTTP adapter pointed at the demo peer (simulators/upstream_peers.py). A missing or
+    # unloadable one stops the start with the setting to fix (StartupRefused).
+    for attribute, setting, http_adapter in UPSTREAM_ADAPTERS:
+        setattr(state, attribute, load_adapter(settings, setting, demo=http_adapter))
     state.web_settings = get_web_settings()
 
 
@@ -227,9 +233,10 @@ async def background(app: FastAPI) -> AsyncIterator[None]:
                 await task
         if store.write_behind:
             await _write_last_heartbeats(store)
-        medical = app.state.medical_source
-        if isinstance(medical, DemoMedicalSource):
-            medical.close()
+        for attribute, _setting, _http in UPSTREAM_ADAPTERS:
+            client = getattr(getattr(app.state, attribute, None), "client", None)
+            if isinstance(client, UpstreamClient):
+                client.close()
 
 
 async def _write_last_heartbeats(store: live.HeartbeatStore) -> None:

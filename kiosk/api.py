@@ -13,11 +13,18 @@ MEDICAL_RECORDS = "/api/v1/medical/records"
 # POST {"ticket", "page", "line"}: everything up to that line is printed (through the outbox).
 MEDICAL_PRINTS = "/api/v1/medical/prints"
 IDENTIFICATION_HEADER = "X-Identification"
+# GET, with ?reference= or the X-Identification header when the query asks for one.
+QUERIES = "/api/v1/queries"
 
 
 def consult(reference: str) -> str:
     """Where a consult is read back by its reference number."""
     return f"{CONSULTS}/{reference}"
+
+
+def query(code: str) -> str:
+    """Where a catalog query is answered."""
+    return f"{QUERIES}/{code}"
 
 
 def command_ack(command_id: int | str) -> str:

@@ -15,9 +15,7 @@ from backoffice.fleet.models import Terminal, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
 from backoffice.identity.models import Staff
 from backoffice.identity.service import create_staff
-from backoffice.keys import Keys
 from backoffice.medical.demo import seed_services_demo
-from backoffice.settings import get_settings
 from backoffice.units.models import HandlingLevel, ResponsibleUnit
 from backoffice.units.schemas import UnitCreate
 from backoffice.units.service import create_unit
@@ -103,14 +101,7 @@ def seed_demo(db: Session, now: datetime) -> list[DemoLogin]:
             ),
             now,
         )
-    settings = get_settings()
-    seed_services_demo(
-        db,
-        now,
-        settings.data_dir,
-        Keys.of(settings),
-        timedelta(seconds=settings.suishen_code_ttl_s),
-    )
+    seed_services_demo(db, now)
     return logins
 
 

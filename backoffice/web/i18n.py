@@ -407,6 +407,30 @@ ZH: dict[str, str] = {
         "此地址没有页面，请检查地址或从总览开始。"
     ),
     "You may not open this page.": "您无权打开此页面。",
+    # new medical record booklets
+    "Booklets": "记录册换册",
+    "New medical record booklets": "医保就医记录册换新册",
+    "A full booklet: hand the resident a new one and register it here.": (
+        "居民的记录册写满后，发放新册并在此登记。"
+    ),
+    "ID number (read off the resident's card)": "身份证号（从居民证件读取）",
+    "Booklet number on its cover": "新册封面编号",
+    "Register the new booklet": "登记新册",
+    "Registered lately": "最近登记",
+    "Booklet": "第几册",
+    "Starts with record": "从第几条记录开始",
+    "Registered by": "登记人",
+    "medical-insurance system": "医保系统",
+    "No new booklets yet.": "尚无换册登记。",
+    "Any kiosk then prints from page 1 of the new booklet, nothing lost or repeated.": (
+        "之后在任一自助终端打印，都从新册第1页开始，记录不漏不重。"
+    ),
+    "This ID number fails its check; read it off the card again.": (
+        "身份证号校验不通过，请重新从证件读取。"
+    ),
+    "The booklet number is printed on its cover: letters, digits and '-', at most 40.": (
+        "册号印在封面上：字母、数字和“-”，最多40位。"
+    ),
 }
 
 
@@ -421,6 +445,14 @@ _TERMS = ("state", "action", "role", "what", "kind")
 MESSAGES_ZH: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), zh)
     for p, zh in (
+        (
+            r"Booklet (?P<serial>\S+) is registered for this person already\.",
+            "册号 {serial} 已为此人登记过。",
+        ),
+        (
+            r"Booklet (?P<serial>\S+) registered: the next print starts on its page 1\.",
+            "新册 {serial} 已登记：下次打印从新册第1页开始。",
+        ),
         (
             r"Case (?P<number>\S+) is (?P<state>\w+); it cannot take '(?P<action>\w+)'\. "
             r"Allowed now: (?P<allowed>.*)\.",

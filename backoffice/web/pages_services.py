@@ -1,5 +1,6 @@
 """Kiosk-service pages: satisfaction by matter, terminal and period; bad ratings with their
-rectification, callback and appeal; and the queue of one-tap consults for staff to answer."""
+rectification, callback and appeal; the queue of one-tap consults for staff to answer; and new
+medical record booklets registered at the counter."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from sqlalchemy.orm import Session
 from backoffice.catalog.models import CatalogItem
 from backoffice.consult import service as consults
 from backoffice.consult.models import ConsultStatus
-from backoffice.deps import DbSession, Now
+from backoffice.deps import AppKeys, DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.fleet.models import Terminal
+from backoffice.medical import service as booklets
 from backoffice.ratings import service as ratings
 from backoffice.ratings.models import Rating, RectificationStatus
 from backoffice.ratings.schemas import LEVEL_NAMES
@@ -25,7 +27,13 @@ from backoffice.web import auth
 from backoffice.web.auth import CurrentUser, PageMissing
 from backoffice.web.forms import attempt
 from backoffice.web.render import page
-from backoffice.web.roles import CONSULT_ANSWERERS, CONSULT_READERS, RATING_READERS
+from backoffice.web.roles import (
+    BOOKLET_READERS,
+    BOOKLET_REGISTRARS,
+    CONSULT_ANSWERERS,
+    CONSULT_READERS,
+    RATING_READERS,
+)
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 PERIODS = (7, 30, 90)
@@ -126,3 +134,41 @@ def answer_consult(
 
     attempt(db, user, run, f"{consult.reference} ✓")
     return RedirectResponse("/ops/consults", status_code=303)
+
+
+@router.get("/booklets")
+def booklets_page(request: Request, user: CurrentUser, db: DbSession) -> HTMLResponse:
+    auth.require(user, BOOKLET_READERS, "the booklet registrations")
+    return page(
+        request,
+        "booklets.html",
+        user,
+        title="Booklets",
+        booklets=booklets.recent_booklets(db),
+        may_register=user.role in BOOKLET_REGISTRARS,
+    )
+
+
+@router.post("/booklets")
+def register_booklet(
+    user: CurrentUser,
+    db: DbSession,
+    now: Now,
+    keys: AppKeys,
+    csrf: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form()] = "",
+    serial: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """A resident handed a new booklet at the counter: the next print starts on its page 1."""
+    auth.check_csrf(user, csrf)
+    auth.require(user, BOOKLET_REGISTRARS, "booklet registrations")
+
+    cover = serial.strip().upper()  # as registered (a malformed one is refused by the service)
+
+    def run() -> None:
+        booklets.register_booklet(
+            db, keys, id_number=id_number, serial=cover, by=user.username, now=now
+        )
+
+    attempt(db, user, run, f"Booklet {cover} registered: the next print starts on its page 1.")
+    return RedirectResponse("/ops/booklets", status_code=303)

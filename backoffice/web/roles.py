@@ -22,6 +22,9 @@ CAMERA_READERS = CAMERA_EDITORS | {R.SHIFT_LEADER, R.DISPATCHER, R.INSPECTOR, R.
 RATING_READERS = frozenset({R.ADMIN, R.OPERATOR, R.SHIFT_LEADER, R.VIEWER})
 CONSULT_ANSWERERS = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
 CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
+# Counter staff hand out new medical record booklets and register them.
+BOOKLET_REGISTRARS = CONSULT_ANSWERERS
+BOOKLET_READERS = BOOKLET_REGISTRARS | {R.SHIFT_LEADER, R.VIEWER}
 AUDIT_READERS = frozenset({R.ADMIN})
 # The same managers as the notification API (backoffice.notify.router); a shift leader reads.
 NOTIFY_MANAGERS = frozenset({R.ADMIN, R.OPERATOR})
@@ -43,6 +46,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/terminals", "Terminals", FLEET_READERS),
     ("/ops/ratings", "Ratings", RATING_READERS),
     ("/ops/consults", "Consults", CONSULT_READERS),
+    ("/ops/booklets", "Booklets", BOOKLET_READERS),
     ("/ops/deliveries", "Notifications", NOTIFY_READERS),
     ("/ops/audit", "Sign-in audit", AUDIT_READERS),
 ]

@@ -16,6 +16,7 @@ from kiosk.flows.home import HomeMenu
 from kiosk.flows.identify import IdentifyFlow, IdentifyView
 from kiosk.flows.lists import Lists, ListView
 from kiosk.flows.ports import BackOffice, KioskDevices, Runner, Screens
+from kiosk.flows.queries import PERSONAL, QueryFlow, QueryView
 from kiosk.flows.rating import RatingFlow
 from kiosk.flows.report import ReportDoneView, ReportFlow, ReportPhotoView
 from kiosk.outbox import Outbox
@@ -39,6 +40,7 @@ class Views:
     booklet: BookletView
     report_photo: ReportPhotoView
     report_done: ReportDoneView
+    query: QueryView
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Flows:
     lists: Lists
     browse: BrowseFlow
     consult: ConsultFlow
+    queries: QueryFlow
     booklet: BookletFlow
     report: ReportFlow
     rating: RatingFlow
@@ -72,8 +75,6 @@ def build_flows(
     screens = views.screens
     lists = Lists(screens, views.lists)
     slips = SlipPrinter(devices, visits, screens, views.guide, runner)
-    browse = BrowseFlow(catalog, visits, screens, lists, views.guide, slips)
-    consult = ConsultFlow(backoffice, visits, screens, browse, views.guide, views.answer, slips)
     # The identify flow reopens the service that asked for proof through the home menu.
     identify = IdentifyFlow(
         backoffice,
@@ -83,6 +84,15 @@ def build_flows(
         views.identify,
         lambda key: home.open(key),
         elder_offer_age=elder_offer_age,
+    )
+    query_slips = SlipPrinter(devices, visits, screens, views.query, runner)
+    queries = QueryFlow(
+        catalog, backoffice, devices, visits, screens, views.query, identify, query_slips
+    )
+    browse = BrowseFlow(catalog, visits, screens, lists, views.guide, slips, queries.open)
+    answer_slips = SlipPrinter(devices, visits, screens, views.answer, runner)
+    consult = ConsultFlow(
+        backoffice, visits, screens, browse, views.guide, views.answer, slips, answer_slips
     )
     booklet = BookletFlow(
         backoffice, devices, outbox, visits, screens, views.booklet, identify, runner
@@ -103,6 +113,7 @@ def build_flows(
     }
     routes[REPORT_SERVICE] = report.open
     routes[BOOKLET_SERVICE] = booklet.open
+    routes[PERSONAL] = queries.resume
     home = HomeMenu(screens, devices, identify, routes, PROOF_NEEDED)
     return Flows(
         home=home,
@@ -110,6 +121,7 @@ def build_flows(
         lists=lists,
         browse=browse,
         consult=consult,
+        queries=queries,
         booklet=booklet,
         report=report,
         rating=RatingFlow(visits, outbox, screens),

@@ -11,6 +11,7 @@ from kiosk.screens.identify import IdentifyScreen
 from kiosk.screens.keypad import KeypadScreen
 from kiosk.screens.matters import MatterListScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
+from kiosk.screens.query import QueryScreen
 from kiosk.screens.rating import RatingScreen
 from kiosk.screens.report_done import ReportDoneScreen
 from kiosk.screens.report_photo import ReportPhotoScreen
@@ -22,6 +23,7 @@ SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
     MatterListScreen,
     GuideScreen,
     AnswerScreen,
+    QueryScreen,
     BookletScreen,
     ReportPhotoScreen,
     ReportDoneScreen,
