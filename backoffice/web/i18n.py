@@ -377,7 +377,9 @@ ZH: dict[str, str] = {
     "Landmark or house number": "地标或门牌号",
     # the patrol learning from outcomes
     "False alarm": "误报",
-    "false_alarm": "误报",  # the flash after it ("{case}: false alarm ✓")
+    "false_alarm": "误报",
+    "waste": "垃圾堆",  # what the patrol looks for (a learned background spot's kind)
+    "bike": "单车",  # the flash after it ("{case}: false alarm ✓")
     "Nothing was there: the patrol learns from it (this zone's threshold may rise).": (
         "现场并无问题：巡查会从中学习（该区域的阈值可能提高）。"
     ),

@@ -455,6 +455,9 @@ WORDINGS_ZH: dict[str, str] = {
     "Case {number} cannot be marked a false alarm while {state}.": (
         "案件 {number} 处于{state}状态，不能标记为误报。"
     ),
+    "{n} false alarm(s), {m} verified; precision target {p}": (
+        "{n} 次误报、{m} 次核实；精确率目标 {p}"
+    ),
     "No threshold change {id}.": "没有编号为 {id} 的阈值调整。",
     "Threshold change {id} is already reverted.": "阈值调整 {id} 已撤销。",
     "Revert threshold change {id} of this zone first.": "请先撤销该区域的阈值调整 {id}。",

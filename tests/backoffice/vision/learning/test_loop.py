@@ -233,7 +233,7 @@ def test_the_operator_marks_a_false_alarm_on_the_case_page(
     assert case.state is CaseState.VOIDED
     assert case.events[-1].reason == "false alarm: a bike rack"
     camera_page = client.get(f"/ops/cameras/{site.camera.code}").text
-    assert "0.40 → " in camera_page and "1 false alarm(s)" in camera_page
+    assert "0.40 → " in camera_page and "1 次误报、0 次核实" in camera_page
     other = client.get(f"/ops/cases/{case.number}").text
     assert 'id="false-alarm-form"' not in other  # voided: nothing more to mark
 
