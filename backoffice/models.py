@@ -15,6 +15,7 @@ from backoffice.cases.sla.watch import CaseClock
 from backoffice.cases.time_limits import TimeLimit
 from backoffice.catalog.models import CatalogCategory, CatalogItem, CatalogVersion
 from backoffice.consult.models import Consult
+from backoffice.contacts.models import Contact, ContactReveal
 from backoffice.db import Base
 from backoffice.fleet.models import (
     EnrollmentCode,
@@ -24,6 +25,7 @@ from backoffice.fleet.models import (
     Terminal,
     TerminalCommand,
 )
+from backoffice.homeservice.models import HomeServiceRequest, HomeVisit
 from backoffice.identity.models import ApiToken, Staff
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.notify.models import (
@@ -42,7 +44,14 @@ from backoffice.units.models import ResponsibleUnit
 from backoffice.vision.learning.models import CaseFrame, FalseDaily, StaticSpot, ThresholdChange
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
 from backoffice.visits.models import Visit
-from backoffice.web.models import AlarmAck, CallerContact, LoginAttempt, WebSession
+from backoffice.web.models import (
+    AlarmAck,
+    CallerContact,
+    LoginAttempt,
+    PoliceCall,
+    PoliceFeedback,
+    WebSession,
+)
 
 __all__ = [
     "AlarmAck",
@@ -65,6 +74,8 @@ __all__ = [
     "CatalogItem",
     "CatalogVersion",
     "Consult",
+    "Contact",
+    "ContactReveal",
     "Delivery",
     "DeliveryAlert",
     "DeliveryAttempt",
@@ -74,6 +85,8 @@ __all__ = [
     "FleetAlert",
     "FleetAuditEntry",
     "Heartbeat",
+    "HomeServiceRequest",
+    "HomeVisit",
     "Identification",
     "LatestFrame",
     "LoginAttempt",
@@ -81,6 +94,8 @@ __all__ = [
     "Open311Token",
     "OutboxMessage",
     "Place",
+    "PoliceCall",
+    "PoliceFeedback",
     "PrintConfirmation",
     "PushedFrame",
     "Rating",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.config import Language
+from kiosk.i18n_homevisit import HOME_VISIT_STRINGS
 
 # key -> (Chinese, English)
 STRINGS: dict[str, tuple[str, str]] = {
@@ -171,6 +172,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Your details have been cleared. Goodbye!",
     ),
     "rating.skip": ("不评价，结束", "Skip and finish"),
+    "rating.callback.prompt": ("需要我们打电话回访您吗？", "May we call you back about this?"),
+    "rating.callback.detail": (
+        "电话号码只用于本次回访，加密保存，事情办结后删除。",
+        "Your number is used only for this callback, kept encrypted, and deleted once the "
+        "matter is closed.",
+    ),
+    "rating.callback.yes": ("可以，留下电话", "Yes, leave my number"),
+    "rating.callback.no": ("不用了，提交评价", "No thanks, send rating"),
+    "rating.phone.prompt": ("请输入您的手机号码", "Please type your phone number"),
+    "rating.phone.delete": ("删除", "Delete"),
+    "rating.phone.send": ("提交", "Send"),
+    "rating.again": ("继续评价", "Rate again"),
+    "counter.window": ("{code} 窗口", "Counter {code}"),
+    "counter.staff": ("工号 {code}", "Staff {code}"),
     # Out of service.
     "out_of_service.title": ("暂停服务", "Out of service"),
     "out_of_service.detail": (
@@ -206,6 +221,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "We are sorry. Tap what went wrong, then tap Send rating.",
     ),
     "voice.rating.thanks": ("感谢您的评价，再见。", "Thank you for your rating. Goodbye."),
+    "voice.rating.callback": (
+        "需要我们打电话回访您吗？号码只用于回访，办结后删除。",
+        "May we call you back? Your number is used only for the callback and deleted later.",
+    ),
+    "voice.rating.phone": (
+        "请输入您的手机号码，然后点提交。",
+        "Type your phone number, then tap Send.",
+    ),
     "voice.out_of_service": (
         "本机暂停服务，请前往服务窗口办理。",
         "This kiosk is out of service. Please go to a service counter.",
@@ -481,6 +504,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.rejected": ("登记被拒绝", "Enrollment refused"),
     "status.terminal": ("终端", "Terminal"),
 }
+
+STRINGS.update(HOME_VISIT_STRINGS)
 
 
 def tr(key: str, language: Language | str) -> str:

@@ -7,12 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.catalog import CATALOG_TILES, CatalogStore, Sender
+from kiosk.config import CounterDesk
 from kiosk.flows.booklet import SERVICE as BOOKLET_SERVICE
 from kiosk.flows.booklet import BookletFlow, BookletView
 from kiosk.flows.browse import BrowseFlow, CatalogSync
 from kiosk.flows.consult import AnswerView, ConsultFlow
 from kiosk.flows.guides import GuideView, SlipPrinter
 from kiosk.flows.home import HomeMenu
+from kiosk.flows.homevisit import SERVICE as HOME_VISIT_SERVICE
+from kiosk.flows.homevisit import HomeVisitFlow, HomeVisitView
 from kiosk.flows.identify import IdentifyFlow, IdentifyView
 from kiosk.flows.lists import Lists, ListView
 from kiosk.flows.ports import BackOffice, KioskDevices, Runner, Screens
@@ -25,7 +28,7 @@ from kiosk.visit import Visits
 
 REPORT_SERVICE = "tile.report_problem"
 # Services that open personal records: only a card or a verified Suishen code unlocks them.
-PROOF_NEEDED = frozenset({BOOKLET_SERVICE})
+PROOF_NEEDED = frozenset({BOOKLET_SERVICE, HOME_VISIT_SERVICE})
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Views:
     report_photo: ReportPhotoView
     report_done: ReportDoneView
     query: QueryView
+    home_visit: HomeVisitView
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Flows:
     report: ReportFlow
     rating: RatingFlow
     catalog: CatalogSync
+    home_visit: HomeVisitFlow
 
 
 def build_flows(
@@ -70,8 +75,10 @@ def build_flows(
     runner: Runner,
     catalog_refreshed: Callable[[], None],
     elder_offer_age: int = 0,
+    counter: CounterDesk | None = None,
 ) -> Flows:
-    """``elder_offer_age``: a card holder this old or older is offered elder mode (0: never)."""
+    """``elder_offer_age``: a card holder this old or older is offered elder mode (0: never);
+    ``counter``: the counter a rating pad serves (counter mode), else None."""
     screens = views.screens
     lists = Lists(screens, views.lists)
     slips = SlipPrinter(devices, visits, screens, views.guide, runner)
@@ -114,6 +121,17 @@ def build_flows(
     routes[REPORT_SERVICE] = report.open
     routes[BOOKLET_SERVICE] = booklet.open
     routes[PERSONAL] = queries.resume
+    home_visit = HomeVisitFlow(
+        backoffice,
+        identify,
+        visits,
+        screens,
+        lists,
+        choices,
+        views.home_visit,
+        SlipPrinter(devices, visits, screens, views.home_visit, runner),
+    )
+    routes[HOME_VISIT_SERVICE] = home_visit.open
     home = HomeMenu(screens, devices, identify, routes, PROOF_NEEDED)
     return Flows(
         home=home,
@@ -124,6 +142,7 @@ def build_flows(
         queries=queries,
         booklet=booklet,
         report=report,
-        rating=RatingFlow(visits, outbox, screens),
+        rating=RatingFlow(visits, outbox, screens, counter),
         catalog=CatalogSync(catalog, choices, sender, runner, catalog_refreshed),
+        home_visit=home_visit,
     )
