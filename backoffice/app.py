@@ -41,6 +41,7 @@ from backoffice.settings import Settings, get_settings
 from backoffice.suishen.router import router as identification_router
 from backoffice.units.router import router as units_router
 from backoffice.vision.config import get_vision_settings
+from backoffice.vision.learning.router import router as vision_learning_router
 from backoffice.vision.router import router as vision_router
 from backoffice.visits.router import router as visits_router
 from backoffice.web.router import install as install_web_pages
@@ -69,6 +70,7 @@ ROUTERS = (
     kiosk_reports_router,
     places_router,
     vision_router,
+    vision_learning_router,
     homeservice_router,
 )
 

@@ -42,6 +42,7 @@ from backoffice.refcache import ReferenceVersion
 from backoffice.scheduler import JobTick
 from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
+from backoffice.vision.learning.models import CaseFrame, FalseDaily, StaticSpot, ThresholdChange
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
 from backoffice.visits.models import Visit
 from backoffice.web.models import (
@@ -66,6 +67,7 @@ __all__ = [
     "CaseCounter",
     "CaseDailyCount",
     "CaseEvent",
+    "CaseFrame",
     "CasePhoto",
     "CaseReportRow",
     "CaseType",
@@ -80,6 +82,7 @@ __all__ = [
     "DeliveryAttempt",
     "DispatchRule",
     "EnrollmentCode",
+    "FalseDaily",
     "FleetAlert",
     "FleetAuditEntry",
     "Heartbeat",
@@ -102,9 +105,11 @@ __all__ = [
     "ReferenceVersion",
     "ResponsibleUnit",
     "Staff",
+    "StaticSpot",
     "Subscription",
     "Terminal",
     "TerminalCommand",
+    "ThresholdChange",
     "TimeLimit",
     "Visit",
     "WebSession",

@@ -60,6 +60,7 @@ from backoffice.suishen.service import purge_spent
 from backoffice.upstream import UpstreamClient, load_adapter
 from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
+from backoffice.vision.learning import outcomes
 from backoffice.vision.patrol import Lease, Patrol, SourceLimits, source_for
 from backoffice.vision.sources import Reach
 from backoffice.vision.verifier import CameraVerifier
@@ -84,9 +85,11 @@ UPSTREAM_ADAPTERS = (
 
 def case_hooks(verifiers: Sequence[Verifier] = ()) -> CaseHooks:
     """What runs beside each case change, in this order: the daily rollup, then the notices
-    to the units; and who may close a handled case on evidence."""
+    to the units, then the frames the AI patrol learns from;
+    and who may close a handled case on evidence."""
     return CaseHooks(
-        listeners=[rollup.on_transition, notices.on_transition], verifiers=list(verifiers)
+        listeners=[rollup.on_transition, notices.on_transition, outcomes.on_transition],
+        verifiers=list(verifiers),
     )
 
 

@@ -277,6 +277,21 @@ PROMOTE_LEFT_OUT = 0.6
 STYLES = ("solid", "wire", "random", "flat")
 
 
+def _export_dataset(args: argparse.Namespace) -> int:
+    from backoffice.db import create_db_engine, make_session_factory, session_scope
+    from backoffice.migrate import upgrade
+    from backoffice.settings import get_settings
+    from backoffice.vision.learning.outcomes import export_dataset
+
+    url = get_settings().resolved_database_url()
+    upgrade(url)
+    with session_scope(make_session_factory(create_db_engine(url))) as db:
+        exported = export_dataset(db, args.dir)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(exported.counts.items())) or "no frames"
+    print(f"{exported.root}: {counts}")
+    return 0
+
+
 def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     vision = sub.add_parser("vision", help="AI patrol detector: train and evaluate")
     vision_sub = vision.add_subparsers(dest="vision_command", required=True)
@@ -370,3 +385,11 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "--styles", nargs="+", choices=STYLES, default=list(STYLES), help="generators to score"
     )
     evaluate.set_defaults(func=_evaluate)
+    export = vision_sub.add_parser(
+        "export-dataset",
+        help="the frames behind AI cases labelled by their outcomes, as a YOLO dataset: verified "
+        "closings with their boxes, false alarms as hard negatives (empty label files), split "
+        "by camera (images/<camera>/, labels/<camera>/, classes.txt)",
+    )
+    export.add_argument("dir", type=Path, help="output folder")
+    export.set_defaults(func=_export_dataset)

@@ -22,6 +22,7 @@ from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseSource, CaseState
 from backoffice.vision import references
 from backoffice.vision.detector import Frame
+from backoffice.vision.learning import background
 from backoffice.vision.models import Camera, CameraStatus, LatestFrame, Zone
 from backoffice.vision.rules import (
     Detection,
@@ -161,6 +162,7 @@ def process_frame(
 ) -> FrameResult:
     """Run every enabled zone's rule on one frame; file cases for raised conditions."""
     h, w = frame.shape[:2]
+    detections = background.screen(db, camera, frame, detections, now)  # learned background
     camera.status = CameraStatus.ONLINE
     camera.failures = 0
     camera.last_error = ""

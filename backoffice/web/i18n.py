@@ -497,6 +497,32 @@ ZH: dict[str, str] = {
         "位置：在地图上点击问题地点，或选择道路和地标/门牌号"
     ),
     "Landmark or house number": "地标或门牌号",
+    # the patrol learning from outcomes
+    "False alarm": "误报",
+    "false_alarm": "误报",
+    "waste": "垃圾堆",  # what the patrol looks for (a learned background spot's kind)
+    "bike": "单车",  # the flash after it ("{case}: false alarm ✓")
+    "Nothing was there: the patrol learns from it (this zone's threshold may rise).": (
+        "现场并无问题：巡查会从中学习（该区域的阈值可能提高）。"
+    ),
+    "Learned background": "已学习的背景",
+    "Detections that kept coming back at the same place while the picture there did not "
+    "change; they are dropped from the patrol.": (
+        "在画面不变的同一位置反复出现的检测；巡查不再计入。"
+    ),
+    "Place (x1 y1 x2 y2)": "位置（x1 y1 x2 y2）",
+    "Patrols": "巡查次数",
+    "Dropped": "已忽略",
+    "learned": "已学习",
+    "Nothing learned as background.": "尚无学习为背景的检测。",
+    "Threshold changes": "阈值调整",
+    "Zone": "区域",
+    "Minimum score": "最低置信度",
+    "Why": "原因",
+    "reverted": "已撤销",
+    "Revert": "撤销",
+    "No threshold changes.": "没有阈值调整。",
+    "False detections a day": "每日误检",
     # messages from the handlers
     "Hours must be a number, like 24.": "小时数须为数字，如 24。",
     "Write the answer the resident will read.": "请填写居民将看到的答复。",

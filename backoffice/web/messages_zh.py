@@ -446,6 +446,26 @@ WORDINGS_ZH: dict[str, str] = {
     "Check the zone: {error}": "请检查区域：{error}",
     "{code} ✓": "{code} ✓",
     "{ref} ↻": "{ref} ↻",
+    # the patrol learning from outcomes (vision/learning)
+    "No background spot {id}.": "没有编号为 {id} 的背景位置。",
+    "Give a reason for the false alarm.": "请填写误报原因。",
+    "Case {number} was not filed by a camera of the AI patrol.": (
+        "案件 {number} 不是由 AI 巡查的摄像头立案的。"
+    ),
+    "Case {number} cannot be marked a false alarm while {state}.": (
+        "案件 {number} 处于{state}状态，不能标记为误报。"
+    ),
+    "{n} false alarm(s), {m} verified; precision target {p}": (
+        "{n} 次误报、{m} 次核实；精确率目标 {p}"
+    ),
+    "No threshold change {id}.": "没有编号为 {id} 的阈值调整。",
+    "Threshold change {id} is already reverted.": "阈值调整 {id} 已撤销。",
+    "Revert threshold change {id} of this zone first.": "请先撤销该区域的阈值调整 {id}。",
+    "{code}: background spot {id} cleared": "{code}：背景位置 {id} 已清除",
+    "{code}: threshold change {id} reverted": "{code}：阈值调整 {id} 已撤销",
+    "You may not mark case {number} a false alarm.": "您无权将案件 {number} 标记为误报。",
+    "Camera {code} has no background spot {id}.": "摄像头 {code} 没有编号为 {id} 的背景位置。",
+    "Camera {code} has no threshold change {id}.": "摄像头 {code} 没有编号为 {id} 的阈值调整。",
     # home services (上门服务)
     "Cannot {action}: request {reference} is {status}; from there it may go to {names}.": (
         "无法{action}：申请 {reference} 当前为 {status}，只能转为 {names}。"

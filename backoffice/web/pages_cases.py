@@ -38,6 +38,7 @@ from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
 from backoffice.web.forms import attempt, problems
 from backoffice.web.models import CallerContact, PoliceCall, PoliceFeedback
+from backoffice.web.pages_vision import may_mark_false_alarm
 from backoffice.web.render import LOCAL_ZONE, language_of, local_time, page
 from backoffice.web.roles import (
     CALL_TAKERS,
@@ -238,6 +239,7 @@ def _case_page(
         ),
         may_take_calls=user.role in CALL_TAKERS,
         now=now,
+        false_alarm=may_mark_false_alarm(user, case),
     )
 
 

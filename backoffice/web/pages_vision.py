@@ -10,20 +10,28 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from backoffice.access import can_reach
+from backoffice.cases import service as cases
+from backoffice.cases.lifecycle import check_allowed
+from backoffice.cases.models import Case
+from backoffice.cases.states import CaseAction, CaseSource
 from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.inputs import parse_id
 from backoffice.vision import service as vision
+from backoffice.vision.learning import background, outcomes, thresholds
+from backoffice.vision.learning.models import FalseDaily, StaticSpot, ThresholdChange
 from backoffice.vision.models import Camera, LatestFrame
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import ZoneCreate
 from backoffice.web import auth
-from backoffice.web.auth import CurrentUser, PageMissing, PageUser
+from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
 from backoffice.web.forms import attempt, problems
 from backoffice.web.render import page
 from backoffice.web.roles import CAMERA_EDITORS, CAMERA_READERS
 
 router = APIRouter(prefix="/ops/cameras", include_in_schema=False)
+case_router = APIRouter(prefix="/ops", include_in_schema=False)
 
 
 def _camera(db: DbSession, user: PageUser, code: str) -> Camera:
@@ -51,6 +59,10 @@ def cameras(request: Request, user: CurrentUser, db: DbSession) -> HTMLResponse:
     auth.require(user, CAMERA_READERS, "the cameras")
     rows = vision.list_cameras(db)
     frames = set(db.scalars(select(LatestFrame.camera_id)))
+    false_days: dict[int, list[FalseDaily]] = {}
+    for day in db.scalars(select(FalseDaily).order_by(FalseDaily.day.desc())):
+        if len(false_days.setdefault(day.camera_id, [])) < 7:
+            false_days[day.camera_id].append(day)
     return page(
         request,
         "cameras.html",
@@ -58,6 +70,7 @@ def cameras(request: Request, user: CurrentUser, db: DbSession) -> HTMLResponse:
         title="Cameras",
         cameras=rows,
         with_frame=frames,
+        false_days=false_days,
         online=sum(1 for c in rows if c.status.value == "online"),
     )
 
@@ -86,6 +99,9 @@ def camera_page(code: str, request: Request, user: CurrentUser, db: DbSession) -
         has_frame=db.get(LatestFrame, camera.id) is not None,
         rules=list(RuleKind),
         may_edit=user.role in CAMERA_EDITORS,
+        spots=background.spots_of(db, camera),
+        changes=thresholds.history(db, [z.id for z in camera.zones]),
+        zone_names={z.id: z.name for z in zones},
     )
 
 
@@ -179,3 +195,95 @@ def delete_zone(
         f"{camera.code}: zone {zone_id} deleted",
     )
     return RedirectResponse(f"/ops/cameras/{camera.code}", status_code=303)
+
+
+@router.post("/{code}/background/{spot_id}/clear")
+def clear_background(
+    code: str,
+    spot_id: int,
+    user: CurrentUser,
+    db: DbSession,
+    csrf: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Forget a learned background spot: its detections count again."""
+    auth.check_csrf(user, csrf)
+    camera = _camera(db, user, code)
+    auth.require(user, CAMERA_EDITORS, "the learned background")
+
+    def run() -> None:
+        spot = db.get(StaticSpot, spot_id)
+        if spot is None or spot.camera_id != camera.id:
+            raise NotFound(f"Camera {camera.code} has no background spot {spot_id}.")
+        background.clear(db, spot_id)
+
+    attempt(db, user, run, f"{camera.code}: background spot {spot_id} cleared")
+    return RedirectResponse(f"/ops/cameras/{camera.code}", status_code=303)
+
+
+@router.post("/{code}/threshold-changes/{change_id}/revert")
+def revert_threshold(
+    code: str,
+    change_id: int,
+    user: CurrentUser,
+    db: DbSession,
+    now: Now,
+    csrf: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Put a zone's previous minimum score back."""
+    auth.check_csrf(user, csrf)
+    camera = _camera(db, user, code)
+    auth.require(user, CAMERA_EDITORS, "the zone thresholds")
+
+    def run() -> None:
+        change = db.get(ThresholdChange, change_id)
+        if change is None or change.zone_id not in {z.id for z in camera.zones}:
+            raise NotFound(f"Camera {camera.code} has no threshold change {change_id}.")
+        thresholds.revert(db, change_id, now, cases.actor_name(user.principal))
+
+    attempt(db, user, run, f"{camera.code}: threshold change {change_id} reverted")
+    return RedirectResponse(f"/ops/cameras/{camera.code}", status_code=303)
+
+
+def may_mark_false_alarm(user: PageUser, case: Case) -> bool:
+    """An AI case the unit may send back, or the desk may void: it may be a false alarm."""
+    if case.source is not CaseSource.AI_PATROL:
+        return False
+    unit = cases.is_unit_principal(user.principal)
+    action = CaseAction.SEND_BACK if unit else CaseAction.VOID
+    try:
+        cases.check_may(user.principal, case, action)
+        check_allowed(case, action)
+    except Exception:
+        return False
+    return True
+
+
+@case_router.post("/cases/{number}/false-alarm")
+def false_alarm(
+    number: str,
+    user: CurrentUser,
+    db: DbSession,
+    now: Now,
+    csrf: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Nothing was there: the frames become hard negatives, the zone's threshold is
+    recomputed, the case voided (the desk) or sent back (the unit)."""
+    auth.check_csrf(user, csrf)
+    try:
+        case = cases.get_case(db, number)
+    except NotFound as missing:
+        raise PageMissing(missing.message) from missing
+    if not can_reach(user.principal, case) or not may_mark_false_alarm(user, case):
+        raise PageForbidden(f"You may not mark case {case.number} a false alarm.")
+    by_unit = cases.is_unit_principal(user.principal)
+
+    def run() -> None:
+        outcomes.mark_false_alarm(
+            db, case, reason, actor=cases.actor_name(user.principal), by_unit=by_unit, now=now
+        )
+
+    attempt(db, user, run, f"{case.number}: false alarm ✓")
+    if not can_reach(user.principal, case):
+        return RedirectResponse("/ops/cases", status_code=303)
+    return RedirectResponse(f"/ops/cases/{case.number}", status_code=303)

@@ -101,6 +101,7 @@ def install(app: FastAPI) -> None:
         pages_map.router,
         pages_fleet.router,
         pages_vision.router,
+        pages_vision.case_router,
         pages_services.router,
         pages_homeservice.router,
         pages_notify.router,

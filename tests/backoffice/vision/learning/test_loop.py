@@ -1,0 +1,277 @@
+"""The patrol learning from outcomes, walked through the real patrol on rendered frames: a
+false alarm on a case raises its zone's threshold and the same scene files no more (until the
+change is reverted); a verified closing labels true positives; both export as a YOLO dataset;
+a detection that recurs at the same place while the scene stays the same is learned as the
+camera's background, suppressed, and counts again once cleared."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.access import Role
+from backoffice.cases.lifecycle import ActionInput, apply_action
+from backoffice.cases.models import Case
+from backoffice.cases.photos import Photo, PhotoKind
+from backoffice.cases.seed import seed_reference_data
+from backoffice.cases.states import CaseAction, CaseState
+from backoffice.clock import ManualClock
+from backoffice.identity.service import issue_unit_token
+from backoffice.vision import service
+from backoffice.vision.detector import YoloDetector
+from backoffice.vision.learning import background, outcomes, thresholds
+from backoffice.vision.learning.models import CaseFrame, FalseDaily, Label, StaticSpot
+from backoffice.vision.models import Camera, SourceKind
+from backoffice.vision.patrol import Patrol, SourceLimits
+from backoffice.vision.rules import RuleKind
+from backoffice.vision.schemas import CameraCreate, ZoneCreate
+from backoffice.vision.sources import FrameSource
+from backoffice.vision.training.synth import Thing
+from tests.backoffice.cases.helpers import UNIT_TOKEN_TTL
+from tests.backoffice.vision.scenes import COLLECTION_ZONE, NO_PARKING_ZONE, Street
+from tests.backoffice.web.helpers import sign_in_as
+from tests.conftest import TEST_LIMITS, TEST_REACH, bearer
+
+
+class Rendered:
+    """The camera: the street rendered with whatever stands in it now."""
+
+    def __init__(self) -> None:
+        self.street = Street()
+        self.things: list[Thing] = []
+
+    def grab(self) -> np.ndarray:
+        return self.street.frame(self.things)
+
+
+class Site:
+    def __init__(self, db: Session, clock: ManualClock, detector: YoloDetector, tmp: Path) -> None:
+        seed_reference_data(db)
+        self.db, self.clock, self.view = db, clock, Rendered()
+        still = tmp / "still.jpg"
+        still.write_bytes(self.view.street.jpeg([]))
+        self.camera = service.create_camera(
+            db,
+            CameraCreate(
+                code="CAM-JS-328S",
+                name="Jiangsu Road 328, south",
+                road_code="JSL-R01",
+                lon=121.4327,
+                lat=31.2150,
+                source_kind=SourceKind.FILE,
+                source_url=str(still),
+            ),
+            clock.now(),
+            TEST_REACH,
+        )
+        zone = ZoneCreate(
+            name="south of No. 328",
+            rule=RuleKind.NO_PARKING,
+            polygon=NO_PARKING_ZONE,
+            dwell_s=120,
+            inertia=2,
+        )
+        self.zone = service.add_zone(db, self.camera, zone, clock.now())
+
+        def sources(_camera: Camera, _limits: SourceLimits) -> FrameSource:
+            return self.view
+
+        self.patrol = Patrol(
+            lambda: detector, TEST_LIMITS, photo_dir=tmp / "photos", sources=sources
+        )
+
+    def patrols(self, n: int) -> list[Case]:
+        """n visits a minute apart; the cases they filed (new ones only)."""
+        filed = []
+        for _ in range(n):
+            outcome = self.patrol.visit(self.db, self.camera.code, self.clock.now())
+            assert outcome.ok and outcome.result is not None
+            for z in outcome.result.zones:
+                if z.filing is not None and z.filing.created:
+                    filed.append(self.db.get_one(Case, z.filing.case_id))
+            self.clock.advance(minutes=1)
+        return filed
+
+
+@pytest.fixture
+def site(db: Session, clock: ManualClock, detector: YoloDetector, tmp_path: Path) -> Site:
+    return Site(db, clock, detector, tmp_path)
+
+
+def test_a_false_alarm_raises_the_zone_threshold_and_the_scene_files_no_more(
+    site: Site, db: Session, tmp_path: Path
+) -> None:
+    view = site.view
+    view.things = [view.street.bike_a, view.street.bike_b]
+    (case,) = site.patrols(4)
+    (frame,) = db.scalars(select(CaseFrame).where(CaseFrame.case_id == case.id))
+    assert frame.label is Label.PENDING and frame.zone_id == site.zone.id
+    scores = [b["score"] for b in frame.boxes]
+    assert len(scores) >= 1 and all(b["kind"] == "bike" for b in frame.boxes)
+    assert site.zone.min_score == 0.4
+
+    # The operator finds a bike stand there, not parked bikes.
+    marked = outcomes.mark_false_alarm(
+        db,
+        case,
+        "bike stand, not parking",
+        actor="operator op1",
+        by_unit=False,
+        now=site.clock.now(),
+    )
+    assert (marked.action, marked.frames, case.state) == ("void", 1, CaseState.VOIDED)
+    assert site.zone.min_score == pytest.approx(max(scores) + 0.01, abs=1e-3)
+    (change,) = thresholds.history(db, [site.zone.id])
+    assert (change.old_score, change.new_score) == (0.4, site.zone.min_score)
+    assert "1 false alarm" in change.reason
+    day = db.scalar(select(FalseDaily).where(FalseDaily.camera_id == site.camera.id))
+    assert day is not None and day.false_alarms == 1
+
+    assert site.patrols(5) == []  # the same scene files no more
+
+    thresholds.revert(db, change.id, site.clock.now(), by="operator op1")
+    assert site.zone.min_score == 0.4
+    (again,) = site.patrols(4)  # reverted: the scene files again
+
+    # This time the unit finds parked bikes, moves them, and the closing is verified.
+    now = site.clock.now()
+    apply_action(db, again, CaseAction.ACCEPT, ActionInput(), actor="unit", now=now)
+    after = Photo(PhotoKind.AFTER, view.street.jpeg([]), "image/jpeg")
+    handled = ActionInput(photos=(after,), photo_dir=tmp_path / "photos")
+    apply_action(db, again, CaseAction.REPORT_HANDLED, handled, actor="unit", now=now)
+    apply_action(db, again, CaseAction.VERIFY, ActionInput(), actor="op1", now=now)
+    apply_action(db, again, CaseAction.CLOSE, ActionInput(), actor="op1", now=now)
+    (verified,) = db.scalars(select(CaseFrame).where(CaseFrame.case_id == again.id))
+    assert verified.label is Label.TRUE
+    assert thresholds.from_outcomes(db, site.zone, now) is None  # 1 true, 1 false: kept
+
+    exported = outcomes.export_dataset(db, tmp_path / "dataset")
+    assert exported.counts == {"CAM-JS-328S/false_alarm": 1, "CAM-JS-328S/true": 1}
+    labels_dir = tmp_path / "dataset" / "labels" / "CAM-JS-328S"
+    texts = {p.name: p.read_text() for p in sorted(labels_dir.glob("*.txt"))}
+    negative = texts.pop(f"{frame.id:07d}.txt")
+    assert negative == ""  # a hard negative: the image with no boxes
+    (positive,) = texts.values()
+    assert [line.split()[0] for line in positive.splitlines()] == ["0"] * len(verified.boxes)
+    image = tmp_path / "dataset" / "images" / "CAM-JS-328S" / f"{frame.id:07d}.jpg"
+    assert image.read_bytes()[:2] == b"\xff\xd8"
+    assert (tmp_path / "dataset" / "classes.txt").read_text() == "bicycle\nwaste_pile\n"
+
+
+def test_a_recurring_static_detection_is_learned_as_background_and_cleared(
+    site: Site, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        background, "RULES", background.StaticRules(min_hits=4, min_span=timedelta(minutes=3))
+    )
+    view = site.view
+    view.things = [view.street.waste_big]  # never taken away: to the patrol, part of the scene
+
+    def wastes() -> int:
+        outcome = site.patrol.visit(db, site.camera.code, site.clock.now())
+        site.clock.advance(minutes=1)
+        assert outcome.result is not None
+        return sum(d.kind == "waste" for d in outcome.result.detections)
+
+    seen = [wastes() for _ in range(6)]
+    assert seen[:4] == [1, 1, 1, 1] and seen[4:] == [0, 0]  # learned at the 4th patrol
+    (spot,) = db.scalars(select(StaticSpot).where(StaticSpot.camera_id == site.camera.id))
+    assert spot.learned and spot.hits == 4 and spot.suppressed == 2
+    day = db.scalar(select(FalseDaily).where(FalseDaily.camera_id == site.camera.id))
+    assert day is not None and day.suppressed == 2
+
+    view.things = [view.street.waste_small]  # the picture there changes: not the background
+    assert wastes() == 1
+
+    background.clear(db, spot.id)
+    view.things = [view.street.waste_big]
+    assert wastes() == 1  # cleared: it counts again (and must be learned anew)
+
+
+def test_the_unit_marks_a_false_alarm_through_its_api(
+    site: Site, db: Session, client: TestClient, clock: ManualClock
+) -> None:
+    view = site.view
+    view.things = [view.street.bike_a]
+    (case,) = site.patrols(4)
+    assert case.unit is not None
+    headers = bearer(issue_unit_token(db, case.unit, clock.now(), UNIT_TOKEN_TTL))
+    url = f"/api/v1/vision/cases/{case.number}/false-alarm"
+    assert client.post(url, json={"reason": ""}, headers=headers).status_code == 422
+    accepted = client.post(f"/api/v1/cases/{case.number}/actions/accept", json={}, headers=headers)
+    assert accepted.status_code == 200, accepted.text
+    marked = client.post(url, json={"reason": "a parked delivery trike"}, headers=headers)
+    assert marked.status_code == 200, marked.text
+    assert marked.json()["action"] == "send_back"
+    assert case.state is CaseState.FILED  # back to the desk, which may void it
+    assert marked.json()["threshold"] > 0.4
+    learned = client.get(f"/api/v1/vision/cameras/{site.camera.code}/learning", headers=headers)
+    assert learned.status_code == 403  # a unit does not read the cameras
+
+
+def test_the_operator_marks_a_false_alarm_on_the_case_page(
+    site: Site, db: Session, client: TestClient, clock: ManualClock
+) -> None:
+    view = site.view
+    view.things = [view.street.bike_a]
+    (case,) = site.patrols(4)
+    _staff, csrf = sign_in_as(client, db, clock, Role.OPERATOR)
+    page = client.get(f"/ops/cases/{case.number}").text
+    assert 'id="false-alarm-form"' in page
+    marked = client.post(
+        f"/ops/cases/{case.number}/false-alarm",
+        data={"csrf": csrf, "reason": "a bike rack"},
+        follow_redirects=False,
+    )
+    assert marked.status_code == 303
+    assert case.state is CaseState.VOIDED
+    assert case.events[-1].reason == "false alarm: a bike rack"
+    camera_page = client.get(f"/ops/cameras/{site.camera.code}").text
+    assert "0.40 → " in camera_page and "1 次误报、0 次核实" in camera_page
+    other = client.get(f"/ops/cases/{case.number}").text
+    assert 'id="false-alarm-form"' not in other  # voided: nothing more to mark
+
+
+@pytest.mark.parametrize(
+    ("current", "true", "false", "expected"),
+    [
+        (0.4, [], [0.7], 0.71),  # one false alarm, nothing verified: just above it
+        (0.4, [0.9, 0.85], [0.6], 0.61),  # above the false alarm, the true ones kept
+        (0.4, [0.5, 0.55], [0.9], 0.4),  # a raise would lose every true one: kept
+        (0.4, [0.9, 0.9, 0.9, 0.9], [0.5], 0.4),  # precision 80% already: kept
+        (0.4, [], [0.995], 0.4),  # above the cap: kept
+        (0.7, [], [0.5], 0.7),  # never lowered
+    ],
+)
+def test_the_threshold_proposed_from_outcomes(
+    current: float, true: list[float], false: list[float], expected: float
+) -> None:
+    assert thresholds.propose(current, true, false) == pytest.approx(expected)
+
+
+def test_an_object_behind_an_open_case_is_not_learned_as_background(
+    site: Site, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        background, "RULES", background.StaticRules(min_hits=4, min_span=timedelta(minutes=3))
+    )
+    collection = ZoneCreate(
+        name="collection point",
+        rule=RuleKind.COLLECTION_POINT,
+        polygon=COLLECTION_ZONE,
+        dwell_s=60,
+        inertia=2,
+        threshold=0.1,
+    )
+    service.add_zone(db, site.camera, collection, site.clock.now())
+    site.view.things = [site.view.street.waste_big]  # a real pile, reported and left there
+    filed = site.patrols(6)
+    assert len(filed) == 1
+    (spot,) = db.scalars(select(StaticSpot).where(StaticSpot.camera_id == site.camera.id))
+    assert spot.hits == 6 and not spot.learned
