@@ -35,6 +35,7 @@ from backoffice.open311.router import router as open311_router
 from backoffice.places.router import router as places_router
 from backoffice.protect import Guard
 from backoffice.ratings.router import router as ratings_router
+from backoffice.renovations.router import router as renovations_router
 from backoffice.settings import Settings, get_settings
 from backoffice.suishen.router import router as identification_router
 from backoffice.units.router import router as units_router
@@ -66,6 +67,7 @@ ROUTERS = (
     kiosk_reports_router,
     places_router,
     vision_router,
+    renovations_router,
 )
 
 

@@ -37,6 +37,13 @@ from backoffice.open311.models import Open311Key, Open311Token
 from backoffice.places.models import Place
 from backoffice.ratings.models import Rating, Rectification
 from backoffice.refcache import ReferenceVersion
+from backoffice.renovations.models import (
+    Booking,
+    DropOffSlot,
+    Renovation,
+    RenovationCase,
+    RenovationPoint,
+)
 from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
@@ -47,6 +54,7 @@ __all__ = [
     "AlarmAck",
     "ApiToken",
     "Base",
+    "Booking",
     "BookletProgress",
     "CallerContact",
     "Camera",
@@ -67,6 +75,7 @@ __all__ = [
     "DeliveryAlert",
     "DeliveryAttempt",
     "DispatchRule",
+    "DropOffSlot",
     "EnrollmentCode",
     "FleetAlert",
     "FleetAuditEntry",
@@ -83,6 +92,9 @@ __all__ = [
     "Rating",
     "Rectification",
     "ReferenceVersion",
+    "Renovation",
+    "RenovationCase",
+    "RenovationPoint",
     "ResponsibleUnit",
     "Staff",
     "Subscription",

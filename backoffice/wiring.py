@@ -45,6 +45,7 @@ from backoffice.keys import Keys
 from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.outbound import OutboundPolicy
+from backoffice.renovations.service import file_overdue_clearances
 from backoffice.scheduler import InlineRunner, Job, Scheduler, runs_in_background
 from backoffice.settings import Settings
 from backoffice.suishen.cards import card_verifier
@@ -135,6 +136,7 @@ def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job
             ),
         ),
         Job("cases.time_limits", timedelta(minutes=1), check_time_limits),
+        Job("renovations.overdue_clearances", timedelta(minutes=5), file_overdue_clearances),
         Job("suishen.purge_spent", timedelta(minutes=10), purge_spent),
         Job("identity.purge_signin_counters", timedelta(minutes=10), purge_expired_counters),
         Job(
