@@ -25,6 +25,7 @@ class Purpose(StrEnum):
     PHONE = "phone"  # keyed digests of callers' phone numbers
     PRINT_TICKET = "print-ticket"  # medical booklet print tickets
     SUISHEN = "suishen-issuer"  # the demo Suishen code issuer
+    CONTACT = "contact"  # AES-GCM encryption of contacts kept for callbacks (backoffice.contacts)
     # Page sessions and card challenges need no key of ours: they are random values stored as
     # digests or rows. Card verification uses the issuer's keys, held by its adapter.
 

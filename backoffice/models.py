@@ -15,6 +15,7 @@ from backoffice.cases.sla.watch import CaseClock
 from backoffice.cases.time_limits import TimeLimit
 from backoffice.catalog.models import CatalogCategory, CatalogItem, CatalogVersion
 from backoffice.consult.models import Consult
+from backoffice.contacts.models import Contact, ContactReveal
 from backoffice.db import Base
 from backoffice.fleet.models import (
     EnrollmentCode,
@@ -71,6 +72,8 @@ __all__ = [
     "CatalogItem",
     "CatalogVersion",
     "Consult",
+    "Contact",
+    "ContactReveal",
     "Delivery",
     "DeliveryAlert",
     "DeliveryAttempt",

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         description=(
             "Keys configured one by one instead of derived, as JSON by purpose, e.g. "
             'ZHILI_KEYS=\'{"id-hash": "...", "print-ticket": "..."}\' (purposes: id-hash, '
-            "phone, print-ticket, suishen-issuer)."
+            "phone, print-ticket, suishen-issuer, contact)."
         ),
     )
     hash_key_id: int = Field(
@@ -174,6 +174,15 @@ class Settings(BaseSettings):
     )
     rating_rectification_working_days: int = Field(
         default=5, ge=1, le=60, description="Working days to rectify after a bad rating."
+    )
+    contact_retention_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description=(
+            "Days a caller's or rater's phone number is kept (encrypted) after its case closes; "
+            "then it is erased and only its masked form stays."
+        ),
     )
     log_level: str = Field(default="INFO", description="Python logging level name.")
     api_docs: bool = Field(

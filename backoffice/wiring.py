@@ -7,7 +7,8 @@ and registered here, and kept on the app's state, never in module globals.
 - `case_hooks`: the transition listeners (the rollup count, the notices to the units) and the
   verifiers (the camera's before/after re-check) of one app.
 - `patrol` and `jobs`: the periodic jobs, plain functions of (session, now) that a queue worker
-  could run as well: notification delivery, time limits, silent terminals, the AI patrol.
+  could run as well: notification delivery, time limits, silent terminals, the AI patrol,
+  the erasure of callback contacts past their retention.
 - `install`: the app's state (settings, clock, engine, sessions, token cache, adapters, the
   scheduler); `background`: what runs while the app serves (the scheduler's loop, the
   heartbeat batch writer) and stops with it.
@@ -36,6 +37,7 @@ from backoffice.cases.hooks import CaseHooks, Verifier
 from backoffice.cases.reports import rollup
 from backoffice.cases.sla.watch import check_time_limits
 from backoffice.clock import Clock
+from backoffice.contacts.service import erase_due
 from backoffice.db import make_session_factory, writing_engine
 from backoffice.fleet import live
 from backoffice.fleet.alerts import check_silent_terminals
@@ -139,6 +141,11 @@ def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job
         Job("renovations.overdue_clearances", timedelta(minutes=5), file_overdue_clearances),
         Job("suishen.purge_spent", timedelta(minutes=10), purge_spent),
         Job("identity.purge_signin_counters", timedelta(minutes=10), purge_expired_counters),
+        Job(
+            "contacts.erase_due",
+            timedelta(minutes=10),
+            partial(erase_due, retention=timedelta(days=settings.contact_retention_days)),
+        ),
         Job(
             "fleet.silent_terminals",
             timedelta(minutes=1),

@@ -13,14 +13,31 @@ from backoffice.access import Scope
 from backoffice.db import Base, UTCDateTime, str_enum
 
 
+class RatingChannel(StrEnum):
+    """Where the service was rated: at a self-service kiosk, on a rating pad at a counter (a
+    kiosk in counter mode), or after a home visit."""
+
+    KIOSK = "kiosk"
+    COUNTER = "counter"
+    HOME_VISIT = "home_visit"
+
+
 class Rating(Base):
     __tablename__ = "ratings"
     __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_1_to_5"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), unique=True)
-    terminal_id: Mapped[int] = mapped_column(ForeignKey("terminals.id"), index=True)
-    terminal_kind: Mapped[str] = mapped_column(String(20))  # as it was when rated
+    channel: Mapped[RatingChannel] = mapped_column(
+        str_enum(RatingChannel), default=RatingChannel.KIOSK, index=True
+    )
+    # A kiosk or counter rating belongs to a visit at a terminal; a home visit's has neither.
+    visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id"), unique=True)
+    terminal_id: Mapped[int | None] = mapped_column(ForeignKey("terminals.id"), index=True)
+    terminal_kind: Mapped[str | None] = mapped_column(String(20))  # as it was when rated
+    # The counter (窗口) and the member of staff who served, for counter and home-visit ratings.
+    counter: Mapped[str | None] = mapped_column(String(40))
+    staff_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    staff_name: Mapped[str | None] = mapped_column(String(64))
     matter_code: Mapped[str] = mapped_column(String(40), index=True)
     level: Mapped[int]
     indicators: Mapped[dict[str, int]] = mapped_column(JSON)

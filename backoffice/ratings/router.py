@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from backoffice.access import CurrentTerminal, Principal, Role, authorize
-from backoffice.deps import AppSettings, DbSession, Now
+from backoffice.deps import AppKeys, AppSettings, DbSession, Now
 from backoffice.inputs import Day
 from backoffice.ratings import lifecycle, service
 from backoffice.ratings.models import Rating, Rectification, RectificationStatus
@@ -54,10 +54,13 @@ def rate(
     settings: AppSettings,
     response: Response,
     terminal_id: CurrentTerminal,
+    keys: AppKeys,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
 ) -> RatingOut:
-    """Rate a visit (one rating per visit). A retry with the same Idempotency-Key gets 200 and
-    the first answer; a rating of 1 or 2 opens a rectification case."""
+    """Rate a visit (one rating per visit), at a kiosk or on a counter's rating pad (channel
+    counter, naming the counter and the staff). A retry with the same Idempotency-Key gets 200
+    and the first answer; a rating of 1 or 2 opens a rectification case, and a callback number
+    given with consent is kept encrypted for the callback."""
     rating, created = service.rate(
         db,
         body,
@@ -65,6 +68,7 @@ def rate(
         terminal_id=terminal_id,
         now=now,
         working_days=settings.rating_rectification_working_days,
+        keys=keys,
     )
     if not created:
         response.status_code = 200

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.privacy import FreeText
-from backoffice.ratings.models import RectificationStatus
+from backoffice.ratings.models import RatingChannel, RectificationStatus
 
 
 class Indicator(StrEnum):
@@ -43,17 +43,47 @@ LEVEL_NAMES = {
 }
 
 
-class RatingIn(BaseModel):
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")]
+
+
+class RatingBody(BaseModel):
+    """A rating of a service, wherever it was given (home visits send this through
+    `service.rate_home_visit`)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    visit_id: str = Field(min_length=36, max_length=36)
-    matter_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+    matter_code: Code
     level: int = Field(ge=1, le=5, description="5 very satisfied … 1 very dissatisfied.")
     indicators: dict[Indicator, Annotated[int, Field(ge=1, le=5)]] = Field(
         default_factory=dict, description="Second-level indicators, each 1-5."
     )
     reasons: list[BadReason] = Field(default_factory=list, max_length=8)
     comment: FreeText = Field(default="", max_length=500)
+    counter: Code | None = Field(
+        default=None, description="The counter (窗口) that served, for counter ratings."
+    )
+    staff_code: Code | None = Field(default=None, description="Staff number (工号) who served.")
+    staff_name: str | None = Field(default=None, max_length=64)
+    callback_phone: str | None = Field(
+        default=None,
+        max_length=20,
+        description=(
+            "A phone number to call the rater back on, for a rating of 1 or 2 only and only "
+            "with callback_consent; kept encrypted and erased after the case closes."
+        ),
+    )
+    callback_consent: bool = Field(
+        default=False, description="The rater agreed to be called back on callback_phone."
+    )
+
+
+class RatingIn(RatingBody):
+    """A rating sent by a terminal: a kiosk, or a kiosk in counter mode (a counter's pad)."""
+
+    visit_id: str = Field(min_length=36, max_length=36)
+    channel: RatingChannel = Field(
+        default=RatingChannel.KIOSK, description="kiosk, or counter for a counter's rating pad."
+    )
 
 
 class AppealDecisionOut(BaseModel):
@@ -82,7 +112,10 @@ class RectificationOut(BaseModel):
 
 class RatingOut(BaseModel):
     id: int
-    visit_id: str
+    channel: RatingChannel
+    visit_id: str | None
+    counter: str | None
+    staff_code: str | None
     matter_code: str
     level: int
     level_name: str
@@ -90,6 +123,8 @@ class RatingOut(BaseModel):
     reasons: list[str]
     comment: str
     bad: bool
+    # The rater's phone as pages show it (139****5678), when they asked to be called back.
+    contact_masked: str | None
     created_at: datetime
     rectification: RectificationOut | None
 

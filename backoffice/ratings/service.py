@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -15,14 +16,17 @@ from backoffice.cases import descriptions
 from backoffice.cases.intake import CaseReport, CaseSource, file_report
 from backoffice.cases.taxonomy import TYPE_SERVICE_COMPLAINT
 from backoffice.catalog.models import CatalogItem
+from backoffice.contacts import service as contacts
 from backoffice.db import create_once
 from backoffice.errors import BadInput, Conflict, Forbidden, NotFound
 from backoffice.fleet.models import Terminal
 from backoffice.inputs import parse_id
-from backoffice.ratings.models import Rating, Rectification, RectificationStatus
+from backoffice.keys import Keys
+from backoffice.ratings.models import Rating, RatingChannel, Rectification, RectificationStatus
 from backoffice.ratings.schemas import (
     LEVEL_NAMES,
     PublicSummary,
+    RatingBody,
     RatingIn,
     RatingOut,
     RectificationOut,
@@ -40,13 +44,27 @@ class GroupBy(StrEnum):
     MATTER = "matter"
     TERMINAL = "terminal"
     KIND = "kind"
+    CHANNEL = "channel"
+    STAFF = "staff"
     DAY = "day"
     MONTH = "month"
 
 
-def fingerprint(data: RatingIn) -> str:
-    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+def fingerprint(data: RatingBody, keys: Keys | None) -> str:
+    """What the rating said, to tell a retry from a different rating under the same key. The
+    phone number enters only as its keyed hash (a plain SHA-256 of a phone number is easy to
+    reverse)."""
+    body = data.model_dump(mode="json", exclude={"callback_phone"})
+    if data.callback_phone:
+        body["callback_phone"] = contacts.phone_digest(_needed(keys), data.callback_phone)
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _needed(keys: Keys | None) -> Keys:
+    if keys is None:
+        raise ValueError("a rating with a callback number needs the back office's keys")
+    return keys
 
 
 def rectification_deadline(
@@ -59,6 +77,24 @@ def rectification_deadline(
     return datetime.combine(day, closing, tzinfo=SHANGHAI).astimezone(now.tzinfo)
 
 
+def _check_body(data: RatingBody, channel: RatingChannel) -> None:
+    bad = data.level in BAD_LEVELS
+    if bad and not data.reasons and not data.comment.strip():
+        raise BadInput("A rating of 1 or 2 needs at least one reason or a comment.")
+    if not bad and data.reasons:
+        raise BadInput("Reasons are asked only for a rating of 1 or 2.")
+    if data.callback_phone and not bad:
+        raise BadInput("A callback number is taken only with a rating of 1 or 2.")
+    if data.callback_phone and not data.callback_consent:
+        raise BadInput("A callback number is kept only when the rater agreed to be called back.")
+    if data.callback_phone:
+        contacts.phone_digits(data.callback_phone)  # a number that can be dialled, or 422
+    if channel is RatingChannel.COUNTER and not data.counter:
+        raise BadInput("A counter rating names its counter.")
+    if channel is RatingChannel.KIOSK and (data.counter or data.staff_code or data.staff_name):
+        raise BadInput("A kiosk rating names no counter or staff; send channel 'counter'.")
+
+
 def rate(
     db: Session,
     data: RatingIn,
@@ -67,21 +103,12 @@ def rate(
     terminal_id: int,
     now: datetime,
     working_days: int,
+    keys: Keys | None = None,
 ) -> tuple[Rating, bool]:
     """The rating and whether it is new. A retry with the same key returns the first answer."""
-    key = key.strip()
-    if not key or len(key) > MAX_KEY:
-        raise BadInput(f"Send an Idempotency-Key header of 1-{MAX_KEY} characters.")
-    digest = fingerprint(data)
-
-    def by_key() -> Rating | None:
-        return db.scalars(
-            select(Rating)
-            .where(Rating.idempotency_key == key)
-            .execution_options(populate_existing=True)
-        ).first()
-
-    earlier = by_key()
+    key = _checked_key(key)
+    digest = fingerprint(data, keys)
+    earlier = _by_key(db, key)
     if earlier is not None:
         return _same_rating(earlier, digest, terminal_id), False
     visit = db.get(Visit, data.visit_id)
@@ -97,46 +124,20 @@ def rate(
             f"Matter {data.matter_code} was not part of visit {visit.id} "
             f"({', '.join(visit.matters)})."
         )
-    item = db.scalars(select(CatalogItem).where(CatalogItem.code == data.matter_code)).first()
-    if item is None:
-        raise BadInput(f"No catalog matter has the code '{data.matter_code}'.")
-    bad = data.level in BAD_LEVELS
-    if bad and not data.reasons and not data.comment.strip():
-        raise BadInput("A rating of 1 or 2 needs at least one reason or a comment.")
-    if not bad and data.reasons:
-        raise BadInput("Reasons are asked only for a rating of 1 or 2.")
+    item = _item(db, data.matter_code)
+    _check_body(data, data.channel)
     rated = db.scalars(select(Rating).where(Rating.visit_id == visit.id)).first()
     if rated is not None:
         if rated.idempotency_key == key:  # the same rating, committed since we looked
             return _same_rating(rated, digest, terminal_id), False
         raise Conflict(f"Visit {visit.id} was rated already; one rating per visit.")
     terminal = db.get_one(Terminal, terminal_id)
-
-    def create() -> Rating:
-        rating = Rating(
-            visit_id=visit.id,
-            terminal_id=terminal_id,
-            terminal_kind=terminal.kind.value,
-            matter_code=item.code,
-            level=data.level,
-            indicators={k.value: v for k, v in data.indicators.items()},
-            reasons=[r.value for r in data.reasons],
-            comment=data.comment.strip(),
-            idempotency_key=key,
-            fingerprint=digest,
-            excluded=False,
-            created_at=now,
-        )
-        db.add(rating)
-        db.flush()
-        if bad:
-            _open_rectification(db, rating, item, terminal, now, working_days)
-        return rating
+    visit_id = visit.id
 
     # The same rating sent twice at the same moment: one insert wins, the other reads it; a
     # second rating of the visit under another key is refused as before.
     def existing() -> Rating | None:
-        found = by_key()
+        found = _by_key(db, key)
         if (
             found is None
             and db.scalars(select(Rating.id).where(Rating.visit_id == visit_id)).first()
@@ -144,14 +145,144 @@ def rate(
             raise Conflict(f"Visit {visit_id} was rated already; one rating per visit.")
         return found
 
-    visit_id = visit.id
-    rating, created = create_once(db, create, existing)
+    rating, created = create_once(
+        db,
+        lambda: _create(
+            db,
+            data,
+            item,
+            Placed(data.channel, terminal, visit_id),
+            key=key,
+            digest=digest,
+            now=now,
+            working_days=working_days,
+            keys=keys,
+        ),
+        existing,
+    )
     if not created:
         return _same_rating(rating, digest, terminal_id), False
     return rating, True
 
 
-def _same_rating(earlier: Rating, digest: str, terminal_id: int) -> Rating:
+def rate_home_visit(
+    db: Session,
+    data: RatingBody,
+    *,
+    key: str,
+    now: datetime,
+    working_days: int,
+    keys: Keys,
+) -> tuple[Rating, bool]:
+    """A rating given after a home visit (no terminal, no kiosk visit), through the same loop: a
+    bad one opens a rectification case for the matter's office. Idempotent on `key`."""
+    key = _checked_key(key)
+    digest = fingerprint(data, keys)
+    earlier = _by_key(db, key)
+    if earlier is not None:
+        return _same_rating(earlier, digest, None), False
+    item = _item(db, data.matter_code)
+    _check_body(data, RatingChannel.HOME_VISIT)
+    rating, created = create_once(
+        db,
+        lambda: _create(
+            db,
+            data,
+            item,
+            Placed(RatingChannel.HOME_VISIT, None, None),
+            key=key,
+            digest=digest,
+            now=now,
+            working_days=working_days,
+            keys=keys,
+        ),
+        lambda: _by_key(db, key),
+    )
+    return (rating, True) if created else (_same_rating(rating, digest, None), False)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a rating was given."""
+
+    channel: RatingChannel
+    terminal: Terminal | None
+    visit_id: str | None
+
+
+def _checked_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY:
+        raise BadInput(f"Send an Idempotency-Key header of 1-{MAX_KEY} characters.")
+    return key
+
+
+def _by_key(db: Session, key: str) -> Rating | None:
+    return db.scalars(
+        select(Rating)
+        .where(Rating.idempotency_key == key)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _item(db: Session, code: str) -> CatalogItem:
+    item = db.scalars(select(CatalogItem).where(CatalogItem.code == code)).first()
+    if item is None:
+        raise BadInput(f"No catalog matter has the code '{code}'.")
+    return item
+
+
+def _create(
+    db: Session,
+    data: RatingBody,
+    item: CatalogItem,
+    placed: Placed,
+    *,
+    key: str,
+    digest: str,
+    now: datetime,
+    working_days: int,
+    keys: Keys | None,
+) -> Rating:
+    terminal = placed.terminal
+    rating = Rating(
+        channel=placed.channel,
+        visit_id=placed.visit_id,
+        terminal_id=terminal.id if terminal else None,
+        terminal_kind=terminal.kind.value if terminal else None,
+        counter=data.counter,
+        staff_code=data.staff_code,
+        staff_name=(data.staff_name or "").strip() or None,
+        matter_code=item.code,
+        level=data.level,
+        indicators={k.value: v for k, v in data.indicators.items()},
+        reasons=[r.value for r in data.reasons],
+        comment=data.comment.strip(),
+        idempotency_key=key,
+        fingerprint=digest,
+        excluded=False,
+        created_at=now,
+    )
+    db.add(rating)
+    db.flush()
+    if data.level in BAD_LEVELS:
+        rect = _open_rectification(db, rating, item, terminal, now, working_days)
+        if data.callback_phone and data.callback_consent:
+            contacts.store(
+                db,
+                _needed(keys),
+                owner_kind=contacts.OwnerKind.RATING,
+                owner_id=rating.id,
+                phone=data.callback_phone,
+                case_id=rect.case_id,
+                consent_at=now,
+                taken_by=f"terminal {terminal.code}" if terminal else placed.channel.value,
+                now=now,
+            )
+    return rating
+
+
+def _same_rating(earlier: Rating, digest: str, terminal_id: int | None) -> Rating:
     if earlier.fingerprint != digest or earlier.terminal_id != terminal_id:
         raise BadInput(
             "This Idempotency-Key was used for a different rating; use a new key for a new rating."
@@ -159,11 +290,21 @@ def _same_rating(earlier: Rating, digest: str, terminal_id: int) -> Rating:
     return earlier
 
 
+def _where(rating: Rating, terminal: Terminal | None) -> tuple[str, str]:
+    """The terminal code and place a rectification case names."""
+    if terminal is None:
+        return "—", "上门服务" if rating.channel is RatingChannel.HOME_VISIT else "—"
+    place = terminal.place or terminal.name
+    if rating.counter:
+        place = f"{place} {rating.counter}"
+    return terminal.code, place
+
+
 def _open_rectification(
     db: Session,
     rating: Rating,
     item: CatalogItem,
-    terminal: Terminal,
+    terminal: Terminal | None,
     now: datetime,
     working_days: int,
 ) -> Rectification:
@@ -173,6 +314,7 @@ def _open_rectification(
     if unit is None:
         raise BadInput(f"The office {item.office_code} named for {item.code} is not a known unit.")
     zh, en = LEVEL_NAMES[rating.level]
+    terminal_code, place = _where(rating, terminal)
     fact = descriptions.fact(
         descriptions.BAD_RATING,
         level=rating.level,
@@ -181,8 +323,8 @@ def _open_rectification(
         item=item.code,
         item_zh=item.name_zh,
         item_en=item.name_en,
-        terminal=terminal.code,
-        place=terminal.place or terminal.name,
+        terminal=terminal_code,
+        place=place,
         reasons="、".join(rating.reasons) or "—",
         comment=rating.comment or "—",
     )
@@ -194,7 +336,7 @@ def _open_rectification(
             type_code=TYPE_SERVICE_COMPLAINT,
             description=description,
             description_fact=fact,
-            reporter=f"terminal {terminal.code}",
+            reporter=f"terminal {terminal_code}" if terminal else rating.channel.value,
             unit_code=unit.code,
             external_ref=f"rating:{rating.id}",
         ),
@@ -247,9 +389,13 @@ def rectification_out(db: Session, rect: Rectification) -> RectificationOut:
 
 def rating_out(db: Session, rating: Rating) -> RatingOut:
     rect = rectification_of(db, rating)
+    contact = contacts.contact_of(db, contacts.OwnerKind.RATING, rating.id)
     return RatingOut(
         id=rating.id,
+        channel=rating.channel,
         visit_id=rating.visit_id,
+        counter=rating.counter,
+        staff_code=rating.staff_code,
         matter_code=rating.matter_code,
         level=rating.level,
         level_name=LEVEL_NAMES[rating.level][0],
@@ -257,6 +403,7 @@ def rating_out(db: Session, rating: Rating) -> RatingOut:
         reasons=list(rating.reasons),
         comment=rating.comment,
         bad=rating.level in BAD_LEVELS,
+        contact_masked=contacts.masked(contact) if contact else None,
         created_at=rating.created_at,
         rectification=rectification_out(db, rect) if rect else None,
     )
@@ -286,16 +433,18 @@ def satisfaction(
     """好评率 (levels 3-5 over all) per group; ratings excluded on appeal do not count."""
     rows = db.execute(
         select(Rating.level, Rating.matter_code, Terminal.code, Rating.terminal_kind,
-               Rating.created_at)
-        .join(Terminal, Terminal.id == Rating.terminal_id)
+               Rating.channel, Rating.staff_code, Rating.created_at)
+        .outerjoin(Terminal, Terminal.id == Rating.terminal_id)
         .where(Rating.excluded.is_(False), Rating.created_at >= since, Rating.created_at < until)
     )  # fmt: skip
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for level, matter, terminal, kind, created in rows:
+    for level, matter, terminal, kind, channel, staff, created in rows:
         key = {
             GroupBy.MATTER: matter,
-            GroupBy.TERMINAL: terminal,
-            GroupBy.KIND: kind,
+            GroupBy.TERMINAL: terminal or "—",
+            GroupBy.KIND: kind or channel,
+            GroupBy.CHANNEL: channel,
+            GroupBy.STAFF: staff or "—",
             GroupBy.DAY: _local_day(created).isoformat(),
             GroupBy.MONTH: _local_day(created).strftime("%Y-%m"),
         }[group_by]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backoffice.access import SUBDISTRICT_ROLES, Role
+from backoffice.contacts.service import CALLBACK_ROLES
 
 R = Role
 ALL_STAFF = frozenset(Role)
@@ -22,6 +23,8 @@ CAMERA_READERS = CAMERA_EDITORS | {R.SHIFT_LEADER, R.DISPATCHER, R.INSPECTOR, R.
 RATING_READERS = frozenset({R.ADMIN, R.OPERATOR, R.SHIFT_LEADER, R.VIEWER})
 CONSULT_ANSWERERS = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
 CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
+# Who may see a caller's or rater's phone number in full to call back (each reveal audited).
+CALLERS_BACK = CALLBACK_ROLES
 AUDIT_READERS = frozenset({R.ADMIN})
 # The same managers as the notification API (backoffice.notify.router); a shift leader reads.
 NOTIFY_MANAGERS = frozenset({R.ADMIN, R.OPERATOR})
