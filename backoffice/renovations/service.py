@@ -18,6 +18,7 @@ from backoffice.cases import descriptions
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.states import CaseSource
 from backoffice.cases.taxonomy import TYPE_BULKY_WASTE
+from backoffice.contacts import service as contacts
 from backoffice.db import begin_writing
 from backoffice.errors import BadInput, Conflict, NotFound
 from backoffice.images import BadImage, inspect_image
@@ -220,8 +221,6 @@ def register_owner(
 ) -> Renovation:
     """The owner's side (at a kiosk or the counter): joins the property company's registration
     of the same flat and period, or starts one. With a signature, the commitment is signed."""
-    from backoffice.contacts import service as contacts
-
     begin_writing(db)
     place = compound(db, data.compound_code)
     _check_period(data, now.astimezone(LOCAL_ZONE).date())
@@ -638,8 +637,6 @@ def booking_out(b: Booking) -> BookingOut:
 
 
 def owner_phone_masked(db: Session, renovation: Renovation) -> str | None:
-    from backoffice.contacts import service as contacts
-
     contact = contacts.contact_of(db, CONTACT_OWNER_KIND, renovation.id)
     return contacts.masked(contact) if contact is not None else None
 

@@ -121,6 +121,7 @@ def report_zone(
         source=CaseSource.AI_PATROL,
         type_code=zone.type_code if pile is None else piles.TYPE_RENOVATION_DUMPING,
         unit_code=None if pile is None else pile.unit_code,
+        near_cases=pile is None,
         description=descriptions.render(fact, "zh", ""),
         description_fact=fact,
         lon=camera.lon,
