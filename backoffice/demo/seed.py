@@ -16,6 +16,7 @@ from backoffice.fleet.schemas import TerminalCreate
 from backoffice.identity.models import Staff
 from backoffice.identity.service import create_staff
 from backoffice.keys import Keys
+from backoffice.demo.renovations import seed_renovation_demo
 from backoffice.medical.demo import seed_services_demo
 from backoffice.settings import get_settings
 from backoffice.units.models import HandlingLevel, ResponsibleUnit
@@ -104,13 +105,15 @@ def seed_demo(db: Session, now: datetime) -> list[DemoLogin]:
             now,
         )
     settings = get_settings()
+    keys = Keys.of(settings)
     seed_services_demo(
         db,
         now,
         settings.data_dir,
-        Keys.of(settings),
+        keys,
         timedelta(seconds=settings.suishen_code_ttl_s),
     )
+    seed_renovation_demo(db, now, keys)
     return logins
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from backoffice.web.i18n_renovations import ZH_RENOVATIONS
+
 LANGUAGES = ("zh", "en")
 
 ZH: dict[str, str] = {
@@ -377,6 +379,9 @@ ZH: dict[str, str] = {
     ),
     "You may not open this page.": "您无权打开此页面。",
 }
+
+
+ZH.update(ZH_RENOVATIONS)
 
 
 def translate(text: str, lang: str) -> str:

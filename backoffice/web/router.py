@@ -17,6 +17,7 @@ from backoffice.web import (
     pages_fleet,
     pages_map,
     pages_notify,
+    pages_renovations,
     pages_services,
     pages_vision,
 )
@@ -102,6 +103,7 @@ def install(app: FastAPI) -> None:
         pages_vision.router,
         pages_services.router,
         pages_notify.router,
+        pages_renovations.router,
     ):
         app.include_router(router)
     app.mount("/ops/static", StaticFiles(directory=STATIC_DIR), name="ops-static")
