@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.cases.seed import seed_reference_data
+from backoffice.demo.renovations import seed_renovation_demo
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import Terminal, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
 from backoffice.identity.models import Staff
 from backoffice.identity.service import create_staff
 from backoffice.keys import Keys
-from backoffice.demo.renovations import seed_renovation_demo
 from backoffice.medical.demo import seed_services_demo
 from backoffice.settings import get_settings
 from backoffice.units.models import HandlingLevel, ResponsibleUnit

@@ -84,8 +84,8 @@ def test_a_booking_waits_for_both_registrations_the_signed_commitment_and_the_fe
     refused = client.post(f"{API}/{ref}/bookings", json=booking, headers=company)
     assert refused.status_code == 409
     assert refused.json()["detail"] == (
-        f"Record the clearance fee of ¥450.00 for {ref} first (POST /api/v1/renovations/{ref}/fee); "
-        "the fee is paid before any booking."
+        f"Record the clearance fee of ¥450.00 for {ref} first "
+        f"(POST /api/v1/renovations/{ref}/fee); the fee is paid before any booking."
     )
     assert count(seeded, Booking) == 0
 
@@ -163,8 +163,8 @@ def test_a_second_registration_of_the_same_room_and_period_is_refused(
     other = client.post(f"{API}/property-registrations", json=overlapping, headers=company)
     assert other.status_code == 409
     assert other.json()["detail"] == (
-        f"JSL-P08 building 3 room 402 is registered for 2026-11-02 to 2026-11-30 (reference {ref}); "
-        "register that same period, or have the owner correct theirs first."
+        "JSL-P08 building 3 room 402 is registered for 2026-11-02 to 2026-11-30 "
+        f"(reference {ref}); register that same period, or have the owner correct theirs first."
     )
     assert client.post(f"{API}/property-registrations", json=flat(), headers=company).is_success
     again = client.post(f"{API}/property-registrations", json=flat(), headers=company)

@@ -19,13 +19,13 @@ from backoffice.clock import ManualClock
 from backoffice.renovations.models import PileFinding, RenovationCase
 from backoffice.renovations.service import file_overdue_clearances
 from backoffice.vision import service as cameras
-from backoffice.workcal import SHANGHAI
 from backoffice.vision.detector import YoloDetector
 from backoffice.vision.models import SourceKind
 from backoffice.vision.patrol import Patrol
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
 from backoffice.vision.training.synth import Thing
+from backoffice.workcal import SHANGHAI
 from tests.backoffice.renovations.helpers import (
     COMPOUND,
     POINT,
