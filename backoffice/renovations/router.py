@@ -20,6 +20,7 @@ from backoffice.renovations.schemas import (
     ClearanceIn,
     CommitmentIn,
     FeeIn,
+    KioskChoices,
     OwnerRegistrationIn,
     PointIn,
     PointOut,
@@ -63,6 +64,12 @@ def _unit(db: Session, principal: Principal) -> ResponsibleUnit | None:
     if principal.unit_id is None:
         return None
     return db.get_one(ResponsibleUnit, principal.unit_id)
+
+
+@router.get("/choices")
+def kiosk_choices(db: DbSession, _terminal: CurrentTerminal) -> KioskChoices:
+    """What a kiosk offers the owner: compounds, volumes with their fees, kinds of waste."""
+    return service.kiosk_choices(db)
 
 
 @router.post("/owner-registrations", status_code=201)

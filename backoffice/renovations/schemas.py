@@ -178,4 +178,24 @@ class WeeklyOut(BaseModel):
     piles_outside_bookings_by_compound: list[WeeklyRow]
 
 
+class CompoundChoice(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class VolumeChoice(BaseModel):
+    volume_m3: float
+    fee_cents: int
+
+
+class KioskChoices(BaseModel):
+    """What the kiosk offers an owner: the compounds with a property company, the volumes with
+    their fees, the kinds of waste."""
+
+    compounds: list[CompoundChoice]
+    volumes: list[VolumeChoice]
+    waste_kinds: list[WasteKind]
+
+
 Lang = Literal["zh", "en"]

@@ -35,11 +35,14 @@ from backoffice.renovations.models import (
     RenovationCase,
     RenovationPoint,
     RenovationStatus,
+    WasteKind,
 )
 from backoffice.renovations.schemas import (
     BookingIn,
     BookingOut,
+    CompoundChoice,
     Flat,
+    KioskChoices,
     OwnerRegistrationIn,
     PointIn,
     PointOut,
@@ -47,6 +50,7 @@ from backoffice.renovations.schemas import (
     RenovationOut,
     SlotIn,
     SlotOut,
+    VolumeChoice,
 )
 from backoffice.suishen.personal import is_valid_id_number, keyed_hash, mask_id_number, mask_name
 from backoffice.units.models import ResponsibleUnit
@@ -685,6 +689,25 @@ def slot_out(db: Session, s: DropOffSlot) -> SlotOut:
         ends_at=s.ends_at,
         capacity_m3=s.capacity_m3,
         booked_m3=booked_m3(db, s.id),
+    )
+
+
+KIOSK_VOLUMES = (1.0, 2.0, 5.0, 10.0)
+
+
+def kiosk_choices(db: Session) -> KioskChoices:
+    compounds = db.scalars(
+        select(Place)
+        .where(Place.kind == PlaceKind.COMPOUND, Place.unit_id.is_not(None))
+        .order_by(Place.code)
+    )
+    schedule = fees.schedule()
+    return KioskChoices(
+        compounds=[
+            CompoundChoice(code=p.code, name_zh=p.name_zh, name_en=p.name_en) for p in compounds
+        ],
+        volumes=[VolumeChoice(volume_m3=v, fee_cents=schedule.fee_cents(v)) for v in KIOSK_VOLUMES],
+        waste_kinds=list(WasteKind),
     )
 
 

@@ -17,6 +17,8 @@ from kiosk.flows.identify import IdentifyFlow, IdentifyView
 from kiosk.flows.lists import Lists, ListView
 from kiosk.flows.ports import BackOffice, KioskDevices, Runner, Screens
 from kiosk.flows.rating import RatingFlow
+from kiosk.flows.renovation import SERVICE as RENOVATION_SERVICE
+from kiosk.flows.renovation import RenovationFlow, RenovationForm, RenovationSignView
 from kiosk.flows.report import ReportDoneView, ReportFlow, ReportPhotoView
 from kiosk.outbox import Outbox
 from kiosk.report import ChoicesStore
@@ -24,7 +26,7 @@ from kiosk.visit import Visits
 
 REPORT_SERVICE = "tile.report_problem"
 # Services that open personal records: only a card or a verified Suishen code unlocks them.
-PROOF_NEEDED = frozenset({BOOKLET_SERVICE})
+PROOF_NEEDED = frozenset({BOOKLET_SERVICE, RENOVATION_SERVICE})
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Views:
     booklet: BookletView
     report_photo: ReportPhotoView
     report_done: ReportDoneView
+    renovation_form: RenovationForm
+    renovation_sign: RenovationSignView
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class Flows:
     report: ReportFlow
     rating: RatingFlow
     catalog: CatalogSync
+    renovation: RenovationFlow
 
 
 def build_flows(
@@ -103,6 +108,16 @@ def build_flows(
     }
     routes[REPORT_SERVICE] = report.open
     routes[BOOKLET_SERVICE] = booklet.open
+    renovation = RenovationFlow(
+        backoffice,
+        visits,
+        screens,
+        lists,
+        views.renovation_form,
+        views.renovation_sign,
+        identify,
+    )
+    routes[RENOVATION_SERVICE] = renovation.open
     home = HomeMenu(screens, devices, identify, routes, PROOF_NEEDED)
     return Flows(
         home=home,
@@ -114,4 +129,5 @@ def build_flows(
         report=report,
         rating=RatingFlow(visits, outbox, screens),
         catalog=CatalogSync(catalog, choices, sender, runner, catalog_refreshed),
+        renovation=renovation,
     )

@@ -183,6 +183,31 @@ class DoneShown:
 
 
 @dataclass
+class RenovationFormShown:
+    summary: Texts = ("", "")
+    message: Texts = ("", "")
+
+    def start(self, summary: Texts) -> None:
+        self.summary = summary
+
+    def say(self, message: Texts) -> None:
+        self.message = message
+
+
+@dataclass
+class RenovationSignShown:
+    summary: Texts = ("", "")
+    phase: str = ""
+    message: Texts = ("", "")
+
+    def start(self, summary: Texts) -> None:
+        self.summary = summary
+
+    def tell(self, phase: str, message: Texts) -> None:
+        self.phase, self.message = phase, message
+
+
+@dataclass
 class Kiosk:
     """One kiosk's flows and everything a test looks at."""
 
@@ -200,6 +225,8 @@ class Kiosk:
     ticker: ManualTicker
     runner: InlineRunner
     ended: list[VisitSummary]
+    renovation_form: RenovationFormShown
+    renovation_sign: RenovationSignShown
 
 
 @pytest.fixture
@@ -234,6 +261,8 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             booklet=BookletShown(),
             report_photo=PhotoShown(),
             report_done=DoneShown(),
+            renovation_form=RenovationFormShown(),
+            renovation_sign=RenovationSignShown(),
         )
         devices = KioskDevices()
         flows = build_flows(
@@ -264,6 +293,8 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             ticker,
             runner,
             ended,
+            views.renovation_form,  # type: ignore[arg-type]
+            views.renovation_sign,  # type: ignore[arg-type]
         )
 
     yield make
