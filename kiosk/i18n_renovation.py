@@ -23,10 +23,7 @@ RENOVATION_STRINGS: dict[str, tuple[str, str]] = {
     "renovation.kind.mixed": ("装修混合垃圾", "Mixed renovation waste"),
     "renovation.kind.timber": ("木料板材", "Timber and boards"),
     "renovation.kind.fixtures": ("旧洁具门窗", "Old fixtures, doors and windows"),
-    "renovation.form_title": (
-        "请输入楼号、室号和回访电话",
-        "Building, room and a phone for callbacks",
-    ),
+    "renovation.form_title": ("请输入楼号、室号和手机号", "Building, room and phone"),
     "renovation.building": ("楼号", "Building"),
     "renovation.room": ("室号", "Room"),
     "renovation.phone": ("手机号", "Mobile phone"),
@@ -37,7 +34,7 @@ RENOVATION_STRINGS: dict[str, tuple[str, str]] = {
     "renovation.need_building": ("请填写楼号", "Enter the building number"),
     "renovation.need_room": ("请填写室号", "Enter the room number"),
     "renovation.need_phone": ("请填写 11 位手机号", "Enter an 11-digit mobile number"),
-    "renovation.next": ("下一步：签署承诺书", "Next: sign the commitment"),
+    "renovation.next": ("下一步：签名", "Next: sign"),
     "renovation.sign_title": ("装修垃圾管理承诺书", "Renovation waste commitment"),
     "renovation.commitment": (
         "本人承诺：装修垃圾按预约时间投放到指定堆放点，不乱倒、不超量；按规定缴纳清运费。",

@@ -11,6 +11,7 @@ from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 from PIL import Image
 
+from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
 from kiosk.screens.base import KioskScreen, pick
 
@@ -94,6 +95,11 @@ class RenovationSignScreen(KioskScreen):
 
     def clear(self) -> None:
         self.ids.pad.clear()
+
+    def stroked(self) -> None:
+        """A first stroke answers a 'sign first' prompt."""
+        if self.phase == "signing" and self.ids.pad.strokes:
+            self.message = [tr("renovation.sign_here", "zh"), tr("renovation.sign_here", "en")]
 
     def submit(self) -> None:
         self.flows.renovation.submit(self.ids.pad.png())
