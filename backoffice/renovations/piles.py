@@ -19,6 +19,7 @@ from backoffice.renovations.models import (
     RenovationCase,
     RenovationPoint,
 )
+from backoffice.workcal import SHANGHAI
 
 # Renovation rubble outside a booking is construction-waste dumping (建筑垃圾乱倒).
 TYPE_RENOVATION_DUMPING = "E-0109"
@@ -128,7 +129,7 @@ def fact(pile: PileCheck, zone: str, camera: str, fill: float, minutes: int) -> 
         return descriptions.fact(
             descriptions.RENOVATION_OVER_BOOKING,
             zone=zone,
-            fill=round(fill, 4),
+            fill=None if fill is None else round(fill, 4),
             allowed=round(pile.allowed_fill or 0.0, 4),
             booking=booking,
             camera=camera,
@@ -137,7 +138,7 @@ def fact(pile: PileCheck, zone: str, camera: str, fill: float, minutes: int) -> 
         return descriptions.fact(
             descriptions.RENOVATION_AFTER_WINDOW,
             zone=zone,
-            fill=round(fill, 4),
+            fill=None if fill is None else round(fill, 4),
             booking=booking,
             minutes=minutes,
             camera=camera,
@@ -151,7 +152,39 @@ def fact(pile: PileCheck, zone: str, camera: str, fill: float, minutes: int) -> 
     )
 
 
-def record_case(db: Session, pile: PileCheck, case_id: int, fill: float, now: datetime) -> None:
+def booking_note(db: Session, pile: PileCheck) -> tuple[str, str]:
+    """What the bookings say about rubble reported at the point now (for a public report):
+    a note for staff and a notice for the reporter, each in Chinese and English."""
+    if pile.in_window:
+        booking = db.get_one(Booking, pile.in_window[0])
+        window = (
+            f"{booking.slot.starts_at.astimezone(SHANGHAI):%m-%d %H:%M}–"
+            f"{booking.slot.ends_at.astimezone(SHANGHAI):%H:%M}"
+        )
+        due = f"{booking.clearance_due_at.astimezone(SHANGHAI):%m-%d %H:%M}"
+        note = (
+            f"装修垃圾预约投放中：登记 {booking.renovation.reference}，预约 {booking.id}，"
+            f"时段 {window}，应于 {due} 前清运 (a booked renovation drop-off: renovation "
+            f"{booking.renovation.reference}, booking {booking.id}, window {window}, to be "
+            f"cleared by {due})"
+        )
+        notice = (
+            f"这是已预约的装修垃圾投放, 将于 {due} 前清运 (a booked renovation drop-off; it "
+            f"will be cleared by {due})"
+        )
+        return note, notice
+    if pile.finding is PileFinding.AFTER_WINDOW:
+        note = (
+            f"预约 {pile.booking_id} 的时段及宽限期已过仍未清运 (left after booking "
+            f"{pile.booking_id}'s window and grace time)"
+        )
+        return note, ""
+    return "该堆放点此时无装修垃圾预约 (no renovation booking at this point now)", ""
+
+
+def record_case(
+    db: Session, pile: PileCheck, case_id: int, fill: float | None, now: datetime
+) -> None:
     """The case the patrol filed (or added evidence to), with the booking it concerns."""
     known = db.scalars(
         select(RenovationCase.id).where(
@@ -167,7 +200,7 @@ def record_case(db: Session, pile: PileCheck, case_id: int, fill: float, now: da
             point_id=pile.point_id,
             compound_id=pile.compound_id,
             finding=pile.finding,
-            fill=round(fill, 4),
+            fill=None if fill is None else round(fill, 4),
             allowed_fill=None if pile.allowed_fill is None else round(pile.allowed_fill, 4),
             at=now,
         )
