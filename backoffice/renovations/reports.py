@@ -33,6 +33,38 @@ def points(db: Session) -> list[RenovationPoint]:
     return list(db.scalars(select(RenovationPoint).join(Place).order_by(Place.code)))
 
 
+def dashboard(db: Session, now: datetime, unit_id: int | None = None) -> dict[str, int]:
+    """The dashboard's renovation tiles: active registrations, drop-offs booked today,
+    clearances overdue (a unit sees its own)."""
+    today = now.astimezone(SHANGHAI).date()
+    first, end = _bounds(today)
+    end = first + timedelta(days=1)
+    active = select(func.count()).select_from(Renovation).where(Renovation.status == "active")
+    today_q = (
+        select(func.count())
+        .select_from(Booking)
+        .join(DropOffSlot)
+        .where(DropOffSlot.starts_at >= first, DropOffSlot.starts_at < end)
+    )
+    overdue = (
+        select(func.count())
+        .select_from(Booking)
+        .join(DropOffSlot)
+        .join(RenovationPoint)
+        .join(Place)
+        .where(Booking.cleared_at.is_(None), Booking.clearance_due_at < now)
+    )
+    if unit_id is not None:
+        active = active.where(Renovation.property_unit_id == unit_id)
+        today_q = today_q.join(Renovation).where(Renovation.property_unit_id == unit_id)
+        overdue = overdue.where(Place.unit_id == unit_id)
+    return {
+        "active": int(db.scalar(active) or 0),
+        "drop_offs_today": int(db.scalar(today_q) or 0),
+        "clearances_overdue": int(db.scalar(overdue) or 0),
+    }
+
+
 def _bounds(start: date) -> tuple[datetime, datetime]:
     first = datetime.combine(start, datetime.min.time(), SHANGHAI).astimezone(UTC)
     return first, first + timedelta(days=7)

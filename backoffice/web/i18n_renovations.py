@@ -78,6 +78,11 @@ ZH_RENOVATIONS: dict[str, str] = {
     "Active renovations": "在施装修",
     "Drop-offs today": "今日预约投放",
     "Clearances overdue": "清运超时",
+    "Piles outside bookings per compound": "各小区预约外堆放",
+    "weekly_registrations": "装修登记",
+    "weekly_bookings": "预约投放",
+    "weekly_on_time_clearance_rate": "按时清运率",
+    "weekly_clearance_hours": "清运时长（小时）",
     # messages from the handlers
     "Type the owner's ID number.": "请输入业主身份证号。",
     "Type the receipt's number.": "请输入收据号。",

@@ -18,6 +18,7 @@ from backoffice.errors import NotAuthenticated, Unavailable
 from backoffice.fleet import live
 from backoffice.fleet import service as fleet
 from backoffice.identity.guard import Throttled
+from backoffice.renovations import reports as renovation_reports
 from backoffice.vision import service as vision
 from backoffice.vision.models import CameraStatus
 from backoffice.web import alarms, auth, queries
@@ -33,6 +34,7 @@ from backoffice.web.roles import (
     CASE_READERS,
     FLEET_READERS,
     RATING_READERS,
+    RENOVATION_READERS,
 )
 from backoffice.web.settings import WebSettings
 
@@ -214,6 +216,8 @@ def summary(
             "online": sum(1 for t in terminals if t.online),
             "total": len(terminals),
         }
+    if user.role in RENOVATION_READERS:
+        data["renovations"] = renovation_reports.dashboard(db, now, user.principal.unit_id)
     if user.role in RATING_READERS:
         rate = satisfaction_rate(db, now)
         data["satisfaction_rate"] = None if rate is None else round(rate * 100, 1)

@@ -130,6 +130,13 @@ def test_a_renovation_registered_signed_paid_booked_and_cleared_on_the_pages(
     expect(operator.locator("#bookings")).to_contain_text("09:00 – 11:00")
     shoot(operator, "renovation-booked")
 
+    # The dashboard counts the active renovations (the demo's and this one); the weekly report
+    # has the renovation figures.
+    operator.goto("/ops/")
+    expect(operator.locator("#v-renovations_active")).to_have_text("2")
+    operator.goto("/ops/report")
+    expect(operator.locator("#report-renovations")).to_contain_text("按时清运率")
+
     # The sanitation unit's schedule: the demo's booking (its window long past, overdue) and
     # the new one; clearing the overdue one takes it off.
     clearance = pages.sign_in("reno-clearance", PASSWORD)
