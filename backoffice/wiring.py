@@ -34,13 +34,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from backoffice import refcache
 from backoffice.cases import notices
 from backoffice.cases.hooks import CaseHooks, Verifier
+from backoffice.cases.kiosk_faults import check_terminals
 from backoffice.cases.reports import rollup
 from backoffice.cases.sla.watch import check_time_limits
 from backoffice.clock import Clock
 from backoffice.contacts.service import erase_due
 from backoffice.db import make_session_factory, writing_engine
 from backoffice.fleet import live
-from backoffice.fleet.alerts import check_silent_terminals
+from backoffice.fleet.alerts import FAULT_JOB
 from backoffice.identity.guard import SignInGuard, purge_expired_counters
 from backoffice.identity.tokens import TokenCache
 from backoffice.keys import Keys
@@ -99,6 +100,7 @@ def patrol(settings: Settings, vision: VisionSettings) -> Patrol:
             vision.class_map,
             imgsz=vision.imgsz,
             confidence=vision.confidence,
+            tiles=vision.tile_grid,
         ),
         limits=SourceLimits(
             vision.source_timeout_s,
@@ -141,17 +143,16 @@ def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job
         Job("renovations.overdue_clearances", timedelta(minutes=5), file_overdue_clearances),
         Job("suishen.purge_spent", timedelta(minutes=10), purge_spent),
         Job("identity.purge_signin_counters", timedelta(minutes=10), purge_expired_counters),
+        # Silent terminals and device faults as fleet alerts, each with its kiosk-fault case.
+        Job(
+            FAULT_JOB,
+            timedelta(seconds=30),
+            partial(check_terminals, offline_after=timedelta(seconds=settings.offline_after_s)),
+        ),
         Job(
             "contacts.erase_due",
             timedelta(minutes=10),
             partial(erase_due, retention=timedelta(days=settings.contact_retention_days)),
-        ),
-        Job(
-            "fleet.silent_terminals",
-            timedelta(minutes=1),
-            partial(
-                check_silent_terminals, offline_after=timedelta(seconds=settings.offline_after_s)
-            ),
         ),
     ]
     alarm_after = timedelta(minutes=get_web_settings().alarm_escalate_minutes)

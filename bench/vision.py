@@ -2,7 +2,10 @@
 spread of raw against raw (so a ratio above 1 can be read as noise or not), cameras at one frame
 a minute, and the time from a met condition to a dispatched case.
 
-    .venv/bin/python -m bench.vision [--frames 60] [--cases 20]
+    .venv/bin/python -m bench.vision [--frames 60] [--cases 20] [--frame-size 1280x720]
+
+The detector is the one ZHILI_VISION_WEIGHTS, _CLASS_MAP and _IMGSZ name (the shipped one unless
+set), so a subdistrict's own model is measured the way the patrol runs it.
 
 The patrol path is `Patrol.visit` on a camera that reads a JPEG file: grab and decode, detect,
 zone rules, store the latest frame, file (every frame with bikes in the no-parking zone files
@@ -29,7 +32,7 @@ from backoffice.clock import ManualClock
 from backoffice.db import create_db_engine, session_scope
 from backoffice.migrate import upgrade
 from backoffice.vision import frames, service
-from backoffice.vision.config import SHIPPED_CLASS_MAP, SHIPPED_IMGSZ, SHIPPED_WEIGHTS
+from backoffice.vision.config import get_vision_settings
 from backoffice.vision.detector import YoloDetector, shared_detector
 from backoffice.vision.models import SourceKind
 from backoffice.vision.patrol import Patrol, SourceLimits
@@ -170,17 +173,37 @@ def condition_to_dispatch(detector: YoloDetector, cases: int) -> list[float]:
     return timings
 
 
-def main() -> None:
+def _size(text: str) -> tuple[int, int]:
+    width, _, height = text.partition("x")
+    try:
+        return int(width), int(height)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected WIDTHxHEIGHT, e.g. 1280x720") from None
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=60, help="generated frames (60)")
     parser.add_argument("--cases", type=int, default=20, help="condition-to-dispatch trials")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--frame-size",
+        type=_size,
+        default=(1280, 720),
+        help="the camera's frame size: scenes are drawn, scaled to it and JPEG-encoded (1280x720)",
+    )
+    args = parser.parse_args(argv)
 
-    detector = shared_detector(SHIPPED_WEIGHTS, SHIPPED_CLASS_MAP, imgsz=SHIPPED_IMGSZ)
+    # The detector the settings name (ZHILI_VISION_WEIGHTS, _CLASS_MAP, _IMGSZ), as the patrol
+    # loads it: a subdistrict benches its own model the same way.
+    vision = get_vision_settings()
+    detector = shared_detector(
+        vision.weights, vision.class_map, imgsz=vision.imgsz, confidence=vision.confidence
+    )
     jpegs = []
     for i in range(args.frames):
-        frame, _ = scene("solid", 9_000_000 + i, Stream.HELDOUT)
-        ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        drawn, _ = scene("solid", 9_000_000 + i, Stream.HELDOUT)
+        sized = cv2.resize(drawn, args.frame_size, interpolation=cv2.INTER_LINEAR)
+        ok, buf = cv2.imencode(".jpg", sized, [cv2.IMWRITE_JPEG_QUALITY, 90])
         assert ok
         jpegs.append(buf.tobytes())
     t = patrol_against_raw(detector, jpegs)
@@ -188,9 +211,11 @@ def main() -> None:
     raw = statistics.median(t["raw_a"] + t["raw_b"])
     over = [p / ((a + b) / 2) for p, a, b in zip(t["patrol"], t["raw_a"], t["raw_b"], strict=True)]
     noise = [b / a for a, b in zip(t["raw_a"], t["raw_b"], strict=True)]
+    width, height = args.frame_size
     print(
-        f"frames: {len(jpegs)} generated 640x360 JPEG scenes (solid style), model "
-        f"{SHIPPED_WEIGHTS.name} at {SHIPPED_IMGSZ}, torch threads as ultralytics sets them"
+        f"frames: {len(jpegs)} generated {width}x{height} JPEG scenes (solid style, "
+        f"{statistics.mean(len(j) for j in jpegs) / 1024:.0f} KiB each), model "
+        f"{vision.weights.name} at {vision.imgsz}, torch threads as ultralytics sets them"
     )
     print(
         f"raw model.predict:                 median {raw:7.1f} ms/frame "
@@ -206,7 +231,8 @@ def main() -> None:
     )
     print(
         f"raw b / raw a, per frame (noise):  median {statistics.median(noise):.3f} "
-        f"(p10 {_percentile(noise, 10):.3f}, p90 {_percentile(noise, 90):.3f})"
+        f"(p10 {_percentile(noise, 10):.3f}, p90 {_percentile(noise, 90):.3f}); a patrol / raw "
+        "ratio inside this spread is noise"
     )
     print(f"cameras at 1 frame a minute:       {int(60_000 / patrol)}")
     timings = condition_to_dispatch(detector, args.cases)
@@ -217,9 +243,15 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "frame_size": f"{width}x{height}",
+                "imgsz": vision.imgsz,
                 "patrol_ms": round(patrol, 1),
                 "raw_ms": round(raw, 1),
                 "patrol_over_raw": round(statistics.median(over), 3),
+                "patrol_over_raw_p10_p90": [
+                    round(_percentile(over, 10), 3),
+                    round(_percentile(over, 90), 3),
+                ],
                 "raw_over_raw": round(statistics.median(noise), 3),
                 "raw_over_raw_p10_p90": [
                     round(_percentile(noise, 10), 3),
@@ -230,7 +262,8 @@ def main() -> None:
             }
         )
     )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

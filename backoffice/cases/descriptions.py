@@ -23,6 +23,10 @@ RENOVATION_NO_BOOKING = "renovation_no_booking"
 RENOVATION_OVER_BOOKING = "renovation_over_booking"
 RENOVATION_AFTER_WINDOW = "renovation_after_window"
 RENOVATION_CLEARANCE_OVERDUE = "renovation_clearance_overdue"
+KIOSK_DEVICE_FAULT = "kiosk_device_fault"
+KIOSK_SILENT = "kiosk_silent"
+KIOSK_DEVICE_WELL = "kiosk_device_well"
+KIOSK_HEARD_AGAIN = "kiosk_heard_again"
 
 # Parameters are formatted by Python's str.format; percentages are given as shares (0.52).
 TEMPLATES: dict[str, dict[str, str]] = {
@@ -107,6 +111,25 @@ TEMPLATES: dict[str, dict[str, str]] = {
     RULE_DISPATCH: {
         "zh": "按派单规则 {rule} 自动派遣",
         "en": "Dispatched by rule {rule}",
+    },
+    # The fleet's device faults and silent terminals (cases/kiosk_faults.py); the device and
+    # fault words come from that module's tables, in each language.
+    KIOSK_DEVICE_FAULT: {
+        "zh": "自助终端 {terminal}（{place}）{device_zh}{fault_zh}，心跳报告于 {since}。",
+        "en": "Kiosk {terminal} ({place}): {device_en} {fault_en}, reported by its heartbeat "
+        "at {since}.",
+    },
+    KIOSK_SILENT: {
+        "zh": "自助终端 {terminal}（{place}）已失联：{since_zh}。",
+        "en": "Kiosk {terminal} ({place}) is silent: {since_en}.",
+    },
+    KIOSK_DEVICE_WELL: {
+        "zh": "终端心跳显示{device_zh}已恢复正常，自动结案",
+        "en": "The terminal's heartbeat shows the {device_en} well again; closed automatically",
+    },
+    KIOSK_HEARD_AGAIN: {
+        "zh": "终端已恢复心跳，自动结案",
+        "en": "The terminal sends heartbeats again; closed automatically",
     },
 }
 

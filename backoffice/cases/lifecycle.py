@@ -47,6 +47,7 @@ class Transition:
     roles: frozenset[Role] = frozenset()
     by_unit: bool = False  # the responsible unit itself (its token or its staff)
     needs_reason: bool = False
+    system: bool = False  # taken only by the back office itself, never through the API
 
 
 _LEADERS = frozenset({Role.SHIFT_LEADER, Role.ADMIN})
@@ -80,11 +81,15 @@ TRANSITIONS: dict[CaseAction, Transition] = {
         frozenset({S.DISPATCHED, S.HANDLING, S.HANDLED}), None, _LEADERS, needs_reason=True
     ),
     A.REOPEN: Transition(frozenset({S.CLOSED, S.VOIDED}), S.FILED, _LEADERS, needs_reason=True),
+    A.RESOLVE: Transition(
+        frozenset(S) - {S.CLOSED, S.VOIDED}, S.CLOSED, needs_reason=True, system=True
+    ),
 }
 
 
 def allowed_actions(state: CaseState) -> list[CaseAction]:
-    return [action for action, t in TRANSITIONS.items() if state in t.sources]
+    """What a person or a unit may do in this state (the system's own actions are not listed)."""
+    return [action for action, t in TRANSITIONS.items() if state in t.sources and not t.system]
 
 
 @dataclass(frozen=True)
@@ -510,6 +515,14 @@ def _reopen(_db: Session, case: Case, _data: ActionInput, _actor: str, _now: dat
     _clear_dispatch(case)
 
 
+def _resolve(_db: Session, case: Case, _data: ActionInput, _actor: str, now: datetime) -> None:
+    # The cause is gone (the reason says how the system knows): nothing is left to handle or
+    # verify, and the time limit stops with the close.
+    case.closed_at = now
+    case.extension_requested_h = None
+    case.extension_reason = None
+
+
 _SIDE_EFFECTS: dict[CaseAction, SideEffect] = {
     A.FILE: _file,
     A.DISPATCH: _dispatch,
@@ -527,6 +540,7 @@ _SIDE_EFFECTS: dict[CaseAction, SideEffect] = {
     A.VOID: _void,
     A.ESCALATE: _escalate,
     A.REOPEN: _reopen,
+    A.RESOLVE: _resolve,
 }
 
 # Actions after which the case is dispatched afresh.

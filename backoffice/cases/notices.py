@@ -24,6 +24,7 @@ NOTIFIED: dict[str, tuple[str, str]] = {
     A.ESCALATE.value: ("case.escalated", "案件督办"),
     A.HOLD.value: ("case.held", "案件挂账"),
     A.VOID.value: ("case.voided", "案件作废"),
+    A.RESOLVE.value: ("case.resolved", "案件自动结案"),
 }
 REMINDER = ("case.reminder", "时限提醒")
 OVERDUE = ("case.overdue", "案件超时")
@@ -38,10 +39,17 @@ def facts(case: Case, reason: str = "") -> dict[str, str]:
         "地点": " ".join(p.name_zh for p in (case.road, case.place) if p is not None) or "-",
         "时限": f"{case.time_limit_h:g} {'工作小时' if case.working_hours else '小时'}",
         "截止": due,
+        # What is wrong, so the message alone tells the unit what to bring.
+        "情况": _shorten(case.description, 200),
     }
     if reason:
         rows["原因"] = reason
     return rows
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def data(case: Case, event: CaseEvent | None = None) -> dict[str, object]:

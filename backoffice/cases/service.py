@@ -55,6 +55,8 @@ def is_unit_principal(principal: Principal) -> bool:
 def check_may(principal: Principal, case: Case, action: CaseAction) -> None:
     """403 unless this caller may take this action on this case (state is checked after)."""
     transition = TRANSITIONS[action]
+    if transition.system:
+        raise Forbidden(f"Only the back office itself may '{action}' a case.")
     if is_unit_principal(principal):
         if not transition.by_unit:
             allowed = ", ".join(a.value for a in UNIT_ACTIONS)

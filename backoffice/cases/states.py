@@ -13,6 +13,7 @@ class CaseSource(StrEnum):
     POLICE_110 = "police_110"
     OPEN311 = "open311"
     RATING = "rating"
+    FLEET = "fleet"  # a terminal's heartbeat: a device fault, or the terminal gone silent
 
 
 class CaseState(StrEnum):
@@ -49,6 +50,9 @@ class CaseAction(StrEnum):
     VOID = "void"
     ESCALATE = "escalate"
     REOPEN = "reopen"
+    # The system closes a case whose cause went away (a kiosk's device well again); no person
+    # or unit takes it.
+    RESOLVE = "resolve"
 
 
 class CasePriority(StrEnum):

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.access import Scope
@@ -27,6 +27,9 @@ class Terminal(Base):
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[TerminalKind] = mapped_column(str_enum(TerminalKind))
     place: Mapped[str] = mapped_column(String(200), default="")
+    # Where it stands (WGS84), for the map and its cases; without them, the site `place` names.
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Latest state, copied from the newest heartbeat so listing the fleet reads one table.
@@ -118,12 +121,30 @@ class AlertKind(StrEnum):
     # Too many distinct people identified at the terminal within an hour (suishen.service).
     IDENTIFY_LIMIT = "limit"
     OUTBOX = "outbox"  # the kiosk reported a refused item or a corrupt outbox file
+    DEVICE = "device"  # a device the heartbeat reports in fault (printer out of paper, ...)
+
+
+# The alerts that stand for a fault of the terminal, open while it lasts: one open alert per
+# terminal and device (silent alerts have the device ""), each with its kiosk-fault case.
+FAULT_KINDS = (AlertKind.SILENT, AlertKind.DEVICE)
+_ONE_OPEN_FAULT = text("closed_at IS NULL AND kind IN ('silent', 'device')")
 
 
 class FleetAlert(Base):
     """Something the ops pages show about a terminal, open until the cause goes away."""
 
     __tablename__ = "fleet_alerts"
+    __table_args__ = (
+        Index(
+            "uq_fleet_alerts_open_fault",
+            "terminal_id",
+            "kind",
+            "device",
+            unique=True,
+            sqlite_where=_ONE_OPEN_FAULT,
+            postgresql_where=_ONE_OPEN_FAULT,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     terminal_id: Mapped[int] = mapped_column(
@@ -133,6 +154,10 @@ class FleetAlert(Base):
     message: Mapped[str] = mapped_column(String(300))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Which device a device alert is about (a heartbeat's device name); "" for the others.
+    device: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The kiosk-fault case filed for a fault alert (cases/kiosk_faults.py), by its number.
+    case_number: Mapped[str | None] = mapped_column(String(20))
 
 
 class FleetAuditEntry(Base):

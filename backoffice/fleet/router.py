@@ -16,7 +16,7 @@ from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import Forbidden, NotAuthenticated, NotFound
 from backoffice.fleet import commands as command_service
 from backoffice.fleet import live, service
-from backoffice.fleet.alerts import check_silent_terminals
+from backoffice.fleet.alerts import FAULT_JOB
 from backoffice.fleet.models import (
     FleetAlert,
     FleetAuditEntry,
@@ -328,17 +328,19 @@ def list_alerts(
             message=a.message,
             opened_at=a.opened_at,
             closed_at=a.closed_at,
+            device=a.device or None,
+            case_number=a.case_number,
         )
         for a, code in rows
     ]
 
 
 @router.post("/alerts/check")
-def run_silent_check(
-    db: DbSession, now: Now, offline_after: OfflineAfter, _staff: Manager
-) -> SilentCheckOut:
-    """Run the silent-terminal check now (the scheduler runs it every minute)."""
-    return SilentCheckOut(changed=check_silent_terminals(db, now, offline_after))
+def run_fault_check(request: Request, db: DbSession, now: Now, _staff: Manager) -> SilentCheckOut:
+    """Run the fleet's fault check now, as the scheduler does every 30 s: silent terminals and
+    device faults as alerts, each with its kiosk-fault case."""
+    job = next(j for j in request.app.state.scheduler.jobs if j.name == FAULT_JOB)
+    return SilentCheckOut(changed=job.run(db, now))
 
 
 @router.get("/audit")

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from backoffice.fleet.models import AlertKind, CommandKind, CommandStatus, TerminalKind
 from backoffice.privacy import FreeText
@@ -19,16 +19,33 @@ SCREEN_NAME = r"^[a-z][a-z0-9_]{0,59}$"
 SERVICE_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 
 
+def _both_or_neither(lon: float | None, lat: float | None) -> None:
+    if (lon is None) != (lat is None):
+        raise ValueError("Give both lon and lat (WGS84 degrees), or neither.")
+
+
 class TerminalCreate(BaseModel):
     code: str = Field(pattern=TERMINAL_CODE, description="Short id painted on the terminal.")
     name: str = Field(min_length=1, max_length=100)
     kind: TerminalKind
     place: str = Field(default="", max_length=200)
+    lon: float | None = Field(
+        default=None,
+        ge=-180,
+        le=180,
+        description="Where it stands (WGS84), with lat; else the map uses the site `place` names.",
+    )
+    lat: float | None = Field(default=None, ge=-90, le=90)
     enabled_services: list[Annotated[str, Field(pattern=SERVICE_CODE)]] = Field(
         default_factory=list,
         max_length=500,
         description="Catalog matter codes this terminal offers; empty: all its kind shows.",
     )
+
+    @model_validator(mode="after")
+    def _point(self) -> TerminalCreate:
+        _both_or_neither(self.lon, self.lat)
+        return self
 
 
 class TerminalUpdate(BaseModel):
@@ -40,6 +57,13 @@ class TerminalUpdate(BaseModel):
     enabled_services: list[Annotated[str, Field(pattern=SERVICE_CODE)]] | None = Field(
         default=None, max_length=500
     )
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+
+    @model_validator(mode="after")
+    def _point(self) -> TerminalUpdate:
+        _both_or_neither(self.lon, self.lat)
+        return self
 
 
 class EnrollmentCodeOut(BaseModel):
@@ -160,6 +184,8 @@ class TerminalOut(BaseModel):
     name: str
     kind: TerminalKind
     place: str
+    lon: float | None = None
+    lat: float | None = None
     enrolled: bool
     online: bool
     last_seen_at: datetime | None
@@ -223,6 +249,10 @@ class AlertOut(BaseModel):
     message: str
     opened_at: datetime
     closed_at: datetime | None
+    device: str | None = Field(default=None, description="The device of a 'device' alert.")
+    case_number: str | None = Field(
+        default=None, description="The kiosk-fault case a silent or device alert opened."
+    )
 
 
 class AuditOut(BaseModel):
@@ -234,4 +264,6 @@ class AuditOut(BaseModel):
 
 
 class SilentCheckOut(BaseModel):
-    changed: int = Field(description="Terminals whose online state the check changed.")
+    changed: int = Field(
+        description="Fleet alerts and kiosk-fault cases the check opened or closed."
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,9 @@ from backoffice.fleet.schemas import (
     TerminalUpdate,
 )
 from backoffice.identity.service import issue_terminal_token
+from backoffice.places import service as places
+from backoffice.places.geometry import Point, centre
+from backoffice.places.models import Place
 
 # Crockford's base32 without the look-alikes: easy to read aloud and to type on a kiosk.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -60,6 +64,8 @@ def register_terminal(db: Session, data: TerminalCreate, now: datetime) -> Termi
         name=data.name,
         kind=data.kind,
         place=data.place,
+        lon=data.lon,
+        lat=data.lat,
         created_at=now,
         devices={},
         enabled_services=list(data.enabled_services),
@@ -178,6 +184,17 @@ def record_heartbeat(db: Session, terminal: Terminal, beat: HeartbeatIn, now: da
     db.flush()
 
 
+def terminal_point(
+    db: Session, terminal: Terminal, sites: Sequence[Place] | None = None
+) -> Point | None:
+    """Where the terminal stands: its own coordinates, else the centre of the site its place
+    text names (`places.site_named`; `sites` when many are placed at once); None if neither."""
+    if terminal.lon is not None and terminal.lat is not None:
+        return (terminal.lon, terminal.lat)
+    site = places.site_named(db, terminal.place, sites)
+    return centre(site.geometry) if site is not None else None
+
+
 def is_online(last_seen_at: datetime | None, now: datetime, offline_after: timedelta) -> bool:
     return last_seen_at is not None and now - last_seen_at <= offline_after
 
@@ -195,6 +212,8 @@ def describe(
         name=terminal.name,
         kind=terminal.kind,
         place=terminal.place,
+        lon=terminal.lon,
+        lat=terminal.lat,
         enrolled=terminal.enrolled_at is not None,
         online=is_online(seen, now, offline_after),
         last_seen_at=seen,

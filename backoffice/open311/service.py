@@ -20,6 +20,7 @@ from backoffice.errors import BadInput, Conflict, DomainError, NotFound
 from backoffice.identity.service import audit
 from backoffice.open311.models import Open311Key, Open311Request, Open311Token
 from backoffice.places import geometry as geo
+from backoffice.places.landmarks import locate_address
 from backoffice.places.models import Place, PlaceKind
 from backoffice.privacy import mask_personal_numbers
 from backoffice.renovations import piles
@@ -302,17 +303,6 @@ def get_request(db: Session, number: str) -> Case:
     return case
 
 
-def _road_named_in(db: Session, address: str) -> Place | None:
-    roads = db.scalars(select(Place).where(Place.kind == PlaceKind.ROAD).order_by(Place.code))
-    # The longest name first: 江苏路 must not match inside 江苏北路.
-    for road in sorted(roads, key=lambda r: -len(r.name_zh)):
-        if road.name_zh and road.name_zh in address:
-            return road
-        if road.name_en and road.name_en.lower() in address.lower():
-            return road
-    return None
-
-
 @dataclass(frozen=True)
 class PostedRequest:
     service_code: str
@@ -406,13 +396,19 @@ def post_request(
         if lon is None and lat is None and site.kind is not PlaceKind.ROAD:
             lon, lat = _centre(site)
     elif lat is None and lon is None:
-        road = _road_named_in(db, address) if address else None
-        if road is None:
+        located = locate_address(db, address, now) if address else None
+        if located is None:
             raise BadInput(
                 "Give lat and long (WGS84), an address_id, or an address_string that names one "
                 "of the subdistrict's roads."
             )
-        road_code = road.code
+        road_code = located.road.code
+        # A landmark the address names (a site, a crossing) gives the request its point, so it
+        # has a grid and merges with a case already open at that spot.
+        if located.landmark is not None:
+            lon, lat = located.landmark.lon, located.landmark.lat
+            if located.landmark.kind != "crossing":
+                place_code = located.landmark.code
     for_staff = [description or f"{case_type.name_zh} (Open311, no description)"]
     if address:
         for_staff.append(f"地址 (address): {address}")

@@ -130,3 +130,15 @@ def distance_to_geometry_m(point: Point, geometry: dict[str, Any]) -> float:
     if point_in_polygon(point, coords):
         return 0.0
     return min(distance_to_polyline_m(point, ring) for ring in coords)
+
+
+def centre(geometry: dict[str, Any]) -> Point:
+    """Where to draw a place as one point: a point itself, a line's middle vertex, the mean of
+    a polygon's outer ring."""
+    if geometry["type"] == "Point":
+        return (geometry["coordinates"][0], geometry["coordinates"][1])
+    if geometry["type"] == "LineString":
+        middle = geometry["coordinates"][len(geometry["coordinates"]) // 2]
+        return (middle[0], middle[1])
+    points = geometry["coordinates"][0][:-1]
+    return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))

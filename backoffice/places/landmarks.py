@@ -199,3 +199,63 @@ def landmark_point(
         f"The road '{road_code}' has no landmark '{landmark_code}'; pick one from its list.",
         field="landmark",
     )
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where an address points: the road it names, and the landmark on it where it names one
+    (a site by its address or name, or the crossing with another road it names)."""
+
+    road: Place
+    landmark: Landmark | None
+
+
+def _names_in(text: str, places: Sequence[Place]) -> list[tuple[int, Place]]:
+    """The places whose Chinese or English name the text holds, by where it names them; the
+    longest names first, so 江苏路 is not found inside 江苏北路."""
+    found: list[tuple[int, Place]] = []
+    remaining, lowered = text, text.lower()
+    for place in sorted(places, key=lambda p: -len(p.name_zh)):
+        for name, haystack in ((place.name_zh, remaining), (place.name_en.lower(), lowered)):
+            at = haystack.find(name) if name else -1
+            if at >= 0:
+                found.append((at, place))
+                blank = " " * len(name)
+                remaining = remaining[:at] + blank + remaining[at + len(name) :]
+                lowered = lowered[:at] + blank + lowered[at + len(name) :]
+                break
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def locate_address(db: Session, text: str, now: datetime | None = None) -> Located | None:
+    """The road and landmark an address names ("江苏路 愚园路口", "愚园路1000号", "中山广场 门口"):
+    a site named by its address or name wins, then the crossing of the first road named with
+    another one named; None when the text names neither a road nor a site."""
+    roads = list(db.scalars(select(Place).where(Place.kind == PlaceKind.ROAD)))
+    by_code = {road.code: road for road in roads}
+    marks = all_landmarks(db, now)
+    sites = [
+        site
+        for site in db.scalars(select(Place).where(Place.kind.in_(SITE_KINDS)).order_by(Place.code))
+        if _active(site, now)
+    ]
+    named_roads = [road for _, road in _names_in(text, roads)]
+    for site in sites:
+        address = str((site.attributes or {}).get("address", ""))
+        if not ((address and address in text) or (site.name_zh and site.name_zh in text)):
+            continue
+        # On the road the text names, if the site is one of its landmarks; else on its own.
+        on = [code for code, listed in marks.items() if any(m.code == site.code for m in listed)]
+        preferred = [r.code for r in named_roads if r.code in on] or on
+        if preferred:
+            road_code = preferred[0]
+            mark = next(m for m in marks[road_code] if m.code == site.code)
+            return Located(by_code[road_code], mark)
+    if not named_roads:
+        return None
+    road = named_roads[0]
+    for other in named_roads[1:]:
+        for mark in marks[road.code]:
+            if mark.code == CROSSING_PREFIX + other.code:
+                return Located(road, mark)
+    return Located(road, None)

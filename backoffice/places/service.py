@@ -199,6 +199,25 @@ def site_at(db: Session, point: geo.Point, now: datetime | None = None) -> Place
     return _load(db, [found.id])[found.id] if found else None
 
 
+def named_sites(db: Session) -> list[Place]:
+    """The sites a place text may name: compounds, buildings and parks, by code."""
+    kinds = [k for k in SITE_KINDS if k is not PlaceKind.COLLECTION_POINT]
+    return list(db.scalars(select(Place).where(Place.kind.in_(kinds)).order_by(Place.code)))
+
+
+def site_named(db: Session, text: str, sites: Sequence[Place] | None = None) -> Place | None:
+    """The compound, building or park whose address or Chinese name the text names (a
+    terminal's place, "愚园路1000号 社区事务受理服务中心"), the first by code; None if none.
+    `sites`: `named_sites` loaded once, when many texts are looked up."""
+    if not text.strip():
+        return None
+    for site in named_sites(db) if sites is None else sites:
+        address = str((site.attributes or {}).get("address", ""))
+        if (address and address in text) or site.name_zh in text:
+            return site
+    return None
+
+
 def _area_key(place: IndexedPlace | Place) -> tuple[float, str]:
     return ((place.max_lon - place.min_lon) * (place.max_lat - place.min_lat), place.code)
 

@@ -38,6 +38,15 @@ class VisionSettings(BaseSettings):
         le=1920,
         description="Inference size; use the size the model was trained at.",
     )
+    tiles: str = Field(
+        default="1x1",
+        pattern=r"^[1-8]x[1-8]$",
+        description=(
+            "Columns x rows of overlapping tiles the detector looks at besides the whole frame, "
+            "e.g. 3x2 for a 1280x720 camera whose bikes are small: each tile keeps more pixels "
+            "of a far object but costs one more inference. 1x1: the whole frame only."
+        ),
+    )
     confidence: float = Field(
         default=0.25, ge=0.01, le=1.0, description="Lowest detector score kept before zone filters."
     )
@@ -62,6 +71,11 @@ class VisionSettings(BaseSettings):
     source_timeout_s: float = Field(
         default=10.0, gt=0, description="Seconds to wait for a camera's snapshot or stream frame."
     )
+
+    @property
+    def tile_grid(self) -> tuple[int, int]:
+        columns, rows = self.tiles.split("x")
+        return int(columns), int(rows)
 
 
 @lru_cache

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import string
 
 from backoffice.web.i18n_renovations import ZH_RENOVATIONS
+from backoffice.web.messages_zh import TERMS_ZH, WORDINGS_ZH
 
 LANGUAGES = ("zh", "en")
 
@@ -82,6 +84,7 @@ ZH: dict[str, str] = {
     "police_110": "110非警情",
     "open311": "Open311",
     "rating": "好差评",
+    "fleet": "终端监测",
     "urgent": "紧急",
     "high": "高",
     "normal": "一般",
@@ -104,6 +107,7 @@ ZH: dict[str, str] = {
     "escalate": "督办",
     "reopen": "重开",
     "attach_evidence": "追加证据",
+    "resolve": "自动结案",
     # case list and page
     "State": "状态",
     "Type": "类型",
@@ -198,6 +202,8 @@ ZH: dict[str, str] = {
     # terminals
     "{online} of {total} online": "{total} 台中 {online} 台在线",
     "Open alerts": "未关闭告警",
+    "Longitude": "经度",
+    "Latitude": "纬度",
     "Terminal": "终端",
     "Place": "位置",
     "Status": "状态",
@@ -520,13 +526,50 @@ WHAT_ZH = {
 }
 
 
+def _wording_pattern(wording: str) -> re.Pattern[str]:
+    """The English wording as a pattern: its text as written, each {name} any text."""
+    parts, seen = [], set()
+    for literal, name, _spec, _conversion in string.Formatter().parse(wording):
+        parts.append(re.escape(literal))
+        if name is None:
+            continue
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+# The catalog's wordings as patterns, those with more fixed text first (the more specific).
+WORDINGS: list[tuple[re.Pattern[str], str]] = [
+    (_wording_pattern(english), zh)
+    for english, zh in sorted(
+        WORDINGS_ZH.items(),
+        key=lambda item: -sum(len(lit) for lit, *_ in string.Formatter().parse(item[0])),
+    )
+]
+
+
+# How deep messages carried inside messages are translated ("Check the rule: {error}", whose
+# error is a list of "field: problem").
+MAX_DEPTH = 4
+_FIELD_PROBLEM = re.compile(r"(?P<field>[\w.]+): (?P<problem>.+)", re.DOTALL)
+
+
 def translate_message(text: str, lang: str) -> str:
     """A message from a service or handler in the page's language; one with no Chinese
-    wording yet stays as written."""
+    wording stays as written (tests/backoffice/web/test_message_catalog.py keeps that from
+    happening to any wording the code writes)."""
     if lang != "zh":
         return text
+    return _zh(text, depth=0)
+
+
+def _zh(text: str, depth: int) -> str:
     if text in ZH:
         return ZH[text]
+    if text in TERMS_ZH:
+        return TERMS_ZH[text]
+    if text.replace(" ", "_") in ZH:  # an action as a sentence says it ("send back")
+        return ZH[text.replace(" ", "_")]
     for pattern, zh in MESSAGES_ZH:
         match = pattern.fullmatch(text)
         if match is None:
@@ -540,4 +583,27 @@ def translate_message(text: str, lang: str) -> str:
                 else:
                     parts[name] = ZH.get(value, ZH.get(value.replace(" ", "_"), value))
         return zh.format(**parts)
+    for pattern, zh in WORDINGS:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        # What fills a name is a term or a message of its own ("Check the rule: {error}").
+        parts = {
+            name: _zh(value, depth + 1) if depth < MAX_DEPTH else value
+            for name, value in match.groupdict().items()
+        }
+        return zh.format(**parts)
+    if depth >= MAX_DEPTH:
+        return text
+    # What a form's model refused (web.forms.problems): "field: message; field: message".
+    if "; " in text:
+        items = text.split("; ")
+        translated = [_zh(item, depth + 1) for item in items]
+        if translated != items:
+            return "；".join(translated)
+    problem = _FIELD_PROBLEM.fullmatch(text)
+    if problem is not None:
+        said = _zh(problem["problem"], depth + 1)
+        if said != problem["problem"]:
+            return f"{_zh(problem['field'], depth + 1)}：{said}"
     return text

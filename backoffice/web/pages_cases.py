@@ -33,7 +33,7 @@ from backoffice.privacy import mask_personal_numbers
 from backoffice.renovations import reports as renovation_reports
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
-from backoffice.web.forms import attempt
+from backoffice.web.forms import attempt, problems
 from backoffice.web.models import CallerContact
 from backoffice.web.render import LOCAL_ZONE, language_of, local_time, page
 from backoffice.web.roles import (
@@ -484,7 +484,7 @@ def save_rule(
                 note=note,
             )
         except ValueError as error:
-            raise BadInput(f"Check the rule: {error}") from error
+            raise BadInput(f"Check the rule: {problems(error)}") from error
         existing = None
         try:
             existing = cases.get_rule(db, data.code)

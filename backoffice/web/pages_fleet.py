@@ -20,7 +20,7 @@ from backoffice.fleet.models import CommandKind, FleetAlert, Terminal, TerminalK
 from backoffice.fleet.schemas import CommandCreate, TerminalCreate
 from backoffice.web import auth
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
-from backoffice.web.forms import attempt
+from backoffice.web.forms import attempt, problems
 from backoffice.web.render import page
 from backoffice.web.roles import FLEET_MANAGERS, FLEET_READERS
 
@@ -67,6 +67,15 @@ def terminals(
     )
 
 
+def _degrees(name: str, value: str) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        return float(value)
+    except ValueError as error:
+        raise BadInput(f"{name} must be a number.") from error
+
+
 @router.post("")
 def register(
     user: CurrentUser,
@@ -78,15 +87,22 @@ def register(
     name: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "",
     place: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "",
+    lat: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     auth.check_csrf(user, csrf)
     auth.require(user, FLEET_MANAGERS, "terminal registration")
 
     def run() -> str:
+        point = {name: _degrees(name, value) for name, value in (("lon", lon), ("lat", lat))}
         try:
-            data = TerminalCreate(code=code.strip(), name=name.strip(), kind=kind, place=place)
+            data = TerminalCreate(
+                code=code.strip(), name=name.strip(), kind=kind, place=place, **point
+            )
         except ValueError as error:
-            raise BadInput(f"Check the terminal's code, name and kind: {error}") from error
+            raise BadInput(
+                f"Check the terminal's code, name and kind: {problems(error)}"
+            ) from error
         ttl = timedelta(hours=settings.enrollment_code_ttl_h)
         return fleet.register(db, data, by=user.username, now=now, ttl=ttl).code
 
@@ -153,7 +169,7 @@ def send_command(
             )
         except ValueError as error:
             raise BadInput(
-                f"Check the command: {error}. A push_config takes a JSON object."
+                f"Check the command: {problems(error)}. A push_config takes a JSON object."
             ) from error
         heartbeats = live.store_of(request.app)
         fleet.send_command(db, terminal, body, by=user.username, now=now, heartbeats=heartbeats)

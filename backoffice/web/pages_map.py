@@ -21,6 +21,7 @@ from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput
 from backoffice.fleet import service as fleet
 from backoffice.places import service as places
+from backoffice.places.geometry import centre
 from backoffice.places.landmarks import landmarks
 from backoffice.places.models import Place, PlaceKind
 from backoffice.vision import service as vision
@@ -38,19 +39,6 @@ WEEK = timedelta(days=7)
 
 def _name(obj: Any, lang: str) -> str:
     return str(obj.name_zh if lang == "zh" else obj.name_en)
-
-
-def _centre(geometry: dict[str, Any]) -> tuple[float, float]:
-    if geometry["type"] == "Point":
-        return (geometry["coordinates"][0], geometry["coordinates"][1])
-    line = (
-        geometry["coordinates"] if geometry["type"] == "LineString" else geometry["coordinates"][0]
-    )
-    if geometry["type"] == "LineString":
-        middle = line[len(line) // 2]
-        return (middle[0], middle[1])
-    points = line[:-1]
-    return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
 
 
 def _places(db: Session, lang: str, now: datetime) -> dict[str, list[dict[str, Any]]]:
@@ -80,23 +68,14 @@ def _fills(db: Session) -> dict[str, float]:
     return fills
 
 
-def _terminal_point(place_text: str, sites: list[Place]) -> tuple[float, float] | None:
-    """A terminal stands at the site whose address or name its place text names."""
-    for site in sites:
-        address = str((site.attributes or {}).get("address", ""))
-        if (address and address in place_text) or site.name_zh in place_text:
-            return _centre(site.geometry)
-    return None
-
-
 def _case_entry(case: Case, lang: str, now: datetime) -> dict[str, Any]:
     approx = case.lon is None or case.lat is None
     if not approx:
         lon, lat = case.lon, case.lat
     elif case.grid is not None:
-        lon, lat = _centre(case.grid.geometry)
+        lon, lat = centre(case.grid.geometry)
     elif case.road is not None:
-        lon, lat = _centre(case.road.geometry)
+        lon, lat = centre(case.road.geometry)
     else:
         lon = lat = None
     return {
@@ -136,20 +115,18 @@ def map_data(db: Session, user: auth.PageUser, lang: str, now: datetime) -> dict
             if c.lon is not None and c.lat is not None
         ]
     if user.role in FLEET_READERS:
-        sites = [
-            p
-            for p in db.scalars(select(Place).where(Place.kind.in_(places.SITE_KINDS)))
-            if p.kind is not PlaceKind.COLLECTION_POINT
-        ]
         terminals = []
+        sites = places.named_sites(db)
         for t in fleet.list_terminals(db):
-            point = _terminal_point(t.place, sites)
+            point = fleet.terminal_point(db, t, sites)
             terminals.append(
                 {
                     "code": t.code,
                     "name": t.name,
                     "lon": point[0] if point else None,
                     "lat": point[1] if point else None,
+                    # Placed at the site its place text names, not at a point of its own.
+                    "approx": point is not None and t.lon is None,
                 }
             )
         data["terminals"] = terminals

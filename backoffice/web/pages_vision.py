@@ -19,7 +19,7 @@ from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import ZoneCreate
 from backoffice.web import auth
 from backoffice.web.auth import CurrentUser, PageMissing, PageUser
-from backoffice.web.forms import attempt
+from backoffice.web.forms import attempt, problems
 from backoffice.web.render import page
 from backoffice.web.roles import CAMERA_EDITORS, CAMERA_READERS
 
@@ -150,7 +150,7 @@ def save_zone(
         try:
             data = ZoneCreate.model_validate(fields)
         except ValueError as error:
-            raise BadInput(f"Check the zone: {error}") from error
+            raise BadInput(f"Check the zone: {problems(error)}") from error
         old_id = parse_id(replace_id)
         old = vision.get_zone(db, camera, old_id) if old_id is not None else None
         vision.add_zone(db, camera, data, now)

@@ -73,7 +73,11 @@ def page(
         system wrote it as a fact."""
         if hasattr(obj, "description_fact"):
             return descriptions.render(obj.description_fact, lang, obj.description)
-        return descriptions.render(getattr(obj, "reason_fact", None), lang, obj.reason)
+        fact = getattr(obj, "reason_fact", None)
+        if fact:
+            return descriptions.render(fact, lang, obj.reason)
+        # A reason the system wrote as text (or a person typed) reads through the catalog.
+        return i18n.translate_message(obj.reason, lang)
 
     return TEMPLATES.TemplateResponse(
         request,

@@ -290,7 +290,8 @@ class PrinterStatus(StrEnum):
     READY = "ready"
     PAPER_NEAR_END = "paper_near_end"
     PAPER_OUT = "paper_out"
-    OFFLINE = "offline"  # cover open, a mechanical error, or the printer says it is offline
+    OFFLINE = "offline"  # a mechanical error, or the printer says it is offline
+    COVER_OPEN = "cover_open"  # offline because its cover is open (DLE EOT 2 says so)
     UNREACHABLE = "unreachable"  # no answer at all
 
 
@@ -347,6 +348,7 @@ class PrinterUnreachable(PrinterError):
 PRINTER_ERRORS: dict[PrinterStatus, type[PrinterError]] = {
     PrinterStatus.PAPER_OUT: PaperOut,
     PrinterStatus.OFFLINE: PrinterOffline,
+    PrinterStatus.COVER_OPEN: PrinterOffline,
     PrinterStatus.UNREACHABLE: PrinterUnreachable,
 }
 

@@ -45,8 +45,10 @@ BOLD_ON, BOLD_OFF = ESC + b"E\x01", ESC + b"E\x00"
 SIZE_DOUBLE, SIZE_NORMAL = GS + b"!\x11", GS + b"!\x00"
 CUT = ESC + b"d\x04" + GS + b"V\x01"  # feed past the cutter, then a partial cut
 PAPER_DOTS = 576
-# DLE EOT bits: n=1 bit 3 offline; n=4 bits 2-3 near end, bits 5-6 paper end.
+# DLE EOT bits: n=1 bit 3 offline; n=2 bit 2 cover open; n=4 bits 2-3 near end, bits 5-6
+# paper end.
 OFFLINE_BIT = 0x08
+COVER_OPEN_BIT = 0x04
 NEAR_END_BITS = 0x0C
 PAPER_END_BITS = 0x60
 
@@ -182,13 +184,20 @@ class EscposPrinter:
         try:
             online = _ask(device, 1)
             paper = _ask(device, 4)
+            if not online or not paper:
+                return PrinterStatus.UNREACHABLE
+            status = _status_for(online[0], paper[0])
+            if status is PrinterStatus.OFFLINE:
+                # Why (asked only then): an open cover is one a member of staff can close, and
+                # the heartbeat tells the operations centre so.
+                cause = _ask(device, 2)
+                if cause and cause[0] & COVER_OPEN_BIT:
+                    return PrinterStatus.COVER_OPEN
+            return status
         except NotImplementedError:
             return PrinterStatus.READY  # a write-only backend (a file): nothing to ask
         except TimeoutError:
             return PrinterStatus.UNREACHABLE
-        if not online or not paper:
-            return PrinterStatus.UNREACHABLE
-        return _status_for(online[0], paper[0])
 
     def _line_bytes(self, line: PrintLine) -> bytes:
         if not self._text_mode:

@@ -369,5 +369,42 @@ def evaluate_set(
     return score(detector, frames, min_score=min_score, confidence=confidence)
 
 
+def site_of(image: Path) -> str:
+    """The camera or site of a frame: the first folder below `images/` (images/<site>/...);
+    in a flat folder, the file name up to its first '_' (CAM12_20260501T0800.jpg -> CAM12)."""
+    parts = image.parts
+    if "images" in parts:
+        below = parts[len(parts) - 1 - parts[::-1].index("images") + 1 :]
+        if len(below) > 1:
+            return below[0]
+    return image.stem.split("_")[0]
+
+
+def evaluate_sites(
+    detector: YoloDetector,
+    root: Path,
+    *,
+    split: str = "val",
+    labels_map: Mapping[str, str] | None = None,
+    min_score: float = 0.4,
+    confidence: float = 0.25,
+) -> dict[str, Report]:
+    """The same scores camera by camera (site_of): where the model fails, not only how often."""
+    data = load_labelled_set(root, split)
+    mapped = labels_map_for(data.names, labels_map)
+    sites: dict[str, list[Path]] = {}
+    for image in data.images:
+        sites.setdefault(site_of(image), []).append(image)
+    return {
+        site: score(
+            detector,
+            labelled_frames(LabelledSet(images, data.names), mapped),
+            min_score=min_score,
+            confidence=confidence,
+        )
+        for site, images in sorted(sites.items())
+    }
+
+
 def summary(reports: Mapping[str, Report]) -> str:
     return json.dumps({name: r.as_json() for name, r in reports.items()})

@@ -77,6 +77,10 @@ EXPECTED_TARGET: dict[tuple[CaseState, CaseAction], CaseState] = {
     (S.VOIDED, A.REOPEN): S.DISPATCHED,
 }
 
+# The back office's own action: it closes a case whose cause went away (a kiosk's device well
+# again), from any open state; no person or unit may take it, and it is never listed as allowed.
+RESOLVABLE = frozenset(CaseState) - {S.CLOSED, S.VOIDED}
+
 PAIRS = [(state, action) for state in CaseState for action in CaseAction]
 
 
@@ -89,6 +93,10 @@ def test_the_table_matches_the_lifecycle_written_out_by_hand() -> None:
     for (state, action), target in EXPECTED_TARGET.items():
         if action not in (A.RESUME, A.REOPEN):
             assert (TRANSITIONS[action].target or state) is target
+    system = {a for a, t in TRANSITIONS.items() if t.system}
+    assert system == {A.RESOLVE}
+    assert TRANSITIONS[A.RESOLVE].sources == RESOLVABLE
+    assert TRANSITIONS[A.RESOLVE].target is S.CLOSED
 
 
 def _body(action: CaseAction) -> dict[str, object]:
@@ -152,6 +160,10 @@ def test_every_state_and_action_through_the_api(
         assert timeline[events_before]["actor"] == (
             "unit:BIKE-HELLO" if by_unit else timeline[events_before]["actor"]
         )
+    elif TRANSITIONS[action].system:
+        # Only the back office resolves a case, never a caller of the API, whatever the state.
+        assert response.status_code == 403, response.json()
+        assert case.state is state
     elif by_unit and case.unit_id != hello.id:
         # A unit cannot reach a case that is not dispatched to it, whatever its state.
         assert response.status_code == 403
@@ -170,7 +182,10 @@ def test_the_service_refuses_every_illegal_pair_with_the_allowed_actions(
 ) -> None:
     for state in CaseState:
         case = case_in_state(seeded, state, clock.now(), tmp_path)
-        for action in set(CaseAction) - EXPECTED_ALLOWED[state]:
+        refused_here = set(CaseAction) - EXPECTED_ALLOWED[state]
+        if state in RESOLVABLE:
+            refused_here.discard(A.RESOLVE)
+        for action in refused_here:
             with pytest.raises(Conflict) as refused:
                 lifecycle.apply_action(
                     seeded, case, action, ActionInput(reason="x"), actor="t", now=clock.now()
@@ -181,11 +196,33 @@ def test_the_service_refuses_every_illegal_pair_with_the_allowed_actions(
             assert case.state is state
 
 
+def test_the_system_resolves_a_case_from_any_open_state(
+    seeded: Session, clock: ManualClock, tmp_path: Path
+) -> None:
+    for state in RESOLVABLE:
+        case = case_in_state(seeded, state, clock.now(), tmp_path)
+        event = lifecycle.apply_action(
+            seeded,
+            case,
+            A.RESOLVE,
+            ActionInput(reason="设备已恢复正常"),
+            actor="fleet",
+            now=clock.now(),
+        )
+        assert (case.state, case.closed_at) == (S.CLOSED, clock.now()), state
+        assert (event.action, event.from_state, event.reason) == (
+            "resolve",
+            state,
+            "设备已恢复正常",
+        )
+        assert A.RESOLVE not in lifecycle.allowed_actions(state)
+
+
 def test_actions_that_need_a_reason_refuse_an_empty_one(
     seeded: Session, clock: ManualClock, tmp_path: Path
 ) -> None:
     case = case_in_state(seeded, S.DISPATCHED, clock.now(), tmp_path)
-    for action in (A.SEND_BACK, A.HOLD, A.VOID, A.ESCALATE):
+    for action in (A.SEND_BACK, A.HOLD, A.VOID, A.ESCALATE, A.RESOLVE):
         with pytest.raises(Exception, match="reason") as refused:
             lifecycle.apply_action(
                 seeded, case, action, ActionInput(reason="  "), actor="t", now=clock.now()

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.clock import ManualClock
@@ -188,21 +189,27 @@ def test_pending_commands_can_be_cancelled_and_are_not_delivered(
 
 
 def test_a_silent_terminal_raises_an_alert_and_closes_it_when_heard_again(
-    client: TestClient, clock: ManualClock, manager: dict[str, str]
+    seeded: Session, client: TestClient, clock: ManualClock, manager: dict[str, str]
 ) -> None:
     kiosk = enrolled(client, manager)
-    beat(client, kiosk)
+    well = {**BEAT, "devices": {"printer": {"state": "ready"}}}
+
+    def beat_well() -> None:
+        assert client.post("/api/v1/fleet/heartbeat", json=well, headers=kiosk).status_code == 200
+
+    beat_well()
     check = "/api/v1/fleet/alerts/check"
     assert client.post(check, headers=manager).json() == {"changed": 0}
     clock.advance(seconds=91)
-    assert client.post(check, headers=manager).json() == {"changed": 1}
+    # The alert, and the kiosk-fault case it opens (tests/backoffice/cases/test_kiosk_faults.py).
+    assert client.post(check, headers=manager).json() == {"changed": 2}
     assert client.post(check, headers=manager).json() == {"changed": 0}
     alerts = client.get("/api/v1/fleet/alerts", headers=manager).json()
     assert [a["terminal_code"] for a in alerts] == ["JSL-01"]
     assert alerts[0]["kind"] == "silent"
     assert "JSL-01" in alerts[0]["message"] and "last heartbeat" in alerts[0]["message"]
-    beat(client, kiosk)
-    assert client.post(check, headers=manager).json() == {"changed": 1}
+    beat_well()
+    assert client.post(check, headers=manager).json() == {"changed": 2}
     assert client.get("/api/v1/fleet/alerts", headers=manager).json() == []
     closed = client.get("/api/v1/fleet/alerts?open=false", headers=manager).json()
     assert closed[0]["closed_at"] is not None
@@ -224,16 +231,22 @@ def test_terminal_services_and_place_are_edited_and_audited(
     assert audit[0]["action"] == "update" and audit[0]["detail"]["place"] == "来福士广场一楼"
     bad = client.patch("/api/v1/fleet/terminals/JSL-01", json={"kind": "toaster"}, headers=manager)
     assert bad.status_code == 422
+    moved = client.patch(
+        "/api/v1/fleet/terminals/JSL-01", json={"lon": 121.4326, "lat": 31.2235}, headers=manager
+    )
+    assert (moved.json()["lon"], moved.json()["lat"]) == (121.4326, 31.2235)
+    half = client.patch("/api/v1/fleet/terminals/JSL-01", json={"lon": 121.5}, headers=manager)
+    assert half.status_code == 422 and "both lon and lat" in str(half.json()["detail"])
 
 
-def test_scheduler_runs_the_silent_terminal_check_with_the_apps_offline_time(
+def test_scheduler_runs_the_fleet_fault_check_with_the_apps_offline_time(
     app: FastAPI, settings: Settings
 ) -> None:
-    from backoffice.fleet.alerts import check_silent_terminals
+    from backoffice.cases.kiosk_faults import check_terminals
 
     jobs = {job.name: job for job in app.state.scheduler.jobs}
-    check = jobs["fleet.silent_terminals"].run
-    assert isinstance(check, partial) and check.func is check_silent_terminals
+    check = jobs["fleet.terminal_faults"].run
+    assert isinstance(check, partial) and check.func is check_terminals
     assert check.keywords == {"offline_after": timedelta(seconds=settings.offline_after_s)}
 
 

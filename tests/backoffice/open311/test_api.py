@@ -132,6 +132,27 @@ def test_an_address_naming_a_road_is_enough_and_xml_posts_answer_xml(
     assert case.road is not None and case.road.name_zh == "延安西路"
     assert case.description == "灯杆倾斜\n地址 (address): 长宁区延安西路 1000 号门口"
     assert case.reporter == "open311:test app"
+    # No landmark of the road named (no site there has that number): the road alone, no point.
+    assert (case.lon, case.lat, case.grid) == (None, None, None)
+
+
+def test_an_address_naming_a_crossing_or_a_site_locates_the_request_there(
+    client: TestClient, db: Session, key: str
+) -> None:
+    def filed(address: str, service_code: str) -> Case:
+        code, body = post(client, api_key=key, service_code=service_code, address_string=address)
+        assert code == 200, body
+        number = json.loads(body)[0]["service_request_id"]
+        return db.scalars(select(Case).where(Case.number == number)).one()
+
+    corner = filed("江苏路与延安西路交叉口东北角", "C-0110")
+    assert (corner.lon, corner.lat) == (121.4326807, 31.2145788)  # the two roads' crossing
+    assert corner.road is not None and corner.road.code == "JSL-R01"
+    assert corner.grid is not None  # a point, so a grid: it counts in the grid hotspots
+    centre = filed("愚园路1000号 社区事务受理服务中心门口", "E-0104")
+    assert centre.place is not None and centre.place.code == "JSL-B04"
+    assert (centre.lon, centre.lat) == (121.4336, 31.2238)  # the site's centre
+    assert centre.road is not None and centre.road.code == "JSL-R02"
 
 
 def test_the_query_window_is_at_most_90_days_and_defaults_to_the_last_90(

@@ -122,3 +122,21 @@ def test_evaluate_data_explains_a_set_it_cannot_read(
         "none of the set's classes ['car', 'person'] is a bike or waste class"
         in capsys.readouterr().err
     )
+
+
+def test_evaluate_data_by_site_scores_each_camera_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.backoffice.vision.test_finetune import CAMERAS, three_frames_per_camera
+
+    data = three_frames_per_camera(tmp_path / "set")
+    assert main(["vision", "evaluate", "--data", str(data), "--by-site"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    scores = json.loads(out[-1])
+    assert list(scores) == [str(data)] + [f"site {c}" for c in sorted(CAMERAS)]
+    assert scores[str(data)]["images"] == 15
+    for camera in CAMERAS:
+        site = scores[f"site {camera}"]
+        assert site["images"] == 3
+        assert (site["classes"]["bike"]["targets"], site["classes"]["waste"]["targets"]) == (2, 1)
+    assert any(line.startswith(f"site {CAMERAS[0]}: 3 images, mAP50 ") for line in out)

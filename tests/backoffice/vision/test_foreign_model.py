@@ -1,6 +1,7 @@
 """A model with other class names at another size, as a subdistrict plugs in a COCO model
-(ZHILI_VISION_WEIGHTS, ZHILI_VISION_CLASS_MAP, ZHILI_VISION_IMGSZ): the patrol runs with it
-at 416 (the shipped model runs at 320) and files a case for parked bikes.
+(ZHILI_VISION_WEIGHTS, ZHILI_VISION_CLASS_MAP, ZHILI_VISION_IMGSZ): the patrol the back office
+assembles from those settings runs it at 416 (the shipped model runs at 320) and files a case
+for parked bikes.
 
 The model is made here, offline: the shipped detector's network with an 80-class COCO head whose
 `bicycle` class (id 1) is the shipped bike class and whose other classes never fire."""
@@ -14,19 +15,20 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice import wiring
 from backoffice.cases.models import Case
 from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
+from backoffice.settings import Settings
 from backoffice.vision import service
 from backoffice.vision.config import SHIPPED_CLASS_MAP, SHIPPED_WEIGHTS, VisionSettings
 from backoffice.vision.detector import YoloDetector
 from backoffice.vision.models import SourceKind
-from backoffice.vision.patrol import Patrol
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
 from backoffice.vision.yolo import yolo_class
 from tests.backoffice.vision.scenes import NO_PARKING_ZONE, Street
-from tests.conftest import TEST_LIMITS, TEST_REACH
+from tests.conftest import TEST_REACH
 
 
 def coco_names() -> dict[int, str]:
@@ -82,10 +84,23 @@ def test_the_settings_describe_a_coco_model_by_its_class_map_and_size(
 
 
 def test_the_patrol_files_a_case_with_a_coco_style_model_at_416(
-    db: Session, clock: ManualClock, coco_weights: Path, tmp_path: Path
+    db: Session,
+    clock: ManualClock,
+    coco_weights: Path,
+    tmp_path: Path,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seed_reference_data(db)
-    detector = YoloDetector(coco_weights, {"bicycle": "bike"}, imgsz=416)
+    # The patrol as the back office assembles it (wiring.patrol), from ZHILI_VISION_* alone.
+    monkeypatch.setenv("ZHILI_VISION_WEIGHTS", str(coco_weights))
+    monkeypatch.setenv("ZHILI_VISION_CLASS_MAP", '{"bicycle": "bike"}')
+    monkeypatch.setenv("ZHILI_VISION_IMGSZ", "416")
+    patrol = wiring.patrol(settings, VisionSettings())
+    detector = patrol.detector()
+    assert isinstance(detector, YoloDetector)
+    assert (detector.weights, detector.imgsz) == (coco_weights, 416)
+    assert detector.class_ids == {1: "bike"}
     street = Street()
     picture = tmp_path / "cam.jpg"
     picture.write_bytes(street.jpeg([street.bike_a, street.bike_b, street.waste_big]))
@@ -118,7 +133,6 @@ def test_the_patrol_files_a_case_with_a_coco_style_model_at_416(
         ),
         clock.now(),
     )
-    patrol = Patrol(detector=lambda: detector, limits=TEST_LIMITS, photo_dir=tmp_path / "photos")
     outcomes = []
     for _ in range(4):
         outcomes += patrol.visit_due(db, clock.now())

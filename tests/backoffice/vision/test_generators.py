@@ -66,3 +66,14 @@ def test_writing_a_dataset_keeps_what_is_already_written(tmp_path: Path) -> None
         for line in path.read_text().splitlines():
             cls, *coords = line.split()
             assert cls in ("0", "1") and all(0.0 <= float(c) <= 1.0 for c in coords)
+
+
+def test_scenes_drawn_in_several_processes_are_the_same_files(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert write_scenes(one, "train", TRAIN_STYLES, range(4), Stream.TRAIN) == 4
+    assert write_scenes(two, "train", TRAIN_STYLES, range(4), Stream.TRAIN, jobs=2) == 4
+    for sub in ("images/train", "labels/train"):
+        written = sorted(p.name for p in (one / sub).iterdir())
+        assert sorted(p.name for p in (two / sub).iterdir()) == written and len(written) == 4
+        for name in written:
+            assert (one / sub / name).read_bytes() == (two / sub / name).read_bytes(), name

@@ -117,3 +117,33 @@ def test_registering_a_terminal_from_the_page(
         follow_redirects=True,
     )
     assert "A terminal with the code &#39;LOBBY-9&#39; exists already." in duplicate.text
+
+
+def test_a_terminal_registered_with_its_coordinates_stands_there_on_the_map(
+    client: TestClient, seeded: Session, clock: ManualClock
+) -> None:
+    _, csrf = sign_in_as(client, seeded, clock, Role.TERMINAL_MANAGER)
+    form = {"csrf": csrf, "kind": "lobby", "place": "愚园路1000号 大厅"}
+    client.post(
+        "/ops/terminals",
+        data={**form, "code": "JSL-T-07", "name": "7号机", "lon": "121.4301", "lat": "31.2205"},
+    )
+    client.post("/ops/terminals", data={**form, "code": "JSL-T-08", "name": "8号机"})
+    client.cookies.set("zhili_lang", "zh")
+    half = client.post(
+        "/ops/terminals",
+        data={**form, "code": "JSL-T-09", "name": "9号机", "lon": "121.43"},
+        follow_redirects=True,
+    )
+    assert "请检查终端的编码、名称和类型：请同时给出经度和纬度，或都不给。" in half.text
+    terminals = {t["code"]: t for t in client.get("/ops/api/map").json()["terminals"]}
+    assert set(terminals) == {"JSL-T-07", "JSL-T-08"}
+    assert (terminals["JSL-T-07"]["lon"], terminals["JSL-T-07"]["lat"]) == (121.4301, 31.2205)
+    assert terminals["JSL-T-07"]["approx"] is False
+    # Without coordinates: at the centre of the site its place names (the affairs centre).
+    centre = fleet.terminal_point(seeded, fleet.get_terminal(seeded, "JSL-T-08"))
+    assert centre is not None and centre != (121.4301, 31.2205)
+    assert (terminals["JSL-T-08"]["lon"], terminals["JSL-T-08"]["lat"]) == centre
+    assert terminals["JSL-T-08"]["approx"] is True
+    shown = client.get("/ops/terminals/JSL-T-07").text
+    assert "(121.4301, 31.2205)" in shown

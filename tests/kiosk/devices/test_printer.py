@@ -182,7 +182,7 @@ def test_paper_out_mid_job_then_resume_prints_every_line_once(peer: PrinterPeer)
     [
         ("paper_out", PaperOut, PrinterStatus.PAPER_OUT, "paper_out"),
         ("offline", PrinterOffline, PrinterStatus.OFFLINE, "offline"),
-        ("cover_open", PrinterOffline, PrinterStatus.OFFLINE, "offline"),
+        ("cover_open", PrinterOffline, PrinterStatus.COVER_OPEN, "cover_open"),
     ],
 )
 def test_status_checked_before_the_job(
@@ -267,7 +267,7 @@ def test_cover_opened_mid_job(peer: PrinterPeer) -> None:
         LinePosition(6, 3),
     )
     assert caught.value.reason_code == "printer_offline"
-    assert printer.health().reason == "offline"
+    assert printer.health().reason == "cover_open"  # DLE EOT 2 says why it is offline
 
 
 def test_printer_that_stops_answering_is_unreachable(peer: PrinterPeer) -> None:
