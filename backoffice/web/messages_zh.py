@@ -10,6 +10,8 @@ raised, flashes, fleet alerts) and fails when one has no Chinese here or in `i18
 
 from __future__ import annotations
 
+from backoffice.web.i18n_renovations import RENOVATION_WORDINGS_ZH
+
 # Words the code fills into messages, by their English (or code) form.
 TERMS_ZH: dict[str, str] = {
     # token kinds, terminal devices and their faults
@@ -447,3 +449,5 @@ WORDINGS_ZH: dict[str, str] = {
     "{code} ✓": "{code} ✓",
     "{ref} ↻": "{ref} ↻",
 }
+
+WORDINGS_ZH.update(RENOVATION_WORDINGS_ZH)
