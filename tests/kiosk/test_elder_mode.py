@@ -283,7 +283,6 @@ SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
         lambda lang: tr("booklet.done", lang).format(count=20, page=1),
     ),
     "booklet-nothing": (_booklet_nothing, _prompt("booklet.nothing")),
-    "renovation-compounds": (_renovation_compounds, _prompt("voice.renovation")),
     "renovation-volumes": (_renovation_volumes, _prompt("voice.renovation")),
     "renovation-form": (_renovation_form, _prompt("voice.renovation.form")),
     "renovation-sign": (_renovation_sign, _prompt("voice.renovation.sign")),
