@@ -25,6 +25,7 @@ from backoffice.errors import ERROR_RESPONSES, install_error_handler
 from backoffice.fleet.commands import MAX_SCREENSHOT_BYTES
 from backoffice.fleet.router import router as fleet_router
 from backoffice.health.router import router as health_router
+from backoffice.homeservice.router import router as homeservice_router
 from backoffice.identity.router import router as identity_router
 from backoffice.medical.router import router as medical_router
 from backoffice.migrate import upgrade
@@ -34,6 +35,7 @@ from backoffice.open311.router import error_answer as open311_errors
 from backoffice.open311.router import router as open311_router
 from backoffice.places.router import router as places_router
 from backoffice.protect import Guard
+from backoffice.queries.router import router as queries_router
 from backoffice.ratings.router import router as ratings_router
 from backoffice.renovations.router import router as renovations_router
 from backoffice.settings import Settings, get_settings
@@ -63,11 +65,13 @@ ROUTERS = (
     medical_router,
     visits_router,
     consult_router,
+    queries_router,
     ratings_router,
     kiosk_reports_router,
     places_router,
     vision_router,
     renovations_router,
+    homeservice_router,
 )
 
 

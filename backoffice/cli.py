@@ -153,8 +153,10 @@ def _open311_issue_key(args: argparse.Namespace) -> int:
 def _suishen_code(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from backoffice.keys import Keys
-    from backoffice.suishen.codes import DemoIssuer
+    import httpx
+
+    from backoffice.medical.demo import demo_suishen_code
+    from backoffice.suishen.upstream import DEMO_SUISHEN_URL
 
     settings = get_settings()
     if not settings.demo:
@@ -162,9 +164,17 @@ def _suishen_code(args: argparse.Namespace) -> int:
             "error: demo Suishen codes are made in demo mode only (ZHILI_DEMO=1)", file=sys.stderr
         )
         return 2
-    issuer = DemoIssuer(Keys.of(settings), timedelta(seconds=settings.suishen_code_ttl_s))
+    url = settings.suishen_url or DEMO_SUISHEN_URL
+    try:
+        code = demo_suishen_code(
+            url, args.id_number, args.name, timedelta(seconds=settings.suishen_code_ttl_s)
+        )
+    except httpx.HTTPError as exc:
+        print(f"error: the demo Suishen peer at {url} did not answer ({exc}); is the demo "
+              "running?", file=sys.stderr)  # fmt: skip
+        return 1
     # The code alone on stdout: it is used once and lives suishen_code_ttl_s.
-    print(issuer.issue(args.id_number, args.name, SystemClock().now()))
+    print(code)
     return 0
 
 
@@ -226,7 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--display-name")
     staff.add_argument("--password", help="asked for on the terminal when left out")
     staff.set_defaults(func=_create_staff)
-    code = sub.add_parser("suishen-code", help="a fresh demo Suishen code (demo mode only)")
+    code = sub.add_parser(
+        "suishen-code", help="a fresh code from the demo Suishen peer (demo mode only)"
+    )
     code.add_argument("id_number")
     code.add_argument("--name", default="王秀英")
     code.set_defaults(func=_suishen_code)

@@ -24,7 +24,9 @@ class Purpose(StrEnum):
     ID_HASH = "id-hash"  # keyed hashes of ID numbers
     PHONE = "phone"  # keyed digests of callers' phone numbers
     PRINT_TICKET = "print-ticket"  # medical booklet print tickets
-    SUISHEN = "suishen-issuer"  # the demo Suishen code issuer
+    # The in-process demo Suishen issuer's, before codes came from the Suishen service (its
+    # HTTP adapter); kept so that ZHILI_KEYS naming it stays valid.
+    SUISHEN = "suishen-issuer"
     CONTACT = "contact"  # AES-GCM encryption of contacts kept for callbacks (backoffice.contacts)
     # Page sessions and card challenges need no key of ours: they are random values stored as
     # digests or rows. Card verification uses the issuer's keys, held by its adapter.

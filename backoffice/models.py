@@ -25,6 +25,7 @@ from backoffice.fleet.models import (
     Terminal,
     TerminalCommand,
 )
+from backoffice.homeservice.models import HomeServiceRequest, HomeVisit
 from backoffice.identity.models import ApiToken, Staff
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.notify.models import (
@@ -49,7 +50,14 @@ from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
 from backoffice.visits.models import Visit
-from backoffice.web.models import AlarmAck, CallerContact, LoginAttempt, WebSession
+from backoffice.web.models import (
+    AlarmAck,
+    CallerContact,
+    LoginAttempt,
+    PoliceCall,
+    PoliceFeedback,
+    WebSession,
+)
 
 __all__ = [
     "AlarmAck",
@@ -83,6 +91,8 @@ __all__ = [
     "FleetAlert",
     "FleetAuditEntry",
     "Heartbeat",
+    "HomeServiceRequest",
+    "HomeVisit",
     "Identification",
     "LatestFrame",
     "LoginAttempt",
@@ -90,6 +100,8 @@ __all__ = [
     "Open311Token",
     "OutboxMessage",
     "Place",
+    "PoliceCall",
+    "PoliceFeedback",
     "PrintConfirmation",
     "PushedFrame",
     "Rating",

@@ -14,6 +14,16 @@ DEFAULT_DATA_DIR = Path("var")
 # The development secret of earlier versions: accepted in demo mode only.
 DEFAULT_SECRET_KEY = "zhili-dev-secret-change-me"  # noqa: S105 (a known, refused value)
 DEMO_ADAPTER = "demo"
+# The settings that name an upstream adapter ('package.module:factory'). Empty (or 'demo') means
+# the HTTP adapter pointed at the demo peers of `simulators/`, in demo mode only; outside it the
+# back office refuses to start without each (`check_safe_to_serve`). A new upstream adds its
+# setting here.
+ADAPTER_SETTINGS: tuple[str, ...] = (
+    "card_verifier",
+    "suishen_adapter",
+    "medical_adapter",
+    "query_adapter",
+)
 
 
 class StartupRefused(Exception):
@@ -43,18 +53,18 @@ class Settings(BaseSettings):
         default=False,
         description=(
             "Demo mode (ZHILI_DEMO=1, set by `make demo`): allows the development secret and "
-            "the demo adapters (card verification with the demo issuer key), and says so in "
-            "the log and on every page; the pages on plain http (cookies without Secure) and the "
-            "API documentation on. Never in production."
+            "unset upstream adapters (the HTTP adapters then talk to the demo peers), and says "
+            "so in the log and on every page; the pages on plain http (cookies without Secure) "
+            "and the API documentation on. Never in production."
         ),
     )
     secret_key: str = Field(
         default="",
         description=(
             "Master secret (at least 32 characters) from which each purpose's key is derived "
-            "with HKDF: ID-number hashes, phone digests, print tickets, the Suishen demo "
-            "issuer. Required outside demo mode; keep it stable. Generate "
-            "one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            "with HKDF: ID-number hashes, phone digests, print tickets. Required outside demo "
+            "mode; keep it stable. Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         ),
     )
     keys: dict[str, str] = Field(
@@ -78,10 +88,101 @@ class Settings(BaseSettings):
     card_verifier: str = Field(
         default=DEMO_ADAPTER,
         description=(
-            "Who checks a card's answer to a challenge: 'demo' (the demo issuer master key; "
-            "demo mode only) or 'package.module:factory' naming the issuer's key service "
-            "adapter (a callable taking the settings and returning a CardVerifier)."
+            "Who checks a card's answer to a challenge: 'package.module:factory' naming the "
+            "issuer's key service adapter (a callable taking the settings and returning a "
+            "CardVerifier); backoffice.suishen.upstream:http_card_verifier is the HTTP one "
+            "(ZHILI_CARD_VERIFIER_URL). 'demo' or empty: the HTTP adapter pointed at the demo "
+            "card issuer peer (demo mode only)."
         ),
+    )
+    card_verifier_url: str = Field(
+        default="",
+        description="Base URL of the card issuer's key service (the HTTP card verifier); in "
+        "demo mode empty means the demo peer, http://127.0.0.1:9203.",
+    )
+    suishen_adapter: str = Field(
+        default="",
+        description=(
+            "Who verifies a scanned Suishen code: 'package.module:factory' (a callable taking "
+            "the settings and returning a SuishenVerifier); "
+            "backoffice.suishen.upstream:http_suishen_verifier is the HTTP one "
+            "(ZHILI_SUISHEN_URL). Empty: the HTTP adapter pointed at the demo peer (demo mode "
+            "only)."
+        ),
+    )
+    suishen_url: str = Field(
+        default="",
+        description="Base URL of the Suishen code verification service; in demo mode empty "
+        "means the demo peer, http://127.0.0.1:9201.",
+    )
+    medical_adapter: str = Field(
+        default="",
+        description=(
+            "Where the medical-insurance visit records come from: 'package.module:factory' (a "
+            "callable taking the settings and returning a MedicalRecordSource); "
+            "backoffice.medical.upstream:http_medical_source is the HTTP one "
+            "(ZHILI_MEDICAL_URL). Empty: the HTTP adapter pointed at the demo peer (demo mode "
+            "only)."
+        ),
+    )
+    medical_url: str = Field(
+        default="",
+        description="Base URL of the medical-insurance records service; in demo mode empty "
+        "means the demo peer, http://127.0.0.1:9202.",
+    )
+    query_adapter: str = Field(
+        default="",
+        description=(
+            "Who answers the catalog's queries (balances, receipts' progress, places, figures; "
+            "assets/catalog/queries.json): 'package.module:factory' (a callable taking the "
+            "settings and returning a QuerySource); backoffice.queries.upstream:http_query_source "
+            "is the HTTP one (ZHILI_QUERY_URL). Empty: the HTTP adapter pointed at the demo peer "
+            "(demo mode only)."
+        ),
+    )
+    query_url: str = Field(
+        default="",
+        description="Base URL of the query service (contracts/queries.openapi.json); in demo "
+        "mode empty means the demo peer, http://127.0.0.1:9204.",
+    )
+    upstream_token: str = Field(
+        default="",
+        description="Bearer token the HTTP adapters send to the upstreams (empty: none).",
+    )
+    upstream_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Seconds an upstream may take to answer one request (the connection itself "
+        "at most 2 s) before it counts as not answering.",
+    )
+    upstream_retries: int = Field(
+        default=2,
+        ge=0,
+        le=5,
+        description="More attempts of a call that is safe to repeat (a look-up, a check) when "
+        "the upstream timed out, dropped the connection or answered 429 or 5xx; a call "
+        "that never reached it is retried whatever it is.",
+    )
+    upstream_backoff_s: float = Field(
+        default=0.2,
+        ge=0,
+        le=5,
+        description="Seconds before the first retry; each next retry waits twice as long "
+        "(at most 2 s, with jitter).",
+    )
+    upstream_breaker_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failed calls in a row after which an upstream's circuit opens: calls fail "
+        "at once (the kiosk says the service is not answering) instead of waiting.",
+    )
+    upstream_breaker_reset_s: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="Seconds an open circuit waits before one trial call goes through.",
     )
     card_challenge_ttl_s: int = Field(
         default=60,
@@ -101,8 +202,8 @@ class Settings(BaseSettings):
         default=180,
         ge=30,
         le=3600,
-        description="Seconds a code of the demo Suishen issuer lives (the real one refreshes "
-        "about every minute).",
+        description="Seconds a code of the demo Suishen peer lives (`make demo`, "
+        "`zhili-backoffice suishen-code`); the real Suishen app refreshes about every minute.",
     )
     unit_token_days: int = Field(
         default=90, ge=1, le=3650, description="Days a responsible unit's API token lives."
@@ -234,8 +335,8 @@ class Settings(BaseSettings):
         return DEFAULT_SECRET_KEY if self.demo else ""
 
     def check_safe_to_serve(self) -> None:
-        """Refuse to serve outside demo mode with a missing or default secret, or a demo
-        adapter; the message names what to set."""
+        """Refuse to serve outside demo mode with a missing or default secret, or a missing or
+        demo adapter; the message names what to set."""
         if self.demo:
             return
         if not self.secret_key or self.secret_key == DEFAULT_SECRET_KEY:
@@ -246,12 +347,15 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key) < 32:
             raise StartupRefused("ZHILI_SECRET_KEY must have at least 32 characters.")
-        if self.card_verifier == DEMO_ADAPTER:
-            raise StartupRefused(
-                "ZHILI_CARD_VERIFIER=demo holds the demo issuer key and is for demo mode only: "
-                "set it to the issuer key service adapter ('package.module:factory'), or set "
-                "ZHILI_DEMO=1 for a demo."
-            )
+        for setting in ADAPTER_SETTINGS:
+            value = str(getattr(self, setting) or "").strip()
+            if not value or value == DEMO_ADAPTER:
+                raise StartupRefused(
+                    f"ZHILI_{setting.upper()} is not set ({value or 'empty'}: the demo peer, "
+                    "for demo mode only): name the upstream adapter as 'package.module:factory' "
+                    "(the README's production section lists them), or set ZHILI_DEMO=1 for a "
+                    "demo."
+                )
 
     max_body_bytes: int = Field(
         default=1024 * 1024,

@@ -45,15 +45,13 @@ from backoffice.fleet.alerts import FAULT_JOB
 from backoffice.identity.guard import SignInGuard, purge_expired_counters
 from backoffice.identity.tokens import TokenCache
 from backoffice.keys import Keys
-from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.outbound import OutboundPolicy
 from backoffice.renovations.service import file_overdue_clearances
 from backoffice.scheduler import InlineRunner, Job, Scheduler, runs_in_background
 from backoffice.settings import Settings
-from backoffice.suishen.cards import card_verifier
-from backoffice.suishen.codes import DemoIssuer
 from backoffice.suishen.service import purge_spent
+from backoffice.upstream import UpstreamClient, load_adapter
 from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
 from backoffice.vision.patrol import Patrol, SourceLimits, source_for
@@ -68,6 +66,14 @@ log = logging.getLogger(__name__)
 # waiting for SQLite's write lock may hold every thread of the shared pool, and the writer
 # they wait for must still be able to commit.
 COMMIT_THREADS = 40
+
+# (app.state attribute, the setting naming the adapter, the HTTP adapter demo mode uses)
+UPSTREAM_ADAPTERS = (
+    ("card_verifier", "card_verifier", "backoffice.suishen.upstream:http_card_verifier"),
+    ("suishen", "suishen_adapter", "backoffice.suishen.upstream:http_suishen_verifier"),
+    ("medical_source", "medical_adapter", "backoffice.medical.upstream:http_medical_source"),
+    ("query_source", "query_adapter", "backoffice.queries.upstream:http_query_source"),
+)
 
 
 def case_hooks(verifiers: Sequence[Verifier] = ()) -> CaseHooks:
@@ -143,16 +149,16 @@ def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job
         Job("renovations.overdue_clearances", timedelta(minutes=5), file_overdue_clearances),
         Job("suishen.purge_spent", timedelta(minutes=10), purge_spent),
         Job("identity.purge_signin_counters", timedelta(minutes=10), purge_expired_counters),
+        Job(
+            "contacts.erase_due",
+            timedelta(minutes=10),
+            partial(erase_due, retention=timedelta(days=settings.contact_retention_days)),
+        ),
         # Silent terminals and device faults as fleet alerts, each with its kiosk-fault case.
         Job(
             FAULT_JOB,
             timedelta(seconds=30),
             partial(check_terminals, offline_after=timedelta(seconds=settings.offline_after_s)),
-        ),
-        Job(
-            "contacts.erase_due",
-            timedelta(minutes=10),
-            partial(erase_due, retention=timedelta(days=settings.contact_retention_days)),
         ),
     ]
     alarm_after = timedelta(minutes=get_web_settings().alarm_escalate_minutes)
@@ -194,12 +200,12 @@ def install(
     state.scheduler = Scheduler(
         jobs(settings, vision, the_patrol), InlineRunner(state.session_factory)
     )
-    state.keys = keys = Keys.of(settings)
-    # Adapters to the world outside. The card verifier is the one the settings name (the demo
-    # one in demo mode only); Suishen and the medical upstream are demo ones for now.
-    state.card_verifier = card_verifier(settings)
-    state.suishen = DemoIssuer(keys, timedelta(seconds=settings.suishen_code_ttl_s))
-    state.medical_source = DemoMedicalSource(demo_source_path(settings.data_dir))
+    state.keys = Keys.of(settings)
+    # Adapters to the upstreams, each the one its setting names; in demo mode an unset one is
+    # the HTTP adapter pointed at the demo peer (simulators/upstream_peers.py). A missing or
+    # unloadable one stops the start with the setting to fix (StartupRefused).
+    for attribute, setting, http_adapter in UPSTREAM_ADAPTERS:
+        setattr(state, attribute, load_adapter(settings, setting, demo=http_adapter))
     state.web_settings = get_web_settings()
 
 
@@ -233,9 +239,10 @@ async def background(app: FastAPI) -> AsyncIterator[None]:
                 await task
         if store.write_behind:
             await _write_last_heartbeats(store)
-        medical = app.state.medical_source
-        if isinstance(medical, DemoMedicalSource):
-            medical.close()
+        for attribute, _setting, _http in UPSTREAM_ADAPTERS:
+            client = getattr(getattr(app.state, attribute, None), "client", None)
+            if isinstance(client, UpstreamClient):
+                client.close()
 
 
 async def _write_last_heartbeats(store: live.HeartbeatStore) -> None:

@@ -47,7 +47,6 @@ from backoffice.fleet.models import AlertKind, FleetAlert
 from backoffice.keys import Keys
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.medical.service import LINES_PER_PAGE
-from backoffice.medical.source import DemoMedicalSource, demo_source_path
 from backoffice.notify.formats import ID_HEADER
 from backoffice.notify.models import (
     ChannelKind,
@@ -540,12 +539,16 @@ def _print_race(office: Office, size: int) -> dict[str, int]:
     answer 200, one confirmation row per position, the position where the last one left it."""
     token = _terminal_token(office)
     id_number = _id_number(uuid.uuid4().int)
-    source = DemoMedicalSource(demo_source_path(office.data_dir))
-    try:
-        id_hash = keyed_hash(Keys.of(Settings()), id_number)
-        records = source.add_resident(id_hash, "王*", SystemClock().now().date())
-    finally:
-        source.close()
+    id_hash = keyed_hash(Keys.of(Settings()), id_number)
+    bench_server.upstream_env()
+    medical = os.environ["ZHILI_MEDICAL_URL"]  # the medical peer the office asks
+    put = httpx.put(
+        f"{medical}/_peer/insured/{id_hash}",
+        json={"today": SystemClock().now().date().isoformat()},
+        timeout=10,
+    )
+    put.raise_for_status()
+    records = int(put.json()["visits"])
     positions = [
         (1 + i // LINES_PER_PAGE, 1 + i % LINES_PER_PAGE) for i in range(min(size, records))
     ]

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from simulators.upstream_peers import UpstreamPeers
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -24,6 +26,20 @@ def free_port() -> int:
 # verifier and Suishen issuer, which the kiosk paths use) with a secret of its own, as the test
 # suite's live servers do. Neither changes the paths measured.
 BENCH_ENV = {"ZHILI_DEMO": "1"}
+_peers: UpstreamPeers | None = None
+
+
+def upstream_env() -> dict[str, str]:
+    """Where the back offices' HTTP adapters find their upstreams: the peers named in this
+    process's environment (the test suite's), or peers of this benchmark process, started on
+    first use (Suishen, medical insurance, card issuer), as in the demo."""
+    global _peers
+    if os.environ.get("ZHILI_MEDICAL_URL"):
+        return {}
+    if _peers is None:
+        _peers = UpstreamPeers().start()
+        os.environ.update(_peers.env())
+    return _peers.env()
 
 
 def start(
@@ -42,6 +58,7 @@ def start(
             env={
                 "ZHILI_SECRET_KEY": secrets.token_urlsafe(48),
                 **BENCH_ENV,
+                **upstream_env(),
                 **os.environ,
                 **env,
             },

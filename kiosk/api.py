@@ -17,11 +17,21 @@ IDENTIFICATION_HEADER = "X-Identification"
 # owner's renovation registration with the signed commitment.
 RENOVATION_CHOICES = "/api/v1/renovations/choices"
 RENOVATION_REGISTRATIONS = "/api/v1/renovations/kiosk-registrations"
+# With the X-Identification header: GET the person's open requests and what they can ask for;
+# POST a request for a home visit (上门服务).
+HOME_VISIT_REQUESTS = "/api/v1/home-services/kiosk-requests"
+# GET, with ?reference= or the X-Identification header when the query asks for one.
+QUERIES = "/api/v1/queries"
 
 
 def consult(reference: str) -> str:
     """Where a consult is read back by its reference number."""
     return f"{CONSULTS}/{reference}"
+
+
+def query(code: str) -> str:
+    """Where a catalog query is answered."""
+    return f"{QUERIES}/{code}"
 
 
 def command_ack(command_id: int | str) -> str:

@@ -147,7 +147,7 @@ class KioskApp(App):
         manager.transition = NoTransition()
         self.root = root
         self.flows = self._build_flows(manager)
-        manager.current = "home"
+        manager.current = self.home_screen
         manager.bind(current=self._on_screen_change)
         self.idle = IdleWatch(
             self.visits, lambda left: setattr(self, "idle_seconds_left", left), self.prompts
@@ -190,6 +190,8 @@ class KioskApp(App):
             "booklet",
             "report_photo",
             "report_done",
+            "query",
+            "home_visit",
             "renovation",
             "renovation_sign",
         )
@@ -206,6 +208,7 @@ class KioskApp(App):
             runner=self.runner,
             catalog_refreshed=self._refresh_catalog_screens,
             elder_offer_age=self.kiosk_config.elder_mode_offer_age,
+            counter=self.kiosk_config.counter,
         )
         for screen in screens.values():
             screen.attach(flows)
@@ -230,6 +233,11 @@ class KioskApp(App):
     def tr(self, key: str, language: str | None = None) -> str:
         """Text for ``key``. kv passes ``app.language`` so the binding re-renders on a switch."""
         return tr(key, language or self.language)
+
+    @property
+    def home_screen(self) -> str:
+        """Where each person starts: the home tiles, or the five faces on a counter's pad."""
+        return "rating" if self.kiosk_config.counter is not None else "home"
 
     @property
     def screens(self) -> ScreenManager:
@@ -299,7 +307,7 @@ class KioskApp(App):
         self.language = self.kiosk_config.language
         self.elder_mode = self.kiosk_config.elder_mode
         if not self.locked and self.root is not None:
-            self.screens.current = "home"
+            self.screens.current = self.home_screen
         self.dispatch("on_visit_end", summary)
 
     def on_visit_end(self, summary: VisitSummary) -> None:
@@ -317,7 +325,7 @@ class KioskApp(App):
     def unlock(self) -> None:
         self.locked = False
         self.lock_message = ""
-        self.screens.current = "home"
+        self.screens.current = self.home_screen
 
     # --- state -----------------------------------------------------------------------------
 

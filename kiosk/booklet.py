@@ -120,8 +120,12 @@ class BookletPrint:
         lines_per_page: int,
         ticket: str,
         booklet_full: bool,
+        booklet_number: int | None = None,
     ) -> None:
         self.holder = holder
+        # Which of the person's booklets the lines go into (None: a back office that does not
+        # say); the confirmation names it, so one for a booklet replaced since is refused.
+        self.booklet_number = booklet_number
         self.lines = tuple(lines)
         self.lines_per_page = lines_per_page
         self.ticket = ticket
@@ -153,8 +157,14 @@ class BookletPrint:
             holder = str(body["masked_name"])
             if body.get("masked_id"):
                 holder += "  " + str(body["masked_id"])
+            number = body.get("booklet_number")
             return cls(
-                holder, lines, per_page, str(body["print_ticket"]), bool(body["booklet_full"])
+                holder,
+                lines,
+                per_page,
+                str(body["print_ticket"]),
+                bool(body["booklet_full"]),
+                int(number) if number is not None else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise BookletAnswerError(f"unexpected records answer: {type(exc).__name__}") from exc
@@ -216,7 +226,10 @@ class BookletPrint:
         if self.printed_through is None:
             return None
         done = self.printed_through
-        return {"ticket": self.ticket, "page": done.page, "line": done.line}
+        body: dict[str, Any] = {"ticket": self.ticket, "page": done.page, "line": done.line}
+        if self.booklet_number is not None:
+            body["booklet"] = self.booklet_number
+        return body
 
     def confirmation_key(self) -> str:
         """The idempotency key of the current confirmation: the same position, the same key."""

@@ -59,6 +59,16 @@ class Matter:
 
 
 @dataclass(frozen=True)
+class QueryInfo:
+    """How a query answers (the back office's query table): ``source`` upstream (asked through
+    the back office), consult (a one-tap consult's answer) or catalog (the guides themselves);
+    ``asks`` nothing, reference (a receipt number) or identification (a card or Suishen code)."""
+
+    source: str
+    asks: str
+
+
+@dataclass(frozen=True)
 class Category:
     code: str
     name: dict[str, str]
@@ -72,6 +82,7 @@ class Catalog:
     items: dict[str, Matter]
     high_frequency: tuple[str, ...]
     no_certificate: tuple[str, ...]
+    queries: dict[str, QueryInfo]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Catalog:
@@ -109,6 +120,12 @@ class Catalog:
             items=items,
             high_frequency=tuple(c for c in data["high_frequency"] if c in items),
             no_certificate=tuple(c for c in data["no_certificate"] if c in items),
+            # A catalog cached by an older kiosk has none: its queries open their guides.
+            queries={
+                code: QueryInfo(str(q["source"]), str(q["asks"]))
+                for code, q in data.get("queries", {}).items()
+                if code in items
+            },
         )
 
     def category(self, code: str) -> Category:

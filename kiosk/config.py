@@ -19,6 +19,17 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class CounterDesk:
+    """Counter mode (a rating pad at a service counter, 窗口评价器): the counter, the matter it
+    serves and who is serving; the app shows only the five faces."""
+
+    code: str
+    matter: str
+    staff_code: str | None = None
+    staff_name: str | None = None
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     server_url: str = "http://127.0.0.1:8000"
     token_path: Path = Path("var/kiosk/token.json")
@@ -32,6 +43,8 @@ class KioskConfig:
     window_size: tuple[int, int] = (1280, 800)
     # The [devices] table, passed as it is to kiosk.devices.factory.build_devices.
     devices: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The [counter] table: present, the app runs as a counter's rating pad.
+    counter: CounterDesk | None = None
 
     @classmethod
     def load(cls, path: Path) -> KioskConfig:
@@ -66,6 +79,7 @@ class KioskConfig:
             fullscreen=_bool(data, "fullscreen", defaults.fullscreen),
             window_size=_window_size(data, defaults.window_size),
             devices=_devices(data),
+            counter=_counter(data),
         )
 
 
@@ -141,3 +155,26 @@ def _devices(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise ConfigError("devices must be a table of [devices.<name>] tables")
     return value
+
+
+COUNTER_KEYS = frozenset({"code", "matter", "staff_code", "staff_name"})
+
+
+def _counter(data: dict[str, Any]) -> CounterDesk | None:
+    value = data.get("counter")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ConfigError("counter must be a [counter] table")
+    unknown = sorted(set(value) - COUNTER_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown counter key(s): {', '.join(unknown)}")
+    for key in ("code", "matter"):
+        if key not in value:
+            raise ConfigError(f"counter.{key} is required in counter mode")
+    return CounterDesk(
+        code=_str(value, "code", ""),
+        matter=_str(value, "matter", ""),
+        staff_code=_optional_str(value, "staff_code"),
+        staff_name=_optional_str(value, "staff_name"),
+    )

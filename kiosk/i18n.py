@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.config import Language
+from kiosk.i18n_homevisit import HOME_VISIT_STRINGS
 from kiosk.i18n_renovation import RENOVATION_STRINGS
 
 # key -> (Chinese, English)
@@ -104,6 +105,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This card could not be verified, so it cannot open medical records. "
         "Please use your Suishen code, or go to a counter.",
     ),
+    "suishen.upstream_down": (
+        "随申码核验服务暂时无法连接，本次未办理任何事项。请稍后再试，或插入社保卡。",
+        "The Suishen code check service is not answering right now, so nothing was done. "
+        "Please try again later, or insert your social security card.",
+    ),
+    "card.upstream_down": (
+        "社保卡核验服务暂时无法连接，本次未办理任何事项。请稍后再试，或出示随申码。",
+        "The card check service is not answering right now, so nothing was done. "
+        "Please try again later, or show your Suishen code.",
+    ),
     "card.limit": (
         "本机此时段办理人数已满，请到服务窗口办理，或稍后再试。",
         "This terminal has served its limit of people for now. Please go to a counter, "
@@ -162,6 +173,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Your details have been cleared. Goodbye!",
     ),
     "rating.skip": ("不评价，结束", "Skip and finish"),
+    "rating.callback.prompt": ("需要我们打电话回访您吗？", "May we call you back about this?"),
+    "rating.callback.detail": (
+        "电话号码只用于本次回访，加密保存，事情办结后删除。",
+        "Your number is used only for this callback, kept encrypted, and deleted once the "
+        "matter is closed.",
+    ),
+    "rating.callback.yes": ("可以，留下电话", "Yes, leave my number"),
+    "rating.callback.no": ("不用了，提交评价", "No thanks, send rating"),
+    "rating.phone.prompt": ("请输入您的手机号码", "Please type your phone number"),
+    "rating.phone.delete": ("删除", "Delete"),
+    "rating.phone.send": ("提交", "Send"),
+    "rating.again": ("继续评价", "Rate again"),
+    "counter.window": ("{code} 窗口", "Counter {code}"),
+    "counter.staff": ("工号 {code}", "Staff {code}"),
     # Out of service.
     "out_of_service.title": ("暂停服务", "Out of service"),
     "out_of_service.detail": (
@@ -197,6 +222,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "We are sorry. Tap what went wrong, then tap Send rating.",
     ),
     "voice.rating.thanks": ("感谢您的评价，再见。", "Thank you for your rating. Goodbye."),
+    "voice.rating.callback": (
+        "需要我们打电话回访您吗？号码只用于回访，办结后删除。",
+        "May we call you back? Your number is used only for the callback and deleted later.",
+    ),
+    "voice.rating.phone": (
+        "请输入您的手机号码，然后点提交。",
+        "Type your phone number, then tap Send.",
+    ),
     "voice.out_of_service": (
         "本机暂停服务，请前往服务窗口办理。",
         "This kiosk is out of service. Please go to a service counter.",
@@ -281,6 +314,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No answer yet; please check again later",
     ),
     "answer.text": ("答复：{answer}", "Answer: {answer}"),
+    "answer.print": ("打印答复", "Print the answer"),
+    "answer.slip.title": ("一键通咨询答复", "Answer to a one-tap consult"),
+    "answer.slip.answer": ("答复", "Answer"),
     "answer.not_found": (
         "没有这个编号，请核对咨询单",
         "No consult has this number; check the slip",
@@ -292,6 +328,55 @@ STRINGS: dict[str, tuple[str, str]] = {
     "voice.answer": (
         "请输入咨询编号字母 Z X 后面的八位，再点查看答复。",
         "Type the eight characters after Z X, then tap Show the answer.",
+    ),
+    # A catalog query that answers: a receipt number first, or who the person is.
+    "query.personal": ("个人信息查询", "Personal look-ups"),
+    "query.asking": ("正在查询，请稍候", "Looking it up, please wait"),
+    "query.reference": (
+        "请输入受理回执上的 12 位回执号",
+        "Type the 12-digit number on your receipt",
+    ),
+    "query.typing": ("已输入 {count} 位，还差 {left} 位", "{count} typed, {left} to go"),
+    "query.lookup": ("查询", "Look it up"),
+    "query.print": ("打印查询结果", "Print the result"),
+    "query.person": ("查询人：{name}  {id}", "For: {name}  {id}"),
+    "query.as_of": ("数据截至 {when}", "As of {when}"),
+    "query.result": ("查询结果", "Result"),
+    "query.entry": ("第 {n} 条", "Entry {n}"),
+    "query.slip.heading": ("查询信息", "About this look-up"),
+    "query.more": ("共 {count} 条，其余请看屏幕或打印", "{count} entries: see the screen or print"),
+    "query.slip.footer": (
+        "智理自助终端 · 查询结果仅供参考，以窗口受理为准",
+        "Zhili kiosk · for reference; the counter's records decide",
+    ),
+    "query.unavailable": (
+        "查询服务暂时无法连接，本次没有查到结果。请几分钟后再试，或到窗口咨询。",
+        "The query service is not answering right now, so nothing was found. Please try again "
+        "in a few minutes, or ask at the counter.",
+    ),
+    "query.offline": (
+        "网络中断，暂时无法查询，请稍后再试或到窗口咨询",
+        "No connection: nothing can be looked up now; please try later or ask at the counter",
+    ),
+    "query.not_found": (
+        "没有查到这个回执号，请核对受理回执",
+        "No record has this number; check your receipt",
+    ),
+    "query.no_record": (
+        "查询服务中没有您的记录，请到窗口咨询",
+        "The query service has no record of you; please ask at the counter",
+    ),
+    "query.identify_again": (
+        "身份确认已过期，请重新刷卡或扫码",
+        "Your identification has expired; show your card or code again",
+    ),
+    "query.failed": (
+        "暂时无法查询，请到窗口咨询",
+        "This cannot be looked up now; please ask at the counter",
+    ),
+    "voice.query": (
+        "请输入受理回执上的回执号，再点查询。",
+        "Type the number on your receipt, then tap Look it up.",
     ),
     # Reporting a problem: the type, then the road, then the case number.
     "report.pick_type": ("问题上报：是什么问题？", "Report a problem: what is it?"),
@@ -379,12 +464,26 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Your booklet is up to date: there are no new records to print",
     ),
     "booklet.full": (
-        "您的记录册已写满，请到医保窗口领取新的记录册",
-        "Your booklet is full: please get a new one at the medical insurance counter",
+        "您的记录册已写满。请带身份证或社保卡和这本记录册，到社区事务受理服务中心医保窗口领取新册；"
+        "工作人员登记后，下次打印从新册第1页开始，尚未打印的记录一条不少。",
+        "Your booklet is full. Bring your ID or social security card and this booklet to the "
+        "medical insurance counter of the community affairs centre for a new one; once the "
+        "staff register it, the next print starts on page 1 of the new booklet and no record "
+        "is left out.",
     ),
     "booklet.full_after": (
-        "打印这些后记录册将写满，请到医保窗口领取新册",
-        "After this print the booklet is full: get a new one at the counter",
+        "打印这些后记录册将写满，其余记录请到社区事务受理服务中心医保窗口领取新册后再打印",
+        "After this print the booklet is full: get a new one at the medical insurance counter "
+        "of the community affairs centre to print the rest",
+    ),
+    "booklet.new_booklet": (
+        "这是您的第{number}本记录册，从第1页开始打印",
+        "This is your booklet number {number}: printing starts on its page 1",
+    ),
+    "booklet.upstream_down": (
+        "医保就医记录系统暂时无法连接，本次没有打印任何内容。请稍后再试，或到医保窗口办理。",
+        "The medical-insurance records service is not answering right now, so nothing was "
+        "printed. Please try again later, or ask at the medical insurance counter.",
     ),
     "booklet.offline": (
         "网络中断，暂时无法查询就医记录，请稍后再试或到医保窗口办理",
@@ -408,6 +507,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 STRINGS.update(RENOVATION_STRINGS)
+STRINGS.update(HOME_VISIT_STRINGS)
 
 
 def tr(key: str, language: Language | str) -> str:

@@ -1,7 +1,8 @@
-"""`make demo`: seed a SQLite database under var/demo with a week of history, start the back
-office on :8000 with its AI patrol, the device peers (printer on TCP, virtual social-security
-card behind pcscd, the resident ID card reader module on TCP, a video file as the QR camera),
-one kiosk enrolled to the back office and
+"""`make demo`: seed a SQLite database under var/demo with a week of history, start the upstream
+peers (Suishen code verification, medical insurance, the card issuer: the back office's real
+HTTP adapters talk to them), the back office on :8000 with its AI patrol, the device peers
+(printer on TCP, virtual social-security card behind pcscd, the resident ID card reader module
+on TCP, a video file as the QR camera), one kiosk enrolled to the back office and
 driving those peers through its real drivers, and the camera feed that files and closes cases.
 Without a display the kiosk runs offscreen and writes a screenshot. Ctrl-C stops everything."""
 
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -23,14 +25,19 @@ from backoffice.clock import SystemClock
 from backoffice.db import create_db_engine, session_scope
 from backoffice.demo.history import seed_ops_data
 from backoffice.demo.seed import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
+from backoffice.keys import Keys
+from backoffice.medical.demo import residents_upstream
 from backoffice.migrate import upgrade
+from backoffice.settings import Settings
 from backoffice.wiring import session_factory
+from simulators.upstream_peers import DEMO_PORTS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "var" / "demo"
 PORT = 8000
 PRINTER_PORT, PRINTER_CONTROL, CARD_CONTROL = 9100, 9190, 9191
 ID_CARD_PORT, ID_CARD_CONTROL = 9192, 9193
+UPSTREAM_CONTROL = 9194
 BASE_URL = f"http://127.0.0.1:{PORT}"
 PY = sys.executable
 BIN = Path(PY).parent
@@ -68,6 +75,14 @@ def seed(database_url: str) -> tuple[list[DemoLogin], str | None]:
             logins = seed_demo(db, now)
         code = None if token_file.exists() else demo_enrollment_code(db, now)
     return logins, code
+
+
+def wait_upstreams(proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while any(not port_taken(p) for p in DEMO_PORTS.values()):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the upstream peers did not start; see {DEMO_DIR / 'upstreams.log'}")
+        time.sleep(0.1)
 
 
 def first_suishen_code() -> str:
@@ -118,7 +133,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop_on_term)
     # Started in the background by a shell, SIGINT may arrive ignored: take it back.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    ports = (PORT, PRINTER_PORT, PRINTER_CONTROL, CARD_CONTROL, ID_CARD_PORT, ID_CARD_CONTROL)
+    ports = (PORT, PRINTER_PORT, PRINTER_CONTROL, CARD_CONTROL, ID_CARD_PORT, ID_CARD_CONTROL,
+             UPSTREAM_CONTROL, *DEMO_PORTS.values())  # fmt: skip
     busy = [p for p in ports if port_taken(p)]
     if busy:
         print(f"Port(s) {busy} in use: stop whatever runs there and try again.", file=sys.stderr)
@@ -130,9 +146,9 @@ def main() -> int:
         "ZHILI_DATA_DIR": str(DEMO_DIR),
         "ZHILI_DATABASE_URL": database_url,
         "ZHILI_HEARTBEAT_INTERVAL_S": "10",
-        # Demo mode: the development secret and the demo adapters (the demo card issuer key)
-        # are allowed, plain http on 127.0.0.1 (cookies without Secure), API docs on; the log
-        # and every page say so.
+        # Demo mode: the development secret and the upstream adapters left unset (the HTTP
+        # adapters talk to the demo peers on 9201-9203) are allowed, plain http on 127.0.0.1
+        # (cookies without Secure), API docs on; the log and every page say so.
         "ZHILI_DEMO": "1",
         # The demo's own peers: the camera feed's pictures are files under the data folder.
         "ZHILI_CAMERA_FILE_DIRS": str(DEMO_DIR / "vision" / "demo"),
@@ -153,6 +169,16 @@ def main() -> int:
         return proc
 
     try:
+        upstreams = start("upstreams", PY, "-m", "simulators", "upstreams",
+                          "--control-port", UPSTREAM_CONTROL)  # fmt: skip
+        wait_upstreams(upstreams)
+        settings = Settings()
+        residents_upstream(
+            Keys.of(settings), SystemClock().now(), DEMO_DIR,
+            suishen_url=f"http://127.0.0.1:{DEMO_PORTS['suishen']}",
+            medical_url=f"http://127.0.0.1:{DEMO_PORTS['medical']}",
+            code_ttl=timedelta(seconds=settings.suishen_code_ttl_s),
+        )  # fmt: skip
         server = start("backoffice", BIN / "zhili-backoffice", "serve", "--port", PORT)
         wait_healthy(server)
         start("printer", PY, "-m", "simulators", "printer", "--port", PRINTER_PORT,
@@ -187,6 +213,9 @@ def main() -> int:
               f"--control-port {ID_CARD_CONTROL} place|remove|expired|none")  # fmt: skip
         print("  printer out of paper:       .venv/bin/python -m simulators fault "
               f"--control-port {PRINTER_CONTROL} paper_out|ready")  # fmt: skip
+        print("  an upstream down:           .venv/bin/python -m simulators fault "
+              f"--control-port {UPSTREAM_CONTROL} --peer suishen|medical|card_issuer|queries "
+              "down|slow|error|malformed|none")  # fmt: skip
         print("Staff logins (username / password / role):")
         for login in logins:
             print(f"  {login.username:24} {login.password:30} {login.role}")

@@ -4,6 +4,7 @@ printer --port 9100 --control-port 9190 --previews var/demo/printer
 card --reader 0 --control-port 9191 [--fault corrupt_record]
 camera --folder var/demo/camera --link var/demo/camera.avi --use qr|garbage|empty|blurry|missing
 idcard --port 9192 | --pty, --control-port 9193 [--place] [--fault expired]
+upstreams --suishen-port 9201 --medical-port 9202 --card-issuer-port 9203 --control-port 9194
 fault --control-port 9190 paper_out | near_end | offline | cover_open | ready
       | paper_out_after --count 12 | cover_open_after --count 5 | drop_after --count 200
       | drop_after_lines --count 7
@@ -11,6 +12,8 @@ fault --control-port 9191 insert | pull | pull_after --count 3 | none | other_ki
       | corrupt_record | bad_id_number | unreadable | malformed_response
 fault --control-port 9193 place | remove | remove_after --count 2 | none
       | garbled_frame | bad_check_byte | silent | expired | unreadable
+fault --control-port 9194 --peer suishen|medical|card_issuer|queries slow | error | malformed | down
+      | none [--delay 3]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from simulators.control import ControlServer, send
 from simulators.escpos_decoder import preview_font
 from simulators.idcard_module import FAULTS, IdCardModule, PtyLink, TcpLink
 from simulators.printer_peer import PrinterPeer
+from simulators.upstream_peers import DEMO_PORTS, UpstreamPeers
 from simulators.vpcd_card import (
     DEMO_HOLDER,
     CardFault,
@@ -109,6 +113,26 @@ def run_idcard(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_upstreams(args: argparse.Namespace) -> int:
+    peers = UpstreamPeers(
+        {"suishen": args.suishen_port, "medical": args.medical_port,
+         "card_issuer": args.card_issuer_port, "queries": args.queries_port}
+    ).start()  # fmt: skip
+
+    def handle(request: dict[str, Any]) -> dict[str, Any]:
+        peer = peers.all()[str(request.get("peer", ""))]
+        delay = request.get("delay_s")
+        return peer.set_fault(str(request["fault"]), float(delay) if delay else None)
+
+    control = ControlServer(handle, args.control_port).start()
+    urls = ", ".join(f"{name} {peer.url}" for name, peer in peers.all().items())
+    print(f"upstream peers: {urls}; control on {control.port}", flush=True)
+    _wait_forever()
+    peers.stop()
+    control.stop()
+    return 0
+
+
 def run_camera(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     videos = make_demo_videos(folder, args.payload)
@@ -121,6 +145,10 @@ def run_fault(args: argparse.Namespace) -> int:
     request: dict[str, Any] = {"fault": args.fault}
     if args.count is not None:
         request["count"] = args.count
+    if args.peer is not None:
+        request["peer"] = args.peer
+    if args.delay is not None:
+        request["delay_s"] = args.delay
     answer = send(args.control_port, request)
     print(json.dumps(answer, ensure_ascii=False))
     return 0 if answer.get("ok") else 1
@@ -155,16 +183,28 @@ def main(argv: list[str] | None = None) -> int:
     idcard.add_argument("--control-port", type=int, default=9193)
     idcard.add_argument("--place", action="store_true", help="start with the card placed")
     idcard.add_argument("--fault", default="none", choices=FAULTS)
+    upstreams = commands.add_parser(
+        "upstreams",
+        help="run the upstream peers (Suishen, medical insurance, card issuer, queries)",
+    )
+    upstreams.add_argument("--suishen-port", type=int, default=DEMO_PORTS["suishen"])
+    upstreams.add_argument("--medical-port", type=int, default=DEMO_PORTS["medical"])
+    upstreams.add_argument("--card-issuer-port", type=int, default=DEMO_PORTS["card_issuer"])
+    upstreams.add_argument("--queries-port", type=int, default=DEMO_PORTS["queries"])
+    upstreams.add_argument("--control-port", type=int, default=9194)
     fault = commands.add_parser("fault", help="tell a running peer to fail (or recover)")
     fault.add_argument("--control-port", type=int, required=True)
     fault.add_argument("fault")
     fault.add_argument("--count", type=int)
+    fault.add_argument("--peer", help="which upstream peer (upstreams only)")
+    fault.add_argument("--delay", type=float, help="seconds a slow upstream peer waits")
     args = parser.parse_args(argv)
     runners = {
         "printer": run_printer,
         "card": run_card,
         "camera": run_camera,
         "idcard": run_idcard,
+        "upstreams": run_upstreams,
         "fault": run_fault,
     }
     return runners[args.command](args)

@@ -1,11 +1,11 @@
 """The demo issuer's card answering challenges, for tests that post card reads (the virtual card
-of simulators.vpcd_card computes the answer with its own encoder)."""
+of simulators.vpcd_card computes the answer with its own encoder; the back office has the card
+issuer peer of simulators.upstream_peers check it)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from backoffice.suishen.cards import DEMO_ISSUER_MASTER_KEY, IssuerKeyVerifier
 from kiosk.devices.apdu import command
 from kiosk.devices.base import CardAnswer, CardIdentity, CardInserted
 from simulators.vpcd_card import SSSE_NAME, CardHolder, SocialSecurityCardModel
@@ -29,10 +29,3 @@ def proven(identity: CardIdentity, challenges: Callable[[], bytes | None]) -> Ca
     assert challenge is not None, "the back office gave no challenge"
     answer = card_answer(challenge.hex(), identity.id_number, identity.name, identity.card_number)
     return CardInserted(identity, CardAnswer(challenge.hex(), answer))
-
-
-def issuer_key_verifier(_settings: object) -> IssuerKeyVerifier:
-    """A card-verification adapter named by ZHILI_CARD_VERIFIER, as production names the
-    issuer's key service: here it checks with the demo issuer's key, so the suite's in-process
-    back offices run outside demo mode and still accept the virtual card's answers."""
-    return IssuerKeyVerifier(DEMO_ISSUER_MASTER_KEY)

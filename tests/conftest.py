@@ -43,6 +43,7 @@ from backoffice.vision.patrol import SourceLimits
 from backoffice.vision.sources import Reach
 from backoffice.wiring import session_factory
 from tests.server_launcher import ServerLauncher
+from tests.upstreams import adapter_settings, upstream_peers
 
 # Hypothesis' default deadline (200 ms an example) is a wall-clock assertion: with the passes and
 # their workers side by side on two cores an example can take longer with nothing wrong (seen:
@@ -270,13 +271,14 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 def in_process_settings(tmp_path: Path, changes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Settings of an in-process back office: outside demo mode (the live servers run in demo
-    mode, tests/__init__.py), its card verifier named as production names one, holding the demo
-    issuer's key (tests/cards.py)."""
+    mode, tests/__init__.py), its upstream adapters named as production names them: the HTTP
+    adapters, pointed at this process's peers (tests/upstreams.py)."""
     return {
         "data_dir": tmp_path / "data",
         "migrate_on_start": False,
         "demo": False,
-        "card_verifier": "tests.cards:issuer_key_verifier",
+        **adapter_settings(),
+        "upstream_backoff_s": 0.01,
         # The tests' own peers on loopback, and camera files under the test's folder.
         "outbound_allow": TEST_PEER_ADDRESSES,
         "camera_file_dirs": [tmp_path],
@@ -349,6 +351,12 @@ class LiveServer:
         self.database_url = database_url
         self.data_dir = data_dir
         self.pid = pid  # the server process (a fault test may limit its file sizes)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _upstream_peers() -> None:
+    """The upstream peers, before any back office starts (tests/upstreams.py)."""
+    upstream_peers()
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,18 @@ def perform(
     return case
 
 
+def close_on_outcome(db: Session, case: Case, outcome: str, actor: str, now: datetime) -> None:
+    """Close a case whose follow-up elsewhere recorded the outcome (a bad rating's
+    rectification): the system's resolve, with the outcome as its reason, so the case stops
+    running against its time limit. A case closed or voided already is left as it is."""
+    if case.state in (CaseState.CLOSED, CaseState.VOIDED):
+        return
+    lifecycle.apply_action(
+        db, case, CaseAction.RESOLVE, ActionInput(reason=outcome), actor=actor, now=now
+    )
+    db.flush()
+
+
 def visible(query: Query, principal: Principal) -> Query:
     """The cases of `query` the caller may see (the one rule the API and the pages share):
     the subdistrict's staff see every case; a responsible unit, by its token or its staff, only

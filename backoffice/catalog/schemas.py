@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice.catalog.models import ItemKind
+from backoffice.catalog.queries import Asks, Source
 from backoffice.fleet.models import TerminalKind
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
@@ -74,12 +75,24 @@ class CategoryOut(BaseModel):
     items: list[ItemOut]
 
 
+class QueryOut(BaseModel):
+    """How a kiosk answers a query (assets/catalog/queries.json): who answers, what to ask."""
+
+    source: Source
+    asks: Asks
+
+
 class CatalogOut(BaseModel):
     version: int
     terminal_kind: TerminalKind | None
     categories: list[CategoryOut]
     high_frequency: list[str]
     no_certificate: list[str]
+    queries: dict[str, QueryOut] = Field(
+        default_factory=dict,
+        description="The shown queries that answer: GET /api/v1/queries/{code} (the catalog's "
+        "own guides but)",
+    )
 
 
 class CategorySaved(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.catalog import queries
 from backoffice.catalog.models import CatalogCategory, CatalogItem, CatalogVersion, ItemKind
 from backoffice.catalog.schemas import (
     CatalogOut,
@@ -20,6 +22,7 @@ from backoffice.catalog.schemas import (
     Guide,
     ItemIn,
     ItemOut,
+    QueryOut,
     Text,
 )
 from backoffice.errors import BadInput, DomainError, NotFound
@@ -87,8 +90,10 @@ def item_out(item: CatalogItem) -> ItemOut:
 
 
 def services_tag(enabled: list[str]) -> str:
-    """A short digest of a terminal's enabled services, part of its catalog's ETag."""
-    return hashlib.sha256(",".join(sorted(enabled)).encode()).hexdigest()[:12]
+    """A short digest of a terminal's enabled services and of the query table (which ships
+    with the back office, not in the database), part of its catalog's ETag."""
+    mixed = ",".join(sorted(enabled)) + "|" + queries.digest()
+    return hashlib.sha256(mixed.encode()).hexdigest()[:12]
 
 
 def build(db: Session, kind: TerminalKind | None, enabled: list[str] | None = None) -> CatalogOut:
@@ -118,7 +123,18 @@ def build(db: Session, kind: TerminalKind | None, enabled: list[str] | None = No
         categories=shown,
         high_frequency=[i.code for i in every if i.high_frequency],
         no_certificate=[i.code for i in every if i.no_certificate],
+        queries=queries_out(i.code for i in every),
     )
+
+
+def queries_out(codes: Iterable[str]) -> dict[str, QueryOut]:
+    """What the query table says of each of `codes` that is one of its queries."""
+    out = {}
+    for code in codes:
+        query = queries.spec(code)
+        if query is not None:
+            out[code] = QueryOut(source=query.source, asks=query.asks)
+    return out
 
 
 def office_name(db: Session, code: str) -> ResponsibleUnit | None:

@@ -16,7 +16,7 @@ def seed_catalog() -> dict[str, Any]:
     import json
 
     from backoffice.catalog.schemas import ItemOut
-    from backoffice.catalog.service import SEED_FILE, expand_seed
+    from backoffice.catalog.service import SEED_FILE, expand_seed, queries_out
 
     categories, items = expand_seed(json.loads(SEED_FILE.read_text(encoding="utf-8")))
     shown = []
@@ -35,6 +35,10 @@ def seed_catalog() -> dict[str, Any]:
         "categories": shown,
         "high_frequency": [i["code"] for i in every if i["high_frequency"]],
         "no_certificate": [i["code"] for i in every if i["no_certificate"]],
+        "queries": {
+            code: query.model_dump(mode="json")
+            for code, query in queries_out(i["code"] for i in every).items()
+        },
     }
 
 

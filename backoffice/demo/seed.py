@@ -104,16 +104,8 @@ def seed_demo(db: Session, now: datetime) -> list[DemoLogin]:
             ),
             now,
         )
-    settings = get_settings()
-    keys = Keys.of(settings)
-    seed_services_demo(
-        db,
-        now,
-        settings.data_dir,
-        keys,
-        timedelta(seconds=settings.suishen_code_ttl_s),
-    )
-    seed_renovation_demo(db, now, keys)
+    seed_services_demo(db, now)
+    seed_renovation_demo(db, now, Keys.of(get_settings()))
     return logins
 
 

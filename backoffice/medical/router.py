@@ -68,5 +68,5 @@ def confirm_print(
         who = resolve(db, identification, terminal_id, now)
     return service.confirm(
         db, source_of(request), who, page=body.page, line=body.line, terminal_id=terminal_id,
-        now=now,
+        now=now, booklet=body.booklet,
     )  # fmt: skip

@@ -36,6 +36,14 @@ class RecordsOut(BaseModel):
     next_line: int
     lines: list[RecordLine]
     booklet_full: bool = Field(description="More lines wait than the booklet has room for.")
+    booklet_number: int = Field(
+        default=1,
+        description="Which of the person's booklets the lines go into (1: the first); a new "
+        "one starts on page 1. Send it back with the print confirmation.",
+    )
+    booklet_serial: str | None = Field(
+        default=None, description="The booklet's number on its cover, once registered."
+    )
 
 
 class PrintConfirm(BaseModel):
@@ -49,6 +57,13 @@ class PrintConfirm(BaseModel):
         default=None,
         max_length=100,
         description="The `print_ticket` of GET /records; or send the X-Identification header.",
+    )
+    booklet: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="The `booklet_number` of GET /records: a confirmation for a booklet "
+        "replaced since is refused (409) instead of counted in the new one.",
     )
 
 

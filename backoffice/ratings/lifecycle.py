@@ -1,9 +1,15 @@
-"""Rectification transitions: a table of what may follow what, one function per step."""
+"""Rectification transitions: a table of what may follow what, one function per step. A
+rectification that ends (its outcome recorded, or the appeal upheld) closes its case, so the
+case does not stay dispatched and run overdue."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from backoffice.cases import service as cases
+from backoffice.cases.models import Case
 from backoffice.errors import Conflict
 from backoffice.ratings.models import Rating, Rectification, RectificationStatus
 
@@ -42,12 +48,19 @@ def appeal(rect: Rectification, reason: str, by: str, now: datetime) -> None:
 
 
 def decide_appeal(
-    rect: Rectification, rating: Rating, upheld: bool, note: str, by: str, now: datetime
+    db: Session,
+    rect: Rectification,
+    rating: Rating,
+    upheld: bool,
+    note: str,
+    by: str,
+    now: datetime,
 ) -> None:
     if upheld:
         _move(rect, S.EXCLUDED, "uphold the appeal")
         rating.excluded = True
         rect.closed_at = now
+        _close_case(db, rect, f"申诉成立 (appeal upheld): {note}", by, now)
     else:
         _move(rect, S.CALLED_BACK if rect.callback_at else S.OPEN, "reject the appeal")
     rect.appeal_decision = {
@@ -58,8 +71,15 @@ def decide_appeal(
     }
 
 
-def close(rect: Rectification, outcome: str, now: datetime) -> None:
-    """整改完成: what was changed; on time if before the deadline."""
+def close(db: Session, rect: Rectification, outcome: str, by: str, now: datetime) -> None:
+    """整改完成: what was changed; on time if before the deadline. The case closes with it."""
     _move(rect, S.CLOSED, "close (record the outcome after the callback)")
     rect.outcome, rect.closed_at = outcome, now
     rect.closed_on_time = now <= rect.deadline
+    _close_case(db, rect, f"整改完成 (rectified): {outcome}", by, now)
+
+
+def _close_case(db: Session, rect: Rectification, reason: str, by: str, now: datetime) -> None:
+    case = db.get(Case, rect.case_id)
+    if case is not None:
+        cases.close_on_outcome(db, case, reason, by, now)

@@ -118,13 +118,20 @@ def decide_appeal(
     body: AppealDecisionIn, rect: DecidedOn, db: DbSession, now: Now, staff: Decider
 ) -> RectificationOut:
     rating = db.get_one(Rating, rect.rating_id)
-    lifecycle.decide_appeal(rect, rating, body.upheld, body.note, staff.name, now)
+    lifecycle.decide_appeal(db, rect, rating, body.upheld, body.note, staff.name, now)
     return service.rectification_out(db, rect)
 
 
 @router.post("/ratings/rectifications/{rect_id}/outcome")
-def record_outcome(body: OutcomeIn, rect: FollowedUp, db: DbSession, now: Now) -> RectificationOut:
-    lifecycle.close(rect, body.outcome, now)
+def record_outcome(
+    body: OutcomeIn,
+    rect: FollowedUp,
+    db: DbSession,
+    now: Now,
+    staff: Annotated[Principal, authorize(*FOLLOW_UP, units=True)],
+) -> RectificationOut:
+    """整改完成: the outcome closes the rectification and its case."""
+    lifecycle.close(db, rect, body.outcome, staff.name, now)
     return service.rectification_out(db, rect)
 
 

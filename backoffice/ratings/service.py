@@ -50,11 +50,25 @@ class GroupBy(StrEnum):
     MONTH = "month"
 
 
+_LATER_FIELDS: dict[str, object] = {
+    "channel": RatingChannel.KIOSK.value,
+    "counter": None,
+    "staff_code": None,
+    "staff_name": None,
+    "callback_consent": False,
+}
+
+
 def fingerprint(data: RatingBody, keys: Keys | None) -> str:
     """What the rating said, to tell a retry from a different rating under the same key. The
     phone number enters only as its keyed hash (a plain SHA-256 of a phone number is easy to
     reverse)."""
     body = data.model_dump(mode="json", exclude={"callback_phone"})
+    # Fields added after ratings were first taken count only when set, so a rating queued in
+    # a kiosk's outbox before they existed is still recognised when it is sent again.
+    for name, default in _LATER_FIELDS.items():
+        if body.get(name, default) == default:
+            body.pop(name, None)
     if data.callback_phone:
         body["callback_phone"] = contacts.phone_digest(_needed(keys), data.callback_phone)
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False)
@@ -125,6 +139,8 @@ def rate(
             f"({', '.join(visit.matters)})."
         )
     item = _item(db, data.matter_code)
+    if data.channel is RatingChannel.HOME_VISIT:
+        raise BadInput("A terminal's rating is a kiosk or a counter channel rating.")
     _check_body(data, data.channel)
     rated = db.scalars(select(Rating).where(Rating.visit_id == visit.id)).first()
     if rated is not None:

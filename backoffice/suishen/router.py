@@ -14,6 +14,7 @@ from backoffice.suishen import service
 from backoffice.suishen.cards import CardVerifier
 from backoffice.suishen.codes import SuishenVerifier
 from backoffice.suishen.schemas import ChallengeOut, Evidence, IdentificationOut
+from backoffice.upstream import UpstreamUnavailable
 
 router = APIRouter(prefix="/api/v1", tags=["identification"])
 
@@ -64,6 +65,8 @@ def identify(
             people_per_hour=settings.identify_people_per_hour,
             now=now,
         )
+    except UpstreamUnavailable:
+        raise  # nothing is recorded: the challenge stays unanswered, the code unused
     except DomainError:
         # A refusal still uses up the challenge or code and keeps the fleet alert it raised.
         db.commit()

@@ -151,8 +151,6 @@ ZH: dict[str, str] = {
     "Line": "来电渠道",
     "Caller's name (kept private)": "来电人姓名（保密）",
     "Caller's phone (kept private)": "来电人电话（保密）",
-    "The contact is stored masked, with a keyed hash to recognise repeat callers; it is never "
-    "shown in full.": "联系方式仅以脱敏形式和密钥散列保存，用于识别重复来电，不会完整显示。",
     "File the case": "立案",
     # rules
     "Rules, first match wins": "派单规则（按优先级首条命中）",
@@ -315,6 +313,42 @@ ZH: dict[str, str] = {
     "Callback": "回访",
     "Appeal": "申诉",
     "No bad ratings.": "暂无差评。",
+    # contacts for callbacks, 110 calls, the rating loop's forms
+    "110 incident number": "110接警单号",
+    "for a 110 call": "110转来电时填写",
+    "The number is kept encrypted for the callback and erased after the case closes; pages "
+    "show it masked, and only call-takers, operators and shift leaders may show it in full, "
+    "each time recorded.": "电话号码加密保存用于回访，结案后按期删除；页面只显示脱敏号码，"
+    "仅受理员、城运值守员和值班长可查看完整号码，每次查看均留痕。",
+    "Show the number to call back": "查看完整号码以回访",
+    "Why you need the number": "查看原因",
+    "Number erased after the case closed": "结案后号码已删除",
+    "shown": "已显示",
+    "refused": "已拒绝",
+    "Feedback to 110": "向110反馈",
+    "Nothing reported back to 110 yet.": "尚未向110反馈。",
+    "What was done": "处置情况",
+    "Record the feedback to 110": "记录向110的反馈",
+    "Home visits": "上门服务",
+    "Feedback to 110 recorded ✓": "已记录向110的反馈 ✓",
+    "Rater's number (given with consent)": "评价人电话（经本人同意留下）",
+    "What the resident said": "回访记录",
+    "Resident satisfied": "群众满意",
+    "Resident not satisfied": "群众不满意",
+    "Record the callback": "记录回访",
+    "Why the rating was mistaken or malicious": "误评或恶意差评的理由",
+    "Decision": "裁定",
+    "Uphold the appeal": "申诉成立",
+    "Reject the appeal": "申诉不成立",
+    "Decision note": "裁定说明",
+    "Decide": "裁定",
+    "What was changed": "整改措施",
+    "Record the outcome": "记录整改结果",
+    "upheld": "成立",
+    "rejected": "不成立",
+    "channel_kiosk": "自助终端",
+    "channel_counter": "窗口评价器",
+    "channel_home_visit": "上门服务",
     "rect_open": "整改中",
     "rect_called_back": "已回访",
     "rect_appealed": "申诉中",
@@ -331,6 +365,94 @@ ZH: dict[str, str] = {
     ),
     "Send the answer": "发送答复",
     "The queue is empty.": "队列为空。",
+    # home services (上门服务); "Home visits" is with the rating channels
+    "New home-service request": "新建上门服务申请",
+    "My visits": "我的上门",
+    "From today on": "今天起",
+    "Reference": "编号",
+    "To visit": "待上门",
+    "No visits booked for you.": "您暂无预约的上门。",
+    "Requests": "申请",
+    "home_open": "未办结",
+    "home_requested": "待预约",
+    "home_booked": "已预约",
+    "home_done": "已办结",
+    "home_needs_documents": "缺材料",
+    "home_not_possible": "无法上门办理",
+    "home_cancelled": "已取消",
+    "home_all": "全部",
+    "outcome_done": "已办结",
+    "outcome_needs_documents": "缺材料，需再次上门",
+    "outcome_not_possible": "无法上门办理",
+    "Resident (confirm at the door)": "居民（上门时核实身份）",
+    "Asked by": "申请人",
+    "by_person": "本人",
+    "by_relative": "亲属",
+    "by_grid_worker": "网格员",
+    "by_call_taker": "热线受理员",
+    "Why they cannot come": "无法到场原因",
+    "reason_lives_alone": "独居老人",
+    "reason_disability": "残疾",
+    "reason_illness": "患病卧床",
+    "reason_other": "其他",
+    "Times that suit": "方便的时间",
+    "morning": "上午",
+    "afternoon": "下午",
+    "Contact": "联系方式",
+    "Visit": "上门",
+    "Phone the requester with the time: no text messages are sent": (
+        "请电话告知申请人上门时间：本系统不发送短信"
+    ),
+    "told_call": "已电话告知",
+    "told_sms": "已短信告知",
+    "told_slip": "已打印凭条",
+    "Resident's rating:": "居民评价：",
+    "Note (missing documents, or why not at home)": "说明（缺少的材料，或无法上门办理的原因）",
+    "Record what came of the visit": "记录办理结果",
+    "The resident's rating": "居民评价",
+    "Reasons (for 1 or 2)": "差评原因（1或2级）",
+    "Comment": "意见",
+    "Record the rating": "记录评价",
+    "bad_guide_inaccurate": "指南不准确",
+    "bad_materials_unclear": "材料要求不清楚",
+    "bad_device_fault": "设备故障",
+    "bad_too_slow": "办理太慢",
+    "bad_hard_to_use": "不好用",
+    "bad_staff_attitude": "工作人员态度",
+    "bad_not_handled": "事项没有办成",
+    "bad_other": "其他",
+    "Who visits": "上门人员",
+    "Day": "日期",
+    "Time": "时间",
+    "Book the visit": "预约上门",
+    "Cancel the request": "取消申请",
+    "No requests here.": "暂无申请。",
+    "For a resident who cannot come to the centre: staff do the matter at their home.": (
+        "为无法到中心办事的居民：工作人员上门办理。"
+    ),
+    "Resident's name (kept masked)": "居民姓名（脱敏保存）",
+    "Resident's ID number (optional, kept masked)": "居民身份证号（选填，脱敏保存）",
+    "Requester's name, if not the resident (kept masked)": "申请人姓名，非本人时填写（脱敏保存）",
+    "Phone to call about the visit (kept encrypted)": "联系电话（加密保存）",
+    "Address: road, lane, number, room": "地址：路、弄、号、室",
+    "More about why (optional)": "原因补充（选填）",
+    "Take the request": "提交申请",
+    "Home-service request: a resident who cannot come": "上门服务申请：居民无法到场",
+    "Home visits waiting to be booked": "待预约上门",
+    "Home visits today": "今日上门",
+    "Done in the last 7 days": "近7天办结",
+    "Home-service request taken ✓": "上门服务申请已受理 ✓",
+    "Outcome recorded ✓": "办理结果已记录 ✓",
+    "Rating recorded ✓": "评价已记录 ✓",
+    "booked": "已预约",
+    "request cancelled": "申请已取消",
+    "Tick at least one time that suits the resident.": "请至少勾选一个居民方便的时间。",
+    "Give the visit's day and time.": "请填写上门日期和时间。",
+    "Pick what came of the visit.": "请选择上门办理结果。",
+    "Pick the resident's rating, 1 to 5.": "请选择居民评价（1至5）。",
+    "Record the visit's outcome first; a visit is rated once it took place.": (
+        "请先记录办理结果；上门完成后才能评价。"
+    ),
     # notifications
     "Notifications": "通知推送",
     "{n} open alerts": "{n} 条未关闭告警",
@@ -384,6 +506,43 @@ ZH: dict[str, str] = {
         "此地址没有页面，请检查地址或从总览开始。"
     ),
     "You may not open this page.": "您无权打开此页面。",
+    # new medical record booklets
+    "Booklets": "记录册换册",
+    "New medical record booklets": "医保就医记录册换新册",
+    "A full booklet: hand the resident a new one and register it here.": (
+        "居民的记录册写满后，发放新册并在此登记。"
+    ),
+    "ID number (read off the resident's card)": "身份证号（从居民证件读取）",
+    "Booklet number on its cover": "新册封面编号",
+    "Register the new booklet": "登记新册",
+    "Registered lately": "最近登记",
+    "Booklet": "第几册",
+    "Starts with record": "从第几条记录开始",
+    "Registered by": "登记人",
+    "medical-insurance system": "医保系统",
+    "No new booklets yet.": "尚无换册登记。",
+    "Any kiosk then prints from page 1 of the new booklet, nothing lost or repeated.": (
+        "之后在任一自助终端打印，都从新册第1页开始，记录不漏不重。"
+    ),
+    "This ID number fails its check; read it off the card again.": (
+        "身份证号校验不通过，请重新从证件读取。"
+    ),
+    "The booklet number is printed on its cover: letters, digits and '-', at most 40.": (
+        "册号印在封面上：字母、数字和“-”，最多40位。"
+    ),
+}
+
+
+# Keys that are codes rather than English words (a status or channel value), in English.
+EN: dict[str, str] = {
+    "rect_open": "Rectifying",
+    "rect_called_back": "Called back",
+    "rect_appealed": "Appealed",
+    "rect_excluded": "Excluded on appeal",
+    "rect_closed": "Rectified",
+    "channel_kiosk": "Kiosk",
+    "channel_counter": "Counter pad",
+    "channel_home_visit": "Home visit",
 }
 
 
@@ -391,7 +550,7 @@ ZH.update(ZH_RENOVATIONS)
 
 
 def translate(text: str, lang: str) -> str:
-    return ZH.get(text, text) if lang == "zh" else text
+    return ZH.get(text, text) if lang == "zh" else EN.get(text, text)
 
 
 # Messages the services and page handlers word in English, with the parts they fill in.
@@ -402,11 +561,27 @@ MESSAGES_ZH: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), zh)
     for p, zh in (
         (
+            r"Booklet (?P<serial>\S+) is registered for this person already\.",
+            "册号 {serial} 已为此人登记过。",
+        ),
+        (
+            r"Booklet (?P<serial>\S+) registered: the next print starts on its page 1\.",
+            "新册 {serial} 已登记：下次打印从新册第1页开始。",
+        ),
+        (
             r"Case (?P<number>\S+) is (?P<state>\w+); it cannot take '(?P<action>\w+)'\. "
             r"Allowed now: (?P<allowed>.*)\.",
             "案件 {number} 当前为「{state}」，不能执行「{action}」。",
         ),
         (r"Give a reason to (?P<action>[\w ]+)\.", "请填写「{action}」的理由。"),
+        (
+            r"Your role '(?P<role>\w+)' may not see callers' numbers; the attempt was recorded\.",
+            "您的角色「{role}」无权查看完整电话号码；本次尝试已记录。",
+        ),
+        (r"(?P<number>\S+): callback recorded ✓", "{number}：已记录回访 ✓"),
+        (r"(?P<number>\S+): appeal recorded ✓", "{number}：已提交申诉 ✓"),
+        (r"(?P<number>\S+): appeal decided ✓", "{number}：申诉已裁定 ✓"),
+        (r"(?P<number>\S+): rectified ✓", "{number}：整改完成 ✓"),
         (r"No case has the number '(?P<number>[^']*)'\.", "没有编号为 {number} 的案件。"),
         (
             r"Case (?P<number>\S+) belongs to another unit; you may not open it\.",
@@ -495,6 +670,32 @@ MESSAGES_ZH: list[tuple[re.Pattern[str], str]] = [
             "锁定终端须填写暂停服务界面显示的说明。",
         ),
         (
+            r"Matter (?P<code>\S+) cannot be done at home; .*",
+            "事项 {code} 不能上门办理，须到窗口办理。",
+        ),
+        (
+            r"The visit time (?P<at>.+) is in the past \(it is (?P<now>.+) now\); book a time "
+            r"to come\.",
+            "上门时间 {at} 已过（现在是 {now}），请预约以后的时间。",
+        ),
+        (
+            r"A visit starts between (?P<a>\S+) and (?P<b>\S+) \(Shanghai time\); (?P<at>.+) is "
+            r"outside\.",
+            "上门时间须在 {a} 至 {b} 之间，{at} 不在此范围。",
+        ),
+        (
+            r"(?P<who>\S+) has visit (?P<ref>\S+) at (?P<at>.+); a visit takes .*",
+            "{who} 在 {at} 已有上门 {ref}，请换时间或换人员。",
+        ),
+        (
+            r"'(?P<who>[^']*)' is not an active member of the subdistrict's staff; .*",
+            "「{who}」不是本街道在岗工作人员，请选择其他人员。",
+        ),
+        (
+            r"Write (which documents are missing|why it cannot be done at home): .*",
+            "请写明缺少的材料或无法上门办理的原因。",
+        ),
+        (
             r"Give both lon and lat \(WGS84 degrees\), or neither\.",
             "请同时给出经度和纬度，或都不给。",
         ),
@@ -523,6 +724,9 @@ WHAT_ZH = {
     "the weekly report": "周报",
     "zone editing": "区域编辑",
     "the map": "地图",
+    "the home visits": "上门服务",
+    "the home-service request form": "上门服务申请",
+    "booking home visits": "上门预约",
 }
 
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.db import Base, UTCDateTime
 from backoffice.identity.models import LoginAttempt, Staff
 
 # The login audit is identity's (the API and the pages share it); re-exported for the pages.
-__all__ = ["AlarmAck", "CallerContact", "LoginAttempt", "WebSession"]
+__all__ = [
+    "AlarmAck",
+    "CallerContact",
+    "LoginAttempt",
+    "PoliceCall",
+    "PoliceFeedback",
+    "WebSession",
+]
 
 
 class WebSession(Base):
@@ -58,7 +65,8 @@ class AlarmEscalation(Base):
 
 class CallerContact(Base):
     """The contact of a hotline or 110 caller: a keyed hash to find repeat callers, and a masked
-    form for staff to read. The full number is never stored."""
+    form for staff to read. The full number is kept only in the encrypted contact
+    (`backoffice.contacts`, `contact_id`) for the callback, until it is erased."""
 
     __tablename__ = "web_caller_contacts"
 
@@ -67,4 +75,32 @@ class CallerContact(Base):
     phone_masked: Mapped[str] = mapped_column(String(20))
     name_masked: Mapped[str] = mapped_column(String(20), default="")
     taken_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # None for calls taken before numbers were kept for callbacks.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+
+
+class PoliceCall(Base):
+    """A non-police 110 call passed to the ops centre: the 110 centre's incident number (接警单号),
+    so what was done can be reported back to it."""
+
+    __tablename__ = "web_police_calls"
+
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    incident_number: Mapped[str] = mapped_column(String(40), index=True)
+    taken_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PoliceFeedback(Base):
+    """反馈: what was done about a 110 call, recorded for the 110 centre."""
+
+    __tablename__ = "web_police_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(index=True)
+    incident_number: Mapped[str] = mapped_column(String(40))
+    case_state: Mapped[str] = mapped_column(String(20))  # the case's state when reported
+    text: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime())

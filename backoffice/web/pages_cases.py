@@ -7,11 +7,13 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from backoffice.access import Role, can_reach
 from backoffice.cases import lifecycle, rules
@@ -23,10 +25,12 @@ from backoffice.cases.reports import analytics
 from backoffice.cases.schemas import ActionIn, PhotoIn, RuleIn
 from backoffice.cases.states import CaseAction, CaseSource, CaseState
 from backoffice.cases.time_limits import is_overdue
-from backoffice.deps import AppSettings, DbSession, Now
-from backoffice.errors import BadInput, NotFound
+from backoffice.contacts import service as contacts
+from backoffice.contacts.models import Contact
+from backoffice.deps import AppKeys, AppSettings, DbSession, Now
+from backoffice.errors import BadInput, DomainError, NotFound
 from backoffice.exports import csv_cell
-from backoffice.keys import Keys, Purpose
+from backoffice.keys import Keys
 from backoffice.places.landmarks import landmark_point
 from backoffice.places.models import PlaceKind
 from backoffice.privacy import mask_personal_numbers
@@ -34,10 +38,11 @@ from backoffice.renovations import reports as renovation_reports
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
 from backoffice.web.forms import attempt, problems
-from backoffice.web.models import CallerContact
+from backoffice.web.models import CallerContact, PoliceCall, PoliceFeedback
 from backoffice.web.render import LOCAL_ZONE, language_of, local_time, page
 from backoffice.web.roles import (
     CALL_TAKERS,
+    CALLERS_BACK,
     CASE_READERS,
     REPORT_READERS,
     RULE_EDITORS,
@@ -189,7 +194,19 @@ def may_take(user: PageUser, case: Case, action: CaseAction) -> bool:
 def case_page(
     number: str, request: Request, user: CurrentUser, db: DbSession, now: Now
 ) -> HTMLResponse:
-    case = _case(db, user, number)
+    return _case_page(request, user, db, now, _case(db, user, number))
+
+
+def _case_page(
+    request: Request,
+    user: PageUser,
+    db: DbSession,
+    now: datetime,
+    case: Case,
+    revealed: contacts.Revealed | None = None,
+) -> HTMLResponse:
+    caller = db.get(CallerContact, case.id)
+    contact = db.get(Contact, caller.contact_id) if caller and caller.contact_id else None
     actions = [a for a in lifecycle.allowed_actions(case.state) if may_take(user, case, a)]
     evidence = [p for p in case.photos if p.kind is PhotoKind.EVIDENCE]
     # An AI case has no photo taken as "before": the frame that filed it is its before photo.
@@ -207,9 +224,107 @@ def case_page(
         evidence=evidence,
         units=queries.units(db),
         overdue=is_overdue(case, now),
-        caller=db.get(CallerContact, case.id),
+        caller=caller,
+        contact=contact,
+        reveals=contacts.reveals_of(db, contact) if contact else [],
+        revealed=revealed,
+        may_reveal=user.role in CALLERS_BACK,
+        police=db.get(PoliceCall, case.id),
+        feedback=list(
+            db.scalars(
+                select(PoliceFeedback)
+                .where(PoliceFeedback.case_id == case.id)
+                .order_by(PoliceFeedback.at, PoliceFeedback.id)
+            )
+        ),
+        may_take_calls=user.role in CALL_TAKERS,
         now=now,
     )
+
+
+@router.post("/cases/{number}/caller/reveal")
+def reveal_caller(
+    number: str,
+    request: Request,
+    user: CurrentUser,
+    db: DbSession,
+    now: Now,
+    keys: AppKeys,
+    csrf: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """The caller's number in full, on this answer only (never stored in a flash or a log),
+    for the roles that call back; every attempt is recorded, a refused one too."""
+    auth.check_csrf(user, csrf)
+    case = _case(db, user, number)
+    caller = db.get(CallerContact, case.id)
+    contact = db.get(Contact, caller.contact_id) if caller and caller.contact_id else None
+    if contact is None:
+        raise PageMissing(f"Case {number} has no caller's number kept for a callback.")
+    revealed = reveal_or_flash(db, keys, user, contact, reason, now)
+    if revealed is None:
+        return RedirectResponse(f"/ops/cases/{case.number}", status_code=303)
+    response = _case_page(request, user, db, now, case, revealed)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def reveal_or_flash(
+    db: DbSession, keys: Keys, user: PageUser, contact: Contact, reason: str, now: datetime
+) -> contacts.Revealed | None:
+    """Reveal for the page, or None with the reason it was not shown flashed."""
+    try:
+        revealed = contacts.reveal(
+            db, keys, contact, by_user=user.username, role=user.role, reason=reason, now=now
+        )
+    except DomainError as error:
+        auth.flash(user, error.message, ok=False)
+        return None
+    if revealed is None:
+        auth.flash(
+            user,
+            f"Your role '{user.role.value}' may not see callers' numbers; the attempt was "
+            "recorded.",
+            ok=False,
+        )
+    return revealed
+
+
+@router.post("/cases/{number}/police-feedback")
+def police_feedback(
+    number: str,
+    user: CurrentUser,
+    db: DbSession,
+    now: Now,
+    csrf: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """反馈: what was done, recorded for the 110 centre under its incident number."""
+    auth.check_csrf(user, csrf)
+    auth.require(user, CALL_TAKERS, "the feedback to 110")
+    case = _case(db, user, number)
+
+    def run() -> None:
+        police = db.get(PoliceCall, case.id)
+        if police is None:
+            raise BadInput(f"Case {number} did not come from a 110 call.")
+        written = mask_personal_numbers(text.strip())
+        if not written:
+            raise BadInput("Write what was done for the 110 centre.")
+        db.add(
+            PoliceFeedback(
+                case_id=case.id,
+                incident_number=police.incident_number,
+                case_state=case.state.value,
+                text=written[:2000],
+                by=user.username,
+                at=now,
+            )
+        )
+        db.flush()
+
+    attempt(db, user, run, "Feedback to 110 recorded ✓")
+    return RedirectResponse(f"/ops/cases/{case.number}", status_code=303)
 
 
 @router.get("/cases/{number}/photos/{photo_id}")
@@ -280,21 +395,7 @@ async def case_action(
 # --- the call-taker's form ---------------------------------------------------------------------
 
 
-def mask_phone(phone: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"
-
-
-def mask_name(name: str) -> str:
-    name = name.strip()
-    return (name[0] + "*" * (len(name) - 1)) if name else ""
-
-
-def phone_digest(phone: str, keys: Keys) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return keys.keyed_hash(Purpose.PHONE, digits)
+INCIDENT_NUMBER = re.compile(r"^[A-Za-z0-9-]{4,40}$")
 
 
 @router.get("/calls/new")
@@ -339,6 +440,7 @@ def take_call(
     db: DbSession,
     now: Now,
     settings: AppSettings,
+    keys: AppKeys,
     csrf: Annotated[str, Form()] = "",
     source: Annotated[str, Form()] = "hotline",
     type_code: Annotated[str, Form()] = "",
@@ -349,6 +451,7 @@ def take_call(
     description: Annotated[str, Form()] = "",
     caller_name: Annotated[str, Form()] = "",
     caller_phone: Annotated[str, Form()] = "",
+    incident_number: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     auth.check_csrf(user, csrf)
     auth.require(user, CALL_TAKERS, "the call-taker's form")
@@ -356,6 +459,14 @@ def take_call(
     def run() -> str:
         if source not in {s.value for s in CALL_SOURCES}:
             raise BadInput("A call comes from the hotline or a non-police 110 call.")
+        incident = incident_number.strip()
+        if source == CaseSource.POLICE_110 and not INCIDENT_NUMBER.match(incident):
+            raise BadInput(
+                "A 110 call carries the 110 centre's incident number (4-40 letters, digits "
+                "or dashes)."
+            )
+        if caller_phone.strip():
+            contacts.phone_digits(caller_phone)  # refuse a number that cannot be dialled
         point = _picked_point(db, lon, lat, road_code, landmark, now)
         result = file_report(
             db,
@@ -370,18 +481,39 @@ def take_call(
             now,
             photo_dir=settings.data_dir / "photos",
         )
-        if result.created and caller_phone.strip():
+        if result.created and source == CaseSource.POLICE_110:
             db.add(
-                CallerContact(
+                PoliceCall(
                     case_id=result.case_id,
-                    phone_digest=phone_digest(caller_phone, Keys.of(settings)),
-                    phone_masked=mask_phone(caller_phone),
-                    name_masked=mask_name(caller_name)[:20],
+                    incident_number=incident,
                     taken_by=user.username,
                     at=now,
                 )
             )
-            db.flush()
+        if result.created and caller_phone.strip():
+            contact = contacts.store(
+                db,
+                keys,
+                owner_kind=contacts.OwnerKind.CALL,
+                owner_id=result.case_id,
+                phone=caller_phone,
+                name=caller_name,
+                case_id=result.case_id,
+                taken_by=user.username,
+                now=now,
+            )
+            db.add(
+                CallerContact(
+                    case_id=result.case_id,
+                    phone_digest=contact.phone_digest,
+                    phone_masked=contact.phone_masked,
+                    name_masked=contact.name_masked,
+                    taken_by=user.username,
+                    at=now,
+                    contact_id=contact.id,
+                )
+            )
+        db.flush()
         return result.case_number
 
     number = attempt(db, user, run, "")

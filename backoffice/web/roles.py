@@ -21,6 +21,8 @@ CAMERA_EDITORS = frozenset({R.ADMIN, R.OPERATOR})
 CAMERA_READERS = CAMERA_EDITORS | {R.SHIFT_LEADER, R.DISPATCHER, R.INSPECTOR, R.VIEWER}
 # The same sets as the ratings and consult APIs (backoffice.ratings.router, consult.router).
 RATING_READERS = frozenset({R.ADMIN, R.OPERATOR, R.SHIFT_LEADER, R.VIEWER})
+RATING_FOLLOWERS = frozenset({R.ADMIN, R.OPERATOR, R.SHIFT_LEADER})  # callback, appeal, outcome
+APPEAL_DECIDERS = frozenset({R.ADMIN, R.SHIFT_LEADER})
 CONSULT_ANSWERERS = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
 CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
 # The same sets as the renovations API (backoffice.renovations.router); a property company's or
@@ -29,7 +31,14 @@ RENOVATION_COUNTER = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
 RENOVATION_READERS = RENOVATION_COUNTER | {R.DISPATCHER, R.SHIFT_LEADER, R.VIEWER, R.UNIT_STAFF}
 # Who may see a caller's or rater's phone number in full to call back (each reveal audited).
 CALLERS_BACK = CALLBACK_ROLES
+# Counter staff hand out new medical record booklets and register them.
+BOOKLET_REGISTRARS = CONSULT_ANSWERERS
+BOOKLET_READERS = BOOKLET_REGISTRARS | {R.SHIFT_LEADER, R.VIEWER}
 AUDIT_READERS = frozenset({R.ADMIN})
+# The same sets as the home-service API (backoffice.homeservice): the desk takes requests and
+# books visits; the subdistrict's staff but the fleet's technicians may be booked and see theirs.
+HOME_VISIT_DESK = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER, R.SHIFT_LEADER})
+HOME_VISIT_READERS = SUBDISTRICT_ROLES - {R.TERMINAL_MANAGER}
 # The same managers as the notification API (backoffice.notify.router); a shift leader reads.
 NOTIFY_MANAGERS = frozenset({R.ADMIN, R.OPERATOR})
 NOTIFY_READERS = NOTIFY_MANAGERS | {R.SHIFT_LEADER}
@@ -51,6 +60,8 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/ratings", "Ratings", RATING_READERS),
     ("/ops/consults", "Consults", CONSULT_READERS),
     ("/ops/renovations", "Renovations", RENOVATION_READERS),
+    ("/ops/booklets", "Booklets", BOOKLET_READERS),
+    ("/ops/home-visits", "Home visits", HOME_VISIT_READERS),
     ("/ops/deliveries", "Notifications", NOTIFY_READERS),
     ("/ops/audit", "Sign-in audit", AUDIT_READERS),
 ]

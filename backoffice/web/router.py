@@ -15,6 +15,7 @@ from backoffice.web import (
     pages_cases,
     pages_core,
     pages_fleet,
+    pages_homeservice,
     pages_map,
     pages_notify,
     pages_renovations,
@@ -102,6 +103,7 @@ def install(app: FastAPI) -> None:
         pages_fleet.router,
         pages_vision.router,
         pages_services.router,
+        pages_homeservice.router,
         pages_notify.router,
         pages_renovations.router,
     ):

@@ -94,11 +94,18 @@ def wrap(text: str, columns: int) -> list[str]:
     return out
 
 
+GUIDE_FOOTER = "智理自助终端 · 办事指南仅供参考，以窗口受理为准"
+
+
 def guide_slip_job(
-    title: str, sections: Sequence[tuple[str, Sequence[str]]], columns: int = COLUMNS
+    title: str,
+    sections: Sequence[tuple[str, Sequence[str]]],
+    columns: int = COLUMNS,
+    footer: str = GUIDE_FOOTER,
 ) -> PrintJob:
-    """A guide slip: the matter's title, then each section (steps, materials, place, hours…)
-    with its heading; long text wraps. One piece of paper."""
+    """A slip: the title, then each section (a guide's steps, materials, place and hours; a
+    query's answer) with its heading; long text wraps; the footer says what it is worth. One
+    piece of paper."""
     lines: list[PrintLine] = []
     for part in wrap(title, columns // 2):
         lines.append(PrintLine(part, LineStyle.TITLE))
@@ -108,5 +115,5 @@ def guide_slip_job(
         for item in items:
             lines.extend(PrintLine(part) for part in wrap(item, columns))
     lines.append(PrintLine("-" * columns))
-    lines.append(PrintLine("智理自助终端 · 办事指南仅供参考，以窗口受理为准"))
+    lines.extend(PrintLine(part) for part in wrap(footer, columns))
     return PrintJob("guide_slip", (PrintPage(tuple(lines)),))

@@ -114,7 +114,7 @@ class BookletFlow:
         if not self._visits.is_current(visit):
             return
         if isinstance(token, CallFailed):
-            self._ended("booklet.offline" if token.offline else "booklet.failed")
+            self._ended(_failure_key(token))
             return
         headers = {api.IDENTIFICATION_HEADER: token}
         done = functools.partial(self._answered, visit)
@@ -125,7 +125,7 @@ class BookletFlow:
             return
         if isinstance(result, CallFailed):
             logger.warning("booklet records not fetched: HTTP %s", result.status or "unreachable")
-            self._ended("booklet.offline" if result.offline else "booklet.failed")
+            self._ended(_failure_key(result))
             return
         try:
             booklet = BookletPrint.from_answer(result.body)
@@ -140,6 +140,9 @@ class BookletFlow:
         first = booklet.remaining[0].position
         count = str(len(booklet.remaining))
         zh, en = both("booklet.waiting", count=count, page=str(first.page), line=str(first.line))
+        if (booklet.booklet_number or 1) > 1 and (first.page, first.line) == (1, 1):
+            new_zh, new_en = both("booklet.new_booklet", number=str(booklet.booklet_number))
+            zh, en = f"{new_zh}。{zh}", f"{new_en}. {en}"
         if booklet.booklet_full:
             full_zh, full_en = both("booklet.full_after")
             zh, en = f"{zh}。{full_zh}", f"{en}. {full_en}"
@@ -203,3 +206,11 @@ class BookletFlow:
 
     def _forget(self, _summary: VisitSummary) -> None:
         self._booklet = None  # the records are personal: they leave with the person
+
+
+def _failure_key(failed: CallFailed) -> str:
+    """What the person is told when the records could not be had: no connection, the
+    medical-insurance system down (503: nothing was printed), or no records."""
+    if failed.offline:
+        return "booklet.offline"
+    return "booklet.upstream_down" if failed.status == 503 else "booklet.failed"

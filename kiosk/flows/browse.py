@@ -29,6 +29,7 @@ class BrowseFlow:
         lists: Lists,
         guide: GuideView,
         slips: SlipPrinter,
+        open_query: Callable[[str], bool] = lambda _code: False,
     ) -> None:
         self._catalog = catalog
         self._visits = visits
@@ -36,6 +37,8 @@ class BrowseFlow:
         self._lists = lists
         self._guide = guide
         self._slips = slips
+        # Asks a query the back office answers; False for anything else (kiosk.flows.queries).
+        self._open_query = open_query
 
     def open_tile(self, key: str) -> None:
         """The list behind a home tile: high-frequency matters, categories, no-certificate
@@ -70,7 +73,20 @@ class BrowseFlow:
         self._lists.open(self._page(entries, title_names=names))
 
     def open_matter(self, code: str) -> None:
-        """A matter's guide; the visit records the catalog code the rating will name."""
+        """A query that answers asks its question; the guides query lists the categories, a
+        consult's answer is read on its keypad; anything else opens its guide. The visit
+        records the catalog code the rating will name."""
+        catalog = self._catalog.catalog
+        info = catalog.queries.get(code) if catalog else None
+        if catalog is not None and info is not None and info.source == "catalog":
+            entries = [("category", c.code) for c in catalog.categories]
+            self._lists.open(self._page(entries, title_key="tile.guides"))
+            return
+        if info is not None and info.source == "consult":
+            self._screens.show(ANSWER_SCREEN)
+            return
+        if self._open_query(code):
+            return
         self._visits.ensure().choose_matter(code)
         self._guide.open(code)
         self._screens.show("guide")

@@ -1,5 +1,6 @@
 """One-tap consult from a guide (the pre-check or a question goes to the staff; a reference
-number comes back, and can be printed), and reading a consult's answer by that number."""
+number comes back, and can be printed), and reading a consult's answer by that number (read
+aloud in elder mode, printable as a slip)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import Any, Protocol
 
 from kiosk import api
 from kiosk.backoffice_client import Answer, CallFailed
+from kiosk.config import Language
+from kiosk.devices.base import PrintJob
+from kiosk.devices.layouts import guide_slip_job
 from kiosk.flows.browse import BrowseFlow
 from kiosk.flows.guides import GuideView, SlipPrinter, reference_slip
 from kiosk.flows.ports import BackOffice, Screens, both, speak_pair
 from kiosk.i18n import tr
-from kiosk.visit import Visit, Visits
+from kiosk.visit import Visit, Visits, VisitSummary
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +26,16 @@ class AnswerView(Protocol):
     """The screen where a consult's answer is read by its reference number."""
 
     def say(self, key: str, **values: str) -> None: ...
+
+
+def answer_slip(reference: str, answer: str, language: Language) -> PrintJob:
+    """A consult's answer on paper, with its reference number."""
+    sections = [
+        (tr("consult.slip.reference", language), [reference]),
+        (tr("answer.slip.answer", language), [answer]),
+    ]
+    footer = tr("query.slip.footer", language)
+    return guide_slip_job(tr("answer.slip.title", language), sections, footer=footer)
 
 
 class ConsultFlow:
@@ -34,6 +48,7 @@ class ConsultFlow:
         guide: GuideView,
         answer: AnswerView,
         slips: SlipPrinter,
+        answer_slips: SlipPrinter | None = None,
     ) -> None:
         self._backoffice = backoffice
         self._visits = visits
@@ -42,6 +57,10 @@ class ConsultFlow:
         self._guide = guide
         self._answer = answer
         self._slips = slips
+        # Prints a read answer and says so on the answer screen.
+        self._answer_slips = answer_slips or slips
+        # The answer last read (reference, text), for its slip; forgotten with the visit.
+        self.read: tuple[str, str] | None = None
 
     def send(self, code: str, ticked: set[str]) -> None:
         """The pre-check (or, for a matter without materials, a question about it) goes to the
@@ -68,11 +87,19 @@ class ConsultFlow:
     def print_reference(self, reference: str) -> None:
         self._slips.print(reference_slip(reference, self._screens.language()))
 
+    def print_answer(self) -> None:
+        if self.read is not None:
+            reference, text = self.read
+            self._answer_slips.print(answer_slip(reference, text, self._screens.language()))
+
     def read_answer(self, reference: str) -> None:
+        self.read = None
         if not self._backoffice.online():
             self._answer.say("answer.offline")
             return
-        done = functools.partial(self._answer_read, self._visits.ensure())
+        visit = self._visits.ensure()
+        visit.on_end(self._forget)
+        done = functools.partial(self._answer_read, visit)
         self._backoffice.call("GET", api.consult(reference), None, done)
 
     def _consulted(self, visit: Visit, result: Answer | CallFailed) -> None:
@@ -95,7 +122,11 @@ class ConsultFlow:
             key = "answer.offline" if result.offline else "answer.not_found"
         elif result.body.get("answer"):
             key, values = "answer.text", {"answer": str(result.body["answer"])}
+            self.read = (str(result.body.get("reference", "")), values["answer"])
         else:
             key = "answer.waiting"
         self._answer.say(key, **values)
         speak_pair(self._screens, *both(key, **values))
+
+    def _forget(self, _summary: VisitSummary) -> None:
+        self.read = None

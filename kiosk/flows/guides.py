@@ -19,6 +19,12 @@ logger = logging.getLogger(__name__)
 PLACE_FIELDS = ("place", "hours", "fee", "time_limit")
 
 
+class Notices(Protocol):
+    """A screen that says how a print went."""
+
+    def say(self, key: str, **values: str) -> None: ...
+
+
 class GuideView(Protocol):
     """The guide screen, as the guide, slip and consult flows fill it."""
 
@@ -66,14 +72,15 @@ def reference_slip(reference: str, language: Language) -> PrintJob:
 
 
 class SlipPrinter:
-    """Prints a slip and says how it went on the guide's last page."""
+    """Prints a slip and says how it went on the screen that printed it (a guide's last page, a
+    query's answer)."""
 
     def __init__(
         self,
         devices: KioskDevices,
         visits: Visits,
         screens: Screens,
-        view: GuideView,
+        view: Notices,
         runner: Runner,
     ) -> None:
         self._devices = devices

@@ -201,6 +201,8 @@ class IdentifyFlow:
             asked.result = result
             if result.status == 429:  # the terminal's limit on people identified an hour
                 self._notice(*both("card.limit"))
+            elif result.status == 503:  # the card issuer's service did not answer
+                self._notice(*both("card.upstream_down"))
             elif result.status in REFUSALS:  # the card did not prove itself
                 self._notice(*both("card.refused"))
         waiting, asked.waiting = asked.waiting, []
@@ -211,7 +213,12 @@ class IdentifyFlow:
         if not self._visits.is_current(visit):
             return
         if isinstance(result, CallFailed):
-            self._notice(*both("suishen.offline" if result.offline else "suishen.refused"))
+            if result.offline:
+                self._notice(*both("suishen.offline"))
+            elif result.status == 503:  # the Suishen service did not answer: nothing was done
+                self._notice(*both("suishen.upstream_down"))
+            else:
+                self._notice(*both("suishen.refused"))
             return
         visit.identify(Identity(Proof.SUISHEN, masked_name=result.masked_name, secret=""))
         visit.identification_token = result.token

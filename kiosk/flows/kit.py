@@ -7,15 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.catalog import CATALOG_TILES, CatalogStore, Sender
+from kiosk.config import CounterDesk
 from kiosk.flows.booklet import SERVICE as BOOKLET_SERVICE
 from kiosk.flows.booklet import BookletFlow, BookletView
 from kiosk.flows.browse import BrowseFlow, CatalogSync
 from kiosk.flows.consult import AnswerView, ConsultFlow
 from kiosk.flows.guides import GuideView, SlipPrinter
 from kiosk.flows.home import HomeMenu
+from kiosk.flows.homevisit import SERVICE as HOME_VISIT_SERVICE
+from kiosk.flows.homevisit import HomeVisitFlow, HomeVisitView
 from kiosk.flows.identify import IdentifyFlow, IdentifyView
 from kiosk.flows.lists import Lists, ListView
 from kiosk.flows.ports import BackOffice, KioskDevices, Runner, Screens
+from kiosk.flows.queries import PERSONAL, QueryFlow, QueryView
 from kiosk.flows.rating import RatingFlow
 from kiosk.flows.renovation import SERVICE as RENOVATION_SERVICE
 from kiosk.flows.renovation import RenovationFlow, RenovationForm, RenovationSignView
@@ -26,7 +30,7 @@ from kiosk.visit import Visits
 
 REPORT_SERVICE = "tile.report_problem"
 # Services that open personal records: only a card or a verified Suishen code unlocks them.
-PROOF_NEEDED = frozenset({BOOKLET_SERVICE, RENOVATION_SERVICE})
+PROOF_NEEDED = frozenset({BOOKLET_SERVICE, HOME_VISIT_SERVICE, RENOVATION_SERVICE})
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Views:
     booklet: BookletView
     report_photo: ReportPhotoView
     report_done: ReportDoneView
+    query: QueryView
+    home_visit: HomeVisitView
     renovation_form: RenovationForm
     renovation_sign: RenovationSignView
 
@@ -52,10 +58,12 @@ class Flows:
     lists: Lists
     browse: BrowseFlow
     consult: ConsultFlow
+    queries: QueryFlow
     booklet: BookletFlow
     report: ReportFlow
     rating: RatingFlow
     catalog: CatalogSync
+    home_visit: HomeVisitFlow
     renovation: RenovationFlow
 
 
@@ -72,13 +80,13 @@ def build_flows(
     runner: Runner,
     catalog_refreshed: Callable[[], None],
     elder_offer_age: int = 0,
+    counter: CounterDesk | None = None,
 ) -> Flows:
-    """``elder_offer_age``: a card holder this old or older is offered elder mode (0: never)."""
+    """``elder_offer_age``: a card holder this old or older is offered elder mode (0: never);
+    ``counter``: the counter a rating pad serves (counter mode), else None."""
     screens = views.screens
     lists = Lists(screens, views.lists)
     slips = SlipPrinter(devices, visits, screens, views.guide, runner)
-    browse = BrowseFlow(catalog, visits, screens, lists, views.guide, slips)
-    consult = ConsultFlow(backoffice, visits, screens, browse, views.guide, views.answer, slips)
     # The identify flow reopens the service that asked for proof through the home menu.
     identify = IdentifyFlow(
         backoffice,
@@ -88,6 +96,15 @@ def build_flows(
         views.identify,
         lambda key: home.open(key),
         elder_offer_age=elder_offer_age,
+    )
+    query_slips = SlipPrinter(devices, visits, screens, views.query, runner)
+    queries = QueryFlow(
+        catalog, backoffice, devices, visits, screens, views.query, identify, query_slips
+    )
+    browse = BrowseFlow(catalog, visits, screens, lists, views.guide, slips, queries.open)
+    answer_slips = SlipPrinter(devices, visits, screens, views.answer, runner)
+    consult = ConsultFlow(
+        backoffice, visits, screens, browse, views.guide, views.answer, slips, answer_slips
     )
     booklet = BookletFlow(
         backoffice, devices, outbox, visits, screens, views.booklet, identify, runner
@@ -108,6 +125,18 @@ def build_flows(
     }
     routes[REPORT_SERVICE] = report.open
     routes[BOOKLET_SERVICE] = booklet.open
+    routes[PERSONAL] = queries.resume
+    home_visit = HomeVisitFlow(
+        backoffice,
+        identify,
+        visits,
+        screens,
+        lists,
+        choices,
+        views.home_visit,
+        SlipPrinter(devices, visits, screens, views.home_visit, runner),
+    )
+    routes[HOME_VISIT_SERVICE] = home_visit.open
     renovation = RenovationFlow(
         backoffice,
         visits,
@@ -125,9 +154,11 @@ def build_flows(
         lists=lists,
         browse=browse,
         consult=consult,
+        queries=queries,
         booklet=booklet,
         report=report,
-        rating=RatingFlow(visits, outbox, screens),
+        rating=RatingFlow(visits, outbox, screens, counter),
         catalog=CatalogSync(catalog, choices, sender, runner, catalog_refreshed),
+        home_visit=home_visit,
         renovation=renovation,
     )

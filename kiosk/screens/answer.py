@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.i18n import tr
 from kiosk.kvload import load_kv_beside
@@ -22,6 +22,9 @@ class AnswerScreen(KioskScreen):
     typed = StringProperty("")
     # The answer or why there is none, in both languages.
     result = ListProperty(["", ""])
+    # An answer is shown (it can be printed), and how its print went.
+    printable = BooleanProperty(False)
+    printed = ListProperty(["", ""])
 
     def on_kv_post(self, base_widget: object) -> None:
         shell = self.shell
@@ -43,6 +46,8 @@ class AnswerScreen(KioskScreen):
         elif key in ALPHABET and len(self.typed) < LENGTH:
             self.typed += key
         self.result = ["", ""]
+        self.printable = False
+        self.printed = ["", ""]
 
     def display(self, typed: str) -> str:
         return PREFIX + " " + typed + "_" * (LENGTH - len(typed))
@@ -57,11 +62,20 @@ class AnswerScreen(KioskScreen):
             self.flows.consult.read_answer(PREFIX + self.typed)
 
     def say(self, key: str, **values: Any) -> None:
-        self.result = [tr(key, lang).format(**values) for lang in ("zh", "en")]
+        """The answer or why there is none; a print's outcome goes under the answer."""
+        texts = [tr(key, lang).format(**values) for lang in ("zh", "en")]
+        if key.startswith("print."):
+            self.printed = texts
+            return
+        self.result = texts
+        self.printable = key == "answer.text"
+        self.printed = ["", ""]
 
     def wipe(self) -> None:
         self.typed = ""
         self.result = ["", ""]
+        self.printable = False
+        self.printed = ["", ""]
 
 
 load_kv_beside(__file__)

@@ -16,6 +16,7 @@ from kiosk.theme import ELDER_SIZES, STANDARD_SIZES
 from kiosk.voice import Voice
 
 if TYPE_CHECKING:
+    from kiosk.catalog import CatalogStore
     from kiosk.flows.kit import Flows
 
 
@@ -76,8 +77,11 @@ class Shell(Look, Protocol):
     font_body: float
     button_height: float
     prompts: Prompts
+    catalog_store: CatalogStore
 
     def show(self, name: str) -> None: ...
+
+    def tr(self, key: str, language: str | None = None) -> str: ...
 
     def bind(self, **kwargs: Any) -> Any: ...
 

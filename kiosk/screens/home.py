@@ -19,6 +19,7 @@ HOME_TILES: tuple[str, ...] = (
     "tile.one_tap_consult",
     "tile.report_problem",
     "tile.renovation",
+    "tile.home_visit",
 )
 
 

@@ -7,10 +7,12 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.booklet import BookletScreen
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.home import HomeScreen
+from kiosk.screens.home_visit import HomeVisitScreen
 from kiosk.screens.identify import IdentifyScreen
 from kiosk.screens.keypad import KeypadScreen
 from kiosk.screens.matters import MatterListScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
+from kiosk.screens.query import QueryScreen
 from kiosk.screens.rating import RatingScreen
 from kiosk.screens.renovation import RenovationScreen
 from kiosk.screens.renovation_sign import RenovationSignScreen
@@ -24,11 +26,13 @@ SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
     MatterListScreen,
     GuideScreen,
     AnswerScreen,
+    QueryScreen,
     BookletScreen,
     ReportPhotoScreen,
     ReportDoneScreen,
     RenovationScreen,
     RenovationSignScreen,
+    HomeVisitScreen,
     RatingScreen,
     OutOfServiceScreen,
 )

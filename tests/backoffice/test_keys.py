@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from backoffice.keys import Keys, Purpose
-from backoffice.settings import DEFAULT_SECRET_KEY, Settings, StartupRefused
+from backoffice.settings import ADAPTER_SETTINGS, DEFAULT_SECRET_KEY, Settings, StartupRefused
 from backoffice.suishen.personal import keyed_hash
 
 NUMBER = "11010519491231002X"
@@ -55,7 +55,7 @@ def test_signatures_name_their_key_and_refuse_others() -> None:
         ("", "demo", "ZHILI_SECRET_KEY is missing or the development default"),
         (DEFAULT_SECRET_KEY, "demo", "ZHILI_SECRET_KEY is missing or the development default"),
         ("short", "demo", "at least 32 characters"),
-        ("s" * 40, "demo", "ZHILI_CARD_VERIFIER=demo holds the demo issuer key"),
+        ("s" * 40, "demo", r"ZHILI_CARD_VERIFIER is not set \(demo: the demo peer"),
     ],
 )
 def test_outside_demo_mode_unsafe_settings_are_refused(
@@ -64,6 +64,19 @@ def test_outside_demo_mode_unsafe_settings_are_refused(
     settings = Settings(data_dir=tmp_path, demo=False, secret_key=secret, card_verifier=verifier)
     with pytest.raises(StartupRefused, match=says):
         settings.check_safe_to_serve()
+
+
+@pytest.mark.parametrize("missing", ["card_verifier", "suishen_adapter", "medical_adapter"])
+def test_outside_demo_mode_each_upstream_adapter_must_be_named(
+    missing: str, tmp_path: Path
+) -> None:
+    named = {s: "somewhere.adapters:factory" for s in ADAPTER_SETTINGS}
+    settings = Settings(
+        data_dir=tmp_path, demo=False, secret_key="s" * 40, **{**named, missing: ""}
+    )
+    with pytest.raises(StartupRefused, match=f"ZHILI_{missing.upper()} is not set"):
+        settings.check_safe_to_serve()
+    Settings(data_dir=tmp_path, demo=False, secret_key="s" * 40, **named).check_safe_to_serve()
 
 
 def test_demo_mode_allows_the_development_secret(tmp_path: Path) -> None:

@@ -24,15 +24,15 @@ from backoffice.access import Role
 from backoffice.db import create_db_engine, session_scope
 from backoffice.identity.models import AccessAuditEntry, LoginAttempt
 from backoffice.identity.service import create_staff, issue_staff_token
-from backoffice.keys import Keys
-from backoffice.settings import DEFAULT_SECRET_KEY, Settings, get_settings
-from backoffice.suishen.codes import DemoIssuer
+from backoffice.settings import DEFAULT_SECRET_KEY, get_settings
 from backoffice.suishen.models import CardChallenge
 from backoffice.wiring import session_factory
+from simulators.upstream_peers import CODE_PREFIX
 from simulators.vpcd_card import CardFault, CardHolder, SocialSecurityCardModel
 from tests.backoffice.kiosk_terminals import card_evidence
 from tests.conftest import LiveServer, bearer, free_port
 from tests.server_launcher import ServerLauncher
+from tests.upstreams import upstream_peers
 
 A_NUMBER, A_NAME = "11010519491231002X", "王秀英"
 B_NUMBER = "440524188001010014"
@@ -141,18 +141,19 @@ def _old_format_code(secret: str, id_hash: str) -> str:
 def test_suishen_codes_forged_with_the_old_default_key_or_replayed_are_refused(
     live_server: LiveServer, http: httpx.Client
 ) -> None:
+    """Codes are the Suishen service's (the peer, through the HTTP adapter): a code made by
+    anyone else, in any format the demo issuer once used, is unknown to it."""
     manager = _staff(live_server, "manager", Role.TERMINAL_MANAGER)
     kiosk = _terminal(http, manager, "JSL-T1")
-    default_keys = Keys(DEFAULT_SECRET_KEY)
-    forged_new = DemoIssuer(default_keys).issue(A_NUMBER, A_NAME, datetime.now(UTC))
     legacy_hash = hmac.new(DEFAULT_SECRET_KEY.encode(), A_NUMBER.encode(), hashlib.sha256)
     forged_old = _old_format_code(DEFAULT_SECRET_KEY, legacy_hash.hexdigest())
-    for forged, status in ((forged_new, 401), (forged_old, 422)):
+    forged_prefix = CODE_PREFIX + "made-up-by-an-attacker"
+    for forged in (forged_old, forged_prefix):
         reply = http.post(IDENTIFY, json={"proof": "suishen", "payload": forged}, headers=kiosk)
-        assert reply.status_code == status, reply.text
+        assert reply.status_code == 401, reply.text
+        assert "does not know this code" in reply.json()["detail"]
 
-    # The suite's back offices share this process's secret: a code of the real issuer.
-    code = DemoIssuer(Keys.of(Settings())).issue(A_NUMBER, A_NAME, datetime.now(UTC))
+    code = upstream_peers().suishen.issue(A_NUMBER, A_NAME)
     first = http.post(IDENTIFY, json={"proof": "suishen", "payload": code}, headers=kiosk)
     assert first.status_code == 201, first.text
     again = http.post(IDENTIFY, json={"proof": "suishen", "payload": code}, headers=kiosk)

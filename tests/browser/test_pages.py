@@ -105,6 +105,7 @@ def test_a_call_taker_files_a_110_call(pages: Ops, ops: OpsData) -> None:
     # The map script binds the road and landmark lists once it has drawn the map.
     expect(page.locator("#pick-map")).to_have_attribute("data-ready", "1")
     page.select_option("select[name=source]", "police_110")
+    page.fill("input[name=incident_number]", "110-20261206-0815")
     page.select_option("select[name=type_code]", "E-0502")
     page.select_option("select[name=road_code]", "JSL-R02")
     # No map click: the road's landmark gives the point (the crossing with Jiangsu Road).
@@ -118,6 +119,7 @@ def test_a_call_taker_files_a_110_call(pages: Ops, ops: OpsData) -> None:
     page.click("#call-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/ops/cases/JSL-\d{4}-\d{6}$"))
     expect(page.locator(".facts")).to_contain_text("李** 139****5678")
+    expect(page.locator("#incident-number")).to_have_text("110-20261206-0815")
     expect(page.locator("body")).not_to_contain_text("13912345678")
 
 
@@ -321,7 +323,7 @@ def test_ratings_and_the_consult_queue(pages: Ops, ops: OpsData) -> None:
     expect(leader.locator("#v-satisfaction_rate")).to_have_text("87.5%")  # 14 of 16
     leader.click("nav a:text-is('好差评')")
     expect(leader.locator("#r-rate")).to_have_text("87.5%")
-    expect(leader.locator("#rectifications tbody tr")).to_have_count(2)
+    expect(leader.locator("#rectifications tbody tr.rect")).to_have_count(2)
     shoot(leader, "ratings")
 
     taker = pages.sign_in("demo-call-taker", ops.logins[Role.CALL_TAKER].password)

@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from backoffice.keys import Keys
-from backoffice.medical.source import DemoMedicalSource, demo_source_path
-from backoffice.settings import Settings
-from backoffice.suishen.personal import keyed_hash
 from kiosk.booklet import BookletPrint, column_heads, institution_column, record_text
 from kiosk.devices.base import LinePosition, PrintProgress
 from kiosk.devices.layouts import booklet_body_columns, text_columns
@@ -28,6 +23,7 @@ from tests.conftest import LiveServer
 from tests.kiosk.conftest import KioskUI
 from tests.kiosk.test_guides import _enrolled, _pump_until
 from tests.kiosk.test_identify import CARD, FakeReader
+from tests.upstreams import put_insured
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "kiosk" / "booklet-printer"
 
@@ -115,13 +111,8 @@ def printer_peer() -> Iterator[PrinterPeer]:
 
 
 def _resident(live_server: LiveServer) -> int:
-    """The card holder, known upstream with generated records; returns how many."""
-    source = DemoMedicalSource(demo_source_path(live_server.data_dir))
-    try:
-        holder = keyed_hash(Keys.of(Settings()), CARD.id_number)
-        return source.add_resident(holder, "张*明", date.today())
-    finally:
-        source.close()
+    """The card holder, known upstream (the medical peer) with generated records; how many."""
+    return put_insured(CARD.id_number)
 
 
 def _printed_lines(peer: PrinterPeer) -> list[list[str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import kiosk
-from kiosk.config import ConfigError, KioskConfig
+from kiosk.config import ConfigError, CounterDesk, KioskConfig
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -59,6 +59,13 @@ def test_absolute_token_path_is_kept(tmp_path: Path) -> None:
     assert config.token_path == Path("/srv/kiosk/token.json")
 
 
+def test_a_counter_table_makes_a_counters_rating_pad(tmp_path: Path) -> None:
+    text = '[counter]\ncode = "W03"\nmatter = "SI-CARD-REPLACE"\nstaff_code = "A012"\n'
+    config = KioskConfig.load(write(tmp_path, text))
+    assert config.counter == CounterDesk("W03", "SI-CARD-REPLACE", "A012", None)
+    assert KioskConfig.load(write(tmp_path, "")).counter is None
+
+
 def test_example_file_loads() -> None:
     example = Path(kiosk.__file__).parent / "kiosk.example.toml"
     config = KioskConfig.load(example)
@@ -83,6 +90,10 @@ def test_example_file_loads() -> None:
         ("enrollment_code = 1234\n", "enrollment_code"),
         ("token_path = 5\n", "token_path"),
         ('colour = "blue"\n', "colour"),
+        ('[counter]\nmatter = "SI-CARD-REPLACE"\n', "counter.code"),
+        ('[counter]\ncode = "W03"\n', "counter.matter"),
+        ('[counter]\ncode = "W03"\nmatter = "M"\nwindow = 3\n', "window"),
+        ('counter = "W03"\n', "counter"),
     ],
 )
 def test_bad_values_and_unknown_keys_name_the_key(tmp_path: Path, text: str, key: str) -> None:

@@ -3,6 +3,7 @@ measured from the screenshot's pixels, and voice prompts heard through SDL's dis
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -85,6 +86,51 @@ def _answer(ui: KioskUI) -> None:
     screen = ui.app.screens.get_screen("answer")
     for key in "ABC234":
         screen.press(key)
+
+
+RECEIPT = "202612010042"
+
+
+def _progress_answer() -> Any:
+    """The back office's answer to that receipt, as its API words the peer's rows."""
+    from backoffice.catalog.queries import checked_rows, spec, worded
+    from kiosk.flows.queries import QueryAnswer
+    from simulators.query_peer import QueryAnswers
+
+    query = spec("Q-PROGRESS")
+    assert query is not None
+    raw = QueryAnswers(lambda: dt.date(2026, 12, 6)).answer("Q-PROGRESS", RECEIPT, None)
+    rows = checked_rows("Q-PROGRESS", query, {"code": "Q-PROGRESS", "rows": raw})
+    fields = {f.name: f for f in query.fields}
+    return QueryAnswer.from_json(
+        {
+            "code": "Q-PROGRESS",
+            "name": {"zh": "办件进度查询（凭受理回执号）", "en": "Progress of an application"},
+            "reference": RECEIPT,
+            "as_of": "2026-12-06T09:30:00+08:00",
+            "rows": [
+                [
+                    {
+                        "name": name,
+                        "label": fields[name].label.model_dump(),
+                        "text": worded(fields[name], value).model_dump(),
+                    }
+                    for name, value in row.items()
+                ]
+                for row in rows
+            ],
+        }
+    )
+
+
+def _query_answer(ui: KioskUI) -> None:
+    """The answer shown (as the flow shows the back office's), and read aloud."""
+    ui.app.flows.browse.open_matter("Q-PROGRESS")
+    answer = _progress_answer()
+    flow = ui.app.flows.queries
+    flow.answer = answer
+    ui.app.screens.get_screen("query").show_answer(answer)
+    ui.app.prompts.speak(answer.spoken("en" if ui.app.language == "en" else "zh"))
 
 
 def _rating(ui: KioskUI) -> None:
@@ -257,6 +303,7 @@ SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
     "guide-place": (_guide_page("place"), _prompt("voice.guide")),
     "guide-next": (_guide_page("next"), _prompt("voice.guide")),
     "answer": (_answer, _prompt("voice.answer")),
+    "query-answer": (_query_answer, lambda lang: _progress_answer().spoken(lang)),
     "report-types": (_report_types, _prompt("voice.report")),
     "report-roads": (_report_roads, _prompt("voice.report.road")),
     "report-photo": (_report_photo(False), _prompt("voice.report.photo")),

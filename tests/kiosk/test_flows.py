@@ -154,11 +154,97 @@ def test_a_bad_rating_asks_for_reasons_first(kiosk_ui: Any) -> None:
     ui.tap(ui.find("It took too long"))
     ui.screenshot("rating-reasons-en")
     ui.tap(ui.find("Send rating"))
+    # Asked first whether they want a callback; no number pad until they say yes.
+    assert ui.find("rating_prompt").text == "May we call you back about this?"
+    assert not [w for w in ui.visible_widgets() if type(w).__name__ == "PadKey"]
+    assert ui.app.outbox.items() == []
+    ui.tap(ui.find("No thanks, send rating"))
 
     [rating] = _items(ui, Kind.RATING)
     assert rating.body["level"] == 1
     assert rating.body["reasons"] == ["guide_inaccurate", "too_slow"]
+    assert "callback_phone" not in rating.body
     assert ui.find("rating_prompt").text == "感谢您的评价！"  # visit over: back in Chinese
+
+
+def _pad(ui: Any, digits: str) -> None:
+    keys = {w.key: w for w in ui.visible_widgets() if type(w).__name__ == "PadKey"}
+    assert sorted(keys) == list("0123456789")
+    for digit in digits:
+        ui.tap(keys[digit])
+
+
+def test_a_bad_rating_takes_a_callback_number_only_after_the_person_agrees(
+    kiosk_ui: Any,
+) -> None:
+    ui = kiosk_ui
+    _open_first_matter(ui, "一键通咨询")
+    ui.tap(ui.find("办完了，去评价"))
+    ui.tap(_face(ui, 2))
+    ui.tap(ui.find("用时太长"))
+    ui.tap(ui.find("提交评价"))
+    assert "电话号码只用于本次回访" in ui.find("callback_detail").text
+    ui.tap(ui.find("可以，留下电话"))
+    assert ui.find("rating_prompt").text == "请输入您的手机号码"
+    assert ui.app.personal_data_shown() == "screen rating shows personal data"
+    _pad(ui, "1391234567")
+    assert ui.find("phone_send").disabled is True  # ten digits are not a mobile number
+    _pad(ui, "88")
+    ui.tap(ui.find("删除"))
+    assert ui.find("phone_typed").text == "13912345678"
+    ui.screenshot("rating-phone-zh")
+    ui.tap(ui.find("phone_send"))
+
+    [rating] = _items(ui, Kind.RATING)
+    assert rating.body["callback_phone"] == "13912345678"
+    assert rating.body["callback_consent"] is True
+    assert ui.find("rating_prompt").text == "感谢您的评价！"
+    assert ui.app.personal_data_shown() == ""
+    assert "13912345678" not in ui.texts()
+
+
+def test_a_counter_pad_is_one_screen_of_five_faces_for_its_counter(
+    make_kiosk_ui: Any,
+) -> None:
+    from kiosk.config import CounterDesk
+
+    desk = CounterDesk(code="W03", matter="SI-RECORD-PRINT", staff_code="A012", staff_name="王芳")
+    ui = make_kiosk_ui(counter=desk)
+    ui.pump(10)
+    assert ui.app.screens.current == "rating"
+    line = ui.find("counter_line").text
+    assert line.startswith("W03 窗口 · ") and line.endswith("工号 A012 王芳")
+    assert [f.level for f in ui.visible_widgets() if type(f).__name__ == "RatingFace"] == [
+        5, 4, 3, 2, 1
+    ]  # fmt: skip
+    assert "不评价，结束" not in ui.texts()  # nothing to skip: the pad waits for the next rating
+    ui.screenshot("counter-pad-zh")
+
+    ui.tap(_face(ui, 4))
+    visit, rating = ui.app.outbox.items()
+    assert visit.body["matters"] == ["SI-RECORD-PRINT"]
+    assert rating.body == {
+        "visit_id": visit.body["visit_id"],
+        "matter_code": "SI-RECORD-PRINT",
+        "level": 4,
+        "reasons": [],
+        "channel": "counter",
+        "counter": "W03",
+        "staff_code": "A012",
+        "staff_name": "王芳",
+    }
+    ui.tap(ui.find("继续评价"))
+    assert (
+        ui.app.screens.current == "rating" and ui.find("rating_prompt").text == "请为本次服务评价"
+    )
+    ui.tap(_face(ui, 1))  # the next person: a visit of its own
+    ui.tap(ui.find("事情没办成"))
+    ui.tap(ui.find("提交评价"))
+    ui.tap(ui.find("不用了，提交评价"))
+    ratings = _items(ui, Kind.RATING)
+    assert [r.body["level"] for r in ratings] == [4, 1]
+    assert ratings[0].body["visit_id"] != ratings[1].body["visit_id"]
+    assert ui.app.screens.current == "rating"
 
 
 def test_skip_ends_the_visit_without_a_rating(kiosk_ui: Any) -> None:

@@ -4,9 +4,11 @@ attempt audited), erased once the case has been closed for the retention period.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,7 @@ from backoffice.contacts import service as contacts
 from backoffice.contacts.models import Contact, ContactReveal
 from backoffice.errors import BadInput, Conflict
 from backoffice.keys import Keys, Purpose
+from backoffice.settings import Settings
 from tests.backoffice.cases.helpers import case_in_state
 
 PHONE = "139 1234 5678"
@@ -128,3 +131,13 @@ def test_contacts_are_erased_once_their_case_has_been_closed_for_the_retention_p
                             reason="callback", now=clock.now())  # fmt: skip
     assert kept[still_open.id].ciphertext is not None
     assert contacts.erase_due(db, clock.now(), retention=retention) == 0
+
+
+@pytest.mark.parametrize("settings", [{"contact_retention_days": 90}], indirect=True)
+def test_the_app_runs_the_erasure_with_its_retention_period(
+    app: FastAPI, settings: Settings
+) -> None:
+    jobs = {job.name: job for job in app.state.scheduler.jobs}
+    erase = jobs["contacts.erase_due"].run
+    assert isinstance(erase, partial) and erase.func is contacts.erase_due
+    assert erase.keywords == {"retention": timedelta(days=90)}

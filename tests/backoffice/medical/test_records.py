@@ -2,10 +2,8 @@
 
 import itertools
 from datetime import date
-from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,23 +12,22 @@ from backoffice.access import Role
 from backoffice.clock import ManualClock
 from backoffice.keys import Keys
 from backoffice.medical.models import PrintConfirmation
-from backoffice.medical.source import DemoMedicalSource, VisitRecord, generate_records
 from backoffice.settings import Settings
 from backoffice.suishen.personal import keyed_hash
+from simulators.upstream_peers import MedicalPeer, generate_visits
 from tests.backoffice.kiosk_terminals import enrolled_terminal, identify_by_card
 from tests.conftest import StaffFactory
+from tests.upstreams import upstream_peers
 
 ID_NUMBER = "11010519491231002X"
 
 
 @pytest.fixture
-def source(
-    app: FastAPI, settings: Settings, tmp_path: Path, clock: ManualClock
-) -> DemoMedicalSource:
-    demo = DemoMedicalSource(tmp_path / "upstream" / "medical-demo.sqlite3")
-    demo.add_resident(keyed_hash(Keys.of(settings), ID_NUMBER), "张*", clock.now().date())
-    app.state.medical_source = demo
-    return demo
+def source(settings: Settings, clock: ManualClock) -> MedicalPeer:
+    """The medical peer, with the person's generated records (replacing any a test left)."""
+    peer = upstream_peers().medical
+    peer.add_person(keyed_hash(Keys.of(settings), ID_NUMBER), clock.now().date())
+    return peer
 
 
 @pytest.fixture
@@ -43,19 +40,20 @@ def identify(client: TestClient, kiosk: dict[str, str]) -> dict[str, str]:
     return {**kiosk, "X-Identification": answer["token"]}
 
 
-def test_the_demo_source_is_deterministic_and_plausible() -> None:
-    first = generate_records("ab" * 32, date(2026, 11, 2))
-    assert first == generate_records("ab" * 32, date(2026, 11, 2))
-    assert all(r.total_fen == r.fund_fen + r.self_fen for r in first)
-    assert [r.seq for r in first] == list(range(1, len(first) + 1))
-    assert all(a.visit_date < b.visit_date for a, b in itertools.pairwise(first))
+def test_the_peers_records_are_deterministic_and_plausible() -> None:
+    first = generate_visits("ab" * 32, date(2026, 11, 2))
+    assert first == generate_visits("ab" * 32, date(2026, 11, 2))
+    assert all(r["total_fen"] == r["fund_fen"] + r["self_fen"] for r in first)
+    assert [r["seq"] for r in first] == list(range(1, len(first) + 1))
+    assert all(a["visit_date"] <= b["visit_date"] for a, b in itertools.pairwise(first))
+    assert 28 <= len(first) <= 64
 
 
 def test_a_booklet_continues_at_the_right_page_and_line_across_two_prints(
     client: TestClient,
     db: Session,
     clock: ManualClock,
-    source: DemoMedicalSource,
+    source: MedicalPeer,
     manager: dict[str, str],
     settings: Settings,
 ) -> None:
@@ -84,11 +82,17 @@ def test_a_booklet_continues_at_the_right_page_and_line_across_two_prints(
     assert db.scalar(select(func.count()).select_from(PrintConfirmation)) == 1
 
     # A new visit upstream; the next print starts at page 2 line 1 and includes it.
-    source.add_record(
+    source.add_visit(
         keyed_hash(Keys.of(settings), ID_NUMBER),
-        VisitRecord(
-            total + 1, clock.now().date(), "上海市第六人民医院", "骨科", "门诊", 12000, 9000, 3000
-        ),
+        {
+            "visit_date": clock.now().date().isoformat(),
+            "institution": "上海市第六人民医院",
+            "department": "骨科",
+            "kind": "门诊",
+            "total_fen": 12000,
+            "fund_fen": 9000,
+            "self_fen": 3000,
+        },
     )
     second = client.get("/api/v1/medical/records", headers=who).json()
     assert (second["next_page"], second["next_line"]) == (2, 1)
@@ -103,7 +107,7 @@ def test_a_booklet_continues_at_the_right_page_and_line_across_two_prints(
 
 
 def test_a_confirmation_past_the_end_is_refused_and_nothing_recorded(
-    client: TestClient, db: Session, source: DemoMedicalSource, manager: dict[str, str]
+    client: TestClient, db: Session, source: MedicalPeer, manager: dict[str, str]
 ) -> None:
     who = identify(client, enrolled_terminal(client, manager))
     lines = client.get("/api/v1/medical/records", headers=who).json()["lines"]
@@ -118,7 +122,7 @@ def test_a_confirmation_past_the_end_is_refused_and_nothing_recorded(
 
 
 def test_records_are_refused_to_a_typed_id_number_and_to_other_terminals(
-    client: TestClient, clock: ManualClock, source: DemoMedicalSource, manager: dict[str, str]
+    client: TestClient, clock: ManualClock, source: MedicalPeer, manager: dict[str, str]
 ) -> None:
     kiosk = enrolled_terminal(client, manager)
     in_url = client.get(f"/api/v1/medical/records?id_number={ID_NUMBER}", headers=kiosk)
@@ -140,7 +144,7 @@ def test_records_are_refused_to_a_typed_id_number_and_to_other_terminals(
 
 
 def test_a_person_unknown_upstream_gets_404(
-    client: TestClient, source: DemoMedicalSource, manager: dict[str, str]
+    client: TestClient, source: MedicalPeer, manager: dict[str, str]
 ) -> None:
     kiosk = enrolled_terminal(client, manager)
     answer = identify_by_card(client, kiosk, "440524188001010014", "李四")
@@ -152,7 +156,7 @@ def test_a_print_ticket_confirms_later_without_the_identification_and_nothing_el
     client: TestClient,
     db: Session,
     clock: ManualClock,
-    source: DemoMedicalSource,
+    source: MedicalPeer,
     manager: dict[str, str],
 ) -> None:
     """A kiosk offline when the print ends confirms from its outbox days later: the ticket works

@@ -107,6 +107,12 @@ def test_a_bad_rating_opens_a_rectification_case_that_runs_to_its_outcome(
     )
     assert closed.status_code == 200
     assert closed.json()["status"] == "closed" and closed.json()["closed_on_time"] is True
+    # The outcome closed the case too: it no longer runs against its time limit.
+    db.expire_all()
+    case = db.get_one(Case, case.id)
+    assert case.state == "closed" and case.closed_at == clock.now()
+    assert (case.events[-1].action, case.events[-1].from_state) == ("resolve", "dispatched")
+    assert case.events[-1].reason == "整改完成 (rectified): 更换打印头并校准记录册进纸"
 
     summary = client.get("/api/v1/public/ratings/summary").json()
     assert summary["ratings"] == 1 and summary["bad_ratings"] == 1
@@ -115,7 +121,7 @@ def test_a_bad_rating_opens_a_rectification_case_that_runs_to_its_outcome(
 
 
 def test_an_upheld_appeal_takes_a_mistaken_rating_out_of_the_rate(
-    client: TestClient, kiosk: dict[str, str], staff_headers: StaffFactory
+    client: TestClient, db: Session, kiosk: dict[str, str], staff_headers: StaffFactory
 ) -> None:
     good = report_visit(client, kiosk, [MATTER])
     rate(client, kiosk, "g", visit_id=good, matter_code=MATTER, level=4)
@@ -138,6 +144,11 @@ def test_an_upheld_appeal_takes_a_mistaken_rating_out_of_the_rate(
         headers=staff_headers(Role.SHIFT_LEADER),
     )  # fmt: skip
     assert decided.json()["status"] == "excluded"
+    db.expire_all()
+    case = db.scalars(select(Case).where(Case.number == decided.json()["case_number"])).one()
+    assert (
+        case.state == "closed" and case.events[-1].reason == "申诉成立 (appeal upheld): 核实为误触"
+    )
     by_kind = client.get("/api/v1/ratings/satisfaction?by=kind", headers=viewer).json()
     assert by_kind == [
         {"key": "community_centre", "ratings": 1, "satisfied": 1, "satisfaction_rate": 1.0}

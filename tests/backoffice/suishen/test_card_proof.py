@@ -16,16 +16,15 @@ from backoffice.access import Role
 from backoffice.clock import ManualClock
 from backoffice.fleet.models import AlertKind, FleetAlert
 from backoffice.settings import Settings
-from backoffice.suishen.cards import (
-    DEMO_ISSUER_MASTER_KEY,
-    IssuerKeyVerifier,
-    card_message,
-    card_verifier,
-)
+from backoffice.suishen.cards import card_message
 from backoffice.suishen.service import THROTTLED
+from backoffice.suishen.upstream import HttpCardVerifier, http_card_verifier
+from backoffice.upstream import load_adapter
+from simulators.upstream_peers import CardIssuerPeer
 from tests.backoffice.kiosk_terminals import card_evidence, enrolled_terminal
 from tests.cards import card_answer
 from tests.conftest import StaffFactory, in_process_settings
+from tests.upstreams import adapter_settings
 
 PEOPLE = ("11010519491231002X", "440524188001010014", "310105194809270012")
 IDENTIFY = "/api/v1/identifications"
@@ -41,8 +40,8 @@ def kiosk(client: TestClient, staff_headers: StaffFactory) -> dict[str, str]:
     return enrolled_terminal(client, staff_headers(Role.TERMINAL_MANAGER))
 
 
-def test_the_verifier_accepts_the_cards_answer_and_nothing_else() -> None:
-    verifier = IssuerKeyVerifier(DEMO_ISSUER_MASTER_KEY)
+def test_the_verifier_accepts_the_cards_answer_and_nothing_else(settings: Settings) -> None:
+    verifier = http_card_verifier(settings)  # the HTTP adapter, against the card issuer peer
     challenge = bytes.fromhex("0011223344556677")
     message = card_message(challenge, "A01234567", PEOPLE[0], "王秀英")
     answer = bytes.fromhex(card_answer(challenge.hex(), PEOPLE[0], "王秀英"))
@@ -50,7 +49,12 @@ def test_the_verifier_accepts_the_cards_answer_and_nothing_else() -> None:
     other = card_message(challenge, "A01234567", PEOPLE[1], "王秀英")
     assert not verifier.verify("A01234567", other, answer)
     assert not verifier.verify("A01234568", message, answer)  # another card's key
-    assert not IssuerKeyVerifier(bytes(16)).verify("A01234567", message, answer)
+    another_issuer = CardIssuerPeer(master_key=bytes(16)).start()
+    try:
+        elsewhere = settings.model_copy(update={"card_verifier_url": another_issuer.url})
+        assert not http_card_verifier(elsewhere).verify("A01234567", message, answer)
+    finally:
+        another_issuer.stop()
 
 
 def test_a_challenge_answered_after_its_lifetime_is_refused(
@@ -106,22 +110,16 @@ def test_resident_id_card_reads_count_toward_the_same_limit(
     assert alert.closed_at is None
 
 
-def test_the_demo_card_verifier_is_refused_outside_demo_mode(tmp_path: Path) -> None:
+def test_the_card_verifier_must_be_named_outside_demo_mode(tmp_path: Path) -> None:
     from backoffice.settings import StartupRefused
 
     production = Settings(data_dir=tmp_path, demo=False, secret_key="s" * 40)
-    with pytest.raises(StartupRefused, match="demo mode only"):
-        card_verifier(production)
+    http = "backoffice.suishen.upstream:http_card_verifier"
+    with pytest.raises(StartupRefused, match="ZHILI_CARD_VERIFIER is not set"):
+        load_adapter(production, "card_verifier", demo=http)
     named = production.model_copy(update={"card_verifier": "no.such.module:factory"})
     with pytest.raises(StartupRefused, match="names no adapter"):
-        card_verifier(named)
-    real = production.model_copy(
-        update={"card_verifier": "tests.backoffice.suishen.test_card_proof:issuer_service"}
-    )
-    assert isinstance(card_verifier(real), IssuerKeyVerifier)
+        load_adapter(named, "card_verifier", demo=http)
+    real = production.model_copy(update=adapter_settings())
+    assert isinstance(load_adapter(real, "card_verifier", demo=http), HttpCardVerifier)
     assert os.environ["ZHILI_DEMO"] == "1"  # the suite's live servers run in demo mode
-
-
-def issuer_service(_settings: Settings) -> IssuerKeyVerifier:
-    """Stands for a production adapter named by ZHILI_CARD_VERIFIER."""
-    return IssuerKeyVerifier(bytes(16))

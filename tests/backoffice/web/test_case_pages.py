@@ -17,8 +17,9 @@ from backoffice.cases.models import Case
 from backoffice.cases.seed import seed_reference_data
 from backoffice.cases.states import CaseSource, CaseState
 from backoffice.clock import ManualClock
+from backoffice.contacts.models import Contact, ContactReveal
 from backoffice.settings import Settings
-from backoffice.web.models import CallerContact
+from backoffice.web.models import CallerContact, PoliceCall, PoliceFeedback
 from tests.backoffice.web.helpers import (
     ON_JIANGSU_ROAD,
     ON_YANAN_ROAD,
@@ -198,6 +199,7 @@ def test_a_call_files_a_case_and_keeps_the_caller_private(
             "description": "路口有人占道摆摊",
             "caller_name": "王小明",
             "caller_phone": "13812345678",
+            "incident_number": "110-20261102-0042",
         },
         follow_redirects=True,
     )
@@ -211,14 +213,82 @@ def test_a_call_files_a_case_and_keeps_the_caller_private(
     contact = db.get_one(CallerContact, case.id)
     assert (contact.phone_masked, contact.name_masked) == ("138****5678", "王**")
     assert len(contact.phone_digest) == 64
-    assert "138****5678" in response.text
+    kept = db.get_one(Contact, contact.contact_id)
+    assert kept.ciphertext is not None and b"13812345678" not in kept.ciphertext
+    assert kept.case_id == case.id and kept.phone_digest == contact.phone_digest
+    assert db.get_one(PoliceCall, case.id).incident_number == "110-20261102-0042"
+    assert "138****5678" in response.text and "110-20261102-0042" in response.text
     assert "13812345678" not in response.text
+    no_incident = client.post(
+        "/ops/calls",
+        data={"csrf": csrf, "source": "police_110", "type_code": "E-0502",
+              "road_code": "JSL-R01", "landmark": "x:JSL-R02", "description": "占道"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "incident number" in no_incident.text
+    assert db.scalars(select(Case).order_by(Case.id.desc())).first() == case
     missing = client.post(
         "/ops/calls",
         data={"csrf": csrf, "source": "hotline", "type_code": "E-0502", "description": "x"},
         follow_redirects=True,
     )
     assert "请在地图上选点，或选择道路和地标/门牌号。" in missing.text
+
+
+def _call(client: TestClient, csrf: str) -> str:
+    """A 110 call filed through the form; returns the case number."""
+    response = client.post(
+        "/ops/calls",
+        data={"csrf": csrf, "source": "police_110", "type_code": "E-0502",
+              "road_code": "JSL-R01", "landmark": "x:JSL-R02", "description": "路口占道摆摊",
+              "caller_name": "王小明", "caller_phone": "138 1234 5678",
+              "incident_number": "110-0042"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"].rsplit("/", 1)[1])
+
+
+def test_a_callers_number_is_shown_to_call_takers_only_and_every_attempt_is_recorded(
+    client: TestClient, db: Session, clock: ManualClock, photo_dir: Path
+) -> None:
+    _, csrf = sign_in_as(client, db, clock, Role.CALL_TAKER)
+    client.cookies.set("zhili_lang", "en")
+    number = _call(client, csrf)
+    page = client.get(f"/ops/cases/{number}").text
+    assert "王** 138****5678" in page and "13812345678" not in page
+    shown = client.post(f"/ops/cases/{number}/caller/reveal",
+                        data={"csrf": csrf, "reason": "callback on the outcome"})  # fmt: skip
+    assert shown.status_code == 200 and "王小明 13812345678" in shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    assert "13812345678" not in client.get(f"/ops/cases/{number}").text  # shown once only
+
+    _, admin_csrf = sign_in_as(client, db, clock, Role.ADMIN)
+    refused = client.post(
+        f"/ops/cases/{number}/caller/reveal", data={"csrf": admin_csrf, "reason": "curious"}
+    )
+    assert "may not see callers&#39; numbers" in refused.text and "13812345678" not in refused.text
+    audit = db.scalars(select(ContactReveal).order_by(ContactReveal.id)).all()
+    assert [(a.role, a.reason, a.allowed) for a in audit] == [
+        ("call_taker", "callback on the outcome", True),
+        ("admin", "curious", False),
+    ]
+    assert "callback on the outcome" in refused.text and "refused" in refused.text
+
+
+def test_what_was_done_about_a_110_call_is_recorded_for_the_110_centre(
+    client: TestClient, db: Session, clock: ManualClock, photo_dir: Path
+) -> None:
+    _, csrf = sign_in_as(client, db, clock, Role.CALL_TAKER)
+    number = _call(client, csrf)
+    page = client.post(f"/ops/cases/{number}/police-feedback",
+                       data={"csrf": csrf, "text": "城管已到场劝离摊贩，联系人13812345678"},
+                       follow_redirects=True)  # fmt: skip
+    [feedback] = db.scalars(select(PoliceFeedback)).all()
+    assert feedback.incident_number == "110-0042"
+    assert feedback.text == "城管已到场劝离摊贩，联系人138****5678"
+    assert feedback.case_state == "dispatched"
+    assert "城管已到场劝离摊贩" in page.text
 
 
 def test_a_viewer_may_not_take_calls(

@@ -164,9 +164,12 @@ def test_the_card_answers_the_back_offices_challenge_while_it_is_in(
     reader: PcscCardReader, fault: CardFault
 ) -> None:
     """After the read, in the same card session: SELECT the application, then INTERNAL
-    AUTHENTICATE with the challenge; the back office's demo verifier accepts the genuine card's
-    answer over what was read, and not a copy's."""
-    from backoffice.suishen.cards import DEMO_ISSUER_MASTER_KEY, IssuerKeyVerifier, card_message
+    AUTHENTICATE with the challenge; the back office's card verifier (the HTTP adapter, asking
+    the card issuer peer) accepts the genuine card's answer over what was read, and not a copy's."""
+    from backoffice.settings import Settings
+    from backoffice.suishen.cards import card_message
+    from backoffice.suishen.upstream import http_card_verifier
+    from tests.upstreams import adapter_settings
 
     challenge = bytes.fromhex("0102030405060708")
     reader.challenges = lambda: challenge
@@ -179,9 +182,8 @@ def test_the_card_answers_the_back_offices_challenge_while_it_is_in(
         commands = [command for command, _ in trace(card)[len(FULL_READ) :]]
         assert commands == [FULL_READ[0][0], FULL_READ[1][0], "00880000080102030405060708" + "08"]
         message = card_message(challenge, read.card_number, read.id_number, read.name)
-        genuine = IssuerKeyVerifier(DEMO_ISSUER_MASTER_KEY).verify(
-            read.card_number, message, bytes.fromhex(event.answer.answer)
-        )
+        verifier = http_card_verifier(Settings(**adapter_settings()))
+        genuine = verifier.verify(read.card_number, message, bytes.fromhex(event.answer.answer))
         assert genuine is (fault == CardFault.NONE)
     finally:
         card.pull()

@@ -28,6 +28,7 @@ from kiosk.config import KioskConfig, Language
 from kiosk.flows.kit import Flows, Views, build_flows
 from kiosk.flows.lists import ListPage
 from kiosk.flows.ports import KioskDevices
+from kiosk.flows.queries import QueryAnswer
 from kiosk.i18n import tr
 from kiosk.outbox import Outbox
 from kiosk.report import ChoicesStore
@@ -183,6 +184,40 @@ class DoneShown:
 
 
 @dataclass
+class QueryShown:
+    code: str = ""
+    asks: str = ""
+    answer: QueryAnswer | None = None
+    notice: Texts = ("", "")
+
+    def open(self, code: str, asks: str) -> None:
+        self.code, self.asks, self.answer, self.notice = code, asks, None, ("", "")
+
+    def show_answer(self, answer: QueryAnswer) -> None:
+        self.answer, self.notice = answer, ("", "")
+
+    def say(self, key: str, **values: str) -> None:
+        self.notice = (tr(key, "zh").format(**values), tr(key, "en").format(**values))
+
+
+@dataclass
+class HomeVisitShown:
+    summary: Texts = ("", "")
+    outcome: Texts = ("", "")
+    printable: bool = False
+    printed: Texts = ("", "")
+
+    def present(self, summary: Texts, outcome: Texts, printable: bool) -> None:
+        self.summary, self.outcome, self.printable = summary, outcome, printable
+
+    def tell(self, outcome: Texts) -> None:
+        self.outcome = outcome
+
+    def say(self, key: str, **values: str) -> None:
+        self.printed = (tr(key, "zh").format(**values), tr(key, "en").format(**values))
+
+
+@dataclass
 class RenovationFormShown:
     summary: Texts = ("", "")
     message: Texts = ("", "")
@@ -219,6 +254,8 @@ class Kiosk:
     booklet: BookletShown
     photo: PhotoShown
     done: DoneShown
+    query: QueryShown
+    home_visit: HomeVisitShown
     devices: KioskDevices
     outbox: Outbox
     visits: Visits
@@ -261,6 +298,8 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             booklet=BookletShown(),
             report_photo=PhotoShown(),
             report_done=DoneShown(),
+            query=QueryShown(),
+            home_visit=HomeVisitShown(),
             renovation_form=RenovationFormShown(),
             renovation_sign=RenovationSignShown(),
         )
@@ -287,6 +326,8 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             views.booklet,  # type: ignore[arg-type]
             views.report_photo,  # type: ignore[arg-type]
             views.report_done,  # type: ignore[arg-type]
+            views.query,  # type: ignore[arg-type]
+            views.home_visit,  # type: ignore[arg-type]
             devices,
             outbox,
             visits,

@@ -13,10 +13,6 @@ from sqlalchemy import select
 
 from backoffice.cases.models import Case
 from backoffice.db import create_db_engine
-from backoffice.keys import Keys
-from backoffice.medical.source import DemoMedicalSource, demo_source_path
-from backoffice.settings import Settings
-from backoffice.suishen.personal import keyed_hash
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.catalog import Sender
 from kiosk.devices.base import CardIdentity
@@ -30,6 +26,7 @@ from tests.cards import proven
 from tests.conftest import LiveServer
 from tests.kiosk.flows.conftest import Kiosk
 from tests.kiosk.test_identify import FakeReader, FakeScanner
+from tests.upstreams import put_insured
 
 # Its own holder: the booklet's printed position is kept by the back office per person.
 HOLDER = CardIdentity(
@@ -73,13 +70,7 @@ def test_the_booklet_needs_a_printer_and_the_back_office(
 def test_card_preview_print_paper_out_resume_each_page_confirmed_once(
     make_kiosk: Any, office: LiveServer, office_sender: Sender, printer_peer: PrinterPeer
 ) -> None:
-    source = DemoMedicalSource(demo_source_path(office.data_dir))
-    try:
-        records = source.add_resident(
-            keyed_hash(Keys.of(Settings()), HOLDER.id_number), "李*兰", dt.date.today()
-        )
-    finally:
-        source.close()
+    records = put_insured(HOLDER.id_number)
     kiosk: Kiosk = make_kiosk(send=office_sender)
     _printer(kiosk, printer_peer)
     reader = FakeReader()
@@ -140,13 +131,7 @@ def test_a_dropped_connection_or_an_opened_cover_resumes_with_nothing_reprinted_
     at the next line; every record line is on paper exactly once."""
     id_number, card_number = FAULT_HOLDERS[fault]
     holder = dataclasses.replace(HOLDER, id_number=id_number, card_number=card_number)
-    source = DemoMedicalSource(demo_source_path(office.data_dir))
-    try:
-        records = source.add_resident(
-            keyed_hash(Keys.of(Settings()), holder.id_number), "李*兰", dt.date.today()
-        )
-    finally:
-        source.close()
+    records = put_insured(holder.id_number)
     kiosk: Kiosk = make_kiosk(send=office_sender)
     _printer(kiosk, printer_peer)
     reader = FakeReader()

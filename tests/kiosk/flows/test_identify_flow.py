@@ -25,11 +25,13 @@ from kiosk.devices.base import (
     UnsupportedCard,
 )
 from kiosk.devices.idcard import IdCardExpired
+from kiosk.flows.ports import both
 from kiosk.visit import EndReason, Proof
 from tests.cards import proven
 from tests.conftest import LiveServer
 from tests.kiosk.flows.conftest import Kiosk
 from tests.kiosk.test_identify import CARD, FakeReader, FakeScanner
+from tests.upstreams import fault, upstream_peers
 
 
 def _with_readers(kiosk: Kiosk, count: int = 1) -> list[FakeReader]:
@@ -155,6 +157,28 @@ def test_a_card_the_back_office_refuses_is_explained_in_plain_words(
 
     assert kiosk.window.notice_texts[0].startswith("这张卡未能通过核验")
     assert kiosk.window.notice_texts[1].startswith("This card could not be verified")
+    visit = kiosk.visits.current
+    assert visit is not None and visit.identification_token is None
+
+
+def test_with_the_card_check_service_down_the_person_is_told_and_nothing_is_recorded(
+    make_kiosk: Any, office_sender: Sender, office: LiveServer
+) -> None:
+    """The card issuer's service (its peer here) is down: the back office answers 503 and the
+    person hears that the check is not answering, not that the card is bad."""
+    kiosk: Kiosk = make_kiosk(send=office_sender)
+    [reader] = _with_readers(kiosk)
+    challenges = BackOfficeClient(lambda: office_sender, kiosk.runner).card_challenge
+    held: list[Any] = []
+    kiosk.runner.run = lambda _name, work, done: held.append((work, done))  # type: ignore[method-assign]
+    reader.events.put(proven(CARD, challenges))
+    kiosk.flows.identify.drain()
+    [(work, done)] = held
+    with fault(upstream_peers().card_issuer, "down"):
+        answer = work()
+    done(answer)
+    assert answer.status == 503, answer
+    assert kiosk.window.notice_texts == both("card.upstream_down")
     visit = kiosk.visits.current
     assert visit is not None and visit.identification_token is None
 
