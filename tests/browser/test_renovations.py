@@ -119,7 +119,7 @@ def test_a_renovation_registered_signed_paid_booked_and_cleared_on_the_pages(
     )
     operator.fill("#booking-form input[name=volume_m3]", "3")
     operator.click("#booking-form button[type=submit]")
-    expect(operator.locator(".flash.bad")).to_contain_text("book at most 2 m³")
+    expect(operator.locator(".flash.bad")).to_contain_text("最多还可预约 2 立方米")
     expect(operator.locator("#bookings")).to_contain_text("暂无预约")
     operator.select_option(
         "#booking-form select[name=slot_id]", slot_option.first.get_attribute("value")
