@@ -46,6 +46,7 @@ from backoffice.renovations.models import (
     RenovationCase,
     RenovationPoint,
 )
+from backoffice.scheduler import JobTick
 from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
@@ -94,6 +95,7 @@ __all__ = [
     "HomeServiceRequest",
     "HomeVisit",
     "Identification",
+    "JobTick",
     "LatestFrame",
     "LoginAttempt",
     "Open311Key",

@@ -138,9 +138,9 @@ def _file(
     unit = _unit(db, report.unit_code) if report.unit_code else None
     photos = tuple(report.photos)
 
-    duplicate = dedupe.find_open_duplicate(
-        db, case_type, report.dedupe_key, point if report.near_cases else None
-    )
+    near = point if report.near_cases else None
+    dedupe.lock_spot(db, case_type, report.dedupe_key, near)
+    duplicate = dedupe.find_open_duplicate(db, case_type, report.dedupe_key, near)
     if duplicate is not None:
         lifecycle.attach_evidence(
             db,
