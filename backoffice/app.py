@@ -37,6 +37,7 @@ from backoffice.places.router import router as places_router
 from backoffice.protect import Guard
 from backoffice.queries.router import router as queries_router
 from backoffice.ratings.router import router as ratings_router
+from backoffice.renovations.router import router as renovations_router
 from backoffice.settings import Settings, get_settings
 from backoffice.suishen.router import router as identification_router
 from backoffice.units.router import router as units_router
@@ -71,6 +72,7 @@ ROUTERS = (
     places_router,
     vision_router,
     vision_learning_router,
+    renovations_router,
     homeservice_router,
 )
 

@@ -39,6 +39,13 @@ from backoffice.open311.models import Open311Key, Open311Token
 from backoffice.places.models import Place
 from backoffice.ratings.models import Rating, Rectification
 from backoffice.refcache import ReferenceVersion
+from backoffice.renovations.models import (
+    Booking,
+    DropOffSlot,
+    Renovation,
+    RenovationCase,
+    RenovationPoint,
+)
 from backoffice.scheduler import JobTick
 from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
@@ -58,6 +65,7 @@ __all__ = [
     "AlarmAck",
     "ApiToken",
     "Base",
+    "Booking",
     "BookletProgress",
     "CallerContact",
     "Camera",
@@ -81,6 +89,7 @@ __all__ = [
     "DeliveryAlert",
     "DeliveryAttempt",
     "DispatchRule",
+    "DropOffSlot",
     "EnrollmentCode",
     "FalseDaily",
     "FleetAlert",
@@ -103,6 +112,9 @@ __all__ = [
     "Rating",
     "Rectification",
     "ReferenceVersion",
+    "Renovation",
+    "RenovationCase",
+    "RenovationPoint",
     "ResponsibleUnit",
     "Staff",
     "StaticSpot",

@@ -47,6 +47,7 @@ from backoffice.identity.tokens import TokenCache
 from backoffice.keys import Keys
 from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.outbound import OutboundPolicy
+from backoffice.renovations.service import file_overdue_clearances
 from backoffice.scheduler import (
     InlineRunner,
     Job,
@@ -162,6 +163,7 @@ def jobs(
             ),
         ),
         Job("cases.time_limits", timedelta(minutes=1), check_time_limits),
+        Job("renovations.overdue_clearances", timedelta(minutes=5), file_overdue_clearances),
         Job("suishen.purge_spent", timedelta(minutes=10), purge_spent),
         Job("identity.purge_signin_counters", timedelta(minutes=10), purge_expired_counters),
         Job(

@@ -13,6 +13,10 @@ MEDICAL_RECORDS = "/api/v1/medical/records"
 # POST {"ticket", "page", "line"}: everything up to that line is printed (through the outbox).
 MEDICAL_PRINTS = "/api/v1/medical/prints"
 IDENTIFICATION_HEADER = "X-Identification"
+# GET: compounds, volumes with their fees and kinds of waste; POST (with X-Identification): the
+# owner's renovation registration with the signed commitment.
+RENOVATION_CHOICES = "/api/v1/renovations/choices"
+RENOVATION_REGISTRATIONS = "/api/v1/renovations/kiosk-registrations"
 # With the X-Identification header: GET the person's open requests and what they can ask for;
 # POST a request for a home visit (上门服务).
 HOME_VISIT_REQUESTS = "/api/v1/home-services/kiosk-requests"

@@ -192,6 +192,8 @@ class KioskApp(App):
             "report_done",
             "query",
             "home_visit",
+            "renovation",
+            "renovation_sign",
         )
         views = Views(window, window, *(screens[name] for name in names))
         flows = build_flows(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.config import Language
 from kiosk.i18n_homevisit import HOME_VISIT_STRINGS
+from kiosk.i18n_renovation import RENOVATION_STRINGS
 
 # key -> (Chinese, English)
 STRINGS: dict[str, tuple[str, str]] = {
@@ -505,6 +506,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.terminal": ("终端", "Terminal"),
 }
 
+STRINGS.update(RENOVATION_STRINGS)
 STRINGS.update(HOME_VISIT_STRINGS)
 
 

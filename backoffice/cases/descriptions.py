@@ -19,6 +19,10 @@ KIOSK_REPORT = "kiosk_report"
 SLA_BREACH = "sla_breach"
 RULE_DISPATCH = "rule_dispatch"
 BAD_RATING = "bad_rating"
+RENOVATION_NO_BOOKING = "renovation_no_booking"
+RENOVATION_OVER_BOOKING = "renovation_over_booking"
+RENOVATION_AFTER_WINDOW = "renovation_after_window"
+RENOVATION_CLEARANCE_OVERDUE = "renovation_clearance_overdue"
 KIOSK_DEVICE_FAULT = "kiosk_device_fault"
 KIOSK_SILENT = "kiosk_silent"
 KIOSK_DEVICE_WELL = "kiosk_device_well"
@@ -62,6 +66,46 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": (
             "Bad service rating (level {level}, {level_en}): matter {item} {item_en}; terminal "
             "{terminal} ({place}); reasons: {reasons}; comment: {comment}"
+        ),
+    },
+    RENOVATION_NO_BOOKING: {
+        "zh": (
+            "AI智能巡屏：装修垃圾堆放点「{zone}」在无预约时段堆放垃圾（填充率 {fill:.0%}），"
+            "已持续 {minutes} 分钟（摄像头 {camera}）。"
+        ),
+        "en": (
+            "AI patrol: waste at renovation point '{zone}' outside any booking ({fill:.0%} "
+            "full) for {minutes} min (camera {camera})."
+        ),
+    },
+    RENOVATION_OVER_BOOKING: {
+        "zh": (
+            "AI智能巡屏：装修垃圾堆放点「{zone}」堆放量超过预约（填充率 {fill:.0%}，"
+            "预约允许 {allowed:.0%}；预约 {booking}；摄像头 {camera}）。"
+        ),
+        "en": (
+            "AI patrol: the pile at renovation point '{zone}' is bigger than booked ({fill:.0%} "
+            "full, the bookings allow {allowed:.0%}; booking {booking}; camera {camera})."
+        ),
+    },
+    RENOVATION_AFTER_WINDOW: {
+        "zh": (
+            "AI智能巡屏：装修垃圾堆放点「{zone}」预约时段及宽限期已过，垃圾仍未清走"
+            "（填充率 {fill:.0%}，预约 {booking}），已持续 {minutes} 分钟（摄像头 {camera}）。"
+        ),
+        "en": (
+            "AI patrol: waste left at renovation point '{zone}' after its booked window and "
+            "grace time ({fill:.0%} full, booking {booking}) for {minutes} min (camera {camera})."
+        ),
+    },
+    RENOVATION_CLEARANCE_OVERDUE: {
+        "zh": (
+            "装修垃圾清运超时：堆放点「{point}」预约 {reference}（{volume} 立方米）"
+            "应于 {due} 前清运。"
+        ),
+        "en": (
+            "Renovation waste clearance overdue: point '{point}', renovation {reference} "
+            "({volume} m³), due by {due}."
         ),
     },
     RULE_DISPATCH: {

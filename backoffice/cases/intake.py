@@ -61,6 +61,9 @@ class CaseReport:
     place_code: str | None = None  # a compound, building, park or collection point
     # What the system wrote, as a fact the pages render in their language (cases/descriptions).
     description_fact: Mapping[str, Any] | None = None
+    # False: only the dedupe key finds the open case to add to, not an open case of the type
+    # nearby (a renovation finding about one booking is a case of its own beside another's).
+    near_cases: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,9 @@ def _file(
     unit = _unit(db, report.unit_code) if report.unit_code else None
     photos = tuple(report.photos)
 
-    dedupe.lock_spot(db, case_type, report.dedupe_key, point)
-    duplicate = dedupe.find_open_duplicate(db, case_type, report.dedupe_key, point)
+    near = point if report.near_cases else None
+    dedupe.lock_spot(db, case_type, report.dedupe_key, near)
+    duplicate = dedupe.find_open_duplicate(db, case_type, report.dedupe_key, near)
     if duplicate is not None:
         lifecycle.attach_evidence(
             db,

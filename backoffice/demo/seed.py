@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.cases.seed import seed_reference_data
+from backoffice.demo.renovations import seed_renovation_demo
 from backoffice.fleet import service as fleet
 from backoffice.fleet.models import Terminal, TerminalKind
 from backoffice.fleet.schemas import TerminalCreate
 from backoffice.identity.models import Staff
 from backoffice.identity.service import create_staff
+from backoffice.keys import Keys
 from backoffice.medical.demo import seed_services_demo
+from backoffice.settings import get_settings
 from backoffice.units.models import HandlingLevel, ResponsibleUnit
 from backoffice.units.schemas import UnitCreate
 from backoffice.units.service import create_unit
@@ -102,6 +105,7 @@ def seed_demo(db: Session, now: datetime) -> list[DemoLogin]:
             now,
         )
     seed_services_demo(db, now)
+    seed_renovation_demo(db, now, Keys.of(get_settings()))
     return logins
 
 

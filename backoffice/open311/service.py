@@ -23,6 +23,7 @@ from backoffice.places import geometry as geo
 from backoffice.places.landmarks import locate_address
 from backoffice.places.models import Place, PlaceKind
 from backoffice.privacy import mask_personal_numbers
+from backoffice.renovations import piles
 
 KEY_PREFIX = "o311_"
 DEFAULT_WINDOW = timedelta(days=90)  # GeoReport: the default and the widest query window
@@ -43,6 +44,10 @@ STATE_NOTES = {
 
 class InvalidKey(DomainError):
     status_code = 403
+
+
+# Reports of rubble the renovation bookings are checked for.
+RUBBLE_TYPES = frozenset({TYPE_BULKY_WASTE, piles.TYPE_RENOVATION_DUMPING})
 
 
 def _digest(key: str) -> str:
@@ -412,6 +417,14 @@ def post_request(
     for code, value in attributes.items():
         attribute = next(a for a in ATTRIBUTES[case_type.code] if a.code == code)
         for_staff.append(f"{attribute.description}: {attribute.shown(value)}")
+    # Rubble at a renovation point: the bookings say whether it is planned work.
+    pile = (
+        piles.check(db, place_code, now) if place_code and case_type.code in RUBBLE_TYPES else None
+    )
+    booked_notice = ""
+    if pile is not None:
+        note, booked_notice = piles.booking_note(db, pile)
+        for_staff.append(note)
     result = file_report(
         db,
         CaseReport(
@@ -441,12 +454,14 @@ def post_request(
             )
         )
         db.flush()
+    if pile is not None and not pile.in_window:
+        piles.record_case(db, pile, result.case_id, None, now)
     notice = (
         "已受理, 将由受理员立案 (received; a call-taker will file it)"
         if result.created
         else "同一问题已有在办案件, 您的报告已作为证据并入 (already reported; added as evidence)"
     )
-    return Posted(result.case_number, notice)
+    return Posted(result.case_number, booked_notice or notice)
 
 
 def token_request(db: Session, token: str) -> Open311Token:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from backoffice.cases.intake import CaseReport, FilingResult, file_report
 from backoffice.cases.models import Case
 from backoffice.cases.photos import Photo, PhotoKind
 from backoffice.cases.states import CaseSource, CaseState
+from backoffice.renovations import piles
 from backoffice.vision import references
 from backoffice.vision.detector import Frame
 from backoffice.vision.learning import background
@@ -105,14 +106,23 @@ def report_zone(
     since: datetime | None,
     now: datetime,
     photo_dir: Path | None,
+    pile: piles.PileCheck | None = None,
 ) -> FilingResult:
-    """File (or, while one is open, add evidence to) the zone's case through the intake."""
-    fact = _description(zone, camera, m, since, now)
+    """File (or, while one is open, add evidence to) the zone's case through the intake. A
+    renovation point's finding (`pile`) is a dumping case for the property company, with the
+    booking it concerns recorded beside it."""
+    if pile is None:
+        fact = _description(zone, camera, m, since, now)
+    else:
+        minutes = int((now - since).total_seconds() // 60) if since else 0
+        fact = piles.fact(pile, zone.name, camera.code, m.fill, minutes)
     label = f"{camera.code} / {zone.name} / {now:%Y-%m-%d %H:%M} UTC"
     photo = Photo(PhotoKind.EVIDENCE, annotate(frame, zone, m, label), "image/jpeg")
     report = CaseReport(
         source=CaseSource.AI_PATROL,
-        type_code=zone.type_code,
+        type_code=zone.type_code if pile is None else piles.TYPE_RENOVATION_DUMPING,
+        unit_code=None if pile is None else pile.unit_code,
+        near_cases=pile is None,
         description=descriptions.render(fact, "zh", ""),
         description_fact=fact,
         lon=camera.lon,
@@ -120,11 +130,14 @@ def report_zone(
         road_code=camera.road_code,
         grid_code=camera.grid_code,
         place_code=zone.place_code or camera.place_code,
-        dedupe_key=dedupe_key(camera, zone),
+        dedupe_key=dedupe_key(camera, zone) + ("" if pile is None else piles.key_suffix(pile)),
         photos=(photo,),
         reporter=f"AI patrol {camera.code}",
     )
-    return file_report(db, report, now, photo_dir=photo_dir)
+    filing = file_report(db, report, now, photo_dir=photo_dir)
+    if pile is not None:
+        piles.record_case(db, pile, filing.case_id, m.fill, now)
+    return filing
 
 
 def store_latest_frame(
@@ -174,13 +187,23 @@ def process_frame(
         if not zone.enabled:
             continue
         rule = zone_rule(zone)
+        pile = None
+        if rule.kind is RuleKind.COLLECTION_POINT and zone.place_code:
+            # A renovation point: the fill its bookings allow now is the zone's threshold.
+            pile = piles.check(db, zone.place_code, now)
+            if pile is not None:
+                rule = replace(rule, threshold=pile.threshold)
         m = measure(rule, detections, w, h)
         before = ZoneState.from_json(zone.state)
         outcome = step(rule, before, m, now)
         zone.state = outcome.state.to_json()
+        if pile is not None and pile.in_window and m.fill >= pile.min_fill:
+            piles.note_sighting(db, pile, m.fill, now)
         filing = None
         if outcome.event in (EventKind.RAISED, EventKind.REPEATED):
-            filing = report_zone(db, camera, zone, frame, m, outcome.state.since, now, photo_dir)
+            filing = report_zone(
+                db, camera, zone, frame, m, outcome.state.since, now, photo_dir, pile
+            )
             log.info(
                 "camera %s zone %d: %s -> case %s",
                 camera.code,

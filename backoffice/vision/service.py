@@ -225,8 +225,8 @@ def parse_dedupe_key(key: str | None) -> tuple[str, int] | None:
     """(camera code, zone id) of a camera case's dedupe key, else None."""
     if not key or not key.startswith(DEDUPE_PREFIX) or "/zone:" not in key:
         return None
-    camera_code, _, zone_id = key[len(DEDUPE_PREFIX) :].partition("/zone:")
-    parsed = parse_id(zone_id)
+    camera_code, _, rest = key[len(DEDUPE_PREFIX) :].partition("/zone:")
+    parsed = parse_id(rest.partition("/")[0])  # a renovation finding follows the zone's id
     return (camera_code, parsed) if parsed is not None else None
 
 

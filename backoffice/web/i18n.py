@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 
+from backoffice.web.i18n_renovations import ZH_RENOVATIONS
 from backoffice.web.messages_zh import TERMS_ZH, WORDINGS_ZH
 
 LANGUAGES = ("zh", "en")
@@ -569,6 +570,9 @@ EN: dict[str, str] = {
     "channel_counter": "Counter pad",
     "channel_home_visit": "Home visit",
 }
+
+
+ZH.update(ZH_RENOVATIONS)
 
 
 def translate(text: str, lang: str) -> str:

@@ -10,6 +10,8 @@ raised, flashes, fleet alerts) and fails when one has no Chinese here or in `i18
 
 from __future__ import annotations
 
+from backoffice.web.i18n_renovations import RENOVATION_WORDINGS_ZH
+
 # Words the code fills into messages, by their English (or code) form.
 TERMS_ZH: dict[str, str] = {
     # token kinds, terminal devices and their faults
@@ -509,3 +511,5 @@ WORDINGS_ZH: dict[str, str] = {
         "方便的日期 {day} 太远，请选择 {days} 天以内的日期。"
     ),
 }
+
+WORDINGS_ZH.update(RENOVATION_WORDINGS_ZH)

@@ -34,6 +34,7 @@ from backoffice.keys import Keys
 from backoffice.places.landmarks import landmark_point
 from backoffice.places.models import PlaceKind
 from backoffice.privacy import mask_personal_numbers
+from backoffice.renovations import reports as renovation_reports
 from backoffice.web import auth, queries
 from backoffice.web.auth import CurrentUser, PageForbidden, PageMissing, PageUser
 from backoffice.web.forms import attempt, problems
@@ -669,4 +670,5 @@ def weekly_report(
         previous_week=f"{previous.year}-W{previous.week:02d}",
         next_week=f"{following.year}-W{following.week:02d}",
         is_admin=user.role is Role.ADMIN,
+        renovations=renovation_reports.weekly(db, report.week, now),
     )

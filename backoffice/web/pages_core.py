@@ -19,6 +19,7 @@ from backoffice.fleet import live
 from backoffice.fleet import service as fleet
 from backoffice.homeservice import service as homeservice
 from backoffice.identity.guard import Throttled
+from backoffice.renovations import reports as renovation_reports
 from backoffice.vision import service as vision
 from backoffice.vision.models import CameraStatus
 from backoffice.web import alarms, auth, queries
@@ -35,6 +36,7 @@ from backoffice.web.roles import (
     FLEET_READERS,
     HOME_VISIT_READERS,
     RATING_READERS,
+    RENOVATION_READERS,
 )
 from backoffice.web.settings import WebSettings
 
@@ -216,6 +218,8 @@ def summary(
             "online": sum(1 for t in terminals if t.online),
             "total": len(terminals),
         }
+    if user.role in RENOVATION_READERS:
+        data["renovations"] = renovation_reports.dashboard(db, now, user.principal.unit_id)
     if user.role in RATING_READERS:
         rate = satisfaction_rate(db, now)
         data["satisfaction_rate"] = None if rate is None else round(rate * 100, 1)

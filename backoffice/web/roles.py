@@ -25,6 +25,10 @@ RATING_FOLLOWERS = frozenset({R.ADMIN, R.OPERATOR, R.SHIFT_LEADER})  # callback,
 APPEAL_DECIDERS = frozenset({R.ADMIN, R.SHIFT_LEADER})
 CONSULT_ANSWERERS = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
 CONSULT_READERS = CONSULT_ANSWERERS | {R.VIEWER}
+# The same sets as the renovations API (backoffice.renovations.router); a property company's or
+# the sanitation unit's staff see their own.
+RENOVATION_COUNTER = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER})
+RENOVATION_READERS = RENOVATION_COUNTER | {R.DISPATCHER, R.SHIFT_LEADER, R.VIEWER, R.UNIT_STAFF}
 # Who may see a caller's or rater's phone number in full to call back (each reveal audited).
 CALLERS_BACK = CALLBACK_ROLES
 # Counter staff hand out new medical record booklets and register them.
@@ -55,6 +59,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/terminals", "Terminals", FLEET_READERS),
     ("/ops/ratings", "Ratings", RATING_READERS),
     ("/ops/consults", "Consults", CONSULT_READERS),
+    ("/ops/renovations", "Renovations", RENOVATION_READERS),
     ("/ops/booklets", "Booklets", BOOKLET_READERS),
     ("/ops/home-visits", "Home visits", HOME_VISIT_READERS),
     ("/ops/deliveries", "Notifications", NOTIFY_READERS),

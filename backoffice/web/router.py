@@ -18,6 +18,7 @@ from backoffice.web import (
     pages_homeservice,
     pages_map,
     pages_notify,
+    pages_renovations,
     pages_services,
     pages_vision,
 )
@@ -105,6 +106,7 @@ def install(app: FastAPI) -> None:
         pages_services.router,
         pages_homeservice.router,
         pages_notify.router,
+        pages_renovations.router,
     ):
         app.include_router(router)
     app.mount("/ops/static", StaticFiles(directory=STATIC_DIR), name="ops-static")

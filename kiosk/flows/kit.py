@@ -21,6 +21,8 @@ from kiosk.flows.lists import Lists, ListView
 from kiosk.flows.ports import BackOffice, KioskDevices, Runner, Screens
 from kiosk.flows.queries import PERSONAL, QueryFlow, QueryView
 from kiosk.flows.rating import RatingFlow
+from kiosk.flows.renovation import SERVICE as RENOVATION_SERVICE
+from kiosk.flows.renovation import RenovationFlow, RenovationForm, RenovationSignView
 from kiosk.flows.report import ReportDoneView, ReportFlow, ReportPhotoView
 from kiosk.outbox import Outbox
 from kiosk.report import ChoicesStore
@@ -28,7 +30,7 @@ from kiosk.visit import Visits
 
 REPORT_SERVICE = "tile.report_problem"
 # Services that open personal records: only a card or a verified Suishen code unlocks them.
-PROOF_NEEDED = frozenset({BOOKLET_SERVICE, HOME_VISIT_SERVICE})
+PROOF_NEEDED = frozenset({BOOKLET_SERVICE, HOME_VISIT_SERVICE, RENOVATION_SERVICE})
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Views:
     report_done: ReportDoneView
     query: QueryView
     home_visit: HomeVisitView
+    renovation_form: RenovationForm
+    renovation_sign: RenovationSignView
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Flows:
     rating: RatingFlow
     catalog: CatalogSync
     home_visit: HomeVisitFlow
+    renovation: RenovationFlow
 
 
 def build_flows(
@@ -132,6 +137,16 @@ def build_flows(
         SlipPrinter(devices, visits, screens, views.home_visit, runner),
     )
     routes[HOME_VISIT_SERVICE] = home_visit.open
+    renovation = RenovationFlow(
+        backoffice,
+        visits,
+        screens,
+        lists,
+        views.renovation_form,
+        views.renovation_sign,
+        identify,
+    )
+    routes[RENOVATION_SERVICE] = renovation.open
     home = HomeMenu(screens, devices, identify, routes, PROOF_NEEDED)
     return Flows(
         home=home,
@@ -145,4 +160,5 @@ def build_flows(
         rating=RatingFlow(visits, outbox, screens, counter),
         catalog=CatalogSync(catalog, choices, sender, runner, catalog_refreshed),
         home_visit=home_visit,
+        renovation=renovation,
     )

@@ -18,6 +18,7 @@ HOME_TILES: tuple[str, ...] = (
     "tile.no_certificate",
     "tile.one_tap_consult",
     "tile.report_problem",
+    "tile.renovation",
     "tile.home_visit",
 )
 
@@ -34,6 +35,8 @@ class HomeScreen(KioskScreen):
 
     def on_kv_post(self, base_widget: object) -> None:
         grid = self.ids.tiles
+        # Two rows fit the screen in either mode: three across up to six tiles, four past it.
+        grid.cols = 3 if len(HOME_TILES) <= 6 else 4
         for key in HOME_TILES:
             tile = HomeTile(key=key)
             tile.bind(on_release=self._tapped)

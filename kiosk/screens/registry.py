@@ -14,6 +14,8 @@ from kiosk.screens.matters import MatterListScreen
 from kiosk.screens.out_of_service import OutOfServiceScreen
 from kiosk.screens.query import QueryScreen
 from kiosk.screens.rating import RatingScreen
+from kiosk.screens.renovation import RenovationScreen
+from kiosk.screens.renovation_sign import RenovationSignScreen
 from kiosk.screens.report_done import ReportDoneScreen
 from kiosk.screens.report_photo import ReportPhotoScreen
 
@@ -28,6 +30,8 @@ SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
     BookletScreen,
     ReportPhotoScreen,
     ReportDoneScreen,
+    RenovationScreen,
+    RenovationSignScreen,
     HomeVisitScreen,
     RatingScreen,
     OutOfServiceScreen,

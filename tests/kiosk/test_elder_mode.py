@@ -223,6 +223,72 @@ def _paper_out_words(language: str) -> str:
     return PaperOut.message_en if language == "en" else PaperOut.message_zh
 
 
+RENOVATION_CHOICES = {
+    "compounds": [
+        {"code": "JSL-P01", "name_zh": "岐山村", "name_en": "Qishan Village"},
+        {"code": "JSL-P08", "name_zh": "宣化小区", "name_en": "Xuanhua Estate"},
+    ],
+    "volumes": [
+        {"volume_m3": 1, "fee_cents": 20000},
+        {"volume_m3": 2, "fee_cents": 20000},
+        {"volume_m3": 5, "fee_cents": 45000},
+        {"volume_m3": 10, "fee_cents": 80000},
+    ],
+    "waste_kinds": ["rubble", "mixed", "timber", "fixtures"],
+}
+
+
+def _renovation_compounds(ui: KioskUI) -> None:
+    from kiosk.backoffice_client import Answer
+    from kiosk.flows.renovation import RenovationDraft
+
+    flow = ui.app.flows.renovation
+    visit = ui.app.visits.ensure()
+    flow._draft = RenovationDraft()  # as open() starts it, with the back office's choices
+    flow._choices_came(visit, Answer(200, RENOVATION_CHOICES))
+
+
+def _renovation_volumes(ui: KioskUI) -> None:
+    _renovation_compounds(ui)
+    ui.app.flows.renovation.choose("renovation_compound", "JSL-P08")
+    ui.app.flows.renovation.choose("renovation_months", "2")
+
+
+def _renovation_form(ui: KioskUI) -> None:
+    _renovation_volumes(ui)
+    ui.app.flows.renovation.choose("renovation_volume", "5")
+    ui.app.flows.renovation.choose("renovation_kind", "rubble")
+    form = ui.app.screens.get_screen("renovation")
+    for key in "12":
+        form.press(key)
+    form.select("room")
+    for key in "1201":
+        form.press(key)
+    form.select("phone")
+    for key in "1391234":
+        form.press(key)
+
+
+def _renovation_sign(ui: KioskUI) -> None:
+    _renovation_form(ui)
+    form = ui.app.screens.get_screen("renovation")
+    for key in "5678":
+        form.press(key)
+    form.next()
+    ui.pump()
+    from tests.kiosk.test_renovation import sign_on
+
+    sign_on(ui, ui.app.screens.get_screen("renovation_sign").ids.pad)
+
+
+def _renovation_done(ui: KioskUI) -> None:
+    from kiosk.backoffice_client import Answer
+
+    _renovation_sign(ui)
+    body = {"reference": "ZRABCD2345", "status": "pending", "fee_cents": 45000}
+    ui.app.flows.renovation._registered(ui.app.visit, Answer(201, body))
+
+
 def _prompt(key: str) -> Callable[[str], str]:
     return lambda language: tr(key, language)
 
@@ -264,6 +330,13 @@ SCREENS: dict[str, tuple[Callable[[KioskUI], None], Callable[[str], str]]] = {
         lambda lang: tr("booklet.done", lang).format(count=20, page=1),
     ),
     "booklet-nothing": (_booklet_nothing, _prompt("booklet.nothing")),
+    "renovation-volumes": (_renovation_volumes, _prompt("voice.renovation")),
+    "renovation-form": (_renovation_form, _prompt("voice.renovation.form")),
+    "renovation-sign": (_renovation_sign, _prompt("voice.renovation.sign")),
+    "renovation-done": (
+        _renovation_done,
+        lambda lang: tr("renovation.done_pending", lang).format(reference="ZRABCD2345", fee="450"),
+    ),
 }
 
 

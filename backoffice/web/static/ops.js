@@ -89,6 +89,9 @@
         if ("satisfaction_rate" in data) {
           setText("v-satisfaction_rate", data.satisfaction_rate === null ? "—" : data.satisfaction_rate + "%");
         }
+        if (data.renovations) {
+          ["active", "drop_offs_today", "clearances_overdue"].forEach(function (k) { setText("v-renovations_" + k, data.renovations[k]); });
+        }
         if (data.cameras) {
           setText("v-cameras_online", data.cameras.online);
           setText("v-cameras_total", data.cameras.total);

@@ -21,6 +21,7 @@ PASSED_ON = {
     ("cases/service.py", "str(exc)"): "cases.seed.parse_minute's ValueError (a time of day)",
     ("fleet/commands.py", "str(exc)"): "images.inspect_image's BadImage",
     ("notify/service.py", "str(exc)"): "outbound.check_url's BadUrl",
+    ("renovations/service.py", "str(exc)"): "images.inspect_image's BadImage (a signature)",
     ("vision/router.py", "str(exc)"): "vision.sources.decode_image's BadFrame",
     ("vision/service.py", "str(exc)"): "BadUrl of a camera address, ZoneGeometryError",
     ("vision/sources.py", "str(exc)"): "images.inspect_image's BadImage",
@@ -35,6 +36,7 @@ PASSED_ON = {
     ("web/pages_fleet.py", "missing.message"): "a NotFound's message",
     ("web/pages_homeservice.py", "missing.message"): "a NotFound's message",
     ("web/pages_notify.py", "missing.message"): "a NotFound's message",
+    ("web/pages_renovations.py", "missing.message"): "a NotFound's message",
     ("web/pages_services.py", "missing.message"): "a NotFound's message",
     ("web/pages_vision.py", "missing.message"): "a NotFound's message",
 }

@@ -218,6 +218,31 @@ class HomeVisitShown:
 
 
 @dataclass
+class RenovationFormShown:
+    summary: Texts = ("", "")
+    message: Texts = ("", "")
+
+    def start(self, summary: Texts) -> None:
+        self.summary = summary
+
+    def say(self, message: Texts) -> None:
+        self.message = message
+
+
+@dataclass
+class RenovationSignShown:
+    summary: Texts = ("", "")
+    phase: str = ""
+    message: Texts = ("", "")
+
+    def start(self, summary: Texts) -> None:
+        self.summary = summary
+
+    def tell(self, phase: str, message: Texts) -> None:
+        self.phase, self.message = phase, message
+
+
+@dataclass
 class Kiosk:
     """One kiosk's flows and everything a test looks at."""
 
@@ -237,6 +262,8 @@ class Kiosk:
     ticker: ManualTicker
     runner: InlineRunner
     ended: list[VisitSummary]
+    renovation_form: RenovationFormShown
+    renovation_sign: RenovationSignShown
 
 
 @pytest.fixture
@@ -273,6 +300,8 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             report_done=DoneShown(),
             query=QueryShown(),
             home_visit=HomeVisitShown(),
+            renovation_form=RenovationFormShown(),
+            renovation_sign=RenovationSignShown(),
         )
         devices = KioskDevices()
         flows = build_flows(
@@ -305,6 +334,8 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             ticker,
             runner,
             ended,
+            views.renovation_form,  # type: ignore[arg-type]
+            views.renovation_sign,  # type: ignore[arg-type]
         )
 
     yield make
