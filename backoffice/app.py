@@ -25,6 +25,7 @@ from backoffice.errors import ERROR_RESPONSES, install_error_handler
 from backoffice.fleet.commands import MAX_SCREENSHOT_BYTES
 from backoffice.fleet.router import router as fleet_router
 from backoffice.health.router import router as health_router
+from backoffice.homeservice.router import router as homeservice_router
 from backoffice.identity.router import router as identity_router
 from backoffice.medical.router import router as medical_router
 from backoffice.migrate import upgrade
@@ -68,6 +69,7 @@ ROUTERS = (
     kiosk_reports_router,
     places_router,
     vision_router,
+    homeservice_router,
 )
 
 

@@ -1,5 +1,5 @@
-"""`zhili-backoffice`: serve, migrate, seed-demo, create-staff, suishen-code (demo mode),
-open311 issue-key | list-keys | revoke-key."""
+"""`zhili-backoffice`: serve, worker, beat, migrate, seed-demo, create-staff, suishen-code
+(demo mode), open311 issue-key | list-keys | revoke-key."""
 
 from __future__ import annotations
 
@@ -29,14 +29,44 @@ def _serve(args: argparse.Namespace) -> int:
     from backoffice.app import create_app
 
     try:
-        app = create_app()
+        app = create_app()  # in this process too: a refused start stops here, with its reason
     except StartupRefused as refused:
         print(f"zhili-backoffice: refusing to start: {refused}", file=sys.stderr)
         return 2
+    if args.workers > 1:
+        # Each worker process builds its own app (engine, caches, heartbeat writer); they
+        # share the database, which holds what must be shared (see README, Production).
+        del app
+        uvicorn.run(
+            "backoffice.app:create_app",
+            factory=True,
+            workers=args.workers,
+            # A process starting on a busy host (imports, the migration check) may take longer
+            # than uvicorn's 5 s to answer its supervisor, which would kill and restart it.
+            timeout_worker_healthcheck=60,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            log_config=uvicorn_log_config(),
+        )
+        return 0
     uvicorn.run(
         app, host=args.host, port=args.port, log_level="info", log_config=uvicorn_log_config()
     )
     return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from backoffice.workers import run_worker
+
+    return run_worker([q.strip() for q in args.queues.split(",") if q.strip()])
+
+
+def _beat(_args: argparse.Namespace) -> int:
+    from backoffice.workers import run_beat
+
+    upgrade(get_settings().resolved_database_url())
+    return run_beat()
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -222,7 +252,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes on this port (PostgreSQL; set ZHILI_SCHEDULER_POLL_S=0 when "
+        "Celery workers run the jobs)",
+    )
     serve.set_defaults(func=_serve)
+    worker = sub.add_parser("worker", help="a Celery worker: camera visits, deliveries, jobs")
+    worker.add_argument(
+        "--queues", default="vision,notify,jobs", help="comma-separated: vision, notify, jobs"
+    )
+    worker.set_defaults(func=_worker)
+    sub.add_parser(
+        "beat", help="the scheduler that enqueues the periodic jobs for the workers (run one)"
+    ).set_defaults(func=_beat)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
     sub.add_parser("seed-demo", help="add the demo data").set_defaults(func=_seed_demo)
     sub.add_parser(

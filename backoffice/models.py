@@ -25,6 +25,7 @@ from backoffice.fleet.models import (
     Terminal,
     TerminalCommand,
 )
+from backoffice.homeservice.models import HomeServiceRequest, HomeVisit
 from backoffice.identity.models import ApiToken, Staff
 from backoffice.medical.models import BookletProgress, PrintConfirmation
 from backoffice.notify.models import (
@@ -38,6 +39,7 @@ from backoffice.open311.models import Open311Key, Open311Token
 from backoffice.places.models import Place
 from backoffice.ratings.models import Rating, Rectification
 from backoffice.refcache import ReferenceVersion
+from backoffice.scheduler import JobTick
 from backoffice.suishen.models import Identification
 from backoffice.units.models import ResponsibleUnit
 from backoffice.vision.models import Camera, LatestFrame, PushedFrame, Zone
@@ -81,7 +83,10 @@ __all__ = [
     "FleetAlert",
     "FleetAuditEntry",
     "Heartbeat",
+    "HomeServiceRequest",
+    "HomeVisit",
     "Identification",
+    "JobTick",
     "LatestFrame",
     "LoginAttempt",
     "Open311Key",

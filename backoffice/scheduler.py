@@ -6,7 +6,11 @@ limits, notification delivery, silent terminals, the AI patrol). `Scheduler.run_
 the jobs whose time has come, each in its own transaction; the app's lifespan runs them every
 few seconds under a real clock, tests call it with a ManualClock. To move the work to a queue
 of workers, pass a `runner` that enqueues `(job.name, now)` instead of running it here: the
-jobs need nothing else.
+jobs need nothing else (`backoffice.workers`, `zhili-backoffice beat`).
+
+Under a real clock each tick of a job is claimed in the database first (`TickClaims`, one row
+per job), so that however many processes run the loop (several API processes each with the
+embedded scheduler, or two schedulers by mistake) a job runs once per tick cluster-wide.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import String, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from backoffice.clock import Clock, SystemClock
-from backoffice.db import session_scope
+from backoffice.db import Base, UTCDateTime, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,45 @@ class InlineRunner:
             return job.run(session, now)
 
 
+class JobTick(Base):
+    """When a periodic job may next run, cluster-wide; a process that moves it ahead owns the
+    tick."""
+
+    __tablename__ = "scheduler_ticks"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass
+class TickClaims:
+    """Claims one tick of a job for this process with one compare-and-set write: the row's
+    `next_run_at` moves from <= now to now + period, which only one transaction can do."""
+
+    session_factory: sessionmaker[Session]
+
+    def claim(self, job: Job, now: datetime) -> bool:
+        with session_scope(self.session_factory) as db:
+            moved = db.execute(
+                update(JobTick)
+                .where(JobTick.name == job.name, JobTick.next_run_at <= now)
+                .values(next_run_at=now + job.every, claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(moved, "rowcount", 0) == 1:
+                return True
+            dialect = db.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            added = db.execute(
+                insert(JobTick)
+                .values(name=job.name, next_run_at=now + job.every, claimed_at=now)
+                .on_conflict_do_nothing(index_elements=["name"])
+                .returning(JobTick.name)
+            )
+            return added.scalar() is not None
+
+
 @dataclass
 class JobOutcome:
     name: str
@@ -63,6 +108,7 @@ class JobOutcome:
 class Scheduler:
     jobs: Sequence[Job]
     runner: JobRunner
+    ticks: TickClaims | None = None
     _next_run: dict[str, datetime] = field(default_factory=dict)
 
     def due(self, now: datetime) -> list[Job]:
@@ -75,6 +121,27 @@ class Scheduler:
             self._next_run[job.name] = now + job.every
             due.append(job)
         return due
+
+    def claimed(self, now: datetime, busy: frozenset[str] = frozenset()) -> list[Job]:
+        """The jobs due at `now` whose tick this process won (all of them without claims),
+        leaving out the `busy` ones (still running here); a claim that fails on a database
+        error is tried again at the next poll."""
+        out = []
+        for job in self.due(now):
+            if job.name in busy:
+                continue
+            if self.ticks is None:
+                out.append(job)
+                continue
+            try:
+                won = self.ticks.claim(job, now)
+            except Exception:
+                log.exception("claiming a tick of job %s failed", job.name)
+                self._next_run.pop(job.name, None)
+                continue
+            if won:
+                out.append(job)
+        return out
 
     def run(self, job: Job, now: datetime) -> JobOutcome:
         """Run one job; a failing job is logged and tried again next period."""
@@ -94,18 +161,18 @@ class Scheduler:
     async def run_forever(self, clock: Clock, poll_s: float) -> None:
         """Poll the clock; each due job runs in a worker thread of its own, so requests are never
         blocked and a slow patrol round does not hold the deliveries up. A job still running
-        when it is due again is not started twice."""
+        when it is due again is not started twice, and each tick is claimed cluster-wide."""
         running: dict[str, asyncio.Task[JobOutcome]] = {}
         try:
             while True:
                 now = clock.now()
                 for name in [n for n, task in running.items() if task.done()]:
                     del running[name]
-                for job in self.due(now):
-                    if job.name not in running:
-                        running[job.name] = asyncio.create_task(
-                            asyncio.to_thread(self.run, job, now), name=f"zhili-job-{job.name}"
-                        )
+                due = await asyncio.to_thread(self.claimed, now, frozenset(running))
+                for job in due:
+                    running[job.name] = asyncio.create_task(
+                        asyncio.to_thread(self.run, job, now), name=f"zhili-job-{job.name}"
+                    )
                 await asyncio.sleep(poll_s)
         finally:
             for task in running.values():

@@ -302,6 +302,32 @@ class Settings(BaseSettings):
         ),
     )
 
+    broker_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672//",
+        description=(
+            "The message broker of the Celery workers and `zhili-backoffice beat` (RabbitMQ; "
+            "a redis://host:port/n URL uses Redis). Unused by the embedded default, which runs "
+            "the jobs in its own process."
+        ),
+    )
+    queue_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_.-]{0,40}$",
+        description=(
+            "Put before the queue names (vision, notify, jobs), so that two back offices (or "
+            "test runs) can share one broker."
+        ),
+    )
+    worker_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description=(
+            "Threads the detector (torch) uses in one worker process; run one worker process "
+            "per core with 1 thread rather than one process with many (see README, Production)."
+        ),
+    )
+
     notify_concurrency: int = Field(
         default=8,
         ge=1,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -37,7 +37,7 @@ from backoffice.cases.hooks import CaseHooks, Verifier
 from backoffice.cases.kiosk_faults import check_terminals
 from backoffice.cases.reports import rollup
 from backoffice.cases.sla.watch import check_time_limits
-from backoffice.clock import Clock
+from backoffice.clock import Clock, SystemClock
 from backoffice.contacts.service import erase_due
 from backoffice.db import make_session_factory, writing_engine
 from backoffice.fleet import live
@@ -47,13 +47,20 @@ from backoffice.identity.tokens import TokenCache
 from backoffice.keys import Keys
 from backoffice.notify.worker import DeliveryLimits, deliver_due
 from backoffice.outbound import OutboundPolicy
-from backoffice.scheduler import InlineRunner, Job, Scheduler, runs_in_background
+from backoffice.scheduler import (
+    InlineRunner,
+    Job,
+    JobFunction,
+    Scheduler,
+    TickClaims,
+    runs_in_background,
+)
 from backoffice.settings import Settings
 from backoffice.suishen.service import purge_spent
 from backoffice.upstream import UpstreamClient, load_adapter
 from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
-from backoffice.vision.patrol import Patrol, SourceLimits, source_for
+from backoffice.vision.patrol import Lease, Patrol, SourceLimits, source_for
 from backoffice.vision.sources import Reach
 from backoffice.vision.verifier import CameraVerifier
 from backoffice.web.alarms import escalate_alarms
@@ -128,8 +135,15 @@ def camera_verifier(patrol: Patrol) -> CameraVerifier:
     )
 
 
-def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job]:
-    """The periodic jobs. A queue worker would run the same functions by name."""
+def jobs(
+    settings: Settings,
+    vision: VisionSettings,
+    patrol: Patrol,
+    send_visit: Callable[[Lease], None] | None = None,
+) -> list[Job]:
+    """The periodic jobs; the Celery workers (`backoffice.workers`) run the same functions by
+    name. With `send_visit` the patrol job leases the cameras due and sends each lease there
+    (a queue of vision workers visits them) instead of visiting them itself."""
     out = [
         Job(
             "notify.deliver",
@@ -168,7 +182,10 @@ def jobs(settings: Settings, vision: VisionSettings, patrol: Patrol) -> list[Job
         )
     )
     if vision.patrol_poll_s > 0:
-        out.append(Job("vision.patrol", timedelta(seconds=vision.patrol_poll_s), patrol.run_due))
+        run: JobFunction = (
+            patrol.run_due if send_visit is None else partial(patrol.dispatch_due, send=send_visit)
+        )
+        out.append(Job("vision.patrol", timedelta(seconds=vision.patrol_poll_s), run))
     return out
 
 
@@ -196,7 +213,9 @@ def install(
     state.signin_guard = SignInGuard.of(settings)
     state.patrol = the_patrol
     state.scheduler = Scheduler(
-        jobs(settings, vision, the_patrol), InlineRunner(state.session_factory)
+        jobs(settings, vision, the_patrol),
+        InlineRunner(state.session_factory),
+        TickClaims(state.session_factory),
     )
     state.keys = Keys.of(settings)
     # Adapters to the upstreams, each the one its setting names; in demo mode an unset one is
@@ -213,13 +232,17 @@ async def background(app: FastAPI) -> AsyncIterator[None]:
     with the file to fix), then run the scheduler's loop (under a real clock) and the heartbeat
     batch writer until shutdown, and write the heartbeats left."""
     the_patrol: Patrol = app.state.patrol
-    the_patrol.detector()
     settings: Settings = app.state.settings
     clock: Clock = app.state.clock
     scheduler: Scheduler = app.state.scheduler
+    in_process_jobs = runs_in_background(clock, settings.scheduler_poll_s)
+    if in_process_jobs or not isinstance(clock, SystemClock):
+        # An API process whose jobs run on workers loads the detector only when a verifier
+        # first needs it: torch is for whatever runs inference.
+        the_patrol.detector()
     store = live.store_of(app)
     tasks = []
-    if runs_in_background(clock, settings.scheduler_poll_s):
+    if in_process_jobs:
         tasks.append(
             asyncio.create_task(
                 scheduler.run_forever(clock, settings.scheduler_poll_s), name="zhili-scheduler"
@@ -248,6 +271,12 @@ async def _write_last_heartbeats(store: live.HeartbeatStore) -> None:
         try:
             written = await asyncio.to_thread(store.flush)
             log.info("heartbeat writer stopped; %d heartbeats written at shutdown", written)
+            if store.taken != store.written:
+                log.warning(
+                    "heartbeats lost: taken=%d written=%d since start",
+                    store.taken,
+                    store.written,
+                )
             return
         except Exception:
             log.exception("heartbeat flush at shutdown failed (attempt %d)", attempt + 1)

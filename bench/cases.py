@@ -18,7 +18,9 @@ connections at once, and the server's own CPU is measured; every filing must be 
 and found in the database afterwards. PostgreSQL is ZHILI_BENCH_PG_URL (default the
 local server, as in the tests); run inside scripts/with-services.sh. Last line: JSON with
 weekly_report_s_sqlite, weekly_report_s_postgres, trend_s_sqlite, trend_s_postgres,
-filings_per_s, dispatch_decision_ms (null where a database was not reachable).
+filings_per_s, filings_over_hello (filings per second over GET /bench/hello's in the same
+server process, same client and connections: comparable across machines),
+dispatch_decision_ms (null where a database was not reachable).
 """
 
 from __future__ import annotations
@@ -373,14 +375,9 @@ def _point_in(rng: random.Random, grids: list[dict[str, Any]]) -> dict[str, floa
             return {"lon": round(lon, 6), "lat": round(lat, 6)}
 
 
-def _cpu_s(pid: int) -> float:
-    """User plus system CPU seconds a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _serve(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
-    """The back office in its own uvicorn process, without the periodic jobs."""
+def _serve(url: str, data_dir: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """The back office (with the in-process hello baseline of bench.heartbeat) in its own
+    uvicorn process, or `workers` of them on one port, without the periodic jobs."""
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
     env = {
@@ -389,8 +386,33 @@ def _serve(url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], int, Path
         "ZHILI_MIGRATE_ON_START": "false",
         "ZHILI_SCHEDULER_POLL_S": "0",  # the periodic jobs are not what is measured here
     }
-    server, port = bench_server.start("backoffice.app:create_app", env, log_path)
+    server, port = bench_server.start("bench.heartbeat:bench_app", env, log_path, workers)
     return server, port, log_path
+
+
+def _hello_per_s(port: int, count: int, connections: int) -> float:
+    """GET /bench/hello (a constant JSON answer in the same server process) `count` times over
+    `connections` keep-alive connections with the same plain client as the filings: the
+    machine's baseline, so that filings per second can be compared across machines."""
+    request = b"GET /bench/hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+    def one_connection(n: int) -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
+            answers = sock.makefile("rb")
+            for _ in range(n):
+                sock.sendall(request)
+                answers.readline()
+                length = 0
+                while (line := answers.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                answers.read(length)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(one_connection, [count // connections] * connections))
+    return (count // connections) * connections / (time.perf_counter() - started)
 
 
 def _post_all(port: int, token: str, bodies: list[bytes], connections: int) -> Counter[int]:
@@ -433,18 +455,31 @@ def _post_all(port: int, token: str, bodies: list[bytes], connections: int) -> C
     return total
 
 
+@dataclass(frozen=True)
+class Filings:
+    per_s: float
+    created: int
+    cpu_ms: float  # the server processes' CPU per filing
+    hello_per_s: float  # the same server's in-process baseline, same client, same connections
+
+    @property
+    def over_hello(self) -> float:
+        return self.per_s / self.hello_per_s if self.hello_per_s else 0.0
+
+
 def filings_per_s(
-    url: str, data_dir: Path, count: int, connections: int
-) -> tuple[float, int, float]:
+    url: str, data_dir: Path, count: int, connections: int, workers: int = 1
+) -> Filings:
     """Inspector reports through POST /api/v1/cases (validated, de-duplicated, filed,
     dispatched by rule, committed with timeline and notification outbox) to the back office in
     its own uvicorn process, as deployed, from `connections` keep-alive connections at once
     (several inspectors and call-takers filing together).
 
-    Returns filings per second of wall time, how many of them created a case, and the
-    server process's CPU milliseconds per filing (the load generator runs in this process, so
-    none of its CPU is counted). The CPU figure hardly moves when other work loads the
-    machine, so it is the one to compare changes by on a busy machine. Every answer must be
+    Returns filings per second of wall time, how many of them created a case, the server
+    processes' CPU milliseconds per filing (the load generator runs in this process, so none
+    of its CPU is counted), and the hello baseline measured the same way in the same server.
+    The CPU figure hardly moves when other work loads the machine, so it is the one to
+    compare changes by on a busy machine. Every answer must be
     200 or 201, and afterwards the database must hold one intake row per filing and one new
     case per 201, or the run fails."""
     engine = create_db_engine(url)
@@ -462,21 +497,22 @@ def filings_per_s(
         codes = [t.code for t in db.scalars(select(CaseType))]
         grids = [g.geometry for g in db.scalars(select(Place).where(Place.kind == PlaceKind.GRID))]
     rng = random.Random(11)
-    warm_up = min(count, 50)
+    warm_up = min(count, 50 * workers)  # each process warms up
     bodies = [
         json.dumps(
             {"type_code": rng.choice(codes), "description": "bench filing", **_point_in(rng, grids)}
         ).encode()
         for _ in range(warm_up + count)
     ]
-    server, port, log_path = _serve(url, data_dir)
+    server, port, log_path = _serve(url, data_dir, workers)
     try:
-        warm = _post_all(port, token, bodies[:warm_up], 1)  # imports, caches, connections
-        cpu_started = _cpu_s(server.pid)
+        warm = _post_all(port, token, bodies[:warm_up], connections)  # imports, caches
+        hello = _hello_per_s(port, max(200, count), connections)
+        cpu_started = bench_server.cpu_s(server.pid)
         started = time.perf_counter()
         measured = _post_all(port, token, bodies[warm_up:], connections)
         elapsed = time.perf_counter() - started
-        cpu_ms = (_cpu_s(server.pid) - cpu_started) / count * 1000
+        cpu_ms = (bench_server.cpu_s(server.pid) - cpu_started) / count * 1000
     except BaseException:
         print(log_path.read_text()[-4000:], file=sys.stderr)
         raise
@@ -496,7 +532,7 @@ def filings_per_s(
         raise SystemExit(f"filings lost: {answered.total()} answered, {reports} intake rows")
     if cases != answered[201]:
         raise SystemExit(f"{answered[201]} filings answered 201 but {cases} new cases exist")
-    return count / elapsed, measured[201], cpu_ms
+    return Filings(count / elapsed, measured[201], cpu_ms, hello)
 
 
 def postgres_url() -> str | None:
@@ -532,15 +568,17 @@ def run_backend(
     weekly_s, trend_s, summary = report_timings(engine)
     decision_ms = dispatch_decision_ms(engine)
     engine.dispose()
-    per_s, created, cpu_ms = filings_per_s(url, work / f"{name}-data", filings, connections)
+    filed = filings_per_s(url, work / f"{name}-data", filings, connections)
     figures = {
         "load_s": round(load_s, 1),
         "weekly_report_s": round(weekly_s, 4),
         "trend_s": round(trend_s, 4),
         "dispatch_decision_ms": round(decision_ms, 3),
-        "filings_per_s": round(per_s, 1),
-        "filings_created": created,
-        "filing_cpu_ms": round(cpu_ms, 2),
+        "filings_per_s": round(filed.per_s, 1),
+        "filings_over_hello": round(filed.over_hello, 4),
+        "hello_per_s": round(filed.hello_per_s, 1),
+        "filings_created": filed.created,
+        "filing_cpu_ms": round(filed.cpu_ms, 2),
         "filing_connections": connections,
         **summary,
     }
@@ -589,6 +627,7 @@ def main(argv: list[str] | None = None) -> int:
         "trend_s_sqlite": sqlite["trend_s"],
         "trend_s_postgres": pg["trend_s"] if pg else None,
         "filings_per_s": sqlite["filings_per_s"],
+        "filings_over_hello": sqlite["filings_over_hello"],
         "dispatch_decision_ms": sqlite["dispatch_decision_ms"],
     }
     print(json.dumps(result))

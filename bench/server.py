@@ -43,10 +43,11 @@ def upstream_env() -> dict[str, str]:
 
 
 def start(
-    app_factory: str, env: dict[str, str], log_path: Path
+    app_factory: str, env: dict[str, str], log_path: Path, workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """Start ``app_factory`` ("module:function") on a free port and wait until it accepts
-    connections; raises with the server's log when it dies or does not start in 120 s."""
+    """Start ``app_factory`` ("module:function") on a free port, in `workers` processes, and
+    wait until it accepts connections; raises with the server's log when it dies or does not
+    start in 120 s."""
     port = free_port()
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -54,6 +55,8 @@ def start(
                 sys.executable, "-m", "uvicorn", app_factory, "--factory",
                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                 "--no-access-log",
+                *(["--workers", str(workers), "--timeout-worker-healthcheck", "60"]
+                  if workers > 1 else []),
             ],
             env={
                 "ZHILI_SECRET_KEY": secrets.token_urlsafe(48),
@@ -85,3 +88,17 @@ def stop(server: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
         server.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         server.kill()
+
+
+def cpu_s(pid: int) -> float:
+    """User plus system CPU seconds a process and its live children (uvicorn's worker
+    processes) have used so far (Linux /proc)."""
+    total = 0.0
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        pids += [int(child) for child in children]
+    for one in pids:
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total

@@ -13,6 +13,9 @@ MEDICAL_RECORDS = "/api/v1/medical/records"
 # POST {"ticket", "page", "line"}: everything up to that line is printed (through the outbox).
 MEDICAL_PRINTS = "/api/v1/medical/prints"
 IDENTIFICATION_HEADER = "X-Identification"
+# With the X-Identification header: GET the person's open requests and what they can ask for;
+# POST a request for a home visit (上门服务).
+HOME_VISIT_REQUESTS = "/api/v1/home-services/kiosk-requests"
 # GET, with ?reference= or the X-Identification header when the query asks for one.
 QUERIES = "/api/v1/queries"
 

@@ -183,7 +183,16 @@ class KioskApp(App):
             screens[screen.name] = screen
             manager.add_widget(screen)
         window = WindowScreens(self, manager, self.prompts)
-        names = ("matters", "guide", "answer", "booklet", "report_photo", "report_done", "query")
+        names = (
+            "matters",
+            "guide",
+            "answer",
+            "booklet",
+            "report_photo",
+            "report_done",
+            "query",
+            "home_visit",
+        )
         views = Views(window, window, *(screens[name] for name in names))
         flows = build_flows(
             views=views,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.config import Language
+from kiosk.i18n_homevisit import HOME_VISIT_STRINGS
 
 # key -> (Chinese, English)
 STRINGS: dict[str, tuple[str, str]] = {
@@ -503,6 +504,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.rejected": ("登记被拒绝", "Enrollment refused"),
     "status.terminal": ("终端", "Terminal"),
 }
+
+STRINGS.update(HOME_VISIT_STRINGS)
 
 
 def tr(key: str, language: Language | str) -> str:

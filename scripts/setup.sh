@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 # Debian packages the kiosk drivers and the suite need: the PC/SC daemon with virtual readers,
 # the headers pyscard builds against, and the library Kivy's input provider loads.
 # fonts-noto-cjk: the Chinese font the test browser renders the ops pages with.
-DEB_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig libmtdev1 espeak-ng ffmpeg wrk chromium fonts-noto-cjk redis-server)
+# redis-server, rabbitmq-server: the scaled-out back office's shared state and broker (its test).
+DEB_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig libmtdev1 espeak-ng ffmpeg wrk chromium fonts-noto-cjk redis-server rabbitmq-server)
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do

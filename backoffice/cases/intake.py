@@ -135,6 +135,7 @@ def _file(
     unit = _unit(db, report.unit_code) if report.unit_code else None
     photos = tuple(report.photos)
 
+    dedupe.lock_spot(db, case_type, report.dedupe_key, point)
     duplicate = dedupe.find_open_duplicate(db, case_type, report.dedupe_key, point)
     if duplicate is not None:
         lifecycle.attach_evidence(

@@ -24,6 +24,7 @@ from backoffice.catalog.service import load_seed
 from backoffice.consult import service as consults
 from backoffice.consult.models import ConsultKind
 from backoffice.consult.schemas import ConsultIn
+from backoffice.demo.homeservice import seed_home_visits
 from backoffice.demo.seed import DEMO_TERMINAL, DemoLogin, demo_enrollment_code, seed_demo
 from backoffice.fleet import service as fleet
 from backoffice.identity.service import create_staff
@@ -99,6 +100,9 @@ class OpsData:
     # Cases reported in the last complete week in Shanghai, which the weekly report shows by
     # default: the 16 of last week, and today's when "today" began less than hours ago there.
     last_week_cases: int
+    # The home visits (上门服务): one booked, one made an hour ago awaiting its outcome.
+    home_booked: str = ""
+    home_visited: str = ""
 
 
 def _file(
@@ -280,7 +284,10 @@ def seed_ops_data(db: Session, now: datetime, photo_dir: Path) -> OpsData:
             Case.reported_at >= this_monday - timedelta(days=7), Case.reported_at < this_monday
         )
     )
+    home_booked, home_visited = seed_home_visits(db, now)
     return OpsData(
+        home_booked=home_booked,
+        home_visited=home_visited,
         last_week_cases=int(last_week_cases or 0),
         logins=logins,
         meituan=MEITUAN_LOGIN,

@@ -3,6 +3,12 @@
 A heartbeat answered 200 is in `pending` until the next flush (every
 `heartbeat_flush_interval_s`, and on shutdown), which adds it to the terminal's
 `heartbeat_count` and latest state in one transaction; history is kept at a coarser grain.
+
+Several API processes share what matters through the database: each flush writes the latest
+state (so online/offline is right in every process within one flush interval, far inside
+`offline_after_s`), each refresh reads which terminals have commands waiting (queued in any
+process), and a command is taken with `FOR UPDATE SKIP LOCKED` and marked delivered in the
+same transaction, so it goes out once whichever process the terminal reaches.
 """
 
 from __future__ import annotations
@@ -122,6 +128,10 @@ class HeartbeatStore:
         self._history_at: dict[int, LiveState] = {}
         self._pending = _Batch()
         self._with_commands: set[int] = set()
+        # Heartbeats answered (taken into memory or written) and written since start: the
+        # difference at shutdown is what was lost (the benchmark reads it from the log).
+        self.taken = 0
+        self.written = 0
         # When each terminal was last noted as having a command (monotonic seconds): a refresh
         # whose read began before that command was committed must not forget it.
         self._noted: dict[int, float] = {}
@@ -159,6 +169,7 @@ class HeartbeatStore:
             )
             if history_due:
                 self._history_at[terminal_id] = state
+            self.taken += 1
             if self.write_behind:
                 self._pending.latest[terminal_id] = state
                 self._pending.counts[terminal_id] = self._pending.counts.get(terminal_id, 0) + 1
@@ -171,6 +182,8 @@ class HeartbeatStore:
         with self.sessions() as db:
             begin_writing(db)
             _write(db, batch)
+        with self._lock:
+            self.written += 1
 
     def flush(self) -> int:
         """Write what arrived since the last flush; returns the heartbeats written."""
@@ -186,7 +199,10 @@ class HeartbeatStore:
             with self._lock:
                 self._pending.merge_older(batch)
             raise
-        return sum(batch.counts.values())
+        written = sum(batch.counts.values())
+        with self._lock:
+            self.written += written
+        return written
 
     def note_outbox_problems(self, terminal_id: int, beat: HeartbeatIn, now: datetime) -> int:
         """Open an alert for each problem the kiosk's outbox reported (rare: a refused item, a
@@ -247,13 +263,16 @@ class HeartbeatStore:
             # It reads, then writes: on SQLite it must hold the write lock from the start, or
             # a batch the writer commits in between makes the write fail ("database is locked").
             begin_writing(db)
-            rows = list(
-                db.scalars(
-                    _waiting_commands(now)
-                    .where(TerminalCommand.terminal_id == terminal_id)
-                    .order_by(TerminalCommand.id)
-                )
+            query = (
+                _waiting_commands(now)
+                .where(TerminalCommand.terminal_id == terminal_id)
+                .order_by(TerminalCommand.id)
             )
+            if db.get_bind().dialect.name == "postgresql":
+                # Two API processes answering the same terminal at once (a retried beat) must
+                # not both deliver a command: the second skips the rows the first holds.
+                query = query.with_for_update(skip_locked=True)
+            rows = list(db.scalars(query))
             for row in rows:
                 row.status = CommandStatus.DELIVERED
                 row.delivered_at = now

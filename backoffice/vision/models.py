@@ -56,6 +56,10 @@ class Camera(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     last_frame_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The lease of the visit under way: whoever holds `lease_token` until `lease_until` visits
+    # the camera; nobody else claims it meanwhile (`patrol.claim_due`).
+    lease_token: Mapped[str | None] = mapped_column(String(40))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     frame_width: Mapped[int | None] = mapped_column(Integer)
     frame_height: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

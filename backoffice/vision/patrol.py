@@ -1,19 +1,27 @@
 """The patrol: visit every enabled camera at its interval, grab a frame, detect, run the zones.
 
 `Patrol.run_due(db, now)` is the periodic job the back office's scheduler runs (every
-`ZHILI_VISION_PATROL_POLL_S`): it visits the cameras due, each in its own commit. A queue of
-workers can take the visits over camera by camera, each calling `Patrol.visit` for one
-`(camera_code, now)` in a transaction of its own. The assembly point (`backoffice.wiring`)
-builds the app's patrol.
+`ZHILI_VISION_PATROL_POLL_S`): it visits the cameras due, each in its own commit. With a queue
+of workers, `Patrol.dispatch_due` hands the cameras due out instead, one message each, and a
+worker calls `Patrol.visit_leased` for each.
+
+Each visit holds a lease on its camera (`claim_due`: a token and an expiry of one period, taken
+with `FOR UPDATE SKIP LOCKED` on PostgreSQL), so however many processes patrol, a camera is
+visited once per period by one of them; a visit whose lease was taken over meanwhile (it ran
+past its period) writes nothing. The zones' state (dwell, inertia, fill held) is kept on the
+zone rows, so whichever worker visits next carries on from it. The assembly point
+(`backoffice.wiring`) builds the app's patrol.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -72,18 +80,61 @@ class VisitOutcome:
     error: str = ""
 
 
-def due_cameras(db: Session, now: datetime) -> list[str]:
-    """Codes of the enabled cameras (that are fetched, not pushing) due a visit at `now`."""
-    rows = db.scalars(
-        select(Camera.code)
+def _due(now: datetime) -> Any:
+    return (
+        select(Camera)
         .where(
             Camera.enabled.is_(True),
             Camera.source_kind != SourceKind.PUSH,
             or_(Camera.next_visit_at.is_(None), Camera.next_visit_at <= now),
+            or_(Camera.lease_until.is_(None), Camera.lease_until <= now),
         )
         .order_by(Camera.next_visit_at, Camera.code)
     )
-    return list(rows)
+
+
+def due_cameras(db: Session, now: datetime) -> list[str]:
+    """Codes of the enabled cameras (that are fetched, not pushing) due a visit at `now` and
+    not leased to a visit under way."""
+    return list(db.scalars(_due(now).with_only_columns(Camera.code)))
+
+
+@dataclass(frozen=True)
+class Lease:
+    camera_code: str
+    token: str
+
+
+def claim_due(db: Session, now: datetime, limit: int | None = None) -> list[Lease]:
+    """Lease the cameras due at `now` (at most `limit`) for one period each; flushes, the
+    caller commits. On PostgreSQL rows another process is claiming are skipped, not waited
+    for; on SQLite the claim holds the write lock."""
+    begin_writing(db)
+    query = _due(now)
+    if limit is not None:
+        query = query.limit(limit)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    leases = []
+    for camera in db.scalars(query):
+        camera.lease_token = secrets.token_hex(12)
+        camera.lease_until = now + timedelta(seconds=camera.interval_s)
+        leases.append(Lease(camera.code, camera.lease_token))
+    db.flush()
+    return leases
+
+
+def _locked_camera(db: Session, code: str) -> Camera:
+    """The camera row, read afresh with its zones and locked until commit (PostgreSQL), so two
+    visits never interleave their zone updates."""
+    db.expire_all()
+    query = select(Camera).where(Camera.code == code)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    camera = db.scalars(query).first()
+    if camera is None:
+        return service.get_camera(db, code)  # the 404 it gives
+    return camera
 
 
 @dataclass(frozen=True)
@@ -120,6 +171,7 @@ class Patrol:
         """Run the zones on what the look saw and file cases; a look without a frame marks
         the camera offline, to be retried later, sooner at first."""
         camera.next_visit_at = now + timedelta(seconds=camera.interval_s)
+        camera.lease_token = camera.lease_until = None
         if seen.frame is None:
             service.mark_offline(camera, seen.error, now, self.backoff_max_s)
             db.flush()
@@ -138,32 +190,61 @@ class Patrol:
         camera = service.get_camera(db, camera_code)
         return self.record(db, camera, self.look(camera), now)
 
-    def visit_due(self, db: Session, now: datetime) -> list[VisitOutcome]:
-        """Visit every camera due at `now`, each committed on its own. The look (grab and
+    def visit_leased(self, db: Session, lease: Lease, now: datetime) -> VisitOutcome | None:
+        """One leased camera, committed on its own; None when the lease is no longer this
+        visit's (another took the camera over after the lease ran out). The look (grab and
         detect, the slow part) runs with no transaction open, and the writes then begin as a
-        writer (`begin_writing`): on SQLite a transaction that read before another committed
-        may not write, and a round must hold no lock while the detector works. A failure
-        (even a bug) rolls back that camera's visit only and marks the camera offline."""
-        codes = due_cameras(db, now)
+        writer (`begin_writing`) on the camera row, locked: on SQLite a transaction that read
+        before another committed may not write, and no lock is held while the detector works.
+        A failure (even a bug) rolls back this visit only and marks the camera offline."""
+        camera = service.get_camera(db, lease.camera_code)
+        held = camera.lease_token == lease.token
+        db.commit()
+        if not held:
+            return None
+        seen = self.look(camera)
+        begin_writing(db)
+        try:
+            camera = _locked_camera(db, lease.camera_code)
+            if camera.lease_token != lease.token:
+                db.rollback()
+                return None
+            outcome = self.record(db, camera, seen, now)
+            db.commit()
+            return outcome
+        except Exception as exc:
+            db.rollback()
+            log.exception("patrol visit to camera %s failed", lease.camera_code)
+            error = f"{type(exc).__name__}: {exc}"
+            begin_writing(db)
+            camera = _locked_camera(db, lease.camera_code)
+            camera.lease_token = camera.lease_until = None
+            camera.next_visit_at = now + timedelta(seconds=camera.interval_s)
+            service.mark_offline(camera, error, now, self.backoff_max_s)
+            db.commit()
+            return VisitOutcome(lease.camera_code, False, error=error)
+
+    def visit_due(self, db: Session, now: datetime) -> list[VisitOutcome]:
+        """Lease every camera due at `now`, then visit them one after the other, each committed
+        on its own (see `visit_leased`)."""
+        leases = claim_due(db, now)
         db.commit()
         outcomes = []
-        for code in codes:
-            camera = service.get_camera(db, code)
-            db.commit()
-            seen = self.look(camera)
-            begin_writing(db)
-            try:
-                outcomes.append(self.record(db, camera, seen, now))
-                db.commit()
-            except Exception as exc:
-                db.rollback()
-                log.exception("patrol visit to camera %s failed", code)
-                error = f"{type(exc).__name__}: {exc}"
-                begin_writing(db)
-                service.mark_offline(service.get_camera(db, code), error, now, self.backoff_max_s)
-                db.commit()
-                outcomes.append(VisitOutcome(code, False, error=error))
+        for lease in leases:
+            outcome = self.visit_leased(db, lease, now)
+            if outcome is not None:
+                outcomes.append(outcome)
         return outcomes
+
+    def dispatch_due(self, db: Session, now: datetime, send: Callable[[Lease], None]) -> int:
+        """Lease the cameras due at `now` and hand each lease to `send` (a queue of workers
+        visits them); returns how many. A lease whose message is lost runs out after one
+        period and the camera is claimed again."""
+        leases = claim_due(db, now)
+        db.commit()
+        for lease in leases:
+            send(lease)
+        return len(leases)
 
     def run_due(self, db: Session, now: datetime) -> int:
         """The scheduler's job: visit the cameras due now; returns how many were visited."""

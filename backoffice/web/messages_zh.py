@@ -483,4 +483,46 @@ WORDINGS_ZH: dict[str, str] = {
     "The rater left no number for a callback.": "评价人没有留下回访电话。",
     "Say whether the resident was satisfied.": "请选择群众是否满意。",
     "Say whether the appeal is upheld.": "请选择申诉是否成立。",
+    # home services (上门服务)
+    "Cannot {action}: request {reference} is {status}; from there it may go to {names}.": (
+        "无法{action}：申请 {reference} 当前为 {status}，只能转为 {names}。"
+    ),
+    "Request {reference} has no contact kept.": "申请 {reference} 没有保存联系方式。",
+    "Your role may not see phone numbers in full; ask a call-taker.": (
+        "您的角色无权查看完整电话号码，请联系受理员。"
+    ),
+    "A preferred time is listed twice; list each day and part once.": (
+        "方便的时间重复了，每个日期和时段只选一次。"
+    ),
+    "At a kiosk the person asks for themselves ('person') or a 'relative'.": (
+        "在自助终端只能为本人或亲属申请。"
+    ),
+    "The resident's ID number is not a valid 18-character number (its check character does "
+    "not match); check it, or leave it empty for staff to see the card at the door.": (
+        "居民身份证号不是有效的18位号码（校验位不符），请核对，或留空由工作人员上门时查验证件。"
+    ),
+    "Write the resident's name (it is kept masked).": "请填写居民姓名（脱敏保存）。",
+    "No home-service request has the reference '{reference}'.": (
+        "没有编号为「{reference}」的上门服务申请。"
+    ),
+    "No home visit has the id '{ref}'.": "没有编号为「{ref}」的上门记录。",
+    "Give the visit's time with its time zone, e.g. 2026-12-08T09:30+08:00.": (
+        "请给出带时区的上门时间，如 2026-12-08T09:30+08:00。"
+    ),
+    "Book a visit within {days} days; {at} is further.": "请预约 {days} 天以内的上门，{at} 太远。",
+    "Only the member of staff who made the visit, or the desk, records it.": (
+        "只有上门的工作人员或受理台可以记录。"
+    ),
+    "This visit was cancelled; nothing happened to record.": "该上门已取消，没有可记录的结果。",
+    "This visit's outcome was recorded already ({outcome}).": "该上门的结果已记录（{outcome}）。",
+    "The visit is booked for {at}; record it after.": "该上门预约在 {at}，请上门后再记录。",
+    "Write {what}: the resident and the desk need to know.": (
+        "请写明缺少的材料或无法上门办理的原因。"
+    ),
+    "The preferred day {day} is past; pick days from {today} on.": (
+        "方便的日期 {day} 已过，请选择 {today} 及以后的日期。"
+    ),
+    "The preferred day {day} is too far ahead; pick days within {days} days.": (
+        "方便的日期 {day} 太远，请选择 {days} 天以内的日期。"
+    ),
 }

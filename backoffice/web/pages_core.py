@@ -17,6 +17,7 @@ from backoffice.deps import AppSettings, DbSession, Now
 from backoffice.errors import NotAuthenticated, Unavailable
 from backoffice.fleet import live
 from backoffice.fleet import service as fleet
+from backoffice.homeservice import service as homeservice
 from backoffice.identity.guard import Throttled
 from backoffice.vision import service as vision
 from backoffice.vision.models import CameraStatus
@@ -32,6 +33,7 @@ from backoffice.web.roles import (
     CAMERA_READERS,
     CASE_READERS,
     FLEET_READERS,
+    HOME_VISIT_READERS,
     RATING_READERS,
 )
 from backoffice.web.settings import WebSettings
@@ -217,6 +219,8 @@ def summary(
     if user.role in RATING_READERS:
         rate = satisfaction_rate(db, now)
         data["satisfaction_rate"] = None if rate is None else round(rate * 100, 1)
+    if user.role in HOME_VISIT_READERS:
+        data["home_visits"] = homeservice.counts(db, now)
     if user.role in CAMERA_READERS:
         cameras = vision.list_cameras(db)
         data["cameras"] = {

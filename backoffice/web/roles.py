@@ -31,6 +31,10 @@ CALLERS_BACK = CALLBACK_ROLES
 BOOKLET_REGISTRARS = CONSULT_ANSWERERS
 BOOKLET_READERS = BOOKLET_REGISTRARS | {R.SHIFT_LEADER, R.VIEWER}
 AUDIT_READERS = frozenset({R.ADMIN})
+# The same sets as the home-service API (backoffice.homeservice): the desk takes requests and
+# books visits; the subdistrict's staff but the fleet's technicians may be booked and see theirs.
+HOME_VISIT_DESK = frozenset({R.ADMIN, R.OPERATOR, R.CALL_TAKER, R.SHIFT_LEADER})
+HOME_VISIT_READERS = SUBDISTRICT_ROLES - {R.TERMINAL_MANAGER}
 # The same managers as the notification API (backoffice.notify.router); a shift leader reads.
 NOTIFY_MANAGERS = frozenset({R.ADMIN, R.OPERATOR})
 NOTIFY_READERS = NOTIFY_MANAGERS | {R.SHIFT_LEADER}
@@ -52,6 +56,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/ops/ratings", "Ratings", RATING_READERS),
     ("/ops/consults", "Consults", CONSULT_READERS),
     ("/ops/booklets", "Booklets", BOOKLET_READERS),
+    ("/ops/home-visits", "Home visits", HOME_VISIT_READERS),
     ("/ops/deliveries", "Notifications", NOTIFY_READERS),
     ("/ops/audit", "Sign-in audit", AUDIT_READERS),
 ]

@@ -15,6 +15,7 @@ from backoffice.web import (
     pages_cases,
     pages_core,
     pages_fleet,
+    pages_homeservice,
     pages_map,
     pages_notify,
     pages_services,
@@ -101,6 +102,7 @@ def install(app: FastAPI) -> None:
         pages_fleet.router,
         pages_vision.router,
         pages_services.router,
+        pages_homeservice.router,
         pages_notify.router,
     ):
         app.include_router(router)

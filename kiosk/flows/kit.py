@@ -14,6 +14,8 @@ from kiosk.flows.browse import BrowseFlow, CatalogSync
 from kiosk.flows.consult import AnswerView, ConsultFlow
 from kiosk.flows.guides import GuideView, SlipPrinter
 from kiosk.flows.home import HomeMenu
+from kiosk.flows.homevisit import SERVICE as HOME_VISIT_SERVICE
+from kiosk.flows.homevisit import HomeVisitFlow, HomeVisitView
 from kiosk.flows.identify import IdentifyFlow, IdentifyView
 from kiosk.flows.lists import Lists, ListView
 from kiosk.flows.ports import BackOffice, KioskDevices, Runner, Screens
@@ -26,7 +28,7 @@ from kiosk.visit import Visits
 
 REPORT_SERVICE = "tile.report_problem"
 # Services that open personal records: only a card or a verified Suishen code unlocks them.
-PROOF_NEEDED = frozenset({BOOKLET_SERVICE})
+PROOF_NEEDED = frozenset({BOOKLET_SERVICE, HOME_VISIT_SERVICE})
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Views:
     report_photo: ReportPhotoView
     report_done: ReportDoneView
     query: QueryView
+    home_visit: HomeVisitView
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Flows:
     report: ReportFlow
     rating: RatingFlow
     catalog: CatalogSync
+    home_visit: HomeVisitFlow
 
 
 def build_flows(
@@ -117,6 +121,17 @@ def build_flows(
     routes[REPORT_SERVICE] = report.open
     routes[BOOKLET_SERVICE] = booklet.open
     routes[PERSONAL] = queries.resume
+    home_visit = HomeVisitFlow(
+        backoffice,
+        identify,
+        visits,
+        screens,
+        lists,
+        choices,
+        views.home_visit,
+        SlipPrinter(devices, visits, screens, views.home_visit, runner),
+    )
+    routes[HOME_VISIT_SERVICE] = home_visit.open
     home = HomeMenu(screens, devices, identify, routes, PROOF_NEEDED)
     return Flows(
         home=home,
@@ -129,4 +144,5 @@ def build_flows(
         report=report,
         rating=RatingFlow(visits, outbox, screens, counter),
         catalog=CatalogSync(catalog, choices, sender, runner, catalog_refreshed),
+        home_visit=home_visit,
     )

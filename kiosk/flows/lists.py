@@ -12,7 +12,7 @@ from kiosk.flows.ports import Screens
 
 LIST_SCREEN = "matters"
 # Screens reached from a list: Back returns to that list.
-FROM_A_LIST = frozenset({"guide", "answer", "report_photo"})
+FROM_A_LIST = frozenset({"guide", "answer", "report_photo", "home_visit"})
 
 
 @dataclass(frozen=True)

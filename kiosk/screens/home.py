@@ -18,6 +18,7 @@ HOME_TILES: tuple[str, ...] = (
     "tile.no_certificate",
     "tile.one_tap_consult",
     "tile.report_problem",
+    "tile.home_visit",
 )
 
 

@@ -7,6 +7,7 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.booklet import BookletScreen
 from kiosk.screens.guide import GuideScreen
 from kiosk.screens.home import HomeScreen
+from kiosk.screens.home_visit import HomeVisitScreen
 from kiosk.screens.identify import IdentifyScreen
 from kiosk.screens.keypad import KeypadScreen
 from kiosk.screens.matters import MatterListScreen
@@ -27,6 +28,7 @@ SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
     BookletScreen,
     ReportPhotoScreen,
     ReportDoneScreen,
+    HomeVisitScreen,
     RatingScreen,
     OutOfServiceScreen,
 )

@@ -17,6 +17,7 @@ KEYS = {
     "trend_s_sqlite",
     "trend_s_postgres",
     "filings_per_s",
+    "filings_over_hello",
     "dispatch_decision_ms",
 }
 
@@ -43,6 +44,7 @@ def test_the_benchmark_prints_its_figures_and_the_json_line(
             "weekly_report_s_sqlite",
             "trend_s_sqlite",
             "filings_per_s",
+            "filings_over_hello",
             "dispatch_decision_ms",
         )
     )

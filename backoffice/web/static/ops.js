@@ -97,6 +97,11 @@
           setText("v-terminals_online", data.terminals.online);
           setText("v-terminals_total", data.terminals.total);
         }
+        if (data.home_visits) {
+          setText("v-home_waiting", data.home_visits.waiting);
+          setText("v-home_today", data.home_visits.today);
+          setText("v-home_done_7d", data.home_visits.done_7d);
+        }
         showAlarms(data.alarms);
         setText("updated", new Date().toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }));
       })

@@ -40,7 +40,7 @@ from tests.backoffice.cases.helpers import (
     photo_json,
     png,
 )
-from tests.conftest import StaffFactory
+from tests.conftest import BACKEND, StaffFactory
 
 
 def _count(db: Session, model: type) -> int:
@@ -381,5 +381,56 @@ def test_reports_filed_at_the_same_moment_all_get_through(
             assert set(db.scalars(select(Case.number))) == opened
             reports = db.scalar(select(func.sum(Case.report_count)))
             assert reports == threads * each  # the others attached to one of those cases
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.pg
+@pytest.mark.skipif(BACKEND != "postgres", reason="SQLite lets one writer in at a time")
+def test_same_spot_reports_at_the_same_instant_over_many_connections_open_one_case(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    """Reports of one problem from everywhere at once: each thread its own connection and
+    transaction, all released together, a few metres apart (within the type's 30 m radius, some
+    across a lock cell's edge) -> one case with every report on it. The duplicate check reads,
+    then inserts; without the spot's locks two filings both read 'nothing open' on PostgreSQL."""
+    engine = create_db_engine(fresh_database, pool_size=12)
+    factory = session_factory(engine)
+    with session_scope(factory) as db:
+        seed_reference_data(db)
+    now = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    threads, rounds = 10, 3
+    metre = 1 / 111_195.0
+    for round_no in range(rounds):
+        start = threading.Barrier(threads)
+        # Each round at its own spot, 200 m apart: one new case per round.
+        lon0 = ON_JIANGSU_ROAD[0] + round_no * 200 * metre
+
+        def file_one(worker: int, lon0: float = lon0, start: threading.Barrier = start) -> bool:
+            offset = (worker % 5 - 2) * 3 * metre  # -6 m .. +6 m around the spot
+            report = CaseReport(
+                source=CaseSource.INSPECTOR,
+                type_code=TYPE_SHARED_BIKE_PARKING,
+                description=f"bikes piled up, report {worker}",
+                lon=lon0 + offset,
+                lat=ON_JIANGSU_ROAD[1] + offset,
+                reporter=f"inspector:{worker}",
+            )
+            with session_scope(factory) as db:
+                db.connection()  # the connection is checked out before the start line
+                start.wait()
+                return file_report(db, report, now, photo_dir=tmp_path).created
+
+        try:
+            with ThreadPoolExecutor(threads) as pool:
+                created = list(pool.map(file_one, range(threads)))
+        except BaseException:
+            engine.dispose()
+            raise
+        assert created.count(True) == 1, f"round {round_no}: {created.count(True)} cases"
+    try:
+        with factory() as db:
+            assert _count(db, Case) == rounds
+            assert list(db.scalars(select(Case.report_count))) == [threads] * rounds
     finally:
         engine.dispose()

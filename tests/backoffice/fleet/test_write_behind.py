@@ -1,6 +1,8 @@
 """The heartbeat fast path: state kept in memory, written in batches, nothing lost at shutdown."""
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -161,3 +163,59 @@ def test_commands_queued_elsewhere_reach_the_terminal_after_a_refresh(
         client.app.state.heartbeats.refresh_commands(clock.now())  # type: ignore[attr-defined]
         commands = client.post(url, json=BEAT, headers=headers).json()["commands"]
         assert [c["kind"] for c in commands] == ["reload_content"]
+
+
+@pytest.mark.pg
+def test_two_api_processes_share_online_state_commands_and_revocations(
+    fresh_database: str, engine_of: Engine, tmp_path: Path
+) -> None:
+    """Two back-office processes on one database (two apps, each its own engine, memory and
+    token cache): a heartbeat taken by one shows the terminal online in the other after a
+    flush; a command queued in one is delivered exactly once although the terminal's beats
+    reach both at the same moment, again and again; a token revoked through one is refused by
+    the other within the token cache's time."""
+    clock = ManualClock()
+    tokens, manager = seed(engine_of, clock, 1)
+    other_engine = create_db_engine(fresh_database)
+    url, headers = "/api/v1/fleet/heartbeat", bearer(tokens[0])
+    try:
+        with (
+            app_for(fresh_database, tmp_path / "a", clock, engine_of) as a,
+            app_for(fresh_database, tmp_path / "b", clock, other_engine) as b,
+        ):
+            stores = [a.app.state.heartbeats, b.app.state.heartbeats]  # type: ignore[attr-defined]
+            assert a.post(url, json=BEAT, headers=headers).status_code == 200
+            seen = b.get("/api/v1/fleet/terminals/T-000", headers=bearer(manager)).json()
+            assert seen["online"] is False  # not written yet: A holds it in memory
+            stores[0].flush()
+            seen = b.get("/api/v1/fleet/terminals/T-000", headers=bearer(manager)).json()
+            assert seen["online"] is True
+
+            sent = b.post(
+                "/api/v1/fleet/terminals/T-000/commands",
+                json={"kind": "print_test_page"},
+                headers=bearer(manager),
+            )
+            assert sent.status_code == 201
+            for store in stores:
+                store.refresh_commands(clock.now())
+            delivered: list[int] = []
+            lock = threading.Lock()
+
+            def beat(client: TestClient) -> None:
+                commands = client.post(url, json=BEAT, headers=headers).json()["commands"]
+                with lock:
+                    delivered.extend(c["id"] for c in commands)
+
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(beat, [a, b] * 10))
+            assert delivered == [sent.json()["id"]]
+
+            with session_scope(session_factory(engine_of)) as db:
+                revoke_token(db, tokens[0], clock.now())
+            assert b.post(url, json=BEAT, headers=headers).status_code == 200  # B's cache
+            clock.advance(seconds=5)
+            assert b.post(url, json=BEAT, headers=headers).status_code == 401
+            assert a.post(url, json=BEAT, headers=headers).status_code == 401
+    finally:
+        other_engine.dispose()

@@ -34,6 +34,7 @@ PASSED_ON = {
     ("web/pages_cases.py", "error.message"): "a DomainError's message (contacts.reveal)",
     ("web/pages_cases.py", "missing.message"): "a NotFound's message",
     ("web/pages_fleet.py", "missing.message"): "a NotFound's message",
+    ("web/pages_homeservice.py", "missing.message"): "a NotFound's message",
     ("web/pages_notify.py", "missing.message"): "a NotFound's message",
     ("web/pages_services.py", "missing.message"): "a NotFound's message",
     ("web/pages_vision.py", "missing.message"): "a NotFound's message",

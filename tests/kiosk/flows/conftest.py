@@ -201,6 +201,23 @@ class QueryShown:
 
 
 @dataclass
+class HomeVisitShown:
+    summary: Texts = ("", "")
+    outcome: Texts = ("", "")
+    printable: bool = False
+    printed: Texts = ("", "")
+
+    def present(self, summary: Texts, outcome: Texts, printable: bool) -> None:
+        self.summary, self.outcome, self.printable = summary, outcome, printable
+
+    def tell(self, outcome: Texts) -> None:
+        self.outcome = outcome
+
+    def say(self, key: str, **values: str) -> None:
+        self.printed = (tr(key, "zh").format(**values), tr(key, "en").format(**values))
+
+
+@dataclass
 class Kiosk:
     """One kiosk's flows and everything a test looks at."""
 
@@ -213,6 +230,7 @@ class Kiosk:
     photo: PhotoShown
     done: DoneShown
     query: QueryShown
+    home_visit: HomeVisitShown
     devices: KioskDevices
     outbox: Outbox
     visits: Visits
@@ -254,6 +272,7 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             report_photo=PhotoShown(),
             report_done=DoneShown(),
             query=QueryShown(),
+            home_visit=HomeVisitShown(),
         )
         devices = KioskDevices()
         flows = build_flows(
@@ -279,6 +298,7 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             views.report_photo,  # type: ignore[arg-type]
             views.report_done,  # type: ignore[arg-type]
             views.query,  # type: ignore[arg-type]
+            views.home_visit,  # type: ignore[arg-type]
             devices,
             outbox,
             visits,
