@@ -468,6 +468,43 @@ WORDINGS_ZH: dict[str, str] = {
     "You may not mark case {number} a false alarm.": "您无权将案件 {number} 标记为误报。",
     "Camera {code} has no background spot {id}.": "摄像头 {code} 没有编号为 {id} 的背景位置。",
     "Camera {code} has no threshold change {id}.": "摄像头 {code} 没有编号为 {id} 的阈值调整。",
+    # --- contacts for callbacks, 110 calls, the rating loop ----------------------------------
+    "A phone number has {MIN_DIGITS} to {MAX_DIGITS} digits; check the number typed.": (
+        "电话号码应为 {MIN_DIGITS} 到 {MAX_DIGITS} 位数字，请检查输入的号码。"
+    ),
+    "This contact was erased; only its masked form is kept.": "该联系方式已删除，仅保留脱敏形式。",
+    "Say why you need the number (for example: callback on the bad rating).": (
+        "请说明查看号码的原因（例如：差评回访）。"
+    ),
+    "This contact cannot be opened with the keys this back office holds.": (
+        "本系统持有的密钥无法解密该联系方式。"
+    ),
+    "A callback number is taken only with a rating of 1 or 2.": (
+        "只有差评（1 或 2 级）才留回访电话。"
+    ),
+    "A callback number is kept only when the rater agreed to be called back.": (
+        "评价人同意回访后才保存回访电话。"
+    ),
+    "A counter rating names its counter.": "窗口评价须注明窗口。",
+    "A kiosk rating names no counter or staff; send channel 'counter'.": (
+        "自助终端评价不填窗口或工作人员；窗口评价请用 channel 'counter'。"
+    ),
+    "A terminal's rating is a kiosk or a counter channel rating.": (
+        "终端的评价只能是自助终端或窗口评价。"
+    ),
+    "Case {number} has no caller's number kept for a callback.": (
+        "案件 {number} 没有保存用于回访的来电号码。"
+    ),
+    "Case {number} did not come from a 110 call.": "案件 {number} 不是 110 转来的来电。",
+    "Write what was done for the 110 centre.": "请填写向 110 反馈的处置情况。",
+    "A 110 call carries the 110 centre's incident number (4-40 letters, digits or dashes).": (
+        "110 转来的来电须填写 110 接警单号（4-40 位字母、数字或连字符）。"
+    ),
+    "Write the {what}.": "请填写{what}。",
+    "The {what} is longer than {limit} characters.": "{what}超过 {limit} 个字符。",
+    "The rater left no number for a callback.": "评价人没有留下回访电话。",
+    "Say whether the resident was satisfied.": "请选择群众是否满意。",
+    "Say whether the appeal is upheld.": "请选择申诉是否成立。",
     # home services (上门服务)
     "Cannot {action}: request {reference} is {status}; from there it may go to {names}.": (
         "无法{action}：申请 {reference} 当前为 {status}，只能转为 {names}。"

@@ -225,7 +225,7 @@ def test_a_call_files_a_case_and_keeps_the_caller_private(
               "road_code": "JSL-R01", "landmark": "x:JSL-R02", "description": "占道"},
         follow_redirects=True,
     )  # fmt: skip
-    assert "incident number" in no_incident.text
+    assert "110 接警单号" in no_incident.text  # the message, in the page's Chinese
     assert db.scalars(select(Case).order_by(Case.id.desc())).first() == case
     missing = client.post(
         "/ops/calls",

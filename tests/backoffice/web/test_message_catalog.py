@@ -32,6 +32,7 @@ PASSED_ON = {
     ("cases/service.py", "body.reason"): "the reason a person typed",
     ("web/forms.py", "done"): "the done message each page hands to attempt()",
     ("web/forms.py", "error.message"): "a DomainError's message",
+    ("web/pages_cases.py", "error.message"): "a DomainError's message (contacts.reveal)",
     ("web/pages_cases.py", "missing.message"): "a NotFound's message",
     ("web/pages_fleet.py", "missing.message"): "a NotFound's message",
     ("web/pages_homeservice.py", "missing.message"): "a NotFound's message",
