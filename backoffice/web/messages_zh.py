@@ -505,6 +505,17 @@ WORDINGS_ZH: dict[str, str] = {
     "The rater left no number for a callback.": "评价人没有留下回访电话。",
     "Say whether the resident was satisfied.": "请选择群众是否满意。",
     "Say whether the appeal is upheld.": "请选择申诉是否成立。",
+    # no-certificate queries (queries/service.py)
+    "'{code}' is not a query with an answer to look up.": "“{code}”不是可以查询结果的事项。",
+    "No record has the number '{reference}'. Check the receipt or slip.": (
+        "没有编号为“{reference}”的记录，请核对回执或凭条。"
+    ),
+    "Type the number printed on your receipt or slip (4 to 32 letters and digits).": (
+        "请输入回执或凭条上印的编号（4 到 32 位字母和数字）。"
+    ),
+    "The query service has no record of you; ask at the counter.": (
+        "查询服务没有您的记录，请到窗口咨询。"
+    ),
     # home services (上门服务)
     "Cannot {action}: request {reference} is {status}; from there it may go to {names}.": (
         "无法{action}：申请 {reference} 当前为 {status}，只能转为 {names}。"
