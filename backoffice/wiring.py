@@ -220,7 +220,10 @@ def install(
     state.scheduler = Scheduler(
         jobs(settings, vision, the_patrol),
         InlineRunner(state.session_factory),
-        TickClaims(state.session_factory),
+        # Ticks are claimed where several processes may run the scheduler (PostgreSQL). The
+        # embedded SQLite back office is one process: a claim there would only be a write every
+        # poll, which makes anything else that reads before it writes fail ("database is locked").
+        TickClaims(state.session_factory) if engine.dialect.name == "postgresql" else None,
     )
     state.keys = Keys.of(settings)
     # Adapters to the upstreams, each the one its setting names; in demo mode an unset one is

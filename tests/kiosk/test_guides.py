@@ -346,7 +346,9 @@ def test_one_tap_consult_reference_answer_and_a_rating_with_the_real_matter_code
         headers=staff,
     )
     assert answered.status_code == 200, answered.text
-    ui.app.screens.get_screen("rating")._leave_thanks(0)  # the thanks screen's own timer
+    thanks = ui.app.screens.get_screen("rating")
+    thanks._thanks_until = 0.0  # the thanks has been shown its full time
+    thanks._leave_thanks(0)  # the thanks screen's own timer
     ui.pump()
     ui.tap(ui.find("无证件查询"))
     ui.tap(_tile(ui, "查看咨询答复"))
