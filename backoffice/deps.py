@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -23,6 +23,16 @@ from backoffice.settings import Settings
 
 SessionSource = Callable[[], AbstractContextManager[Session]]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = "zhili_writes"
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def writes(endpoint: E) -> E:
+    """Marks a GET endpoint that may write (the first look at a booklet records where it
+    starts): its session begins as a writer, as every other method's does (`get_db`). On SQLite
+    a transaction that read may not write once another connection has committed since."""
+    setattr(endpoint, _WRITES, True)
+    return endpoint
 
 
 def _finish(session: Session, commit: bool) -> None:
@@ -40,8 +50,10 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     worker-thread hop; only the commit, which waits on the database, runs on a worker thread.
     """
     state = request.app.state
-    writes = request.method not in SAFE_METHODS
-    factory = getattr(state, "writer_session_factory", None) if writes else None
+    writer = request.method not in SAFE_METHODS or getattr(
+        request.scope.get("endpoint"), _WRITES, False
+    )
+    factory = getattr(state, "writer_session_factory", None) if writer else None
     session: Session = (factory or state.session_factory)()
     request.state.db = session
     limiter = _finishing_limiter(request.app)

@@ -14,8 +14,10 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
@@ -28,6 +30,14 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "rtsp": 554, "rtsps": 322}
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # Names that always mean this machine (RFC 6761), whatever a resolver says.
 _LOCAL_NAMES = ("localhost", "localhost.localdomain")
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The one TLS context of every HTTP client the back office makes (upstream adapters,
+    webhook deliveries, camera snapshots): loading the CA certificates takes about 0.1 s of CPU,
+    which a client made per camera visit or per adapter would otherwise pay each time."""
+    return httpx.create_ssl_context()
 
 
 class BadUrl(ValueError):

@@ -33,6 +33,7 @@ import httpx
 import jsonschema_rs
 
 from backoffice.errors import Unavailable
+from backoffice.outbound import tls_context
 from backoffice.settings import DEMO_ADAPTER, Settings, StartupRefused
 
 log = logging.getLogger(__name__)
@@ -228,6 +229,7 @@ class UpstreamClient:
             timeout=httpx.Timeout(self.limits.timeout_s, connect=self.limits.connect_timeout_s),
             headers={"Accept": "application/json", **(headers or {})},
             transport=transport,
+            verify=tls_context(),
             follow_redirects=False,
         )
 

@@ -7,6 +7,7 @@ that need committed data get a fresh database cloned from a migrated template.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import itertools
 import os
@@ -31,7 +32,7 @@ from backoffice.access import Role
 from backoffice.app import create_app
 from backoffice.cases.seed import seed_reference_data
 from backoffice.clock import ManualClock
-from backoffice.db import create_db_engine, session_scope
+from backoffice.db import create_db_engine, session_scope, writing_engine
 from backoffice.deps import get_db
 from backoffice.identity import secrets as password_secrets
 from backoffice.identity.service import create_staff, issue_staff_token
@@ -352,6 +353,18 @@ class LiveServer:
         self.data_dir = data_dir
         self.pid = pid  # the server process (a fault test may limit its file sizes)
 
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session on the server's database, committed at the end. It begins as a writer: on
+        SQLite a transaction that read may not write once the running server has committed
+        since ('database is locked'), so it waits its turn instead."""
+        engine = create_db_engine(self.database_url)
+        try:
+            with session_scope(session_factory(writing_engine(engine))) as db:
+                yield db
+        finally:
+            engine.dispose()
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _upstream_peers() -> None:
@@ -407,6 +420,9 @@ def live_server(
         yield LiveServer(url, fresh_database, data_dir, pid)
     finally:
         server_launcher.stop(pid)
+        # Shown with the test's output when it fails: what the server said last.
+        print("--- the live server's log, last lines ---")
+        print("\n".join(log.read_text(errors="replace").splitlines()[-40:]))
     # Every log a live server writes is checked: no ID number or mobile number in it.
     leaks = personal_numbers_in(log.read_text(errors="replace"))
     if leaks:

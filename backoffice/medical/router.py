@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 
 from backoffice.access import CurrentTerminal
-from backoffice.deps import AppKeys, DbSession, Now
+from backoffice.deps import AppKeys, DbSession, Now, writes
 from backoffice.errors import Forbidden
 from backoffice.medical import service
 from backoffice.medical.schemas import PrintConfirm, ProgressOut, RecordsOut
@@ -34,6 +34,7 @@ def _refuse_typed(request: Request) -> None:
 
 
 @router.get("/records")
+@writes
 def unprinted_records(
     request: Request,
     db: DbSession,

@@ -30,7 +30,7 @@ from backoffice.notify.models import (
     Subscription,
 )
 from backoffice.notify.service import CANCELLED_REASON, DEFAULT_RETRY, RetryPolicy
-from backoffice.outbound import NO_PRIVATE_ADDRESSES, OutboundPolicy, guarded_request
+from backoffice.outbound import NO_PRIVATE_ADDRESSES, OutboundPolicy, guarded_request, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +318,7 @@ def deliver_due(
     http = client or httpx.Client(
         timeout=limits.timeout_s,
         limits=httpx.Limits(max_connections=limits.concurrency * 2),
+        verify=tls_context(),
     )
     deadline = ticker() + limits.budget_s
 

@@ -20,6 +20,7 @@ from backoffice.outbound import (
     OutboundPolicy,
     guarded_request,
     pinned_url,
+    tls_context,
 )
 from backoffice.vision.detector import Frame
 
@@ -120,7 +121,7 @@ class SnapshotSource:
     def grab(self) -> Frame:
         # Resolved, checked and connected to the checked address; each redirect checked again.
         try:
-            with httpx.Client(timeout=self.timeout_s) as client:
+            with httpx.Client(timeout=self.timeout_s, verify=tls_context()) as client:
                 response = guarded_request(
                     client,
                     "GET",

@@ -21,12 +21,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from backoffice.access import Role
-from backoffice.db import create_db_engine, session_scope
 from backoffice.identity.models import AccessAuditEntry, LoginAttempt
 from backoffice.identity.service import create_staff, issue_staff_token
 from backoffice.settings import DEFAULT_SECRET_KEY, get_settings
 from backoffice.suishen.models import CardChallenge
-from backoffice.wiring import session_factory
 from simulators.upstream_peers import CODE_PREFIX
 from simulators.vpcd_card import CardFault, CardHolder, SocialSecurityCardModel
 from tests.backoffice.kiosk_terminals import card_evidence
@@ -42,14 +40,10 @@ PASSWORD = "correct horse battery"
 
 def _staff(live: LiveServer, username: str, role: Role) -> dict[str, str]:
     """A staff account in the live server's database; its bearer headers."""
-    engine = create_db_engine(live.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            now = datetime.now(UTC)
-            staff = create_staff(db, username=username, password=PASSWORD, role=role, now=now)
-            return bearer(issue_staff_token(db, staff, now))
-    finally:
-        engine.dispose()
+    with live.session() as db:
+        now = datetime.now(UTC)
+        staff = create_staff(db, username=username, password=PASSWORD, role=role, now=now)
+        return bearer(issue_staff_token(db, staff, now))
 
 
 def _terminal(http: httpx.Client, manager: dict[str, str], code: str) -> dict[str, str]:
@@ -102,16 +96,12 @@ def test_card_reads_count_only_when_the_card_answers_its_own_challenge(
 
     # An answer after the challenge's lifetime (its end moved into the past in the database).
     late = card_evidence(http, here, A_NUMBER, A_NAME)
-    engine = create_db_engine(live_server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            db.execute(
-                update(CardChallenge)
-                .where(CardChallenge.challenge == late["challenge"])
-                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-            )
-    finally:
-        engine.dispose()
+    with live_server.session() as db:
+        db.execute(
+            update(CardChallenge)
+            .where(CardChallenge.challenge == late["challenge"])
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
     expired = http.post(IDENTIFY, json=late, headers=here)
     assert expired.status_code == 401 and "expired" in expired.json()["detail"]
 
@@ -195,14 +185,10 @@ def test_guessing_passwords_is_limited_per_account_and_per_address(
         assert _sign_in(http, "night-officer", "guess", "10.9.1.1").status_code == 429
     assert _sign_in(http, "night-officer", PASSWORD, "10.9.1.2").status_code == 201
 
-    engine = create_db_engine(live_server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            attempts = db.scalar(
-                select(func.count()).select_from(LoginAttempt).where(LoginAttempt.channel == "api")
-            )
-    finally:
-        engine.dispose()
+    with live_server.session() as db:
+        attempts = db.scalar(
+            select(func.count()).select_from(LoginAttempt).where(LoginAttempt.channel == "api")
+        )
     assert attempts == 30 + 1 + 10 + 1 + 30 + 1  # every API attempt is audited
 
 
@@ -293,14 +279,8 @@ def test_revoked_access_stops_at_once(
     refused = http.post("/open311/v2/requests.json", data=post)
     assert refused.status_code == 403
 
-    engine = create_db_engine(live_server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            actions = list(
-                db.scalars(select(AccessAuditEntry.action).order_by(AccessAuditEntry.id))
-            )
-    finally:
-        engine.dispose()
+    with live_server.session() as db:
+        actions = list(db.scalars(select(AccessAuditEntry.action).order_by(AccessAuditEntry.id)))
     assert actions == [
         "logout",
         "disable_staff",

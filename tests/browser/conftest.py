@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from backoffice.db import create_db_engine, session_scope
 from backoffice.demo.history import OpsData, seed_ops_data
-from backoffice.wiring import session_factory
 from tests.conftest import ARTIFACTS, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,12 +40,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def ops(live_server: LiveServer) -> OpsData:
-    engine = create_db_engine(live_server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            return seed_ops_data(db, datetime.now(UTC), live_server.data_dir / "photos")
-    finally:
-        engine.dispose()
+    with live_server.session() as db:
+        return seed_ops_data(db, datetime.now(UTC), live_server.data_dir / "photos")
 
 
 class Ops:

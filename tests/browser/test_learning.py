@@ -9,12 +9,10 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import expect
 
 from backoffice.access import Role
-from backoffice.db import create_db_engine, session_scope
 from backoffice.demo.history import OpsData
 from backoffice.vision import service
 from backoffice.vision.learning import background, thresholds
 from backoffice.vision.learning.models import StaticSpot
-from backoffice.wiring import session_factory
 from tests.browser.conftest import Ops, shoot
 from tests.conftest import LiveServer
 
@@ -23,8 +21,7 @@ def test_an_operator_clears_learned_background_and_reverts_a_threshold(
     pages: Ops, ops: OpsData, live_server: LiveServer
 ) -> None:
     now = datetime.now(UTC)
-    engine = create_db_engine(live_server.database_url)
-    with session_scope(session_factory(engine)) as db:
+    with live_server.session() as db:
         camera = service.get_camera(db, ops.camera_code)
         zone = camera.zones[0]
         db.add(
@@ -43,7 +40,6 @@ def test_an_operator_clears_learned_background_and_reverts_a_threshold(
         )
         background.count_false(db, camera.id, now, suppressed=12, alarms=1)
         thresholds.log_change(db, zone, 0.62, now, "outcomes", "1 false alarm(s), 0 verified")
-    engine.dispose()
 
     page = pages.sign_in("demo-operator", ops.logins[Role.OPERATOR].password)
     page.goto("/ops/cameras")

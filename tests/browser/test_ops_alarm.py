@@ -11,9 +11,7 @@ from backoffice.access import Role
 from backoffice.cases import descriptions
 from backoffice.cases.intake import CaseReport, file_report
 from backoffice.cases.states import CaseSource
-from backoffice.db import create_db_engine, session_scope
 from backoffice.demo.history import OpsData
-from backoffice.wiring import session_factory
 from tests.browser.conftest import Ops, shoot
 from tests.conftest import LiveServer
 
@@ -22,27 +20,23 @@ def file_old_patrol_case(server: LiveServer, days: int) -> str:
     fact = descriptions.fact(
         descriptions.AI_NO_PARKING, zone="长宁路北侧", count=3, minutes=10, camera="CAM-CN-01"
     )
-    engine = create_db_engine(server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            filed = file_report(
-                db,
-                CaseReport(
-                    source=CaseSource.AI_PATROL,
-                    type_code="E-0506",
-                    description=descriptions.render(fact, "zh", ""),
-                    description_fact=fact,
-                    lon=121.4245,
-                    lat=31.2268,
-                    reporter="AI patrol CAM-CN-01",
-                    dedupe_key="camera:CAM-CN-01/zone:1",
-                ),
-                datetime.now(UTC) - timedelta(days=days),
-                photo_dir=server.data_dir / "photos",
-            )
-            return filed.case_number
-    finally:
-        engine.dispose()
+    with server.session() as db:
+        filed = file_report(
+            db,
+            CaseReport(
+                source=CaseSource.AI_PATROL,
+                type_code="E-0506",
+                description=descriptions.render(fact, "zh", ""),
+                description_fact=fact,
+                lon=121.4245,
+                lat=31.2268,
+                reporter="AI patrol CAM-CN-01",
+                dedupe_key="camera:CAM-CN-01/zone:1",
+            ),
+            datetime.now(UTC) - timedelta(days=days),
+            photo_dir=server.data_dir / "photos",
+        )
+        return filed.case_number
 
 
 def test_an_alarm_older_than_a_day_rings_escalated_until_acknowledged(

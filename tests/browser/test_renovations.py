@@ -10,10 +10,8 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import Page, expect
 
 from backoffice.access import Role
-from backoffice.db import create_db_engine, session_scope
 from backoffice.demo.history import OpsData
 from backoffice.identity.service import create_staff
-from backoffice.wiring import session_factory
 from backoffice.workcal import SHANGHAI
 from tests.browser.conftest import Ops, shoot
 from tests.conftest import LiveServer
@@ -22,19 +20,15 @@ PASSWORD = "correct horse battery"
 
 
 def unit_staff(server: LiveServer, username: str, unit_code: str) -> None:
-    engine = create_db_engine(server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            create_staff(
-                db,
-                username=username,
-                password=PASSWORD,
-                role=Role.UNIT_STAFF,
-                unit_code=unit_code,
-                now=datetime.now(UTC),
-            )
-    finally:
-        engine.dispose()
+    with server.session() as db:
+        create_staff(
+            db,
+            username=username,
+            password=PASSWORD,
+            role=Role.UNIT_STAFF,
+            unit_code=unit_code,
+            now=datetime.now(UTC),
+        )
 
 
 def fill_flat(form: Page, scope: str, start: str, end: str) -> None:

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from backoffice.clock import SystemClock
-from backoffice.db import create_db_engine, session_scope
+from backoffice.db import create_db_engine, session_scope, writing_engine
 from backoffice.demo.seed import DEMO_TERMINAL, demo_enrollment_code, seed_demo
 from backoffice.wiring import session_factory
 from tests.conftest import ARTIFACTS, LiveServer, bearer
@@ -20,7 +20,7 @@ from tests.conftest import ARTIFACTS, LiveServer, bearer
 
 def _seed(database_url: str) -> str:
     engine = create_db_engine(database_url)
-    with session_scope(session_factory(engine)) as db:
+    with session_scope(session_factory(writing_engine(engine))) as db:  # beside the live server
         db_session: Session = db
         seed_demo(db_session, SystemClock().now())
         code = demo_enrollment_code(db_session, SystemClock().now())

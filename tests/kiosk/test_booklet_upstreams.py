@@ -17,14 +17,12 @@ from sqlalchemy import select
 
 from backoffice.access import Role
 from backoffice.clock import SystemClock
-from backoffice.db import create_db_engine, session_scope
 from backoffice.identity.service import create_staff
 from backoffice.keys import Keys
 from backoffice.medical.models import BookletProgress
 from backoffice.medical.service import LINES_PER_PAGE, PAGES_PER_BOOKLET
 from backoffice.settings import Settings
 from backoffice.suishen.personal import keyed_hash
-from backoffice.wiring import session_factory
 from kiosk.devices.base import CardIdentity, CardRemoved, QrScanned
 from kiosk.devices.factory import build_printer
 from kiosk.fonts import font_path
@@ -109,15 +107,11 @@ def test_a_suishen_code_through_the_real_adapter_prints_the_upstreams_records(
 def _counter_registers(live: LiveServer, id_number: str, serial: str) -> str:
     """Counter staff sign in to the ops pages of the live back office and register the new
     booklet; returns the page's message."""
-    engine = create_db_engine(live.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            create_staff(
-                db, username="counter-1", password="counter staff password",
-                role=Role.CALL_TAKER, now=SystemClock().now(),
-            )  # fmt: skip
-    finally:
-        engine.dispose()
+    with live.session() as db:
+        create_staff(
+            db, username="counter-1", password="counter staff password",
+            role=Role.CALL_TAKER, now=SystemClock().now(),
+        )  # fmt: skip
     with httpx.Client(base_url=live.url, timeout=30, follow_redirects=True) as browser:
         form = browser.get("/ops/login").text
         csrf = re.search(r'name="csrf" value="([^"]*)"', form)
@@ -150,17 +144,13 @@ def test_a_full_booklet_sends_the_person_to_the_counter_then_prints_on_page_1_of
     upstream_peers().medical.add_person(person, SystemClock().now().date(), count=FULL + 3)
     waiting = upstream_peers().medical.visits_of(person)[FULL:]
     # The booklet was printed to its last line at earlier visits.
-    engine = create_db_engine(live_server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            db.add(
-                BookletProgress(
-                    id_hash=person, printed_through_seq=FULL, next_page=PAGES_PER_BOOKLET + 1,
-                    next_line=1, updated_at=SystemClock().now(),
-                )
-            )  # fmt: skip
-    finally:
-        engine.dispose()
+    with live_server.session() as db:
+        db.add(
+            BookletProgress(
+                id_hash=person, printed_through_seq=FULL, next_page=PAGES_PER_BOOKLET + 1,
+                next_line=1, updated_at=SystemClock().now(),
+            )
+        )  # fmt: skip
     ui: KioskUI = _enrolled(live_server, tmp_path, make_kiosk_ui)
     _with_printer(ui, printer_peer)
     reader = FakeReader()
@@ -204,18 +194,14 @@ def test_a_full_booklet_sends_the_person_to_the_counter_then_prints_on_page_1_of
 
     # The confirmations reach the back office: the records are in the new booklet, once.
     assert ui.app.agent.deliver_outbox() is not None
-    engine = create_db_engine(live_server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            progress = db.scalars(
-                select(BookletProgress).where(BookletProgress.id_hash == person)
-            ).one()
-            assert (progress.printed_through_seq, progress.booklet_number) == (FULL + 3, 2)
-            assert (progress.next_page, progress.next_line, progress.booklet_serial) == (
-                1, 4, "SH-2026-0417",
-            )  # fmt: skip
-    finally:
-        engine.dispose()
+    with live_server.session() as db:
+        progress = db.scalars(
+            select(BookletProgress).where(BookletProgress.id_hash == person)
+        ).one()
+        assert (progress.printed_through_seq, progress.booklet_number) == (FULL + 3, 2)
+        assert (progress.next_page, progress.next_line, progress.booklet_serial) == (
+            1, 4, "SH-2026-0417",
+        )  # fmt: skip
 
 
 def test_with_an_upstream_down_the_kiosk_says_so_and_nothing_is_recorded(
@@ -247,12 +233,8 @@ def test_with_an_upstream_down_the_kiosk_says_so_and_nothing_is_recorded(
         "随申码核验服务暂时无法连接，本次未办理任何事项。请稍后再试，或插入社保卡。"
     )
     assert ui.app.visit is not None and ui.app.visit.identity is None
-    engine = create_db_engine(live_server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            assert db.scalars(select(Identification)).all() == []
-    finally:
-        engine.dispose()
+    with live_server.session() as db:
+        assert db.scalars(select(Identification)).all() == []
 
     with fault(peers.medical, "error"):
         scanner.events.put(QrScanned(peers.suishen.issue(id_number, name)))

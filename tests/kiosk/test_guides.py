@@ -16,8 +16,6 @@ import pytest
 from backoffice.access import Role
 from backoffice.catalog.service import load_seed
 from backoffice.clock import SystemClock
-from backoffice.db import create_db_engine, session_scope
-from backoffice.wiring import session_factory
 from kiosk.agent import AgentState, FleetAgent
 from kiosk.catalog import CatalogStore, Refresh
 from kiosk.config import KioskConfig
@@ -243,10 +241,8 @@ def test_a_consult_while_offline_is_refused_in_plain_words(kiosk_ui: KioskUI) ->
 
 def _enrolled(live_server: LiveServer, tmp_path: Path, make_kiosk_ui: Any) -> KioskUI:
     code = _seed(live_server.database_url)
-    engine = create_db_engine(live_server.database_url)
-    with session_scope(session_factory(engine)) as db:
+    with live_server.session() as db:
         load_seed(db, SystemClock().now())
-    engine.dispose()
     config = KioskConfig(
         server_url=live_server.url,
         token_path=tmp_path / "kiosk" / "token.json",

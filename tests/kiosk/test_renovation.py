@@ -13,9 +13,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from backoffice.contacts.models import Contact
-from backoffice.db import create_db_engine, session_scope
 from backoffice.renovations.models import Channel, Renovation, RenovationStatus
-from backoffice.wiring import session_factory
 from tests.conftest import LiveServer
 from tests.kiosk.conftest import KioskUI
 from tests.kiosk.test_guides import _enrolled, _pump_until
@@ -47,21 +45,17 @@ def _type(ui: KioskUI, field: str, digits: str) -> None:
 
 
 def _registrations(live_server: LiveServer) -> list[tuple[Renovation, int]]:
-    engine = create_db_engine(live_server.database_url)
-    try:
-        with session_scope(session_factory(engine)) as db:
-            rows = []
-            for r in db.scalars(select(Renovation).order_by(Renovation.id)):
-                contacts = db.scalars(
-                    select(Contact).where(
-                        Contact.owner_kind == "renovation", Contact.owner_id == str(r.id)
-                    )
-                ).all()
-                db.expunge(r)
-                rows.append((r, len(contacts)))
-            return rows
-    finally:
-        engine.dispose()
+    with live_server.session() as db:
+        rows = []
+        for r in db.scalars(select(Renovation).order_by(Renovation.id)):
+            contacts = db.scalars(
+                select(Contact).where(
+                    Contact.owner_kind == "renovation", Contact.owner_id == str(r.id)
+                )
+            ).all()
+            db.expunge(r)
+            rows.append((r, len(contacts)))
+        return rows
 
 
 def test_an_owner_signs_up_a_renovation_at_the_kiosk_signing_with_a_finger(

@@ -12,8 +12,6 @@ import httpx
 from georeport import GeoReport
 
 from backoffice.cases.seed import seed_reference_data
-from backoffice.db import create_db_engine, session_scope
-from backoffice.wiring import session_factory
 from tests.conftest import LiveServer
 
 
@@ -35,10 +33,8 @@ def issue_key(server: LiveServer, name: str) -> str:
 
 
 def test_a_third_party_client_lists_posts_and_reads_back(live_server: LiveServer) -> None:
-    engine = create_db_engine(live_server.database_url)
-    with session_scope(session_factory(engine)) as db:
+    with live_server.session() as db:
         seed_reference_data(db)
-    engine.dispose()
     key = issue_key(live_server, "江苏路随手拍")
     assert key.startswith("o311_") and len(key) > 40
     root = f"{live_server.url}/open311/v2"

@@ -15,7 +15,6 @@ import pytest
 from backoffice.access import Role
 from backoffice.catalog.service import load_seed
 from backoffice.clock import SystemClock
-from backoffice.db import create_db_engine, make_session_factory, session_scope
 from kiosk.agent import FleetAgent, KioskStatus
 from kiosk.catalog import Sender
 from kiosk.config import KioskConfig
@@ -49,10 +48,8 @@ def healthy_peer() -> Iterator[QueryPeer]:
 @pytest.fixture
 def sender(healthy_peer: QueryPeer, live_server: LiveServer, tmp_path: Path) -> Sender:
     """An enrolled kiosk's sender, to a back office with the seed catalog."""
-    engine = create_db_engine(live_server.database_url)
-    with session_scope(make_session_factory(engine)) as db:
+    with live_server.session() as db:
         load_seed(db, SystemClock().now())
-    engine.dispose()
     code = _seed(live_server.database_url)
     config = KioskConfig(
         server_url=live_server.url, token_path=tmp_path / "token.json", enrollment_code=code
