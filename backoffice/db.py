@@ -50,6 +50,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SQLITE_POOL_SIZE = 48
+
+
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the project's SQLite settings: WAL, foreign keys, real transactions."""
     parsed = make_url(url)
@@ -57,6 +60,11 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # A connection for each thread that may hold one (the request threads, the commit
+        # threads, the jobs), kept open: past the pool's size every connection is closed again
+        # on return, and each new one costs its PRAGMAs (a fifth of an uncached heartbeat).
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
     @event.listens_for(engine, "connect")
