@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backoffice.access import Principal, Role, TokenKind
@@ -26,6 +27,8 @@ from backoffice.identity.guard import Attempt, SignInGuard
 from backoffice.identity.models import Staff
 from backoffice.web.models import LoginAttempt, WebSession
 from backoffice.web.settings import WebSettings
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "zhili_session"
 
@@ -235,9 +238,26 @@ def flash(user: PageUser, message: str, *, ok: bool = True) -> None:
 
 
 def take_flash(user: PageUser) -> tuple[str, bool] | None:
-    if not user.session.flash:
+    """The message for the page being drawn, cleared as it is shown. A page is read in a
+    transaction that began as a reader: on SQLite one that read may not write once another
+    connection has committed since, so the clearing is tried in a savepoint and, refused, left
+    for the next page (which shows the message once more) instead of failing this one."""
+    session = user.session
+    if not session.flash:
         return None
-    message, ok = user.session.flash, user.session.flash_ok
-    user.session.flash = None
-    user.session.flash_ok = True
+    message, ok = session.flash, session.flash_ok
+    db = object_session(session)
+    if db is not None:
+        try:
+            with db.begin_nested():
+                db.execute(
+                    update(WebSession)
+                    .where(WebSession.id == session.id)
+                    .values(flash=None, flash_ok=True)
+                    .execution_options(synchronize_session=False)
+                )
+        except OperationalError:
+            log.info("a page's message stays for the next page (the database was busy)")
+    set_committed_value(session, "flash", None)
+    set_committed_value(session, "flash_ok", True)
     return message, ok

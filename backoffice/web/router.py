@@ -7,11 +7,9 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backoffice.deps import writes
 from backoffice.errors import http_error_answer
 from backoffice.web import (
     pages_cases,
@@ -110,11 +108,6 @@ def install(app: FastAPI) -> None:
         pages_notify.router,
         pages_renovations.router,
     ):
-        # A page may write while it is read (the flash it shows is cleared, an idle session is
-        # ended, the session's use recorded): each begins as a writer (`deps.writes`).
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                writes(route.endpoint)
         app.include_router(router)
     app.mount("/ops/static", StaticFiles(directory=STATIC_DIR), name="ops-static")
     app.add_exception_handler(LoginRequired, _login_required)

@@ -10,18 +10,21 @@ import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.app import create_app
 from backoffice.clock import ManualClock
+from backoffice.db import create_db_engine, session_scope
 from backoffice.identity.models import SignInCounter
 from backoffice.identity.service import create_staff
 from backoffice.settings import Settings
+from backoffice.web.auth import PageUser, take_flash
 from backoffice.web.models import LoginAttempt, WebSession
+from backoffice.wiring import session_factory
 from tests.backoffice.web.helpers import PASSWORD, csrf_of, hidden, log_in, make_staff
-from tests.conftest import in_process_settings
+from tests.conftest import BACKEND, in_process_settings
 
 
 @pytest.fixture
@@ -266,3 +269,40 @@ def test_the_counters_can_live_in_redis_shared_by_every_process(
     assert db.scalars(select(SignInCounter)).all() == []
     keys = redis.Redis.from_url(REDIS_URL).keys(f"*{address[0]}*")
     assert keys, "the address's count is in Redis"
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's readers may not write once outrun")
+def test_a_page_shows_its_message_though_another_connection_wrote_since_it_began(
+    fresh_database: str,
+) -> None:
+    """A page is read as a reader; clearing the message it shows is a write, which SQLite
+    refuses once another connection has committed since the page began reading. The page is
+    still served with its message, and the message stays for the next page."""
+    now = ManualClock().now()
+    engine = create_db_engine(fresh_database)
+    with session_scope(session_factory(engine)) as db:
+        staff = create_staff(db, username="op-1", password=PASSWORD, role=Role.OPERATOR, now=now)
+        db.add(
+            WebSession(
+                digest=secrets.token_hex(32),
+                staff_id=staff.id,
+                csrf_token="csrf",
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + timedelta(hours=1),
+                flash="Saved ✓",
+                flash_ok=True,
+            )
+        )
+    page = session_factory(engine)()
+    user = PageUser.of(page.scalars(select(WebSession)).one())  # the page begins reading
+    with engine.begin() as other:  # another request commits meanwhile
+        other.execute(
+            insert(LoginAttempt).values(username="x", at=now, outcome="failed", client="c")
+        )
+    assert take_flash(user) == ("Saved ✓", True)
+    page.commit()  # nothing is left to write: the page is served
+    page.close()
+    with engine.connect() as conn:
+        assert conn.scalar(select(WebSession.flash)) == "Saved ✓"  # shown again next time
+    engine.dispose()
