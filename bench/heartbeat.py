@@ -9,12 +9,16 @@ only by this benchmark. wrk (Debian package `wrk`) drives the two endpoints in a
 rounds from another process; its Lua script walks the enrolled terminals' tokens in turn
 and counts 2xx answers.
 
-Two runs: `cached` with 200 terminals (each token comes round within milliseconds, so the
-5-second token cache always answers: an upper bound) and `uncached` with 20,000 terminals (no
-token comes round within 5 s, as with real kiosks beating every 30 s: every beat looks its
-token up). After a clean shutdown (SIGTERM: the lifespan flushes the batched writer) `lost`
-is what the server answered but did not write, counted by the server itself; heartbeats wrk
-gave up on as a round ended are counted apart (`abandoned_by_wrk`), never offset against it.
+Two runs: `cached` with 200 terminals (each token comes round within milliseconds, inside the
+5-second cache every token kind has) and `uncached` with 20,000 terminals (no token comes
+round within 5 s, as with real kiosks beating every 30 s). Past 5 s a terminal's token is
+answered from the process's known terminal tokens while its reading of the revoked ones (a
+count, every 5 s) is fresh (identity/tokens.py), so the warm-up walks every token once (each
+looked up in the database once per process, as after a restart: `first_sight_per_s`) and the
+rounds measure the steady state. After a clean shutdown (SIGTERM: the lifespan flushes the
+batched writer) `lost` is what the server answered but did not write, counted by the server
+itself; heartbeats wrk gave up on as a round ended are counted apart (`abandoned_by_wrk`),
+never offset against it.
 """
 
 from __future__ import annotations
@@ -189,8 +193,10 @@ def measure(
     server, port = bench_server.start("bench.heartbeat:bench_app", env, log_path)
     base = f"http://127.0.0.1:{port}"
     try:
-        # Warm both paths (imports, connections, the database's first reads) before measuring.
-        warm_ok, _, _ = _wrk(base, workdir / "heartbeat.lua", 5, connections)
+        # Warm both paths (imports, connections, the database's first reads) before measuring,
+        # every terminal's token seen once: a process's first sight of a token reads it.
+        warm_s = max(5, terminals // 400)
+        warm_ok, _, _ = _wrk(base, workdir / "heartbeat.lua", warm_s, connections)
         _wrk(f"{base}/bench/hello", workdir / "hello.lua", 2, connections)
         # Alternate the two endpoints in rounds so that a change in the machine's load
         # during the run weighs on both alike.
@@ -221,6 +227,9 @@ def measure(
         "lost": int(lost_line.group(1)) - int(lost_line.group(2)) if lost_line else 0,
         # Written, but wrk gave up on the answer in flight as a round ended (not a loss).
         "abandoned_by_wrk": max(0, in_db - answered),
+        # Heartbeats per second while the warm-up saw tokens for the first time.
+        "first_sight_per_s": round(warm_ok / warm_s, 1),
+        "first_sight_covered": warm_ok >= terminals,
         # Seconds before a terminal's token comes round again (wrk walks the list in order).
         "token_reuse_s": round(terminals / beats_per_s, 1) if beats_per_s else 0.0,
     }
@@ -261,7 +270,8 @@ def main() -> int:
     per_s = float(uncached["heartbeats_per_s"])
     print(
         f"{per_s:.0f} uncached heartbeats/s on one server process = about {per_s * 30:,.0f} "
-        "terminals at one heartbeat every 30 s (each beat a token lookup, as a real kiosk's)"
+        "terminals at one heartbeat every 30 s (every token past the 5 s cache, as a real "
+        "kiosk's; read from the database once per process)"
     )
     result = {
         "heartbeat_over_hello": runs["cached"]["over_hello"],

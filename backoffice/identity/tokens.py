@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from backoffice.access import Principal, Role, TokenKind
@@ -60,11 +60,26 @@ def principal_for_token(db: Session, token: str, now: datetime) -> Principal:
     return _principal_and_expiry(db, token, now)[0]
 
 
+# Revoked terminal tokens: how many (one scan of a small table), and their digests when that
+# changed. Tokens are revoked, never deleted, so the count only grows.
+_TERMINAL_REVOKED = (ApiToken.kind == TokenKind.TERMINAL) & ApiToken.revoked_at.is_not(None)
+_REVOKED_COUNT = select(func.count()).select_from(ApiToken).where(_TERMINAL_REVOKED)
+_REVOKED_DIGESTS = select(ApiToken.digest).where(_TERMINAL_REVOKED)
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
 class TokenCache:
-    """Principals by token digest for `ttl` (at most 5 s), never past the token's own expiry, so
-    that a request costs no token query. A revocation in this process drops the entries at
-    once (`forget`); in another process of the back office it takes effect within `ttl` (the
-    `token_cache_s` setting). One per app, shared by the staff API and the heartbeats."""
+    """Principals by token digest, so that a request costs no token query. One per app, shared
+    by the staff API and the heartbeats.
+
+    Staff and unit tokens are kept for `ttl` (the `token_cache_s` setting, at most 5 s; an
+    account may be disabled). Terminal tokens are kept while the process runs, never past
+    their own expiry: a kiosk beats every 30 s, so a 5-second cache would never hold its token
+    and every beat would cost a token query. Instead the revoked terminal tokens are read again
+    whenever that reading is `ttl` old (a count; the digests only when it changed), and a
+    terminal token is answered from memory only while that reading is fresh. So a revocation
+    in another process takes effect here within `ttl`, for every kind of token; one in this
+    process drops the entries at once (`forget`). With `ttl` 0 nothing is kept."""
 
     MAX_TTL = timedelta(seconds=5)
 
@@ -74,24 +89,65 @@ class TokenCache:
         self.ttl = min(ttl, self.MAX_TTL)
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[Principal, datetime]] = {}
+        self._reading = threading.Lock()  # one reading of the revocations at a time
+        self._revoked: frozenset[str] = frozenset()
+        self._revoked_count = -1
+        self._revocations_read_at: datetime | None = None
+
+    def _revocations_fresh(self, now: datetime) -> bool:
+        read_at = self._revocations_read_at
+        return read_at is not None and read_at <= now < read_at + self.ttl
 
     def get(self, token: str, now: datetime) -> Principal | None:
         with self._lock:
             hit = self._entries.get(token_digest(token))
-        return hit[0] if hit is not None and hit[1] > now else None
+        if hit is None or hit[1] <= now:
+            return None
+        if hit[0].kind is TokenKind.TERMINAL and not self._revocations_fresh(now):
+            return None  # `lookup` reads the revocations first
+        return hit[0]
 
     def lookup(self, db: Session, token: str, now: datetime) -> Principal:
-        """The caller of a token from the database (401 if unknown, revoked or expired),
-        then cached."""
+        """The caller of a token: from memory when a terminal token is known and the
+        revocations were read within `ttl`, else from the database (401 if unknown, revoked or
+        expired), then kept."""
+        if self.ttl <= timedelta(0):
+            return _principal_and_expiry(db, token, now)[0]
+        self._read_revocations(db, now)
+        known = self.get(token, now)
+        if known is not None:
+            return known
         principal, expires_at = _principal_and_expiry(db, token, now)
-        until = now + self.ttl
-        if expires_at is not None:
-            until = min(until, expires_at)
+        if principal.kind is TokenKind.TERMINAL:
+            until = expires_at or _NEVER
+        else:
+            until = now + self.ttl if expires_at is None else min(now + self.ttl, expires_at)
+        digest = token_digest(token)
         with self._lock:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
-            self._entries[token_digest(token)] = (principal, until)
+            # A reading of the revocations that ran while this one read the token has dropped
+            # what it found revoked already: never put such a token back.
+            if digest not in self._revoked:
+                self._entries[digest] = (principal, until)
         return principal
+
+    def _read_revocations(self, db: Session, now: datetime) -> None:
+        if self._revocations_fresh(now):
+            return
+        with self._reading:
+            if self._revocations_fresh(now):
+                return
+            connection = db.connection()
+            count = connection.execute(_REVOKED_COUNT).scalar_one()
+            if count != self._revoked_count:
+                revoked = frozenset(connection.execute(_REVOKED_DIGESTS).scalars())
+                with self._lock:
+                    self._revoked = revoked
+                    for digest in revoked & self._entries.keys():
+                        del self._entries[digest]
+                self._revoked_count = count
+            self._revocations_read_at = now
 
     def forget_token(self, token: str) -> None:
         """Drop one token's cached principal (it was just revoked)."""

@@ -5,10 +5,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from backoffice.access import Role
 from backoffice.app import create_app
@@ -129,6 +130,46 @@ def test_a_revoked_token_stops_working_within_the_cache_time(
         unknown = client.post(url, json=BEAT, headers=bearer("zhl_not-a-token"))
         assert unknown.status_code == 401
     assert count_in_db(engine_of)[0] == 2
+
+
+def test_a_known_terminal_token_costs_no_token_query_at_every_30_s_beat(
+    fresh_database: str, engine_of: Engine, tmp_path: Path
+) -> None:
+    """A kiosk beats every 30 s, past any 5-second cache: its token is looked up once, then
+    answered from memory while the revocations, read again every `token_cache_s` (one count),
+    say it stands; revoked in another process, it is refused at the next reading."""
+    clock = ManualClock()
+    tokens, _ = seed(engine_of, clock, 3)
+    token_queries: list[str] = []
+
+    def watch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM api_tokens" in statement:
+            kind = "count" if "count(" in statement else "revoked"
+            token_queries.append("row" if "digest =" in statement else kind)
+
+    event.listen(engine_of, "before_cursor_execute", watch)
+    url = "/api/v1/fleet/heartbeat"
+    try:
+        with app_for(fresh_database, tmp_path, clock, engine_of) as client:
+            for token in tokens:
+                assert client.post(url, json=BEAT, headers=bearer(token)).status_code == 200
+            assert token_queries.count("row") == 3
+            for _ in range(4):  # two minutes of beats
+                clock.advance(seconds=30)
+                for token in tokens:
+                    assert client.post(url, json=BEAT, headers=bearer(token)).status_code == 200
+            assert token_queries.count("row") == 3  # none since the first beat of each
+            # One count per reading (5), the revoked digests at the first only (none changed).
+            assert (token_queries.count("count"), token_queries.count("revoked")) == (5, 1)
+
+            with session_scope(session_factory(engine_of)) as db:  # another process
+                revoke_token(db, tokens[0], clock.now())
+            clock.advance(seconds=30)
+            refused = client.post(url, json=BEAT, headers=bearer(tokens[0]))
+            assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+            assert client.post(url, json=BEAT, headers=bearer(tokens[1])).status_code == 200
+    finally:
+        event.remove(engine_of, "before_cursor_execute", watch)
 
 
 def test_commands_queued_elsewhere_reach_the_terminal_after_a_refresh(
