@@ -461,6 +461,7 @@ class Filings:
     created: int
     cpu_ms: float  # the server processes' CPU per filing
     hello_per_s: float  # the same server's in-process baseline, same client, same connections
+    hello_cpu_ms: float = 0.0  # the server processes' CPU per hello: what the machine adds
 
     @property
     def over_hello(self) -> float:
@@ -507,7 +508,10 @@ def filings_per_s(
     server, port, log_path = _serve(url, data_dir, workers)
     try:
         warm = _post_all(port, token, bodies[:warm_up], connections)  # imports, caches
-        hello = _hello_per_s(port, max(200, count), connections)
+        hellos = max(200, count)
+        hello_cpu_started = bench_server.cpu_s(server.pid)
+        hello = _hello_per_s(port, hellos, connections)
+        hello_cpu_ms = (bench_server.cpu_s(server.pid) - hello_cpu_started) / hellos * 1000
         cpu_started = bench_server.cpu_s(server.pid)
         started = time.perf_counter()
         measured = _post_all(port, token, bodies[warm_up:], connections)
@@ -532,7 +536,7 @@ def filings_per_s(
         raise SystemExit(f"filings lost: {answered.total()} answered, {reports} intake rows")
     if cases != answered[201]:
         raise SystemExit(f"{answered[201]} filings answered 201 but {cases} new cases exist")
-    return Filings(count / elapsed, measured[201], cpu_ms, hello)
+    return Filings(count / elapsed, measured[201], cpu_ms, hello, hello_cpu_ms)
 
 
 def postgres_url() -> str | None:

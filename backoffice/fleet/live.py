@@ -132,6 +132,7 @@ class HeartbeatStore:
         # difference at shutdown is what was lost (the benchmark reads it from the log).
         self.taken = 0
         self.written = 0
+        self._flushing = threading.Lock()
         # When each terminal was last noted as having a command (monotonic seconds): a refresh
         # whose read began before that command was committed must not forget it.
         self._noted: dict[int, float] = {}
@@ -186,23 +187,26 @@ class HeartbeatStore:
             self.written += 1
 
     def flush(self) -> int:
-        """Write what arrived since the last flush; returns the heartbeats written."""
-        with self._lock:
-            batch, self._pending = self._pending, _Batch()
-        if not batch:
-            return 0
-        try:
-            with self.sessions() as db:
-                begin_writing(db)
-                _write(db, batch)
-        except Exception:
+        """Write what arrived since the last flush; returns the heartbeats written. One flush
+        at a time: the last one at shutdown waits for the writer's, which cancelling its task
+        does not stop (a thread), so both batches are written and counted before it returns."""
+        with self._flushing:
             with self._lock:
-                self._pending.merge_older(batch)
-            raise
-        written = sum(batch.counts.values())
-        with self._lock:
-            self.written += written
-        return written
+                batch, self._pending = self._pending, _Batch()
+            if not batch:
+                return 0
+            try:
+                with self.sessions() as db:
+                    begin_writing(db)
+                    _write(db, batch)
+            except Exception:
+                with self._lock:
+                    self._pending.merge_older(batch)
+                raise
+            written = sum(batch.counts.values())
+            with self._lock:
+                self.written += written
+            return written
 
     def note_outbox_problems(self, terminal_id: int, beat: HeartbeatIn, now: datetime) -> int:
         """Open an alert for each problem the kiosk's outbox reported (rare: a refused item, a
