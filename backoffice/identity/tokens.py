@@ -95,8 +95,10 @@ class TokenCache:
         self._revocations_read_at: datetime | None = None
 
     def _revocations_fresh(self, now: datetime) -> bool:
+        # A request's `now` may be a moment older than a reading another thread just made;
+        # a clock set back by more than `ttl` makes the next request read again.
         read_at = self._revocations_read_at
-        return read_at is not None and read_at <= now < read_at + self.ttl
+        return read_at is not None and read_at - self.ttl <= now < read_at + self.ttl
 
     def get(self, token: str, now: datetime) -> Principal | None:
         with self._lock:

@@ -184,6 +184,9 @@ def test_the_build_carries_every_driver(build: Build) -> None:
     assert build.figures.size_mb < MAX_SIZE_MB, f"the build grew to {build.figures.size_mb} MB"
 
 
+# Its social security card reader watches pcscd's virtual readers: a card another test puts
+# there would be read by both, their commands interleaved (status 6986), so it takes its turn.
+@pytest.mark.pcsc
 def test_the_built_kiosk_starts_enrolls_and_draws_its_home_screen(
     build: Build, live_server: LiveServer, tmp_path: Path
 ) -> None:
