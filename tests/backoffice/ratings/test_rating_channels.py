@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from backoffice.access import Role
 from backoffice.cases.models import Case
 from backoffice.cases.sla.watch import check_time_limits
-from backoffice.cases.taxonomy import seed_taxonomy
 from backoffice.clock import ManualClock
 from backoffice.contacts import service as contacts
 from backoffice.contacts.models import Contact
@@ -22,23 +21,9 @@ from backoffice.ratings import lifecycle, service
 from backoffice.ratings.models import Rating, RatingChannel
 from backoffice.ratings.schemas import RatingBody, RatingIn
 from backoffice.settings import Settings
-from tests.backoffice.kiosk_terminals import enrolled_terminal, report_visit, seed_catalog
+from tests.backoffice.kiosk_terminals import report_visit, seed_catalog
+from tests.backoffice.ratings.conftest import MATTER, rate
 from tests.conftest import StaffFactory
-
-MATTER = "MI-BOOKLET-PRINT"
-
-
-@pytest.fixture
-def kiosk(
-    client: TestClient, db: Session, clock: ManualClock, staff_headers: StaffFactory
-) -> dict[str, str]:
-    seed_catalog(db, clock)
-    seed_taxonomy(db)
-    return enrolled_terminal(client, staff_headers(Role.TERMINAL_MANAGER))
-
-
-def rate(client: TestClient, kiosk: dict[str, str], key: str, **body: object):  # type: ignore[no-untyped-def]
-    return client.post("/api/v1/ratings", json=body, headers={**kiosk, "Idempotency-Key": key})
 
 
 def test_a_counter_rating_names_its_counter_and_staff_and_opens_the_same_loop(

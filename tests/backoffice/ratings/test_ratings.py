@@ -9,27 +9,13 @@ from sqlalchemy.orm import Session
 
 from backoffice.access import Role
 from backoffice.cases.models import Case, CaseType
-from backoffice.cases.taxonomy import TYPE_SERVICE_COMPLAINT, seed_taxonomy
+from backoffice.cases.taxonomy import TYPE_SERVICE_COMPLAINT
 from backoffice.clock import ManualClock
 from backoffice.ratings.models import Rating
 from backoffice.ratings.service import rectification_deadline
-from tests.backoffice.kiosk_terminals import enrolled_terminal, report_visit, seed_catalog
+from tests.backoffice.kiosk_terminals import enrolled_terminal, report_visit
+from tests.backoffice.ratings.conftest import MATTER, rate
 from tests.conftest import StaffFactory
-
-MATTER = "MI-BOOKLET-PRINT"
-
-
-@pytest.fixture
-def kiosk(
-    client: TestClient, db: Session, clock: ManualClock, staff_headers: StaffFactory
-) -> dict[str, str]:
-    seed_catalog(db, clock)
-    seed_taxonomy(db)
-    return enrolled_terminal(client, staff_headers(Role.TERMINAL_MANAGER))
-
-
-def rate(client: TestClient, kiosk: dict[str, str], key: str, **body: object):  # type: ignore[no-untyped-def]
-    return client.post("/api/v1/ratings", json=body, headers={**kiosk, "Idempotency-Key": key})
 
 
 def test_a_repeated_rating_is_counted_once(
