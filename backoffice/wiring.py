@@ -62,6 +62,7 @@ from backoffice.upstream import UpstreamClient, load_adapter
 from backoffice.vision.config import VisionSettings, get_vision_settings
 from backoffice.vision.detector import shared_detector
 from backoffice.vision.learning import outcomes
+from backoffice.vision.learning.registry import ModelRegistry
 from backoffice.vision.patrol import Lease, Patrol, SourceLimits, source_for
 from backoffice.vision.sources import Reach
 from backoffice.vision.verifier import CameraVerifier
@@ -107,10 +108,11 @@ def session_factory(engine: Engine, hooks: CaseHooks | None = None) -> sessionma
 
 
 def patrol(settings: Settings, vision: VisionSettings) -> Patrol:
-    """The AI patrol: the detector the vision settings name (loaded on first use, once per
-    process), how cameras are read, and where evidence photos go."""
-    return Patrol(
-        detector=partial(
+    """The AI patrol: the active registered model, else the detector the vision settings name
+    (loaded on first use, once per process), with a candidate model in its shadow; how cameras
+    are read, and where evidence photos go."""
+    models = ModelRegistry(
+        fallback=partial(
             shared_detector,
             vision.weights,
             vision.class_map,
@@ -118,6 +120,13 @@ def patrol(settings: Settings, vision: VisionSettings) -> Patrol:
             confidence=vision.confidence,
             tiles=vision.tile_grid,
         ),
+        cache_dir=settings.data_dir / "models",
+        confidence=vision.confidence,
+        tiles=vision.tile_grid,
+    )
+    return Patrol(
+        detector=models.active,
+        models=models,
         limits=SourceLimits(
             vision.source_timeout_s,
             vision.max_frame_bytes,

@@ -1,6 +1,8 @@
-"""`zhili-backoffice vision train|evaluate`: train the shipped detector on generated scenes or
-fine-tune a detector on labelled frames; score a detector on generated scenes or on a labelled
-set, the way the patrol uses it (class map, size, thresholds)."""
+"""`zhili-backoffice vision ...`: train the shipped detector on generated scenes or fine-tune a
+detector on labelled frames; score a detector on generated scenes or on a labelled set, the way
+the patrol uses it (class map, size, thresholds); export the frames the case outcomes labelled;
+register a candidate model to shadow the active one, compare them on the outcomes, promote the
+candidate or roll back."""
 
 from __future__ import annotations
 
@@ -11,9 +13,15 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from backoffice.vision.yolo import ROOT
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from backoffice.vision.learning.registry import ModelRegistry
+    from backoffice.vision.learning.shadow import Comparison
 
 
 def _json_object(text: str) -> dict[str, str]:
@@ -277,23 +285,152 @@ PROMOTE_LEFT_OUT = 0.6
 STYLES = ("solid", "wire", "random", "flat")
 
 
-def _export_dataset(args: argparse.Namespace) -> int:
+@contextlib.contextmanager
+def _database() -> Iterator[Session]:
+    """A session on the back office's database (migrated first), committed at the end."""
     from backoffice.db import create_db_engine, make_session_factory, session_scope
     from backoffice.migrate import upgrade
     from backoffice.settings import get_settings
-    from backoffice.vision.learning.outcomes import export_dataset
 
     url = get_settings().resolved_database_url()
     upgrade(url)
     with session_scope(make_session_factory(create_db_engine(url))) as db:
+        yield db
+
+
+def _registry() -> ModelRegistry:
+    """The registered models as the patrol loads them (vision settings, the data folder)."""
+    from backoffice.settings import get_settings
+    from backoffice.vision.config import get_vision_settings
+    from backoffice.vision.detector import configured_detector
+    from backoffice.vision.learning.registry import ModelRegistry
+
+    vision = get_vision_settings()
+    return ModelRegistry(
+        fallback=configured_detector,
+        cache_dir=get_settings().data_dir / "models",
+        confidence=vision.confidence,
+        tiles=vision.tile_grid,
+    )
+
+
+def _candidate(args: argparse.Namespace) -> int:
+    from backoffice.clock import SystemClock
+    from backoffice.errors import DomainError
+    from backoffice.vision.config import get_vision_settings
+    from backoffice.vision.detector import DetectorError
+    from backoffice.vision.learning.registry import register_candidate
+
+    vision = get_vision_settings()
+    try:
+        with _database() as db, _ultralytics_log_to(sys.stderr):
+            model = register_candidate(
+                db,
+                args.weights,
+                name=args.name or args.weights.name,
+                class_map=args.class_map or vision.class_map,
+                imgsz=args.imgsz or vision.imgsz,
+                share=args.share,
+                now=SystemClock().now(),
+                by=args.by,
+            )
+            model_id, name = model.id, model.name
+    except (DetectorError, DomainError, OSError) as exc:
+        print(f"vision candidate: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"candidate model {model_id} ({name}) shadows the active one on {args.share:.0%} of "
+        "patrols; compare them with: zhili-backoffice vision compare"
+    )
+    return 0
+
+
+def _comparison(db: Session, replay: bool) -> Comparison:
+    from backoffice.errors import Conflict
+    from backoffice.vision.learning import registry, shadow
+    from backoffice.vision.learning.models import ModelRole
+
+    candidate = registry.of_role(db, ModelRole.CANDIDATE)
+    if candidate is None:
+        raise Conflict("There is no candidate model to promote: register one first.")
+    active = registry.of_role(db, ModelRole.ACTIVE)
+    active_name = active.name if active is not None else "the configured weights"
+    detectors = None
+    if replay:
+        models = _registry()
+        models.refresh(db)
+        ref = next(r for r in models.refs() if r.id == candidate.id)
+        detectors = (models.active(), models.load(ref))
+    return shadow.compare(db, candidate, active_name, detectors)
+
+
+def _compare_and_act(args: argparse.Namespace) -> int:
+    """vision compare | promote: print the comparison; promote acts on it."""
+    from backoffice.clock import SystemClock
+    from backoffice.errors import DomainError
+    from backoffice.vision.learning import registry
+
+    acting = args.vision_command == "promote"
+    try:
+        with _database() as db, _ultralytics_log_to(sys.stderr):
+            with contextlib.redirect_stdout(sys.stderr):
+                comparison = _comparison(db, replay=not args.no_replay)
+            print("\n".join(comparison.lines()))
+            figures = comparison.as_json()
+            if acting and (comparison.better or args.force):
+                note = "\n".join(comparison.lines())
+                if not comparison.better:
+                    note += f"\npromoted against the verdict by {args.by}"
+                promoted = registry.promote(db, SystemClock().now(), note)
+                print(f"promoted: model {promoted.id} ({promoted.name}) is the patrol's detector")
+                figures["promoted"] = True
+            elif acting:
+                print("not promoted: the candidate is not better; --force promotes it anyway")
+                figures["promoted"] = False
+    except DomainError as exc:
+        print(f"vision {args.vision_command}: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(figures))
+    return 1 if acting and not figures["promoted"] else 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from backoffice.clock import SystemClock
+    from backoffice.errors import DomainError
+    from backoffice.vision.learning import registry
+
+    try:
+        with _database() as db:
+            back = registry.rollback(db, SystemClock().now())
+            retired = back.retired.name
+            now_active = back.active.name if back.active is not None else None
+    except DomainError as exc:
+        print(f"vision rollback: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"rolled back: {retired} retired; the patrol runs "
+        + (now_active or "the configured weights (ZHILI_VISION_WEIGHTS)")
+    )
+    print(json.dumps({"retired": retired, "active": now_active}))
+    return 0
+
+
+def _export_dataset(args: argparse.Namespace) -> int:
+    from backoffice.vision.learning.outcomes import export_dataset
+
+    with _database() as db:
         exported = export_dataset(db, args.dir)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(exported.counts.items())) or "no frames"
     print(f"{exported.root}: {counts}")
+    print(json.dumps({"dir": str(exported.root), "counts": exported.counts}))
     return 0
 
 
 def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    vision = sub.add_parser("vision", help="AI patrol detector: train and evaluate")
+    vision = sub.add_parser(
+        "vision",
+        help="AI patrol detector: train and evaluate, export the outcomes, shadow and promote",
+    )
     vision_sub = vision.add_subparsers(dest="vision_command", required=True)
     train = vision_sub.add_parser(
         "train",
@@ -393,3 +530,48 @@ def add_vision_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     export.add_argument("dir", type=Path, help="output folder")
     export.set_defaults(func=_export_dataset)
+    candidate = vision_sub.add_parser(
+        "candidate",
+        help="register a model to run in the shadow of the active one on a sample of patrols "
+        "(it replaces the candidate before it)",
+    )
+    candidate.add_argument("weights", type=Path, help="YOLO detection .pt")
+    candidate.add_argument("--name", help="what to call it (the file's name)")
+    candidate.add_argument(
+        "--class-map", type=_json_object, help="model class -> bike|waste (ZHILI_VISION_CLASS_MAP)"
+    )
+    candidate.add_argument("--imgsz", type=int, help="inference size (ZHILI_VISION_IMGSZ)")
+    candidate.add_argument(
+        "--share", type=float, default=0.2, help="share of patrols it shadows (0.2)"
+    )
+    candidate.add_argument("--by", default="ops", help="who registers it, for the record")
+    candidate.set_defaults(func=_candidate)
+    for name, text in (
+        (
+            "compare",
+            "score the candidate and the active model against the case outcomes: the patrols "
+            "it shadowed, and every labelled frame replayed through both",
+        ),
+        (
+            "promote",
+            "print the comparison and, when the candidate is better, make it the patrol's "
+            "detector (every process takes it at its next camera visit)",
+        ),
+    ):
+        act = vision_sub.add_parser(name, help=text)
+        act.add_argument(
+            "--no-replay",
+            action="store_true",
+            help="score the shadowed patrols only (no replay of the labelled frames)",
+        )
+        if name == "promote":
+            act.add_argument(
+                "--force", action="store_true", help="promote even when it is not better"
+            )
+            act.add_argument("--by", default="ops", help="who promotes it, for the record")
+        act.set_defaults(func=_compare_and_act)
+    back = vision_sub.add_parser(
+        "rollback",
+        help="retire the active model and put the one before it back (or the configured weights)",
+    )
+    back.set_defaults(func=_rollback)

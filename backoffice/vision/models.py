@@ -62,6 +62,9 @@ class Camera(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     frame_width: Mapped[int | None] = mapped_column(Integer)
     frame_height: Mapped[int | None] = mapped_column(Integer)
+    # A floor under every zone's minimum score, raised from the camera's outcomes as a whole
+    # (vision.learning.thresholds); 0: the zones' own minimum scores only.
+    min_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     zones: Mapped[list[Zone]] = relationship(

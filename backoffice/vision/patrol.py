@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from backoffice.db import begin_writing
 from backoffice.vision import frames, service
 from backoffice.vision.detector import Detector, Frame
+from backoffice.vision.learning import shadow
+from backoffice.vision.learning.registry import ModelRegistry, Pick
 from backoffice.vision.models import Camera, SourceKind
 from backoffice.vision.rules import Detection
 from backoffice.vision.sources import (
@@ -144,6 +146,8 @@ class Look:
     frame: Frame | None
     detections: list[Detection]
     error: str = ""
+    # The candidate model's id and detections on the same frame, when it shadowed this look.
+    shadow: tuple[int, list[Detection]] | None = None
 
 
 @dataclass
@@ -153,19 +157,40 @@ class Patrol:
     backoff_max_s: int = 600
     photo_dir: Path | None = None
     sources: Callable[[Camera, SourceLimits], FrameSource] = source_for
+    # The registered models (the active one, a candidate in its shadow); None: `detector` only.
+    models: ModelRegistry | None = None
 
-    def look(self, camera: Camera) -> Look:
+    def pick(self, db: Session, camera_code: str, now: datetime) -> Pick:
+        """The detectors for one visit: the active model, and the candidate when this visit
+        is in its sample."""
+        if self.models is None:
+            return Pick(self.detector)
+        return self.models.pick(db, camera_code, now)
+
+    def look(self, camera: Camera, pick: Pick | None = None) -> Look:
         """Grab a frame and detect: no database work, so no transaction need be open. A
         camera that does not answer, or a detector that fails, gives a look without a frame."""
         try:
             frame = self.sources(camera, self.limits).grab()
         except SourceError as exc:
             return Look(None, [], str(exc))
+        return self.detect(camera.code, frame, pick or Pick(self.detector))
+
+    def detect(self, camera_code: str, frame: Frame, pick: Pick) -> Look:
+        """The picked detectors on one frame; a candidate that fails costs only its shadow."""
         try:
-            return Look(frame, self.detector().detect(frame))
+            seen = pick.active().detect(frame)
         except Exception as exc:
-            log.exception("detection on camera %s failed", camera.code)
+            log.exception("detection on camera %s failed", camera_code)
             return Look(None, [], f"{type(exc).__name__}: {exc}")
+        if pick.candidate is None:
+            return Look(frame, seen)
+        model_id, candidate = pick.candidate
+        try:
+            return Look(frame, seen, shadow=(model_id, candidate().detect(frame)))
+        except Exception:
+            log.exception("candidate model %d failed on camera %s", model_id, camera_code)
+            return Look(frame, seen)
 
     def record(self, db: Session, camera: Camera, seen: Look, now: datetime) -> VisitOutcome:
         """Run the zones on what the look saw and file cases; a look without a frame marks
@@ -182,13 +207,17 @@ class Patrol:
         result = frames.process_frame(
             db, camera, seen.frame, seen.detections, now, photo_dir=self.photo_dir
         )
+        if seen.shadow is not None:
+            h, w = seen.frame.shape[:2]
+            shadow.record(db, camera, seen.shadow[0], (w, h), seen.detections, seen.shadow[1], now)
         return VisitOutcome(camera.code, True, result)
 
     def visit(self, db: Session, camera_code: str, now: datetime) -> VisitOutcome:
         """One camera in the caller's transaction: look, run the zones, file cases (what a
         queue worker does for one camera)."""
         camera = service.get_camera(db, camera_code)
-        return self.record(db, camera, self.look(camera), now)
+        pick = self.pick(db, camera_code, now)
+        return self.record(db, camera, self.look(camera, pick), now)
 
     def visit_leased(self, db: Session, lease: Lease, now: datetime) -> VisitOutcome | None:
         """One leased camera, committed on its own; None when the lease is no longer this
@@ -199,10 +228,11 @@ class Patrol:
         A failure (even a bug) rolls back this visit only and marks the camera offline."""
         camera = service.get_camera(db, lease.camera_code)
         held = camera.lease_token == lease.token
+        pick = self.pick(db, lease.camera_code, now) if held else None
         db.commit()
-        if not held:
+        if pick is None:
             return None
-        seen = self.look(camera)
+        seen = self.look(camera, pick)
         begin_writing(db)
         try:
             camera = _locked_camera(db, lease.camera_code)

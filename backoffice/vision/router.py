@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backoffice.access import Principal, Role, authorize
 from backoffice.deps import AppSettings, DbSession, Now
-from backoffice.errors import BadInput
+from backoffice.errors import BadInput, Unavailable
 from backoffice.inputs import IdParam
 from backoffice.outbound import OutboundPolicy
 from backoffice.vision import frames, service
@@ -148,10 +148,14 @@ def push_frame(
     except BadFrame as exc:
         raise BadInput(str(exc), field="body") from exc
     patrol: Patrol = request.app.state.patrol
-    detections = patrol.detector().detect(frame)
-    result = frames.process_frame(
-        db, camera, frame, detections, now, photo_dir=settings.data_dir / "photos"
-    )
+    seen = patrol.detect(camera.code, frame, patrol.pick(db, camera.code, now))
+    if seen.frame is None:
+        raise Unavailable(
+            "The detector failed on this frame; send it again, and tell the back office's "
+            "operator if it keeps failing."
+        )
+    result = patrol.record(db, camera, seen, now).result
+    assert result is not None  # a look with a frame is recorded as one
     out = _frame_out(result)
     db.add(
         PushedFrame(

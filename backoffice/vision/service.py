@@ -178,6 +178,11 @@ def delete_zone(db: Session, zone: Zone) -> None:
     db.flush()
 
 
+def effective_min_score(zone: Zone) -> float:
+    """The zone's minimum score, or its camera's floor where that is higher."""
+    return max(zone.min_score, zone.camera.min_score or 0.0)
+
+
 def zone_rule(zone: Zone) -> ZoneRule:
     return ZoneRule(
         kind=zone.rule,
@@ -187,7 +192,7 @@ def zone_rule(zone: Zone) -> ZoneRule:
         min_count=zone.min_count,
         threshold=zone.threshold,
         repeat_every=timedelta(seconds=zone.repeat_every_s),
-        filters=ObjectFilter(zone.min_score, zone.min_area, zone.max_area),
+        filters=ObjectFilter(effective_min_score(zone), zone.min_area, zone.max_area),
     )
 
 

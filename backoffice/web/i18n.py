@@ -523,6 +523,38 @@ ZH: dict[str, str] = {
     "reverted": "已撤销",
     "Revert": "撤销",
     "No threshold changes.": "没有阈值调整。",
+    "Whole camera": "整个摄像头",
+    "Labelled frames": "已标注画面",
+    "{n} frames behind this camera's AI cases, labelled by how each case ended.": (
+        "该摄像头 AI 案件背后的 {n} 帧画面，按案件结果标注。"
+    ),
+    "Review the boxes": "复核标注框",
+    "The frames behind this camera's AI cases, labelled by how each case ended; fix their "
+    "boxes before exporting a dataset (zhili-backoffice vision export-dataset).": (
+        "该摄像头 AI 案件背后的画面，按案件结果标注；导出数据集"
+        "（zhili-backoffice vision export-dataset）前请复核标注框。"
+    ),
+    "frame_pending": "待定",
+    "frame_true": "属实",
+    "frame_false_alarm": "误报",
+    "All frames": "全部",
+    "Boxes": "标注框",
+    "Reviewed": "已复核",
+    "Review": "复核",
+    "No labelled frames yet: they come with the camera's AI cases.": (
+        "尚无标注画面：它们随该摄像头的 AI 案件产生。"
+    ),
+    "Frame": "画面",
+    "Dashed: what the patrol counted. Solid: the real objects, which the dataset labels.": (
+        "虚线：巡查计入的检测。实线：真实物体，即数据集的标注。"
+    ),
+    "Drag on the frame to add a box.": "在画面上拖动以添加标注框。",
+    "Real objects": "真实物体",
+    "Kind of a new box": "新标注框的类别",
+    "Save review": "保存复核",
+    "Minimum score of every zone on this camera: at least {score}": (
+        "该摄像头所有区域的最低置信度：不低于 {score}"
+    ),
     "False detections a day": "每日误检",
     # messages from the handlers
     "Hours must be a number, like 24.": "小时数须为数字，如 24。",

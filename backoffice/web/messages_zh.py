@@ -463,6 +463,36 @@ WORDINGS_ZH: dict[str, str] = {
     "No threshold change {id}.": "没有编号为 {id} 的阈值调整。",
     "Threshold change {id} is already reverted.": "阈值调整 {id} 已撤销。",
     "Revert threshold change {id} of this zone first.": "请先撤销该区域的阈值调整 {id}。",
+    "Revert threshold change {id} of this camera first.": "请先撤销该摄像头的阈值调整 {id}。",
+    "The detector failed on this frame; send it again, and tell the back office's operator "
+    "if it keeps failing.": "检测器处理该画面失败；请重新发送，如持续失败请告知后台运维人员。",
+    "There is no candidate model to promote: register one first.": (
+        "没有可上线的候选模型：请先登记一个。"
+    ),
+    "No registered model is active: the patrol runs the configured weights.": (
+        "没有已上线的登记模型：巡查使用配置的权重。"
+    ),
+    "No labelled frame {id}.": "没有编号为 {id} 的标注画面。",
+    "{code}: frame {id} ✓": "{code}：画面 {id} ✓",
+    "Frame {id} waits for its case's outcome; review it after.": (
+        "画面 {id} 的案件尚未有结果，请在结果出来后复核。"
+    ),
+    "Say whether the case was real or a false alarm.": "请选择案件属实还是误报。",
+    "Box {n}: the kind is bike or waste.": "第 {n} 个标注框：类别须为单车或垃圾堆。",
+    "Box {n}: draw it on the frame (four numbers).": (
+        "第 {n} 个标注框：请在画面上绘制（四个数值）。"
+    ),
+    "Box {n} is too small or off the frame; draw it again.": (
+        "第 {n} 个标注框太小或超出画面，请重新绘制。"
+    ),
+    "Draw the boxes on the frame.": "请在画面上绘制标注框。",
+    "Camera {code} has no labelled frame {id}.": "摄像头 {code} 没有编号为 {id} 的标注画面。",
+    "The candidate's share of patrols is more than 0 and at most 1.": (
+        "候选模型参与的巡查比例须大于 0 且不超过 1。"
+    ),
+    "{n} false alarm(s), {m} verified; on the camera's zones together; precision target {p}": (
+        "{n} 次误报、{m} 次核实（该摄像头各区域合计）；精确率目标 {p}"
+    ),
     "{code}: background spot {id} cleared": "{code}：背景位置 {id} 已清除",
     "{code}: threshold change {id} reverted": "{code}：阈值调整 {id} 已撤销",
     "You may not mark case {number} a false alarm.": "您无权将案件 {number} 标记为误报。",

@@ -1,5 +1,7 @@
 """Camera pages: status and latest frame with the detections and zones drawn over it, and the
-zone editor (draw a polygon on the frame; set the rule, dwell and threshold)."""
+zone editor (draw a polygon on the frame; set the rule, dwell and threshold); what the patrol
+learned (background, thresholds) and the frames behind its cases, whose boxes an operator
+fixes before they go into a dataset."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backoffice.access import can_reach
 from backoffice.cases import service as cases
@@ -20,7 +22,13 @@ from backoffice.errors import BadInput, NotFound
 from backoffice.inputs import parse_id
 from backoffice.vision import service as vision
 from backoffice.vision.learning import background, outcomes, thresholds
-from backoffice.vision.learning.models import FalseDaily, StaticSpot, ThresholdChange
+from backoffice.vision.learning.models import (
+    CaseFrame,
+    FalseDaily,
+    Label,
+    StaticSpot,
+    ThresholdChange,
+)
 from backoffice.vision.models import Camera, LatestFrame
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import ZoneCreate
@@ -100,7 +108,10 @@ def camera_page(code: str, request: Request, user: CurrentUser, db: DbSession) -
         rules=list(RuleKind),
         may_edit=user.role in CAMERA_EDITORS,
         spots=background.spots_of(db, camera),
-        changes=thresholds.history(db, [z.id for z in camera.zones]),
+        changes=thresholds.history(db, camera.id),
+        labelled=db.scalar(
+            select(func.count()).select_from(CaseFrame).where(CaseFrame.camera_id == camera.id)
+        ),
         zone_names={z.id: z.name for z in zones},
     )
 
@@ -236,12 +247,115 @@ def revert_threshold(
 
     def run() -> None:
         change = db.get(ThresholdChange, change_id)
-        if change is None or change.zone_id not in {z.id for z in camera.zones}:
+        if change is None or change.camera_id != camera.id:
             raise NotFound(f"Camera {camera.code} has no threshold change {change_id}.")
         thresholds.revert(db, change_id, now, cases.actor_name(user.principal))
 
     attempt(db, user, run, f"{camera.code}: threshold change {change_id} reverted")
     return RedirectResponse(f"/ops/cameras/{camera.code}", status_code=303)
+
+
+# --- the frames behind AI cases, labelled by their outcomes: an operator fixes their boxes --
+
+
+def _case_frame(db: DbSession, camera: Camera, frame_id: int) -> CaseFrame:
+    row = db.get(CaseFrame, frame_id)
+    if row is None or row.camera_id != camera.id:
+        raise PageMissing(f"Camera {camera.code} has no labelled frame {frame_id}.")
+    return row
+
+
+@router.get("/{code}/frames")
+def labelled_frames(
+    code: str, request: Request, user: CurrentUser, db: DbSession, label: str = ""
+) -> HTMLResponse:
+    """The frames behind the camera's AI cases with their outcomes, newest first."""
+    camera = _camera(db, user, code)
+    query = select(CaseFrame).where(CaseFrame.camera_id == camera.id)
+    if label in {x.value for x in Label}:
+        query = query.where(CaseFrame.label == Label(label))
+    rows = list(db.scalars(query.order_by(CaseFrame.id.desc()).limit(200)))
+    numbers = dict(
+        db.execute(select(Case.id, Case.number).where(Case.id.in_({r.case_id for r in rows}))).all()
+    )
+    return page(
+        request,
+        "camera_frames.html",
+        user,
+        title=f"{camera.code} · labelled frames",
+        camera=camera,
+        rows=rows,
+        numbers=numbers,
+        labels=list(Label),
+        label=label,
+    )
+
+
+@router.get("/{code}/frames/{frame_id}.jpg")
+def labelled_frame_image(code: str, frame_id: int, user: CurrentUser, db: DbSession) -> Response:
+    row = _case_frame(db, _camera(db, user, code), frame_id)
+    return Response(row.jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/{code}/frames/{frame_id}")
+def review_page(
+    code: str, frame_id: int, request: Request, user: CurrentUser, db: DbSession
+) -> HTMLResponse:
+    """One labelled frame: the patrol's boxes drawn dashed, the real objects solid; an editor
+    drags new boxes, removes wrong ones, sets the outcome, and saves."""
+    camera = _camera(db, user, code)
+    row = _case_frame(db, camera, frame_id)
+    data = {
+        "width": row.width,
+        "height": row.height,
+        "detected": row.boxes,
+        "objects": [{"kind": b["kind"], "box": b["box"]} for b in row.real_objects()],
+    }
+    return page(
+        request,
+        "frame_review.html",
+        user,
+        title=f"{camera.code} · frame {row.id}",
+        camera=camera,
+        row=row,
+        case_number=db.scalar(select(Case.number).where(Case.id == row.case_id)),
+        review=data,
+        may_edit=user.role in CAMERA_EDITORS and row.label is not Label.PENDING,
+        labels=[Label.TRUE, Label.FALSE_ALARM],
+    )
+
+
+@router.post("/{code}/frames/{frame_id}")
+def save_review(
+    code: str,
+    frame_id: int,
+    user: CurrentUser,
+    db: DbSession,
+    now: Now,
+    csrf: Annotated[str, Form()] = "",
+    boxes: Annotated[str, Form()] = "",
+    label: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    auth.check_csrf(user, csrf)
+    camera = _camera(db, user, code)
+    auth.require(user, CAMERA_EDITORS, "the labelled frames")
+    row = _case_frame(db, camera, frame_id)
+
+    def run() -> None:
+        try:
+            objects = json.loads(boxes or "[]")
+        except ValueError as error:
+            raise BadInput("Draw the boxes on the frame.") from error
+        if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
+            raise BadInput("Draw the boxes on the frame.")
+        if label not in {Label.TRUE.value, Label.FALSE_ALARM.value}:
+            raise BadInput("Say whether the case was real or a false alarm.")
+        outcomes.review_frame(
+            db, row.id, objects, Label(label), by=cases.actor_name(user.principal), now=now
+        )
+
+    attempt(db, user, run, f"{camera.code}: frame {row.id} ✓")
+    return RedirectResponse(f"/ops/cameras/{camera.code}/frames/{row.id}", status_code=303)
 
 
 def may_mark_false_alarm(user: PageUser, case: Case) -> bool:

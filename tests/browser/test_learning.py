@@ -39,7 +39,9 @@ def test_an_operator_clears_learned_background_and_reverts_a_threshold(
             )
         )
         background.count_false(db, camera.id, now, suppressed=12, alarms=1)
-        thresholds.log_change(db, zone, 0.62, now, "outcomes", "1 false alarm(s), 0 verified")
+        thresholds.log_change(
+            db, zone.camera, zone, 0.62, now, "outcomes", "1 false alarm(s), 0 verified"
+        )
 
     page = pages.sign_in("demo-operator", ops.logins[Role.OPERATOR].password)
     page.goto("/ops/cameras")

@@ -52,18 +52,34 @@ class CaseFrame(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     labelled_by: Mapped[str] = mapped_column(String(100), default="")
     labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # [{kind, box}]: the real objects on the frame as an operator fixed them on the review page;
+    # None until reviewed (then a verified frame's counted boxes stand for them, a false
+    # alarm's none).
+    truth: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    reviewed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def real_objects(self) -> list[dict[str, Any]]:
+        """The objects a dataset labels on this frame."""
+        if self.truth is not None:
+            return list(self.truth)
+        return list(self.boxes) if self.label is Label.TRUE else []
 
     case: Mapped[Case] = relationship()
 
 
 class ThresholdChange(Base):
-    """One change of a zone's minimum score, from the outcomes (or by hand); reverting it puts
-    the old value back and is logged on the row."""
+    """One change of a zone's minimum score, or of a camera's (the floor under all its zones:
+    `zone_id` empty), from the outcomes; reverting it puts the old value back and is logged on
+    the row."""
 
     __tablename__ = "vision_threshold_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    zone_id: Mapped[int] = mapped_column(
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("vision_cameras.id", ondelete="CASCADE"), index=True
+    )
+    zone_id: Mapped[int | None] = mapped_column(
         ForeignKey("vision_zones.id", ondelete="CASCADE"), index=True
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -109,3 +125,51 @@ class FalseDaily(Base):
     day: Mapped[date] = mapped_column(Date)
     suppressed: Mapped[int] = mapped_column(Integer, default=0)
     false_alarms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ModelRole(StrEnum):
+    CANDIDATE = "candidate"  # runs in the shadow of the active one on a sample of patrols
+    ACTIVE = "active"  # the patrol's detector (none active: the configured weights)
+    RETIRED = "retired"  # replaced, rolled back, or a candidate withdrawn
+
+
+class DetectorModel(Base):
+    """A detector registered with the back office: its weights travel in the database, so
+    every API process and worker loads the same file (kept on disk by its SHA-256)."""
+
+    __tablename__ = "vision_detector_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    weights: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    class_map: Mapped[dict[str, str]] = mapped_column(JSON)
+    imgsz: Mapped[int] = mapped_column(Integer)
+    share: Mapped[float] = mapped_column(Float, default=0.2)  # of patrols it shadows
+    role: Mapped[ModelRole] = mapped_column(str_enum(ModelRole), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added_by: Mapped[str] = mapped_column(String(100), default="")
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")  # the comparison it was promoted on
+
+
+class ShadowLook(Base):
+    """One zone on one patrol the candidate shadowed: whether each model saw the zone's
+    condition (the rule's count or fill) on the same frame, and the AI case of the zone open
+    then, whose outcome later says which was right."""
+
+    __tablename__ = "vision_shadow_looks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("vision_detector_models.id", ondelete="CASCADE"), index=True
+    )
+    camera_id: Mapped[int] = mapped_column(ForeignKey("vision_cameras.id", ondelete="CASCADE"))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("vision_zones.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    active_met: Mapped[bool] = mapped_column(Boolean)
+    candidate_met: Mapped[bool] = mapped_column(Boolean)
+    active_value: Mapped[float] = mapped_column(Float)
+    candidate_value: Mapped[float] = mapped_column(Float)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from backoffice.cases.lifecycle import TRANSITIONS, ActionInput, apply_action
 from backoffice.cases.models import Case, CaseEvent
 from backoffice.cases.states import RUNNING_STATES, CaseAction, CaseSource, CaseState
-from backoffice.errors import BadInput, Conflict
+from backoffice.errors import BadInput, Conflict, NotFound
 from backoffice.vision.learning.background import count_false
 from backoffice.vision.learning.models import CaseFrame, Label
 from backoffice.vision.models import Camera, LatestFrame, Zone
@@ -148,8 +148,9 @@ class Exported:
 def export_dataset(db: Session, root: Path) -> Exported:
     """The labelled frames as a YOLO set split-ready by camera: images/<camera>/<id>.jpg with
     labels/<camera>/<id>.txt (true positives with their boxes, false alarms with an empty
-    file: hard negatives) and classes.txt, the layout `vision evaluate --data [--by-site]` and
-    `vision train --data --from` (which holds whole cameras out) read."""
+    file: hard negatives; a reviewed frame with the boxes the operator fixed) and classes.txt,
+    the layout `vision evaluate --data [--by-site]` and `vision train --data --from` (which
+    holds whole cameras out) read."""
     rows = db.execute(
         select(CaseFrame, Camera.code)
         .join(Camera, Camera.id == CaseFrame.camera_id)
@@ -162,14 +163,59 @@ def export_dataset(db: Session, root: Path) -> Exported:
         images, labels = root / "images" / code, root / "labels" / code
         images.mkdir(parents=True, exist_ok=True)
         labels.mkdir(parents=True, exist_ok=True)
-        boxes = (
-            [(KIND_CLASS[b["kind"]], tuple(b["box"])) for b in row.boxes if b["kind"] in KIND_CLASS]
-            if row.label is Label.TRUE
-            else []
-        )
+        boxes = [
+            (KIND_CLASS[b["kind"]], tuple(b["box"]))
+            for b in row.real_objects()
+            if b["kind"] in KIND_CLASS
+        ]
         lines = label_lines(boxes, row.width, row.height)
         (labels / f"{row.id:07d}.txt").write_text("".join(f"{line}\n" for line in lines))
         (images / f"{row.id:07d}.jpg").write_bytes(row.jpeg)
         counts[f"{code}/{row.label.value}"] += 1
     (root / "classes.txt").write_text("".join(f"{name}\n" for name in CLASS_NAMES))
     return Exported(root, dict(counts))
+
+
+MIN_BOX_PX = 2.0  # a drawn box smaller than this a side is a slip of the hand
+
+
+def review_frame(
+    db: Session,
+    frame_id: int,
+    objects: list[dict[str, object]],
+    label: Label,
+    *,
+    by: str,
+    now: datetime,
+) -> CaseFrame:
+    """An operator's fix of a labelled frame: the real objects on it (kind and pixel box each)
+    and whether the case was real. A frame still pending its case's outcome is not reviewed."""
+    row = db.get(CaseFrame, frame_id)
+    if row is None:
+        raise NotFound(f"No labelled frame {frame_id}.")
+    if row.label is Label.PENDING:
+        raise Conflict(f"Frame {frame_id} waits for its case's outcome; review it after.")
+    if label is Label.PENDING:
+        raise BadInput("Say whether the case was real or a false alarm.", field="label")
+    fixed = []
+    for n, item in enumerate(objects, start=1):
+        kind, box = item.get("kind"), item.get("box")
+        if kind not in KIND_CLASS:
+            raise BadInput(f"Box {n}: the kind is bike or waste.", field="boxes")
+        if not (
+            isinstance(box, list)
+            and len(box) == 4
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in box)
+        ):
+            raise BadInput(f"Box {n}: draw it on the frame (four numbers).", field="boxes")
+        x1, y1 = max(0.0, float(min(box[0], box[2]))), max(0.0, float(min(box[1], box[3])))
+        x2 = min(float(row.width), float(max(box[0], box[2])))
+        y2 = min(float(row.height), float(max(box[1], box[3])))
+        if x2 - x1 < MIN_BOX_PX or y2 - y1 < MIN_BOX_PX:
+            raise BadInput(f"Box {n} is too small or off the frame; draw it again.", field="boxes")
+        fixed.append({"kind": kind, "box": [round(v, 1) for v in (x1, y1, x2, y2)]})
+    if label is not row.label:
+        row.label, row.labelled_by, row.labelled_at = label, by[:100], now
+    row.truth, row.reviewed_by, row.reviewed_at = fixed, by[:100], now
+    db.flush()
+    return row

@@ -57,7 +57,7 @@ class SpotOut(BaseModel):
 
 class ThresholdChangeOut(BaseModel):
     id: int
-    zone_id: int
+    zone_id: int | None  # none: the camera's floor under all its zones
     at: datetime
     old_score: float
     new_score: float
@@ -74,6 +74,7 @@ class FalseDayOut(BaseModel):
 
 class LearningOut(BaseModel):
     camera_code: str
+    min_score: float  # the camera's floor under its zones' minimum scores
     background: list[SpotOut]
     threshold_changes: list[ThresholdChangeOut]
     false_per_day: list[FalseDayOut]
@@ -96,12 +97,13 @@ def false_alarm(
 def learning_of(db: DbSession, code: str) -> LearningOut:
     camera = service.get_camera(db, code)
     spots = background.spots_of(db, camera)
-    changes = thresholds.history(db, [z.id for z in camera.zones])
+    changes = thresholds.history(db, camera.id)
     days = db.scalars(
         select(FalseDaily).where(FalseDaily.camera_id == camera.id).order_by(FalseDaily.day.desc())
     )
     return LearningOut(
         camera_code=camera.code,
+        min_score=camera.min_score,
         background=[SpotOut.model_validate(s, from_attributes=True) for s in spots],
         threshold_changes=[
             ThresholdChangeOut.model_validate(c, from_attributes=True) for c in changes

@@ -1,19 +1,21 @@
-"""A zone's minimum score from the case outcomes: raised (never lowered on its own) to the
-lowest value at which the labelled filings reach the precision target while keeping enough of
-the true positives; each change is logged and can be reverted."""
+"""A zone's minimum score, and a camera's floor under all its zones, from the case outcomes:
+raised (never lowered on their own) to the lowest value at which the labelled filings reach the
+precision target while keeping enough of the true positives; each change is logged and can be
+reverted."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import Conflict, NotFound
 from backoffice.vision.learning.models import CaseFrame, Label, ThresholdChange
-from backoffice.vision.models import Zone
+from backoffice.vision.models import Camera, Zone
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class Targets:
     min_recall: float = 0.5  # share of the true positives a raise must keep
     cap: float = 0.99  # never raised above this
     step: float = 0.01  # a raise goes this far above the false alarm's score
+    camera_zones: int = 2  # a camera's floor: false alarms from this many of its zones
+    camera_false: int = 3  # and this many in all
 
 
 TARGETS = Targets()
@@ -58,64 +62,111 @@ def propose(
 
 
 def log_change(
-    db: Session, zone: Zone, new: float, now: datetime, by: str, reason: str
+    db: Session, camera: Camera, zone: Zone | None, new: float, now: datetime, by: str, reason: str
 ) -> ThresholdChange:
+    """Set a zone's minimum score (or, `zone` None, the camera's floor) and log the change."""
+    target: Zone | Camera = zone if zone is not None else camera
     change = ThresholdChange(
-        zone_id=zone.id, at=now, old_score=zone.min_score, new_score=new, reason=reason, by=by[:100]
+        camera_id=camera.id,
+        zone_id=zone.id if zone is not None else None,
+        at=now,
+        old_score=target.min_score,
+        new_score=new,
+        reason=reason,
+        by=by[:100],
     )
-    zone.min_score = new
+    target.min_score = new
     db.add(change)
     return change
 
 
-def from_outcomes(
-    db: Session, zone: Zone, now: datetime, by: str = "outcomes"
-) -> ThresholdChange | None:
-    """Recompute the zone's minimum score from its labelled frames; a raise is logged."""
-    rows = list(
-        db.scalars(
-            select(CaseFrame).where(CaseFrame.zone_id == zone.id, CaseFrame.label != Label.PENDING)
+def _labelled(db: Session, *where: Any) -> list[CaseFrame]:
+    return list(db.scalars(select(CaseFrame).where(CaseFrame.label != Label.PENDING, *where)))
+
+
+def _reason(true: Sequence[float], false: Sequence[float], whole_camera: bool) -> str:
+    if whole_camera:
+        return (
+            f"{len(false)} false alarm(s), {len(true)} verified; on the camera's zones "
+            f"together; precision target {TARGETS.precision:.0%}"
         )
-    )
-    true = [_score(r) for r in rows if r.label is Label.TRUE]
-    false = [_score(r) for r in rows if r.label is Label.FALSE_ALARM]
-    new = propose(zone.min_score, true, false)
-    if new <= zone.min_score:
-        return None
-    reason = (
+    return (
         f"{len(false)} false alarm(s), {len(true)} verified; precision target "
         f"{TARGETS.precision:.0%}"
     )
-    return log_change(db, zone, new, now, by, reason)
 
 
-def history(db: Session, zone_ids: Sequence[int]) -> list[ThresholdChange]:
+def from_outcomes(
+    db: Session, zone: Zone, now: datetime, by: str = "outcomes"
+) -> list[ThresholdChange]:
+    """Recompute the zone's minimum score from its labelled frames, then its camera's floor
+    from the labelled frames of all the camera's zones; each raise is logged. The camera's
+    floor moves only once false alarms came from `camera_zones` zones or more and number
+    `camera_false` or more: one zone's trouble is that zone's, a camera whose zones all fire
+    (glare, a dirty lens, a scene the model misreads) gets a floor new zones start from."""
+    changes = []
+    rows = _labelled(db, CaseFrame.zone_id == zone.id)
+    true = [_score(r) for r in rows if r.label is Label.TRUE]
+    false = [_score(r) for r in rows if r.label is Label.FALSE_ALARM]
+    new = propose(zone.min_score, true, false)
+    if new > zone.min_score:
+        changes.append(log_change(db, zone.camera, zone, new, now, by, _reason(true, false, False)))
+    camera = zone.camera
+    rows = _labelled(db, CaseFrame.camera_id == camera.id)
+    false_zones = {r.zone_id for r in rows if r.label is Label.FALSE_ALARM}
+    true = [_score(r) for r in rows if r.label is Label.TRUE]
+    false = [_score(r) for r in rows if r.label is Label.FALSE_ALARM]
+    if len(false_zones) >= TARGETS.camera_zones and len(false) >= TARGETS.camera_false:
+        new = propose(camera.min_score, true, false)
+        if new > camera.min_score:
+            changes.append(log_change(db, camera, None, new, now, by, _reason(true, false, True)))
+    return changes
+
+
+def history(db: Session, camera_id: int) -> list[ThresholdChange]:
+    """The camera's threshold changes, its zones' and its own, newest first."""
     return list(
         db.scalars(
             select(ThresholdChange)
-            .where(ThresholdChange.zone_id.in_(zone_ids))
+            .where(ThresholdChange.camera_id == camera_id)
             .order_by(ThresholdChange.at.desc(), ThresholdChange.id.desc())
         )
     )
 
 
 def revert(db: Session, change_id: int, now: datetime, by: str) -> ThresholdChange:
-    """Put a change's old score back (the newest unreverted change of its zone only)."""
+    """Put a change's old score back (the newest unreverted change of its zone, or of its
+    camera's floor, only)."""
     change = db.get(ThresholdChange, change_id)
     if change is None:
         raise NotFound(f"No threshold change {change_id}.")
     if change.reverted_at is not None:
         raise Conflict(f"Threshold change {change_id} is already reverted.")
+    same_scope = (
+        ThresholdChange.zone_id == change.zone_id
+        if change.zone_id is not None
+        else ThresholdChange.zone_id.is_(None)
+    )
     newest = db.scalar(
         select(ThresholdChange)
-        .where(ThresholdChange.zone_id == change.zone_id, ThresholdChange.reverted_at.is_(None))
+        .where(
+            ThresholdChange.camera_id == change.camera_id,
+            same_scope,
+            ThresholdChange.reverted_at.is_(None),
+        )
         .order_by(ThresholdChange.id.desc())
         .limit(1)
     )
     if newest is not None and newest.id != change.id:
+        if change.zone_id is None:
+            raise Conflict(f"Revert threshold change {newest.id} of this camera first.")
         raise Conflict(f"Revert threshold change {newest.id} of this zone first.")
-    zone = db.get_one(Zone, change.zone_id)
-    zone.min_score = change.old_score
+    target: Zone | Camera = (
+        db.get_one(Zone, change.zone_id)
+        if change.zone_id is not None
+        else db.get_one(Camera, change.camera_id)
+    )
+    target.min_score = change.old_score
     change.reverted_at, change.reverted_by = now, by[:100]
     db.flush()
     return change
