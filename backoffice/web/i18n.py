@@ -524,6 +524,12 @@ ZH: dict[str, str] = {
     "Revert": "撤销",
     "No threshold changes.": "没有阈值调整。",
     "Whole camera": "整个摄像头",
+    "Detector": "检测模型",
+    "promoted": "上线于",
+    "the configured weights": "配置的权重",
+    "candidate {name} in its shadow on {share} of patrols": (
+        "候选模型 {name} 在 {share} 的巡查中影子运行"
+    ),
     "Labelled frames": "已标注画面",
     "{n} frames behind this camera's AI cases, labelled by how each case ended.": (
         "该摄像头 AI 案件背后的 {n} 帧画面，按案件结果标注。"

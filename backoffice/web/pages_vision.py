@@ -21,11 +21,12 @@ from backoffice.deps import DbSession, Now
 from backoffice.errors import BadInput, NotFound
 from backoffice.inputs import parse_id
 from backoffice.vision import service as vision
-from backoffice.vision.learning import background, outcomes, thresholds
+from backoffice.vision.learning import background, outcomes, registry, thresholds
 from backoffice.vision.learning.models import (
     CaseFrame,
     FalseDaily,
     Label,
+    ModelRole,
     StaticSpot,
     ThresholdChange,
 )
@@ -80,6 +81,8 @@ def cameras(request: Request, user: CurrentUser, db: DbSession) -> HTMLResponse:
         with_frame=frames,
         false_days=false_days,
         online=sum(1 for c in rows if c.status.value == "online"),
+        active_model=registry.of_role(db, ModelRole.ACTIVE),
+        candidate_model=registry.of_role(db, ModelRole.CANDIDATE),
     )
 
 

@@ -49,7 +49,8 @@ def record(
     candidate: Sequence[Detection],
     now: datetime,
 ) -> list[ShadowLook]:
-    """Keep, for each enabled zone, whether each model's detections meet its condition."""
+    """Keep, for each enabled zone, whether each model's detections (both as the detector gave
+    them, before the camera's learned background) meet its condition."""
     w, h = size
     looks = []
     for zone in camera.zones:

@@ -45,7 +45,7 @@
       var tr = document.createElement("tr");
       tr.setAttribute("data-object", String(i + 1));
       tr.innerHTML = "<td>" + (i + 1) + "</td><td></td><td></td><td></td>";
-      tr.children[1].textContent = o.kind;
+      tr.children[1].textContent = (data.kinds || {})[o.kind] || o.kind;
       tr.children[2].textContent = o.box.map(function (v) { return Math.round(v); }).join(" ");
       if (editable) {
         var remove = document.createElement("button");
@@ -64,10 +64,13 @@
   }
   function size() { canvas.width = img.clientWidth; canvas.height = img.clientHeight; draw(); }
   if (editable) {
-    canvas.addEventListener("pointerdown", function (e) { e.preventDefault(); dragging = { from: at(e), to: null }; });
-    canvas.addEventListener("pointermove", function (e) { if (dragging) { dragging.to = at(e); draw(); } });
+    canvas.addEventListener("pointerdown", function (e) {
+      e.preventDefault(); canvas.setPointerCapture(e.pointerId); dragging = { from: at(e), to: null };
+    });
+    window.addEventListener("pointermove", function (e) { if (dragging) { dragging.to = at(e); draw(); } });
     window.addEventListener("pointerup", function () {
-      if (dragging && dragging.to) {
+      if (!dragging) { return; }  // a click elsewhere (a remove button) keeps the table as it is
+      if (dragging.to) {
         var b = box(dragging);
         if (b[2] - b[0] >= 2 && b[3] - b[1] >= 2) {
           objects.push({ kind: kind.value, box: b.map(function (v) { return Math.round(v * 10) / 10; }) });

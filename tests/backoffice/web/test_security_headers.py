@@ -32,6 +32,7 @@ UPLOADS = {
     "/ops/cases/{number}/photos/{photo_id}",
     "/ops/terminals/{code}/commands/{command_id}/screenshot.png",
     "/ops/cameras/{code}/frame.jpg",
+    "/ops/cameras/{code}/frames/{frame_id}.jpg",
     "/api/v1/cases/{number}/photos/{photo_id}",
     "/api/v1/fleet/commands/{command_id}/screenshot",
 }
@@ -81,6 +82,7 @@ def test_every_page_and_upload_carries_the_security_headers(
         "photo_id": str(photo_id),
         "code": "JSL-CAC-01",
         "command_id": str(command_id),
+        "frame_id": "1",
     }
     pages = {p for p in get_routes("/ops") if p not in UPLOADS and not p.startswith("/ops/api")}
     assert {"/ops/", "/ops/cases/{number}", "/ops/terminals/{code}", "/ops/login"} <= pages
@@ -93,7 +95,7 @@ def test_every_page_and_upload_carries_the_security_headers(
         for name, value in values.items():
             path = path.replace("{" + name + "}", value)
         if template.startswith("/ops/cameras/{code}"):
-            path = template.replace("{code}", "CAM-NONE")  # no camera: the 404 page
+            path = path.replace("JSL-CAC-01", "CAM-NONE")  # no camera: the 404 page
         answer = client.get(path, headers=admin if template.startswith("/api/") else {})
         seen[template] = answer.status_code
         headers = answer.headers
@@ -106,6 +108,9 @@ def test_every_page_and_upload_carries_the_security_headers(
     assert {t for t, status in seen.items() if status != 200} == {
         "/ops/cameras/{code}",
         "/ops/cameras/{code}/frame.jpg",
+        "/ops/cameras/{code}/frames",
+        "/ops/cameras/{code}/frames/{frame_id}",
+        "/ops/cameras/{code}/frames/{frame_id}.jpg",
     }, seen
     assert "script-src 'self';" in CONTENT_SECURITY_POLICY
     assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
