@@ -37,6 +37,7 @@ from kiosk.kvload import load_kv_beside
 from kiosk.outbox import Kind, Outbox
 from kiosk.report import ChoicesStore
 from kiosk.screens.base import Prompts, apply_sizes
+from kiosk.screens.manager import KioskScreens, ScreenRef
 from kiosk.visit import EndReason, Ticker, Visit, Visits, VisitSummary
 from kiosk.voice import Voice
 from kiosk.watchdog import Notifier
@@ -143,7 +144,7 @@ class KioskApp(App):
         if self.voice is None:
             self.voice = Voice(self.data_dir / "voice", _on_ui_thread)
         root = KioskRoot(self)
-        manager: ScreenManager = root.ids.screens
+        manager: KioskScreens = root.ids.screens
         manager.transition = NoTransition()
         self.root = root
         self.flows = self._build_flows(manager)
@@ -172,16 +173,22 @@ class KioskApp(App):
         self.flows.catalog.refresh()
         return root
 
-    def _build_flows(self, manager: ScreenManager) -> Flows:
-        """One screen per name, the flows that fill them, and each screen told its flows."""
+    def _build_flows(self, manager: KioskScreens) -> Flows:
+        """The flows, holding the screens they fill as references; each screen is built (and
+        told its flows) when first shown or used."""
         from kiosk.screens.registry import SCREEN_CLASSES
         from kiosk.screens.window import WindowScreens
 
-        screens: dict[str, Any] = {}
-        for screen_class in SCREEN_CLASSES:
-            screen = screen_class(shell=self)
-            screens[screen.name] = screen
-            manager.add_widget(screen)
+        def maker(screen_class: type[Any]) -> Callable[[], Any]:
+            def make() -> Any:
+                screen = screen_class(shell=self)
+                screen.attach(self.flows)
+                return screen
+
+            return make
+
+        for name, screen_class in SCREEN_CLASSES.items():
+            manager.register(name, maker(screen_class))
         window = WindowScreens(self, manager, self.prompts)
         names = (
             "matters",
@@ -195,8 +202,9 @@ class KioskApp(App):
             "renovation",
             "renovation_sign",
         )
-        views = Views(window, window, *(screens[name] for name in names))
-        flows = build_flows(
+        refs: list[Any] = [ScreenRef(manager, name) for name in names]
+        views = Views(window, window, *refs)
+        return build_flows(
             views=views,
             backoffice=self.backoffice,
             devices=self.devices,
@@ -210,9 +218,6 @@ class KioskApp(App):
             elder_offer_age=self.kiosk_config.elder_mode_offer_age,
             counter=self.kiosk_config.counter,
         )
-        for screen in screens.values():
-            screen.attach(flows)
-        return flows
 
     def shutdown(self) -> None:
         """Cancel the UI timers; the caller owns the agent and stops it."""
@@ -240,8 +245,8 @@ class KioskApp(App):
         return "rating" if self.kiosk_config.counter is not None else "home"
 
     @property
-    def screens(self) -> ScreenManager:
-        manager: ScreenManager = self.root.ids.screens
+    def screens(self) -> KioskScreens:
+        manager: KioskScreens = self.root.ids.screens
         return manager
 
     @property
@@ -373,7 +378,8 @@ class KioskApp(App):
         if self.root is None:
             return
         for name in ("matters", "guide", "booklet"):
-            self.screens.get_screen(name).refresh()
+            if self.screens.built(name):  # one not built yet shows the catalog when it is
+                self.screens.get_screen(name).refresh()
 
     def _refresh_status(self) -> None:
         screen = self.root.ids.screens.current if self.root is not None else "home"

@@ -1,4 +1,4 @@
-"""Every screen of the kiosk, in the order the app adds them (the first is shown at start)."""
+"""Every screen of the kiosk by name; the app builds each the first time it is shown."""
 
 from __future__ import annotations
 
@@ -19,20 +19,21 @@ from kiosk.screens.renovation_sign import RenovationSignScreen
 from kiosk.screens.report_done import ReportDoneScreen
 from kiosk.screens.report_photo import ReportPhotoScreen
 
-SCREEN_CLASSES: tuple[type[KioskScreen], ...] = (
-    HomeScreen,
-    IdentifyScreen,
-    KeypadScreen,
-    MatterListScreen,
-    GuideScreen,
-    AnswerScreen,
-    QueryScreen,
-    BookletScreen,
-    ReportPhotoScreen,
-    ReportDoneScreen,
-    RenovationScreen,
-    RenovationSignScreen,
-    HomeVisitScreen,
-    RatingScreen,
-    OutOfServiceScreen,
-)
+# By the name each screen's kv rule gives it.
+SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
+    "home": HomeScreen,
+    "identify": IdentifyScreen,
+    "keypad": KeypadScreen,
+    "matters": MatterListScreen,
+    "guide": GuideScreen,
+    "answer": AnswerScreen,
+    "query": QueryScreen,
+    "booklet": BookletScreen,
+    "report_photo": ReportPhotoScreen,
+    "report_done": ReportDoneScreen,
+    "renovation": RenovationScreen,
+    "renovation_sign": RenovationSignScreen,
+    "home_visit": HomeVisitScreen,
+    "rating": RatingScreen,
+    "out_of_service": OutOfServiceScreen,
+}

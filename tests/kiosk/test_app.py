@@ -131,3 +131,25 @@ def test_status_bar_follows_the_agent_and_commands_reach_the_ui(kiosk_ui: Any) -
     assert kiosk_ui.find("agent_state").text == "● 登记被拒绝"
     assert received == [{"type": "reload_catalog"}]
     assert kiosk_ui.agent.commands.empty()
+
+
+def test_screens_are_built_when_first_shown(kiosk_ui: Any) -> None:
+    """The kiosk starts with its home screen only; a screen is built the first time it is shown
+    or a flow fills it, under the name its kv rule gives it, once."""
+    from kiosk.screens.registry import SCREEN_CLASSES
+
+    manager = kiosk_ui.app.screens
+    assert [s.name for s in manager.screens] == ["home"]
+    assert all(manager.has_screen(name) for name in SCREEN_CLASSES)
+    kiosk_ui.app.flows.home.open("tile.guides")  # a flow fills the list, then shows it
+    kiosk_ui.pump()
+    assert kiosk_ui.app.showing() == "matters" and manager.built("matters")
+    assert manager.current_screen.ids.choices.children  # the flow's list reached the screen
+    for name, screen_class in SCREEN_CLASSES.items():
+        screen = manager.get_screen(name)
+        assert isinstance(screen, screen_class) and screen.name == name
+        assert screen.flows is kiosk_ui.app.flows
+        assert manager.get_screen(name) is screen
+    assert sorted(s.name for s in manager.screens) == sorted(SCREEN_CLASSES)
+    with pytest.raises(Exception, match='No Screen with name "nowhere"'):
+        manager.get_screen("nowhere")
