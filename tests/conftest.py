@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
@@ -346,6 +347,36 @@ def free_port() -> int:
         return port
 
 
+def listens_on(pid: int, port: int) -> bool:
+    """Is process `pid` the one listening on `port`? (A free port found by one test may be
+    taken by another test's server before this one binds it; that server answers /healthz.)"""
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
+
+
+def _wait_until_serving(launcher: ServerLauncher, pid: int, port: int, log: Path) -> bool:
+    """Wait for the server `pid` to answer /healthz on `port` itself; False when it stopped
+    (the port was taken), an error when it neither answers nor stops in time."""
+    # Generous: on a busy machine (two test processes per core) a start can take 10 s or more.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            answered = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code
+        except httpx.TransportError:
+            answered = 0
+        if answered == 200 and listens_on(pid, port):
+            return True
+        if launcher.poll(pid) is not None:
+            return False
+        if time.monotonic() > deadline:
+            launcher.stop(pid, timeout_s=0)
+            raise RuntimeError(log.read_text())
+        time.sleep(0.1)
+
+
 class LiveServer:
     def __init__(self, url: str, database_url: str, data_dir: Path, pid: int = 0) -> None:
         self.url = url
@@ -389,7 +420,6 @@ def live_server(
     """The real back office (`zhili-backoffice serve`) in its own process, on a free port,
     with its own database; forked from a launcher that has imported it (tests/server_launcher).
     A test marked `server_env(NAME=value, ...)` adds those variables to its environment."""
-    port = free_port()
     data_dir = tmp_path / "server-data"
     marker = request.node.get_closest_marker("server_env")
     env = {
@@ -402,20 +432,15 @@ def live_server(
         **(marker.kwargs if marker else {}),
     }
     log = tmp_path / "server.log"
-    pid = server_launcher.start(["serve", "--port", str(port)], env=env, cwd=tmp_path, log=log)
-    url = f"http://127.0.0.1:{port}"
-    # Generous: on a busy machine (two test processes per core) a start can take 10 s or more.
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if server_launcher.poll(pid) is not None or time.monotonic() > deadline:
-            server_launcher.stop(pid, timeout_s=0)
-            raise RuntimeError(log.read_text())
-        time.sleep(0.1)
+    for _attempt in range(3):
+        port = free_port()
+        pid = server_launcher.start(["serve", "--port", str(port)], env=env, cwd=tmp_path, log=log)
+        url = f"http://127.0.0.1:{port}"
+        if _wait_until_serving(server_launcher, pid, port, log):
+            break
+        # Another test's server took the free port before this one bound it: another port.
+    else:
+        raise RuntimeError(log.read_text())
     try:
         yield LiveServer(url, fresh_database, data_dir, pid)
     finally:

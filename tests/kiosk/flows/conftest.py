@@ -33,7 +33,7 @@ from kiosk.i18n import tr
 from kiosk.outbox import Outbox
 from kiosk.report import ChoicesStore
 from kiosk.visit import Visits, VisitSummary
-from tests.conftest import Databases, LiveServer, free_port
+from tests.conftest import Databases, LiveServer, free_port, listens_on
 from tests.e2e.test_kiosk_enrollment import _seed
 from tests.kiosk.conftest import ManualTicker, seed_catalog, seed_report_choices
 
@@ -349,28 +349,36 @@ def office(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> It
     makes its own visits, reports and consults, so none depends on another's."""
     folder = tmp_path_factory.mktemp("office")
     database_url = databases.clone()
-    port = free_port()
     env = {**os.environ, "ZHILI_DATABASE_URL": database_url, "ZHILI_DATA_DIR": str(folder)}
-    with (folder / "server.log").open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=folder,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError((folder / "server.log").read_text())
-        time.sleep(0.1)
+    for _attempt in range(3):  # another port when another test's server took this one first
+        port = free_port()
+        with (folder / "server.log").open("w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=folder,
+            )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while proc.poll() is None:
+            try:
+                # Answered by this server itself, not by one that took the port first.
+                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200 and listens_on(
+                    proc.pid, port
+                ):
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError((folder / "server.log").read_text())
+            time.sleep(0.1)
+        if proc.poll() is None:
+            break
+    else:
+        raise RuntimeError((folder / "server.log").read_text())
     engine = create_db_engine(database_url)
     with session_scope(make_session_factory(engine)) as db:
         load_seed(db, SystemClock().now())
