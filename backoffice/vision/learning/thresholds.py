@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,8 +79,11 @@ def log_change(
     return change
 
 
-def _labelled(db: Session, *where: Any) -> list[CaseFrame]:
-    return list(db.scalars(select(CaseFrame).where(CaseFrame.label != Label.PENDING, *where)))
+def _scores(rows: Sequence[CaseFrame]) -> tuple[list[float], list[float]]:
+    """The best scores of the verified filings, and of the false alarms."""
+    true = [_score(r) for r in rows if r.label is Label.TRUE]
+    false = [_score(r) for r in rows if r.label is Label.FALSE_ALARM]
+    return true, false
 
 
 def _reason(true: Sequence[float], false: Sequence[float], whole_camera: bool) -> str:
@@ -104,18 +106,21 @@ def from_outcomes(
     floor moves only once false alarms came from `camera_zones` zones or more and number
     `camera_false` or more: one zone's trouble is that zone's, a camera whose zones all fire
     (glare, a dirty lens, a scene the model misreads) gets a floor new zones start from."""
+    camera = zone.camera
+    rows = list(
+        db.scalars(
+            select(CaseFrame).where(
+                CaseFrame.camera_id == camera.id, CaseFrame.label != Label.PENDING
+            )
+        )
+    )
     changes = []
-    rows = _labelled(db, CaseFrame.zone_id == zone.id)
-    true = [_score(r) for r in rows if r.label is Label.TRUE]
-    false = [_score(r) for r in rows if r.label is Label.FALSE_ALARM]
+    true, false = _scores([r for r in rows if r.zone_id == zone.id])
     new = propose(zone.min_score, true, false)
     if new > zone.min_score:
-        changes.append(log_change(db, zone.camera, zone, new, now, by, _reason(true, false, False)))
-    camera = zone.camera
-    rows = _labelled(db, CaseFrame.camera_id == camera.id)
+        changes.append(log_change(db, camera, zone, new, now, by, _reason(true, false, False)))
+    true, false = _scores(rows)
     false_zones = {r.zone_id for r in rows if r.label is Label.FALSE_ALARM}
-    true = [_score(r) for r in rows if r.label is Label.TRUE]
-    false = [_score(r) for r in rows if r.label is Label.FALSE_ALARM]
     if len(false_zones) >= TARGETS.camera_zones and len(false) >= TARGETS.camera_false:
         new = propose(camera.min_score, true, false)
         if new > camera.min_score:

@@ -29,7 +29,7 @@ from backoffice.vision.detector import YoloDetector
 from backoffice.vision.learning import background, outcomes, thresholds
 from backoffice.vision.learning.models import CaseFrame, FalseDaily, Label, StaticSpot
 from backoffice.vision.learning.registry import ModelRegistry
-from backoffice.vision.models import Camera, SourceKind
+from backoffice.vision.models import Camera, SourceKind, Zone
 from backoffice.vision.patrol import Patrol, SourceLimits
 from backoffice.vision.rules import RuleKind
 from backoffice.vision.schemas import CameraCreate, ZoneCreate
@@ -101,6 +101,18 @@ class Site:
             sources=sources,
             models=models,
         )
+
+    def add_collection_point(self) -> Zone:
+        """A collection point beside the no-parking zone (fill threshold 10%)."""
+        collection = ZoneCreate(
+            name="collection point",
+            rule=RuleKind.COLLECTION_POINT,
+            polygon=COLLECTION_ZONE,
+            dwell_s=60,
+            inertia=2,
+            threshold=0.1,
+        )
+        return service.add_zone(self.db, self.camera, collection, self.clock.now())
 
     def patrols(self, n: int) -> list[Case]:
         """n visits a minute apart; the cases they filed (new ones only)."""
@@ -283,15 +295,7 @@ def test_an_object_behind_an_open_case_is_not_learned_as_background(
     monkeypatch.setattr(
         background, "RULES", background.StaticRules(min_hits=4, min_span=timedelta(minutes=3))
     )
-    collection = ZoneCreate(
-        name="collection point",
-        rule=RuleKind.COLLECTION_POINT,
-        polygon=COLLECTION_ZONE,
-        dwell_s=60,
-        inertia=2,
-        threshold=0.1,
-    )
-    service.add_zone(db, site.camera, collection, site.clock.now())
+    site.add_collection_point()
     site.view.things = [site.view.street.waste_big]  # a real pile, reported and left there
     filed = site.patrols(6)
     assert len(filed) == 1
@@ -303,15 +307,7 @@ def test_false_alarms_on_two_zones_raise_the_camera_floor(
     site: Site, db: Session, client: TestClient, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(thresholds, "TARGETS", thresholds.Targets(camera_false=2))
-    collection = ZoneCreate(
-        name="collection point",
-        rule=RuleKind.COLLECTION_POINT,
-        polygon=COLLECTION_ZONE,
-        dwell_s=60,
-        inertia=2,
-        threshold=0.1,
-    )
-    pile_zone = service.add_zone(db, site.camera, collection, clock.now())
+    pile_zone = site.add_collection_point()
     view = site.view
     view.things = [view.street.bike_a, view.street.waste_big]  # a bike stand, a painted kerb
     filed = site.patrols(4)
